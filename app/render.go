@@ -1,0 +1,205 @@
+package app
+
+import (
+	"bytes"
+	"fmt"
+	"html"
+	"html/template"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/beaconstatus/beacon/static"
+	"github.com/beaconstatus/beacon/views"
+)
+
+// layoutName is the template every page is executed through.
+const layoutName = "base.html"
+
+// Renderer executes the public page templates. Every page is parsed at
+// construction, each into its own copy of the layout and partials, so a
+// broken template stops the server at boot and pages cannot clash over
+// block names.
+type Renderer struct {
+	pages map[string]*template.Template // by file name, e.g. "index.html"
+}
+
+// NewRenderer parses the layout, the partials and every page in views/public.
+func NewRenderer(assets *static.Assets) (*Renderer, error) {
+	base, err := template.New("").Funcs(funcMap(assets)).
+		ParseFS(views.FS, "layouts/*.html", "partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("render: parse layout: %w", err)
+	}
+	if base.Lookup(layoutName) == nil {
+		return nil, fmt.Errorf("render: layout %s not found", layoutName)
+	}
+
+	names, err := fs.Glob(views.FS, "public/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("render: list pages: %w", err)
+	}
+	r := &Renderer{pages: make(map[string]*template.Template, len(names))}
+	for _, name := range names {
+		t, err := base.Clone()
+		if err != nil {
+			return nil, fmt.Errorf("render: clone layout for %s: %w", name, err)
+		}
+		if _, err := t.ParseFS(views.FS, name); err != nil {
+			return nil, fmt.Errorf("render: parse %s: %w", name, err)
+		}
+		r.pages[path.Base(name)] = t
+	}
+	return r, nil
+}
+
+// Render writes the named page (e.g. "index.html") inside the layout. The
+// page is rendered to a buffer first, so a failing template writes nothing
+// and the caller can still answer with an error page.
+func (r *Renderer) Render(w io.Writer, page string, data any) error {
+	t, ok := r.pages[page]
+	if !ok {
+		return fmt.Errorf("render: unknown page %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, layoutName, data); err != nil {
+		return fmt.Errorf("render: %s: %w", page, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// Pages lists the page names the Renderer knows.
+func (r *Renderer) Pages() []string {
+	names := make([]string, 0, len(r.pages))
+	for name := range r.pages {
+		names = append(names, name)
+	}
+	return names
+}
+
+// funcMap is the set of helpers available to every template.
+func funcMap(assets *static.Assets) template.FuncMap {
+	return template.FuncMap{
+		"asset":       assets.URL,
+		"lower":       strings.ToLower,
+		"join":        strings.Join,
+		"statusIcon":  statusIcon,
+		"impactLabel": impactLabel,
+		"barClass":    barClass,
+		"excerpt":     excerpt,
+		"anchor":      anchor,
+	}
+}
+
+// statusIcon names the icon symbol (views/partials/icons.html) for a
+// component status, a banner indicator or an incident status.
+func statusIcon(status string) string {
+	switch status {
+	case "operational", "none", "resolved", "completed":
+		return "check"
+	case "degraded_performance", "minor":
+		return "minus"
+	case "partial_outage", "major", "identified":
+		return "exclamation"
+	case "major_outage", "critical":
+		return "cross"
+	case "under_maintenance", "maintenance", "in_progress":
+		return "wrench"
+	case "scheduled":
+		return "clock"
+	case "investigating":
+		return "search"
+	}
+	return "info" // monitoring, verifying and anything new
+}
+
+// impactLabel is the words for an incident's impact, shown next to its
+// colour stripe.
+func impactLabel(impact string) string {
+	switch impact {
+	case "none":
+		return "No impact"
+	case "minor":
+		return "Minor impact"
+	case "major":
+		return "Major impact"
+	case "critical":
+		return "Critical impact"
+	case "maintenance":
+		return "Maintenance"
+	}
+	return impact
+}
+
+// Narrow screens show only the newest days of an uptime bar.
+const (
+	smallDays  = 30 // phones
+	mediumDays = 60 // small tablets
+)
+
+// barClass gives the i-th of n days its CSS classes: whether it is hidden
+// on small and medium screens, and which way its tooltip opens at each
+// width so it stays on screen (left third opens right, right third opens
+// left).
+func barClass(i, n int) string {
+	age := n - 1 - i // days before today
+	var classes []string
+	switch {
+	case age >= mediumDays:
+		classes = append(classes, "hide-md")
+	case age >= smallDays:
+		classes = append(classes, "hide-sm")
+	}
+	for _, v := range []struct {
+		size    string
+		visible int
+	}{{"sm", min(n, smallDays)}, {"md", min(n, mediumDays)}, {"lg", n}} {
+		if age >= v.visible {
+			continue
+		}
+		switch pos := v.visible - 1 - age; pos * 3 / v.visible {
+		case 0:
+			classes = append(classes, "tip-"+v.size+"-l")
+		case 2:
+			classes = append(classes, "tip-"+v.size+"-r")
+		}
+	}
+	return strings.Join(classes, " ")
+}
+
+// excerpt turns sanitized update HTML into plain text of at most max
+// characters, cut at a word boundary.
+func excerpt(body template.HTML, max int) string {
+	// Drop tags, keeping a space where one stood so words do not run together.
+	var b strings.Builder
+	inTag := false
+	for _, r := range string(body) {
+		switch {
+		case r == '<':
+			inTag = true
+			b.WriteByte(' ')
+		case r == '>' && inTag:
+			inTag = false
+		case !inTag:
+			b.WriteRune(r)
+		}
+	}
+	text := strings.Join(strings.Fields(html.UnescapeString(b.String())), " ")
+	if utf8.RuneCountInString(text) <= max {
+		return text
+	}
+	cut := []rune(text)[:max]
+	if i := strings.LastIndexFunc(string(cut), unicode.IsSpace); i > max/2 {
+		return strings.TrimRightFunc(string(cut)[:i], unicode.IsPunct) + "…"
+	}
+	return string(cut) + "…"
+}
+
+// anchor makes an id fragment from a label: "November 2026" → "november-2026".
+func anchor(label string) string {
+	return strings.Join(strings.Fields(strings.ToLower(label)), "-")
+}

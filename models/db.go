@@ -1,0 +1,222 @@
+// Package models holds Beacon's domain types and the queries on them. It knows
+// nothing of HTTP: it returns ErrNotFound, *ValidationError and wrapped errors.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/ncruces/go-sqlite3/driver"
+	"github.com/ncruces/go-sqlite3/gormlite"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/beaconstatus/beacon/migrations"
+)
+
+// Dialect names the SQL database behind a DB.
+type Dialect string
+
+// The two databases Beacon runs on.
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// DB is an open Beacon database: gorm for the queries, the *sql.DB beneath
+// it for migrations and session stores.
+type DB struct {
+	Gorm    *gorm.DB
+	SQL     *sql.DB
+	Dialect Dialect
+
+	// gooseDSN opens SQLite for goose with the driver's default time format:
+	// goose's version table stores SQLite-style timestamps.
+	gooseDSN string
+}
+
+const sqliteTimeFormat = "&_timefmt=2006-01-02T15:04:05.000"
+
+// SQLiteDSN turns a file path into the DSN Beacon opens SQLite with: WAL,
+// foreign keys, a busy timeout, immediate write transactions and times
+// stored as sortable UTC text with milliseconds.
+func SQLiteDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)" +
+		"&_pragma=foreign_keys(on)&_pragma=synchronous(normal)&_txlock=immediate" + sqliteTimeFormat
+}
+
+// Open connects to the database and checks that it answers. It does not
+// migrate.
+func Open(ctx context.Context, dialect Dialect, dsn string, log *slog.Logger) (*DB, error) {
+	var dialector gorm.Dialector
+	switch dialect {
+	case Postgres:
+		dialector = postgres.Open(dsn)
+	case SQLite:
+		dialector = gormlite.Open(dsn)
+	default:
+		return nil, fmt.Errorf("models: unknown dialect %q", dialect)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	g, err := gorm.Open(dialector, &gorm.Config{
+		TranslateError: true,
+		Logger: logger.NewSlogLogger(log, logger.Config{
+			SlowThreshold:             500 * time.Millisecond,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+		}),
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		SkipDefaultTransaction: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("models: open %s database: %w", dialect, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, fmt.Errorf("models: open %s database: %w", dialect, err)
+	}
+	if dialect == Postgres {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	db := &DB{Gorm: g, SQL: sqlDB, Dialect: dialect, gooseDSN: strings.Replace(dsn, sqliteTimeFormat, "", 1)}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.Ping(pingCtx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.SQL.PingContext(ctx); err != nil {
+		return fmt.Errorf("models: database unreachable: %w", err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error { return db.SQL.Close() }
+
+// Transaction runs fn in one database transaction: everything or nothing.
+func (db *DB) Transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return db.Gorm.WithContext(ctx).Transaction(fn)
+}
+
+// MigrationSource returns the embedded migrations of a dialect.
+func MigrationSource(dialect Dialect) (fs.FS, error) {
+	return fs.Sub(migrations.FS, string(dialect))
+}
+
+// migrationProvider returns goose's provider and a function to call when
+// done with it.
+func (db *DB) migrationProvider() (*goose.Provider, func(), error) {
+	src, err := MigrationSource(db.Dialect)
+	if err != nil {
+		return nil, nil, err
+	}
+	var opts []goose.ProviderOption
+	gooseDialect := goose.DialectSQLite3
+	conn, done := db.SQL, func() {}
+	if db.Dialect == SQLite {
+		if conn, err = driver.Open(db.gooseDSN); err != nil {
+			return nil, nil, err
+		}
+		done = func() { conn.Close() }
+	}
+	if db.Dialect == Postgres {
+		gooseDialect = goose.DialectPostgres
+		// Replicas started at once must not migrate at once.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(gooseDialect, conn, src, opts...)
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	return p, done, nil
+}
+
+// MigrationResult says what Migrate did.
+type MigrationResult struct {
+	From, To int64
+	Applied  []int64
+}
+
+// Migrate applies every pending migration, each in its own transaction.
+// Running it again when nothing is pending is a no-op.
+func (db *DB) Migrate(ctx context.Context) (MigrationResult, error) {
+	p, done, err := db.migrationProvider()
+	if err != nil {
+		return MigrationResult{}, fmt.Errorf("models: migrations: %w", err)
+	}
+	defer done()
+	from, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return MigrationResult{}, fmt.Errorf("models: read schema version: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return MigrationResult{}, fmt.Errorf("models: migrate: %w", err)
+	}
+	res := MigrationResult{From: from, To: from}
+	for _, r := range results {
+		res.Applied = append(res.Applied, r.Source.Version)
+		res.To = r.Source.Version
+	}
+	return res, nil
+}
+
+// ErrPendingMigrations is returned by CheckMigrations when the schema is
+// older than this binary.
+var ErrPendingMigrations = errors.New("models: database has pending migrations")
+
+// SchemaVersion returns the database's schema version and the newest one
+// this binary knows.
+func (db *DB) SchemaVersion(ctx context.Context) (current, latest int64, err error) {
+	p, done, err := db.migrationProvider()
+	if err != nil {
+		return 0, 0, fmt.Errorf("models: migrations: %w", err)
+	}
+	defer done()
+	current, latest, err = p.GetVersions(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("models: read schema version: %w", err)
+	}
+	return current, latest, nil
+}
+
+// CheckMigrations returns ErrPendingMigrations (wrapped, with the versions)
+// when migrations are pending, and an error newer than the binary when the
+// database is ahead of it.
+func (db *DB) CheckMigrations(ctx context.Context) error {
+	current, latest, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if current < latest {
+		return fmt.Errorf("%w (database at version %d, this binary needs %d)", ErrPendingMigrations, current, latest)
+	}
+	if current > latest {
+		return fmt.Errorf("models: database schema version %d is newer than this binary's %d: upgrade beacon", current, latest)
+	}
+	return nil
+}

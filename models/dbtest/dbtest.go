@@ -1,0 +1,272 @@
+// Package dbtest gives tests fresh, migrated Beacon databases: SQLite in a
+// temporary directory and PostgreSQL on a real server, so every test that
+// touches the database runs on both.
+//
+// PostgreSQL is found through TEST_DATABASE_URL (default
+// postgres://postgres@127.0.0.1:5432/test?sslmode=disable). Each test gets
+// its own database, copied from a migrated template made once per test
+// binary, and dropped after. When no server answers but PostgreSQL's
+// binaries are installed, a throwaway cluster is started for the run. When
+// there is no PostgreSQL at all the PostgreSQL half is skipped with a loud
+// notice, or fails when CI is set.
+package dbtest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for admin statements
+
+	"github.com/beaconstatus/beacon/models"
+)
+
+// DefaultURL is the PostgreSQL server tests use when TEST_DATABASE_URL is unset.
+const DefaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// Main runs a test binary's tests and removes what dbtest made for them
+// (the template database, a throwaway cluster). Call it from TestMain.
+func Main(m interface{ Run() int }) int {
+	code := m.Run()
+	pg.cleanup()
+	return code
+}
+
+// Each runs fn once on a fresh SQLite database and once on a fresh
+// PostgreSQL database, as subtests named "sqlite" and "postgres".
+func Each(t *testing.T, fn func(t *testing.T, db *models.DB)) {
+	t.Helper()
+	for _, d := range []models.Dialect{models.SQLite, models.Postgres} {
+		t.Run(string(d), func(t *testing.T) { fn(t, MustOpenDB(t, d)) })
+	}
+}
+
+// MustOpenDB opens a fresh, migrated database of the dialect, closed and
+// removed when the test ends.
+func MustOpenDB(t testing.TB, dialect models.Dialect) *models.DB {
+	t.Helper()
+	dsn := NewDSN(t, dialect)
+	db, err := models.Open(context.Background(), dialect, dsn, nil)
+	if err != nil {
+		t.Fatalf("open %s test database: %v", dialect, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if dialect == models.SQLite {
+		if _, err := db.Migrate(context.Background()); err != nil {
+			t.Fatalf("migrate sqlite test database: %v", err)
+		}
+	}
+	return db
+}
+
+// NewDSN makes an empty database for the test and returns its DSN: for
+// SQLite a file in a temporary directory (not migrated), for PostgreSQL a
+// database copied from the migrated template (migrated), dropped after the
+// test.
+func NewDSN(t testing.TB, dialect models.Dialect) string {
+	t.Helper()
+	if dialect == models.SQLite {
+		return models.SQLiteDSN(filepath.Join(t.TempDir(), "beacon.db"))
+	}
+	return pg.newDatabase(t, true)
+}
+
+// NewEmptyPostgres makes an empty, unmigrated PostgreSQL database for the
+// test and returns its URL; it is dropped after the test.
+func NewEmptyPostgres(t testing.TB) string {
+	t.Helper()
+	return pg.newDatabase(t, false)
+}
+
+// postgresServer is the PostgreSQL server of this test binary.
+type postgresServer struct {
+	once     sync.Once
+	err      error  // why there is no server
+	adminURL string // URL of a database to run CREATE/DROP DATABASE in
+	template string // name of the migrated template database
+	cluster  string // data directory of a throwaway cluster, if one was started
+	mu       sync.Mutex
+}
+
+var pg postgresServer
+
+func (p *postgresServer) newDatabase(t testing.TB, migrated bool) string {
+	t.Helper()
+	p.once.Do(p.start)
+	if p.err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("PostgreSQL is required when CI is set: %v", p.err)
+		}
+		fmt.Fprintf(os.Stderr, "\n!!! SKIPPING PostgreSQL tests: %v\n!!! Set TEST_DATABASE_URL or start PostgreSQL to run them.\n\n", p.err)
+		t.Skipf("PostgreSQL unavailable: %v", p.err)
+	}
+	name := fmt.Sprintf("beacon_t_%d_%s", os.Getpid(), models.NewID())
+	stmt := "CREATE DATABASE " + name
+	if migrated {
+		stmt += " TEMPLATE " + p.template
+	}
+	// Copies of one template must not run at once.
+	p.mu.Lock()
+	err := p.exec(stmt)
+	p.mu.Unlock()
+	if err != nil {
+		t.Fatalf("create PostgreSQL test database: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := p.exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			t.Errorf("drop PostgreSQL test database %s: %v", name, err)
+		}
+	})
+	return withDatabase(p.adminURL, name)
+}
+
+func (p *postgresServer) start() {
+	p.adminURL = os.Getenv("TEST_DATABASE_URL")
+	if p.adminURL == "" {
+		p.adminURL = DefaultURL
+	}
+	if err := p.ping(); err != nil {
+		if os.Getenv("TEST_DATABASE_URL") != "" {
+			p.err = fmt.Errorf("TEST_DATABASE_URL does not answer: %w", err)
+			return
+		}
+		if cerr := p.startCluster(); cerr != nil {
+			p.err = fmt.Errorf("no server at %s (%v) and no throwaway cluster (%v)", DefaultURL, err, cerr)
+			return
+		}
+	}
+	// One migrated template per test binary; each test copies it.
+	p.template = fmt.Sprintf("beacon_tmpl_%d_%s", os.Getpid(), models.NewID())
+	if err := p.exec("CREATE DATABASE " + p.template); err != nil {
+		p.err = fmt.Errorf("create template database: %w", err)
+		return
+	}
+	db, err := models.Open(context.Background(), models.Postgres, withDatabase(p.adminURL, p.template), nil)
+	if err != nil {
+		p.err = err
+		return
+	}
+	defer db.Close()
+	if _, err := db.Migrate(context.Background()); err != nil {
+		p.err = fmt.Errorf("migrate template database: %w", err)
+	}
+}
+
+func (p *postgresServer) cleanup() {
+	if p.template != "" && p.err == nil {
+		p.exec("DROP DATABASE IF EXISTS " + p.template + " WITH (FORCE)")
+	}
+	if p.cluster != "" {
+		pgCommand(filepath.Dir(p.cluster), "pg_ctl", "-D", p.cluster, "-m", "immediate", "stop").Run()
+		os.RemoveAll(filepath.Dir(p.cluster))
+	}
+}
+
+func (p *postgresServer) ping() error {
+	db, err := sql.Open("pgx", p.adminURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	return db.PingContext(ctx)
+}
+
+func (p *postgresServer) exec(stmt string) error {
+	db, err := sql.Open("pgx", p.adminURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err = db.ExecContext(ctx, stmt)
+	return err
+}
+
+// startCluster runs initdb and pg_ctl from the installed PostgreSQL on a
+// free loopback port, in a temporary directory.
+func (p *postgresServer) startCluster() error {
+	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	if len(bins) == 0 {
+		if _, err := exec.LookPath("initdb"); err != nil {
+			return fmt.Errorf("PostgreSQL binaries not installed")
+		}
+		bins = []string{"initdb"}
+	}
+	binDir := filepath.Dir(bins[len(bins)-1])
+	dir, err := os.MkdirTemp("", "beacon-pg-")
+	if err != nil {
+		return err
+	}
+	data := filepath.Join(dir, "data")
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	run := func(name string, args ...string) error {
+		cmd := pgCommand(dir, filepath.Join(binDir, name), args...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("%s: %v: %s", name, err, strings.TrimSpace(string(out)))
+		}
+		return nil
+	}
+	if err := run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync"); err != nil {
+		return err
+	}
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dir)
+	if err := run("pg_ctl", "-D", data, "-o", opts, "-w", "-l", filepath.Join(dir, "log"), "start"); err != nil {
+		return err
+	}
+	p.cluster = data
+	p.adminURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+	return p.ping()
+}
+
+// pgCommand runs a PostgreSQL binary, as the postgres user when we are root
+// (initdb refuses to run as root).
+func pgCommand(dir, name string, args ...string) *exec.Cmd {
+	if os.Geteuid() == 0 {
+		if u, err := user.Lookup("postgres"); err == nil {
+			os.Chown(dir, atoi(u.Uid), atoi(u.Gid))
+			return exec.Command("runuser", append([]string{"-u", "postgres", "--", name}, args...)...)
+		}
+	}
+	return exec.Command(name, args...)
+}
+
+func atoi(s string) int {
+	n := 0
+	fmt.Sscan(s, &n)
+	return n
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// withDatabase returns the URL with its database name replaced.
+func withDatabase(raw, name string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	u.Path = "/" + name
+	return u.String()
+}

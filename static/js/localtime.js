@@ -1,0 +1,37 @@
+// Rewrites <time datetime="..." data-local> elements into the reader's own
+// time zone. The server-rendered text (in the status page's zone) moves to
+// the title attribute, so nothing is lost; without JavaScript the page
+// simply keeps showing the page's zone.
+(function () {
+  "use strict";
+  if (!window.Intl || !Intl.DateTimeFormat) return;
+
+  var formats = {
+    full: { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" },
+    date: { year: "numeric", month: "short", day: "numeric" },
+    clock: { hour: "2-digit", minute: "2-digit", timeZoneName: "short" }
+  };
+  var formatters = {};
+  function formatter(kind) {
+    if (!formatters[kind]) formatters[kind] = new Intl.DateTimeFormat(undefined, formats[kind] || formats.full);
+    return formatters[kind];
+  }
+
+  var converted = 0;
+  var nodes = document.querySelectorAll("time[datetime][data-local]");
+  for (var i = 0; i < nodes.length; i++) {
+    var el = nodes[i];
+    var when = new Date(el.getAttribute("datetime"));
+    if (isNaN(when.getTime())) continue;
+    if (!el.title) el.title = el.textContent.trim();
+    el.textContent = formatter(el.getAttribute("data-local")).format(when);
+    converted++;
+  }
+
+  // Say which zone the times are now in.
+  var note = document.getElementById("tz-note");
+  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (note && converted > 0 && zone) {
+    note.textContent = "Times shown in your time zone (" + zone + ")";
+  }
+})();
