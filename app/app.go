@@ -1,0 +1,110 @@
+// Package app is Beacon's application: HTTP handlers (one file per
+// resource), the route table, configuration and the view builders.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/models"
+	"github.com/beaconstatus/beacon/static"
+)
+
+// App is one Beacon server: its configuration, database, templates and
+// routes. Build it with New, serve it with Serve.
+type App struct {
+	cfg    Config
+	db     *models.DB
+	log    *slog.Logger
+	echo   *echo.Echo
+	render *Renderer
+	assets *static.Assets
+	page   PageInfo
+	secret []byte // signs links; from SECRET_KEY or generated once and stored
+	now    func() time.Time
+}
+
+// New builds the App on an open, migrated database: it loads (or creates)
+// the page id and secret key and parses every template, so a broken
+// template fails here, not on a customer's request.
+func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App, error) {
+	pageID, err := db.EnsureSetting(ctx, models.SettingPageID, models.NewID)
+	if err != nil {
+		return nil, err
+	}
+	secret := cfg.SecretKey
+	if secret == "" {
+		secret, err = db.EnsureSetting(ctx, models.SettingSecretKey, func() string { return models.RandomHex(32) })
+		if err != nil {
+			return nil, err
+		}
+	}
+	assets := static.New()
+	render, err := NewRenderer(assets)
+	if err != nil {
+		return nil, fmt.Errorf("app: templates: %w", err)
+	}
+	a := &App{
+		cfg: cfg, db: db, log: log, render: render, assets: assets,
+		page:   PageInfo{ID: pageID, Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},
+		secret: []byte(secret),
+		now:    time.Now,
+	}
+	a.echo = a.newEcho()
+	return a, nil
+}
+
+// Handler is the App's HTTP handler, for tests and embedding.
+func (a *App) Handler() http.Handler { return a.echo }
+
+// Serve listens on the configured port until ctx is cancelled, then stops
+// accepting connections and lets in-flight requests finish (bounded by
+// ShutdownTimeout). The caller closes the database afterwards.
+func (a *App) Serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(a.cfg.Port))
+	if err != nil {
+		return fmt.Errorf("app: listen on port %d: %w", a.cfg.Port, err)
+	}
+	return a.ServeListener(ctx, ln)
+}
+
+// ServeListener is Serve on a listener the caller opened.
+func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("serving", "addr", ln.Addr().String(), "url", a.cfg.BaseURL, "database", string(a.db.Dialect))
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("app: serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down: finishing in-flight requests", "timeout", a.cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("app: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("app: serve: %w", err)
+	}
+	a.log.Info("stopped")
+	return nil
+}

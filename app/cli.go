@@ -1,0 +1,359 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/beaconstatus/beacon/models"
+)
+
+// Version is Beacon's version, set at build time with
+// -ldflags "-X github.com/beaconstatus/beacon/app.Version=v1.2.3".
+var Version = "dev"
+
+// CLI is the beacon command line: its streams and environment, so the
+// commands can be run and tested in-process.
+type CLI struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+}
+
+// command is one sub-command of beacon.
+type command struct {
+	name, args, summary, help string
+	run                       func(cli *CLI, ctx context.Context, args []string) error
+}
+
+// usageError makes the command exit 2 with a one-line hint.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func commands() []command {
+	return []command{
+		{name: "serve", summary: "run the web server (the default)", run: (*CLI).serve,
+			help: "Runs the status page server on PORT. On SQLite it migrates the database first;\non PostgreSQL it refuses to start while migrations are pending (run beacon migrate).\nSIGINT or SIGTERM stop it gracefully: in-flight requests finish, then the database closes."},
+		{name: "migrate", summary: "apply pending database migrations", run: (*CLI).migrate,
+			help: "Applies every pending migration, each in a transaction. Safe to run again: with\nnothing pending it changes nothing. Several replicas may run it at once on PostgreSQL."},
+		{name: "user", args: "add --email E --role admin|editor [--name N] [--password-stdin]", summary: "add an operator", run: (*CLI).user,
+			help: "Adds an operator who can sign in to the console. The password is read from\nstandard input with --password-stdin (first line), or asked for at a prompt."},
+		{name: "token", args: "add --name N [--role admin|editor]", summary: "create an API token", run: (*CLI).token,
+			help: "Creates a management API token and prints it once, on its own last line.\nOnly its hash is stored: keep it somewhere safe."},
+		{name: "demo", summary: "load a realistic demo page into an empty database", run: (*CLI).demo,
+			help: "Loads demo components, groups, 90 days of incidents, an active incident and an\nupcoming maintenance into the configured database, which must have no components yet."},
+		{name: "version", summary: "print the version", run: (*CLI).version, help: "Prints Beacon's version."},
+		{name: "help", args: "[command]", summary: "explain a command", run: (*CLI).helpCmd, help: "Explains beacon or one of its commands."},
+	}
+}
+
+func findCommand(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// Run runs the command line and returns the process's exit code: 0 on
+// success, 1 on failure, 2 on a usage mistake.
+func (cli *CLI) Run(ctx context.Context, args []string) int {
+	name := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	} else if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		name, args = "help", nil
+	}
+	cmd, ok := findCommand(name)
+	if !ok {
+		fmt.Fprintf(cli.Stderr, "beacon: unknown command %q; run 'beacon help' for the list of commands\n", name)
+		return 2
+	}
+	err := cmd.run(cli, ctx, args)
+	var ue *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		cli.printCommandHelp(cmd)
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(cli.Stderr, "beacon %s: %s; run 'beacon %s -h' for usage\n", cmd.name, ue.msg, cmd.name)
+		return 2
+	}
+	fmt.Fprintf(cli.Stderr, "beacon %s: %s\n", cmd.name, err)
+	return 1
+}
+
+// flags makes a command's flag set; parse errors become usage errors.
+func flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("beacon "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+func (cli *CLI) printCommandHelp(cmd command) {
+	fmt.Fprintf(cli.Stdout, "Usage: beacon %s %s\n\n%s\n", cmd.name, cmd.args, cmd.help)
+	if cmd.name == "serve" || cmd.name == "help" {
+		fmt.Fprint(cli.Stdout, "\n"+envHelp)
+	}
+}
+
+const envHelp = `Configuration (environment):
+  PORT                   port to listen on (default 8080)
+  DATABASE_URL           unset: SQLite file beacon.db here; sqlite:PATH or file:PATH: SQLite at PATH;
+                         postgres://user:pass@host:5432/db: PostgreSQL
+  BASE_URL               public URL of the page, for links in emails and feeds (default http://localhost:PORT)
+  PAGE_NAME              name shown on the page (default Beacon)
+  PAGE_TIME_ZONE         IANA time zone of the page, e.g. Europe/Berlin (default UTC)
+  LOG_LEVEL, LOG_FORMAT  debug|info|warn|error (default info); text|json (default text)
+  SECRET_KEY             signs links; unset: generated on first start and kept in the database
+  UPTIME_PARTIAL_WEIGHT  share of a partial outage counted as downtime, 0–1 (default 0.3)
+`
+
+func (cli *CLI) helpCmd(_ context.Context, args []string) error {
+	if len(args) > 0 {
+		cmd, ok := findCommand(args[0])
+		if !ok {
+			return &usageError{msg: fmt.Sprintf("unknown command %q", args[0])}
+		}
+		cli.printCommandHelp(cmd)
+		return nil
+	}
+	fmt.Fprint(cli.Stdout, "Beacon is a self-hosted status page server with postmortems.\n\nUsage: beacon <command> [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(cli.Stdout, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(cli.Stdout, "\nRun 'beacon <command> -h' for a command's flags.\n\n"+envHelp)
+	return nil
+}
+
+func (cli *CLI) version(_ context.Context, args []string) error {
+	if err := parseFlags(flags("version"), args); err != nil {
+		return err
+	}
+	v := Version
+	if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
+	}
+	fmt.Fprintf(cli.Stdout, "beacon %s\n", v)
+	return nil
+}
+
+// setup loads the configuration, the logger and the database. With
+// migrateSQLite, an SQLite database is migrated (it is embedded: nobody
+// else runs beacon migrate for it); a PostgreSQL database must already be
+// current.
+func (cli *CLI) setup(ctx context.Context, migrateSQLite bool) (Config, *slog.Logger, *models.DB, error) {
+	cfg, err := LoadConfig(cli.Getenv)
+	if err != nil {
+		return cfg, nil, nil, fmt.Errorf("invalid configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+	}
+	log := NewLogger(cfg, cli.Stderr)
+	db, err := models.Open(ctx, cfg.Dialect, cfg.DSN, log)
+	if err != nil {
+		return cfg, log, nil, fmt.Errorf("cannot open the %s database (DATABASE_URL): %w", cfg.Dialect, err)
+	}
+	if cfg.Dialect == models.SQLite && migrateSQLite {
+		res, err := db.Migrate(ctx)
+		if err != nil {
+			db.Close()
+			return cfg, log, nil, err
+		}
+		if len(res.Applied) > 0 {
+			log.Info("migrated database", "from", res.From, "to", res.To)
+		}
+	}
+	if err := db.CheckMigrations(ctx); err != nil {
+		db.Close()
+		if errors.Is(err, models.ErrPendingMigrations) {
+			return cfg, log, nil, fmt.Errorf("%w: run 'beacon migrate' first", err)
+		}
+		return cfg, log, nil, err
+	}
+	return cfg, log, db, nil
+}
+
+func (cli *CLI) serve(ctx context.Context, args []string) error {
+	if err := parseFlags(flags("serve"), args); err != nil {
+		return err
+	}
+	cfg, log, db, err := cli.setup(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	a, err := New(ctx, cfg, db, log)
+	if err != nil {
+		return err
+	}
+	return a.Serve(ctx)
+}
+
+func (cli *CLI) migrate(ctx context.Context, args []string) error {
+	if err := parseFlags(flags("migrate"), args); err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(cli.Getenv)
+	if err != nil {
+		return fmt.Errorf("invalid configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+	}
+	db, err := models.Open(ctx, cfg.Dialect, cfg.DSN, NewLogger(cfg, cli.Stderr))
+	if err != nil {
+		return fmt.Errorf("cannot open the %s database (DATABASE_URL): %w", cfg.Dialect, err)
+	}
+	defer db.Close()
+	res, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(res.Applied) == 0 {
+		fmt.Fprintf(cli.Stdout, "Database is up to date (schema version %d); nothing to do.\n", res.To)
+		return nil
+	}
+	fmt.Fprintf(cli.Stdout, "Migrated the %s database from schema version %d to %d.\n", cfg.Dialect, res.From, res.To)
+	return nil
+}
+
+func (cli *CLI) user(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "add" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return flag.ErrHelp
+		}
+		return &usageError{msg: "expected 'user add'"}
+	}
+	fs := flags("user add")
+	email := fs.String("email", "", "email address (sign-in name)")
+	role := fs.String("role", "", "admin or editor")
+	name := fs.String("name", "", "display name")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if *email == "" {
+		return &usageError{msg: "--email is required"}
+	}
+	if *role != models.RoleAdmin && *role != models.RoleEditor {
+		return &usageError{msg: "--role must be admin or editor"}
+	}
+	password, err := cli.readPassword(*fromStdin)
+	if err != nil {
+		return err
+	}
+	_, _, db, err := cli.setup(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := db.CreateUser(ctx, *email, *name, *role, password)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cli.Stdout, "Added %s %s.\n", u.Role, u.Email)
+	return nil
+}
+
+// readPassword reads the password from the first line of stdin, or asks
+// for it twice at a terminal prompt.
+func (cli *CLI) readPassword(fromStdin bool) (string, error) {
+	if fromStdin {
+		line, err := bufio.NewReader(cli.Stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("read password from standard input: %w", err)
+		}
+		return strings.TrimRight(line, "\r\n"), nil
+	}
+	f, ok := cli.Stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", &usageError{msg: "no terminal to ask for a password: use --password-stdin"}
+	}
+	ask := func(prompt string) (string, error) {
+		fmt.Fprint(cli.Stderr, prompt)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(cli.Stderr)
+		return string(b), err
+	}
+	p1, err := ask("Password: ")
+	if err != nil {
+		return "", err
+	}
+	p2, err := ask("Again: ")
+	if err != nil {
+		return "", err
+	}
+	if p1 != p2 {
+		return "", errors.New("the passwords do not match")
+	}
+	return p1, nil
+}
+
+func (cli *CLI) token(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "add" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return flag.ErrHelp
+		}
+		return &usageError{msg: "expected 'token add'"}
+	}
+	fs := flags("token add")
+	name := fs.String("name", "", "what the token is for, e.g. alertmanager")
+	role := fs.String("role", models.RoleAdmin, "admin or editor")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if *name == "" {
+		return &usageError{msg: "--name is required"}
+	}
+	_, _, db, err := cli.setup(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	secret, t, err := db.CreateAPIToken(ctx, *name, *role)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cli.Stdout, "Created %s API token %q (%s…). It is shown only now:\n%s\n", t.Role, t.Name, t.Prefix, secret)
+	return nil
+}
+
+func (cli *CLI) demo(ctx context.Context, args []string) error {
+	if err := parseFlags(flags("demo"), args); err != nil {
+		return err
+	}
+	_, _, db, err := cli.setup(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	sum, err := LoadDemo(ctx, db, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cli.Stdout, "Loaded the demo page: %s\n", sum)
+	return nil
+}

@@ -1,0 +1,170 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/beaconstatus/beacon/models"
+)
+
+// Config is Beacon's configuration, read from the environment in one place.
+type Config struct {
+	Port         int            // PORT, default 8080
+	DatabaseURL  string         // DATABASE_URL as given ("" → beacon.db)
+	Dialect      models.Dialect // derived from DATABASE_URL
+	DSN          string         // what the database driver opens
+	BaseURL      string         // BASE_URL without a trailing slash, default http://localhost:PORT
+	PageName     string         // PAGE_NAME, default "Beacon"
+	TimeZoneName string         // PAGE_TIME_ZONE, an IANA name, default UTC
+	TimeZone     *time.Location // loaded from TimeZoneName
+	LogLevel     slog.Level     // LOG_LEVEL: debug, info, warn, error (default info)
+	LogFormat    string         // LOG_FORMAT: text (default) or json
+	SecretKey    string         // SECRET_KEY; "" → generated on first start and kept in the database
+
+	// PartialOutageWeight is how much of a partial outage counts as downtime
+	// in uptime figures (UPTIME_PARTIAL_WEIGHT, 0–1, default 0.3).
+	PartialOutageWeight float64
+	// ShutdownTimeout bounds the wait for in-flight requests on shutdown
+	// (SHUTDOWN_TIMEOUT, a Go duration, default 15s).
+	ShutdownTimeout time.Duration
+}
+
+// ConfigError names an environment variable with a wrong value.
+type ConfigError struct {
+	Var     string
+	Message string
+}
+
+func (e *ConfigError) Error() string { return e.Var + ": " + e.Message }
+
+// DefaultSQLitePath is where Beacon keeps its data when DATABASE_URL is unset.
+const DefaultSQLitePath = "beacon.db"
+
+// MinSecretKeyLength is the shortest SECRET_KEY accepted.
+const MinSecretKeyLength = 32
+
+// LoadConfig reads and validates the configuration from getenv (os.Getenv in
+// production). Every wrong value is reported, each naming its variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, &ConfigError{Var: name, Message: fmt.Sprintf(format, args...)})
+	}
+	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
+
+	cfg := Config{Port: 8080, PageName: "Beacon", TimeZoneName: "UTC", LogFormat: "text",
+		PartialOutageWeight: models.DefaultPartialOutageWeight, ShutdownTimeout: 15 * time.Second}
+
+	if v := env("PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 65535 {
+			bad("PORT", "must be a port number from 1 to 65535, got %q", v)
+		}
+		cfg.Port = p
+	}
+
+	cfg.DatabaseURL = env("DATABASE_URL")
+	if d, dsn, err := ParseDatabaseURL(cfg.DatabaseURL); err != nil {
+		bad("DATABASE_URL", "%s", err)
+	} else {
+		cfg.Dialect, cfg.DSN = d, dsn
+	}
+
+	cfg.BaseURL = fmt.Sprintf("http://localhost:%d", cfg.Port)
+	if v := env("BASE_URL"); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			bad("BASE_URL", "must be an absolute http(s) URL such as https://status.example.com, got %q", v)
+		} else {
+			cfg.BaseURL = strings.TrimRight(u.String(), "/")
+		}
+	}
+
+	if v := env("PAGE_NAME"); v != "" {
+		if len(v) > 100 {
+			bad("PAGE_NAME", "must be at most 100 characters")
+		}
+		cfg.PageName = v
+	}
+
+	if v := env("PAGE_TIME_ZONE"); v != "" {
+		cfg.TimeZoneName = v
+	}
+	loc, err := time.LoadLocation(cfg.TimeZoneName)
+	if err != nil || cfg.TimeZoneName == "Local" {
+		bad("PAGE_TIME_ZONE", "must be an IANA time zone name such as Europe/Berlin or UTC, got %q", cfg.TimeZoneName)
+	} else {
+		cfg.TimeZone = loc
+	}
+
+	if v := env("LOG_LEVEL"); v != "" {
+		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			bad("LOG_LEVEL", "must be debug, info, warn or error, got %q", v)
+		}
+	}
+	if v := env("LOG_FORMAT"); v != "" {
+		if v != "text" && v != "json" {
+			bad("LOG_FORMAT", "must be text or json, got %q", v)
+		}
+		cfg.LogFormat = v
+	}
+
+	cfg.SecretKey = getenv("SECRET_KEY")
+	if cfg.SecretKey != "" && len(cfg.SecretKey) < MinSecretKeyLength {
+		bad("SECRET_KEY", "must be at least %d characters (or unset, to have one generated)", MinSecretKeyLength)
+	}
+
+	if v := env("UPTIME_PARTIAL_WEIGHT"); v != "" {
+		w, err := strconv.ParseFloat(v, 64)
+		if err != nil || w < 0 || w > 1 {
+			bad("UPTIME_PARTIAL_WEIGHT", "must be a number from 0 to 1, got %q", v)
+		}
+		cfg.PartialOutageWeight = w
+	}
+	if v := env("SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			bad("SHUTDOWN_TIMEOUT", "must be a positive duration such as 15s, got %q", v)
+		}
+		cfg.ShutdownTimeout = d
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// ParseDatabaseURL turns DATABASE_URL into a dialect and the DSN its driver
+// opens: "" → SQLite beacon.db; sqlite:PATH or file:PATH → SQLite at PATH;
+// postgres:// or postgresql:// → PostgreSQL.
+func ParseDatabaseURL(raw string) (models.Dialect, string, error) {
+	switch {
+	case raw == "":
+		return models.SQLite, models.SQLiteDSN(DefaultSQLitePath), nil
+	case strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://"):
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return "", "", errors.New("is not a valid postgres:// URL (postgres://user:password@host:5432/dbname)")
+		}
+		return models.Postgres, raw, nil
+	case strings.HasPrefix(raw, "sqlite:") || strings.HasPrefix(raw, "file:"):
+		path := raw[strings.Index(raw, ":")+1:]
+		path = strings.TrimPrefix(path, "//")
+		if path == "" || strings.ContainsAny(path, "?#") {
+			return "", "", errors.New("needs a file path, as in sqlite:/var/lib/beacon/beacon.db (no query options)")
+		}
+		return models.SQLite, models.SQLiteDSN(path), nil
+	}
+	return "", "", errors.New("must start with postgres://, postgresql://, sqlite: or file: (or be unset for beacon.db)")
+}
+
+// NewLogger builds the process's one slog logger from the configuration.
+func NewLogger(cfg Config, w interface{ Write([]byte) (int, error) }) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

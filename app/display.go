@@ -1,0 +1,122 @@
+package app
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/beaconstatus/beacon/models"
+)
+
+// displayTime formats t for the page's time zone.
+func (a *App) displayTime(t time.Time) DisplayTime {
+	if t.IsZero() {
+		return DisplayTime{Zero: true}
+	}
+	l := t.In(a.cfg.TimeZone)
+	return DisplayTime{
+		ISO:   l.Format("2006-01-02T15:04:05.000Z07:00"),
+		Human: l.Format("Jan 2, 2006 15:04 MST"),
+		Date:  l.Format("Jan 2, 2006"),
+		Clock: l.Format("15:04 MST"),
+	}
+}
+
+func (a *App) displayTimePtr(t *time.Time) DisplayTime {
+	if t == nil {
+		return DisplayTime{Zero: true}
+	}
+	return a.displayTime(*t)
+}
+
+// window formats a maintenance window: "Nov 25, 2026 02:00 – 04:00 CET",
+// with the end's date when it ends on another day.
+func (a *App) window(from, until *time.Time) string {
+	if from == nil || until == nil {
+		return ""
+	}
+	f, u := from.In(a.cfg.TimeZone), until.In(a.cfg.TimeZone)
+	if f.Format("2006-01-02") == u.Format("2006-01-02") {
+		return f.Format("Jan 2, 2006 15:04") + " – " + u.Format("15:04 MST")
+	}
+	return f.Format("Jan 2, 2006 15:04 MST") + " – " + u.Format("Jan 2, 2006 15:04 MST")
+}
+
+// humanDuration writes a duration as "2 hrs 14 mins", "45 mins", "3 days 2 hrs".
+func humanDuration(d time.Duration) string {
+	if d < time.Minute {
+		return "less than a minute"
+	}
+	mins := int(d.Round(time.Minute) / time.Minute)
+	days, hours, m := mins/(24*60), mins/60%24, mins%60
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return fmt.Sprintf("1 %s", unit)
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case days > 0 && hours > 0:
+		return plural(days, "day") + " " + plural(hours, "hr")
+	case days > 0:
+		return plural(days, "day")
+	case hours > 0 && m > 0:
+		return plural(hours, "hr") + " " + plural(m, "min")
+	case hours > 0:
+		return plural(hours, "hr")
+	}
+	return plural(m, "min")
+}
+
+// dayLevel is the CSS level of an uptime day.
+func dayLevel(worst string) string {
+	switch worst {
+	case "":
+		return "nodata"
+	case models.DegradedPerformance:
+		return "degraded"
+	case models.PartialOutage:
+		return "partial"
+	case models.MajorOutage:
+		return "major"
+	case models.UnderMaintenance:
+		return "maintenance"
+	}
+	return "operational"
+}
+
+// dayLabel says what happened on an uptime day, worst first.
+func dayLabel(d models.DayUptime) string {
+	if d.Worst == "" {
+		return "No data"
+	}
+	var parts []string
+	for _, st := range []string{models.MajorOutage, models.PartialOutage, models.DegradedPerformance, models.UnderMaintenance} {
+		if dur := d.Durations[st]; dur > 0 {
+			parts = append(parts, models.ComponentStatusLabel(st)+" for "+humanDuration(dur))
+		}
+	}
+	if len(parts) == 0 {
+		return "No downtime"
+	}
+	label := parts[0]
+	for _, p := range parts[1:] {
+		label += ", " + lowerFirst(p)
+	}
+	return label
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]+'a'-'A') + s[1:]
+}
+
+// formatPercent writes an uptime percentage with two decimals, never
+// rounding a day with downtime up to 100.00%.
+func formatPercent(p float64) string {
+	if p < 100 && p > 99.995 {
+		return "99.99%"
+	}
+	return fmt.Sprintf("%.2f%%", p)
+}

@@ -1,0 +1,90 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/models"
+)
+
+// apiError is the JSON body of an error under /api and /v1.
+type apiError struct {
+	Error  string              `json:"error"`
+	Fields []models.FieldError `json:"fields,omitempty"`
+}
+
+// classify maps an error to a status code and a message safe to show a
+// client. Internal error text never leaves the server.
+func classify(err error) (int, string, []models.FieldError) {
+	var he *echo.HTTPError
+	var ve *models.ValidationError
+	var ce *models.ErrConflict
+	switch {
+	case errors.As(err, &he):
+		msg, ok := he.Message.(string)
+		if !ok || he.Internal != nil && he.Code >= 500 {
+			msg = http.StatusText(he.Code)
+		}
+		if he.Code == http.StatusNotFound && msg == http.StatusText(http.StatusNotFound) {
+			msg = "The page you are looking for does not exist."
+		}
+		return he.Code, msg, nil
+	case errors.Is(err, models.ErrNotFound):
+		return http.StatusNotFound, "The page you are looking for does not exist.", nil
+	case errors.As(err, &ve):
+		return http.StatusUnprocessableEntity, ve.Error(), ve.Fields
+	case errors.As(err, &ce):
+		return http.StatusConflict, ce.Message, nil
+	case errors.Is(err, context.Canceled):
+		return 499, "Request cancelled.", nil
+	}
+	return http.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment.", nil
+}
+
+// handleError is echo's HTTPErrorHandler: it logs unexpected errors and
+// answers JSON under /api and /v1, the HTML error page elsewhere.
+func (a *App) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, msg, fields := classify(err)
+	if code >= 500 {
+		a.logger(c.Request().Context()).Error("request failed", "error", err, "path", c.Request().URL.Path)
+	}
+	if code == 499 {
+		return
+	}
+	if isAPIPath(c.Request().URL.Path) {
+		if c.Request().Method == http.MethodHead {
+			c.NoContent(code)
+			return
+		}
+		c.JSON(code, apiError{Error: msg, Fields: fields})
+		return
+	}
+	title := http.StatusText(code)
+	if code == http.StatusNotFound {
+		title = "Page not found"
+	}
+	view := a.pageView(title, c.Request().URL.Path)
+	view.Error = &ErrorView{Code: code, Title: title, Message: msg}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if rerr := a.renderPage(c, code, "error.html", view); rerr != nil {
+		a.logger(c.Request().Context()).Error("render error page", "error", rerr)
+		c.String(code, title+": "+msg)
+	}
+}
+
+func isAPIPath(p string) bool {
+	return p == "/api" || strings.HasPrefix(p, "/api/") || p == "/v1" || strings.HasPrefix(p, "/v1/")
+}
+
+// badRequest is a 400 with a message that names what is wrong.
+func badRequest(format string, args ...any) error {
+	return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf(format, args...))
+}

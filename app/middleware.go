@@ -1,0 +1,71 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/beaconstatus/beacon/models"
+)
+
+type ctxKey int
+
+const loggerKey ctxKey = iota
+
+// logger returns the request's logger (with its request id), or the App's.
+func (a *App) logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
+		return l
+	}
+	return a.log
+}
+
+// requestLogger gives each request a logger carrying its request id and
+// logs one line when the request ends.
+func (a *App) requestLogger(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		req := c.Request()
+		id := c.Response().Header().Get(echo.HeaderXRequestID)
+		l := a.log.With("request_id", id)
+		c.SetRequest(req.WithContext(context.WithValue(req.Context(), loggerKey, l)))
+
+		err := next(c)
+		if err != nil {
+			c.Error(err) // write the error response now, so its status is logged
+		}
+		status := c.Response().Status
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		l.LogAttrs(req.Context(), level, "request",
+			slog.String("method", req.Method),
+			slog.String("path", req.URL.Path),
+			slog.Int("status", status),
+			slog.Int64("bytes", c.Response().Size),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("remote", c.RealIP()),
+		)
+		return nil
+	}
+}
+
+// middlewares are applied to every request, outermost first.
+func (a *App) middlewares() []echo.MiddlewareFunc {
+	return []echo.MiddlewareFunc{
+		middleware.RequestIDWithConfig(middleware.RequestIDConfig{
+			Generator: func() string { return models.RandomHex(8) },
+		}),
+		a.requestLogger,
+		middleware.RecoverWithConfig(middleware.RecoverConfig{
+			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+				a.logger(c.Request().Context()).Error("panic", "error", err, "stack", string(stack))
+				return err
+			},
+		}),
+	}
+}
