@@ -5,7 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/labstack/echo/v4")
+	"github.com/labstack/echo/v4"
+)
 
 // Healthz answers 200 while the process is up.
 func (a *App) Healthz(c echo.Context) error {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -61,6 +62,12 @@ func (a *App) middlewares() []echo.MiddlewareFunc {
 			Generator: func() string { return models.RandomHex(8) },
 		}),
 		a.requestLogger,
+		// Pages compress well (the uptime bars repeat); static files
+		// carry their own precomputed gzip.
+		middleware.GzipWithConfig(middleware.GzipConfig{
+			Level:   5,
+			Skipper: func(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/static/") },
+		}),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{
 			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 				a.logger(c.Request().Context()).Error("panic", "error", err, "stack", string(stack))

@@ -114,7 +114,7 @@ type IncidentView struct {
 	IncidentSummary
 	ScheduledFor   DisplayTime
 	ScheduledUntil DisplayTime
-	Duration       string // "2 hrs 14 mins" once resolved
+	Duration       string       // "2 hrs 14 mins" once resolved
 	Updates        []UpdateView // newest first
 }
 

@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"bytes"
@@ -10,39 +10,40 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/beaconstatus/beacon/app"
 	"github.com/beaconstatus/beacon/static"
 )
 
-// newTestRenderer builds a Renderer over the real embedded templates.
-func newTestRenderer(t *testing.T) *Renderer {
+// newRenderTestRenderer builds an app.Renderer over the real embedded templates.
+func newRenderTestRenderer(t *testing.T) *app.Renderer {
 	t.Helper()
-	r, err := NewRenderer(static.New())
+	r, err := app.NewRenderer(static.New())
 	if err != nil {
 		t.Fatalf("NewRenderer: %v", err)
 	}
 	return r
 }
 
-// render renders page with data and checks the rules every page must obey.
-func render(t *testing.T, r *Renderer, page string, data PageView) string {
+// renderPage renders page with data and checks the rules every page must obey.
+func renderPage(t *testing.T, r *app.Renderer, page string, data app.PageView) string {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := r.Render(&buf, page, data); err != nil {
 		t.Fatalf("Render(%s): %v", page, err)
 	}
 	out := buf.String()
-	checkDocument(t, out)
+	checkRenderedDocument(t, out)
 	return out
 }
 
-// displayTime formats t the way the page builder does, in Europe/Berlin.
-func displayTime(t time.Time) DisplayTime {
+// viewTime formats t the way the page builder does, in Europe/Berlin.
+func viewTime(t time.Time) app.DisplayTime {
 	loc, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		loc = time.FixedZone("CET", 3600)
 	}
 	t = t.In(loc)
-	return DisplayTime{
+	return app.DisplayTime{
 		ISO:   t.Format(time.RFC3339),
 		Human: t.Format("Jan 2, 2006 15:04 MST"),
 		Date:  t.Format("Jan 2, 2006"),
@@ -50,14 +51,14 @@ func displayTime(t time.Time) DisplayTime {
 	}
 }
 
-var now = time.Date(2026, 11, 20, 13, 5, 0, 0, time.UTC)
+var renderNow = time.Date(2026, 11, 20, 13, 5, 0, 0, time.UTC)
 
-// uptimeDays builds n days ending today with a realistic mix of levels.
-func uptimeDays(n int, seed int) []DayView {
-	days := make([]DayView, n)
+// viewDays builds n days ending today with a realistic mix of levels.
+func viewDays(n int, seed int) []app.DayView {
+	days := make([]app.DayView, n)
 	for i := range days {
-		d := now.AddDate(0, 0, i-n+1)
-		day := DayView{
+		d := renderNow.AddDate(0, 0, i-n+1)
+		day := app.DayView{
 			Date:    d.Format("Jan 2, 2006"),
 			ISODate: d.Format("2006-01-02"),
 			Level:   "operational",
@@ -72,89 +73,89 @@ func uptimeDays(n int, seed int) []DayView {
 			day.Level, day.Label = "maintenance", "Under maintenance for 2 hrs"
 		case i == n-3:
 			day.Level, day.Label = "partial", "Partial outage for 2 hrs 5 mins"
-			day.Incidents = []IncidentLink{{Name: "Elevated API error rates", URL: "/incidents/inc-old"}}
+			day.Incidents = []app.IncidentLink{{Name: "Elevated API error rates", URL: "/incidents/inc-old"}}
 		case i == n-1 && seed == 1:
 			day.Level, day.Label = "major", "Major outage for 1 hr 12 mins"
-			day.Incidents = []IncidentLink{{Name: "Checkout unavailable", URL: "/incidents/inc-1"}}
+			day.Incidents = []app.IncidentLink{{Name: "Checkout unavailable", URL: "/incidents/inc-1"}}
 		}
 		days[i] = day
 	}
 	return days
 }
 
-// samplePage is the part of a PageView every page has.
-func samplePage(title string) PageView {
-	return PageView{
-		Page:      PageInfo{ID: "pg1", Name: "Acme Cloud", URL: "https://status.acme.test", TimeZone: "Europe/Berlin"},
+// viewFrame is the part of an app.PageView every page has.
+func viewFrame(title string) app.PageView {
+	return app.PageView{
+		Page:      app.PageInfo{ID: "pg1", Name: "Acme Cloud", URL: "https://status.acme.test", TimeZone: "Europe/Berlin"},
 		Title:     title,
-		Status:    OverallStatus{Indicator: "major", Description: "Partial System Outage"},
-		UpdatedAt: displayTime(now),
+		Status:    app.OverallStatus{Indicator: "major", Description: "Partial System Outage"},
+		UpdatedAt: viewTime(renderNow),
 	}
 }
 
-func sampleUpdates() []UpdateView {
-	return []UpdateView{
-		{ID: "u3", Status: "monitoring", StatusLabel: "Monitoring", At: displayTime(now.Add(-10 * time.Minute)),
+func viewUpdates() []app.UpdateView {
+	return []app.UpdateView{
+		{ID: "u3", Status: "monitoring", StatusLabel: "Monitoring", At: viewTime(renderNow.Add(-10 * time.Minute)),
 			BodyHTML:   template.HTML("<p>A fix has been deployed; we are <strong>monitoring</strong> the results.</p>"),
-			Components: []ComponentChange{{Name: "Checkout", OldStatus: "major_outage", NewStatus: "degraded_performance", NewLabel: "Degraded Performance"}}},
-		{ID: "u2", Status: "identified", StatusLabel: "Identified", At: displayTime(now.Add(-40 * time.Minute)),
+			Components: []app.ComponentChange{{Name: "Checkout", OldStatus: "major_outage", NewStatus: "degraded_performance", NewLabel: "Degraded Performance"}}},
+		{ID: "u2", Status: "identified", StatusLabel: "Identified", At: viewTime(renderNow.Add(-40 * time.Minute)),
 			BodyHTML: template.HTML("<p>The cause is a failed database failover.</p>")},
-		{ID: "u1", Status: "investigating", StatusLabel: "Investigating", At: displayTime(now.Add(-70 * time.Minute)),
+		{ID: "u1", Status: "investigating", StatusLabel: "Investigating", At: viewTime(renderNow.Add(-70 * time.Minute)),
 			BodyHTML: template.HTML("<p>Payments are failing for some customers.</p>"),
-			Components: []ComponentChange{
+			Components: []app.ComponentChange{
 				{Name: "Checkout", OldStatus: "operational", NewStatus: "major_outage", NewLabel: "Major Outage"},
 				{Name: "API", OldStatus: "operational", NewStatus: "partial_outage", NewLabel: "Partial Outage"},
 			}},
 	}
 }
 
-func activeIncident() IncidentSummary {
-	u := sampleUpdates()
-	return IncidentSummary{
+func viewActiveIncident() app.IncidentSummary {
+	u := viewUpdates()
+	return app.IncidentSummary{
 		ID: "inc-1", Name: "Checkout unavailable", URL: "/incidents/inc-1", Kind: "incident",
 		Impact: "critical", Status: "monitoring", StatusLabel: "Monitoring", Latest: &u[0],
-		CreatedAt: displayTime(now.Add(-70 * time.Minute)), Components: []string{"Checkout", "API"},
+		CreatedAt: viewTime(renderNow.Add(-70 * time.Minute)), Components: []string{"Checkout", "API"},
 	}
 }
 
-func maintenance() IncidentSummary {
-	return IncidentSummary{
+func viewMaintenance() app.IncidentSummary {
+	return app.IncidentSummary{
 		ID: "mnt-1", Name: "Database upgrade", URL: "/incidents/mnt-1", Kind: "maintenance",
 		Impact: "maintenance", Status: "scheduled", StatusLabel: "Scheduled",
 		Window:     "Nov 25, 02:00 – 04:00 CET",
-		Latest:     &UpdateView{ID: "mu1", Status: "scheduled", StatusLabel: "Scheduled", At: displayTime(now.Add(-48 * time.Hour)), BodyHTML: "<p>We will upgrade the primary database.</p>"},
-		CreatedAt:  displayTime(now.Add(-48 * time.Hour)),
+		Latest:     &app.UpdateView{ID: "mu1", Status: "scheduled", StatusLabel: "Scheduled", At: viewTime(renderNow.Add(-48 * time.Hour)), BodyHTML: "<p>We will upgrade the primary database.</p>"},
+		CreatedAt:  viewTime(renderNow.Add(-48 * time.Hour)),
 		Components: []string{"API"},
 	}
 }
 
-func indexPage() PageView {
-	p := samplePage("")
+func viewIndex() app.PageView {
+	p := viewFrame("")
 	p.Path = "/"
 	p.UptimeDays = 90
-	p.Active = []IncidentSummary{activeIncident()}
-	p.Maintenances = []IncidentSummary{maintenance()}
-	p.Groups = []GroupView{
-		{ID: "g0", Name: "", Status: "operational", StatusLabel: "Operational", Components: []ComponentView{
-			{ID: "c1", Name: "Website", Description: "Marketing site and docs", Status: "operational", StatusLabel: "Operational", Uptime: "100.0%", Days: uptimeDays(90, 0)},
+	p.Active = []app.IncidentSummary{viewActiveIncident()}
+	p.Maintenances = []app.IncidentSummary{viewMaintenance()}
+	p.Groups = []app.GroupView{
+		{ID: "g0", Name: "", Status: "operational", StatusLabel: "Operational", Components: []app.ComponentView{
+			{ID: "c1", Name: "Website", Description: "Marketing site and docs", Status: "operational", StatusLabel: "Operational", Uptime: "100.0%", Days: viewDays(90, 0)},
 		}},
-		{ID: "g1", Name: "Core Platform", Status: "major_outage", StatusLabel: "Major Outage", Components: []ComponentView{
-			{ID: "c2", Name: "API", Status: "partial_outage", StatusLabel: "Partial Outage", Uptime: "99.87%", Days: uptimeDays(90, 1)},
-			{ID: "c3", Name: "Checkout", Description: "Card payments", Status: "major_outage", StatusLabel: "Major Outage", Uptime: "99.12%", Days: uptimeDays(90, 1)},
-			{ID: "c4", Name: "Search", Status: "degraded_performance", StatusLabel: "Degraded Performance", Uptime: "99.95%", Days: uptimeDays(90, 2)},
+		{ID: "g1", Name: "Core Platform", Status: "major_outage", StatusLabel: "Major Outage", Components: []app.ComponentView{
+			{ID: "c2", Name: "API", Status: "partial_outage", StatusLabel: "Partial Outage", Uptime: "99.87%", Days: viewDays(90, 1)},
+			{ID: "c3", Name: "Checkout", Description: "Card payments", Status: "major_outage", StatusLabel: "Major Outage", Uptime: "99.12%", Days: viewDays(90, 1)},
+			{ID: "c4", Name: "Search", Status: "degraded_performance", StatusLabel: "Degraded Performance", Uptime: "99.95%", Days: viewDays(90, 2)},
 		}},
-		{ID: "g2", Name: "Infrastructure", Status: "under_maintenance", StatusLabel: "Under Maintenance", Components: []ComponentView{
-			{ID: "c5", Name: "Database", Status: "under_maintenance", StatusLabel: "Under Maintenance", Uptime: "100.0%", Days: uptimeDays(90, 3)},
+		{ID: "g2", Name: "Infrastructure", Status: "under_maintenance", StatusLabel: "Under Maintenance", Components: []app.ComponentView{
+			{ID: "c5", Name: "Database", Status: "under_maintenance", StatusLabel: "Under Maintenance", Uptime: "100.0%", Days: viewDays(90, 3)},
 		}},
 	}
 	return p
 }
 
 func TestRenderIndex(t *testing.T) {
-	r := newTestRenderer(t)
-	out := render(t, r, "index.html", indexPage())
+	r := newRenderTestRenderer(t)
+	out := renderPage(t, r, "index.html", viewIndex())
 
-	mustContain(t, out,
+	renderContains(t, out,
 		"<title>Acme Cloud status</title>",
 		`<a class="brand" href="/">Acme Cloud</a>`,
 		`role="status"`, "banner-major", "Partial System Outage",
@@ -178,25 +179,40 @@ func TestRenderIndex(t *testing.T) {
 		`<time datetime="2026-11-20T14:05:00&#43;01:00" data-local>Nov 20, 2026 14:05 CET</time>`,
 	)
 
-	doc := parse(t, out)
-	if n := len(findAll(doc, "h1")); n != 1 {
+	doc := parseRendered(t, out)
+	if n := len(htmlFindAll(doc, "h1")); n != 1 {
 		t.Errorf("index has %d <h1>, want 1", n)
 	}
-	// Five components of 90 days each, all focusable and labelled.
-	bars := findAll(doc, "span", "class", "bar")
+	// Five components of 90 days each, all labelled; only days with
+	// something to tell (downtime, incidents) are tab stops, so a keyboard
+	// user does not tab through 450 quiet days.
+	bars := htmlFindAll(doc, "span", "class", "bar")
 	if len(bars) != 5*90 {
 		t.Fatalf("found %d day bars, want %d", len(bars), 5*90)
 	}
+	focusable := 0
 	for _, b := range bars {
-		if attr(b, "tabindex") != "0" || attr(b, "role") != "img" || !strings.Contains(attr(b, "aria-label"), ", 202") {
-			t.Fatalf("day bar not focusable or unlabelled: %v", b.Attr)
+		if htmlAttr(b, "role") != "img" || !strings.Contains(htmlAttr(b, "aria-label"), ", 202") {
+			t.Fatalf("day bar unlabelled: %v", b.Attr)
+		}
+		quiet := strings.Contains(htmlAttr(b, "class"), "day-operational") && !strings.Contains(htmlAttr(b, "aria-label"), ";")
+		switch tab := htmlAttr(b, "tabindex"); {
+		case quiet && tab != "":
+			t.Fatalf("quiet day is a tab stop: %v", b.Attr)
+		case !quiet && !strings.Contains(htmlAttr(b, "class"), "day-nodata") && tab != "0":
+			t.Fatalf("day with downtime or incidents is not focusable: %v", b.Attr)
+		case tab == "0":
+			focusable++
 		}
 	}
+	if focusable == 0 {
+		t.Fatal("no day bar is focusable")
+	}
 	// Only the newest 30 days show on phones, 60 on small tablets.
-	days := findAll(doc, "li", "class", "day")
+	days := htmlFindAll(doc, "li", "class", "day")
 	hiddenSm, hiddenMd := 0, 0
 	for _, d := range days[:90] {
-		c := attr(d, "class")
+		c := htmlAttr(d, "class")
 		if strings.Contains(c, "hide-sm") {
 			hiddenSm++
 		}
@@ -214,25 +230,25 @@ func TestRenderIndex(t *testing.T) {
 }
 
 func TestRenderIndexAllOperational(t *testing.T) {
-	r := newTestRenderer(t)
-	p := indexPage()
-	p.Status = OverallStatus{Indicator: "none", Description: "All Systems Operational"}
+	r := newRenderTestRenderer(t)
+	p := viewIndex()
+	p.Status = app.OverallStatus{Indicator: "none", Description: "All Systems Operational"}
 	p.Active, p.Maintenances = nil, nil
-	out := render(t, r, "index.html", p)
-	mustContain(t, out, "banner-none", "All Systems Operational", `<use href="#i-check">`)
-	mustNotContain(t, out, "Active incidents", "Scheduled maintenance")
+	out := renderPage(t, r, "index.html", p)
+	renderContains(t, out, "banner-none", "All Systems Operational", `<use href="#i-check">`)
+	renderLacks(t, out, "Active incidents", "Scheduled maintenance")
 }
 
 func TestRenderIncident(t *testing.T) {
-	r := newTestRenderer(t)
-	inc := activeIncident()
+	r := newRenderTestRenderer(t)
+	inc := viewActiveIncident()
 	inc.Status, inc.StatusLabel = "resolved", "Resolved"
-	inc.ResolvedAt = displayTime(now.Add(20 * time.Minute))
-	p := samplePage("Checkout unavailable")
-	p.Incident = &IncidentView{IncidentSummary: inc, Duration: "1 hr 30 mins", Updates: sampleUpdates()}
-	out := render(t, r, "incident.html", p)
+	inc.ResolvedAt = viewTime(renderNow.Add(20 * time.Minute))
+	p := viewFrame("Checkout unavailable")
+	p.Incident = &app.IncidentView{IncidentSummary: inc, Duration: "1 hr 30 mins", Updates: viewUpdates()}
+	out := renderPage(t, r, "incident.html", p)
 
-	mustContain(t, out,
+	renderContains(t, out,
 		"<title>Checkout unavailable · Acme Cloud status</title>",
 		`<h1 id="incident-title">Checkout unavailable</h1>`,
 		"Critical impact", ">Resolved<", "Checkout, API", "1 hr 30 mins",
@@ -249,46 +265,46 @@ func TestRenderIncident(t *testing.T) {
 	if a, b := strings.Index(out, "A fix has been deployed"), strings.Index(out, "Payments are failing"); a < 0 || b < 0 || a > b {
 		t.Error("updates are not listed newest first")
 	}
-	doc := parse(t, out)
-	if n := len(findAll(doc, "li", "class", "timeline-item")); n != 3 {
+	doc := parseRendered(t, out)
+	if n := len(htmlFindAll(doc, "li", "class", "timeline-item")); n != 3 {
 		t.Errorf("timeline has %d updates, want 3", n)
 	}
 }
 
 func TestRenderMaintenance(t *testing.T) {
-	r := newTestRenderer(t)
-	m := maintenance()
-	p := samplePage("Database upgrade")
-	p.Incident = &IncidentView{
+	r := newRenderTestRenderer(t)
+	m := viewMaintenance()
+	p := viewFrame("Database upgrade")
+	p.Incident = &app.IncidentView{
 		IncidentSummary: m,
-		ScheduledFor:    displayTime(time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)),
-		ScheduledUntil:  displayTime(time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)),
-		Updates:         []UpdateView{*m.Latest},
+		ScheduledFor:    viewTime(time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)),
+		ScheduledUntil:  viewTime(time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)),
+		Updates:         []app.UpdateView{*m.Latest},
 	}
-	out := render(t, r, "incident.html", p)
-	mustContain(t, out, "<dt>Scheduled</dt>", ">Maintenance<",
+	out := renderPage(t, r, "incident.html", p)
+	renderContains(t, out, "<dt>Scheduled</dt>", ">Maintenance<",
 		`<time datetime="2026-11-25T02:00:00&#43;01:00" data-local>Nov 25, 2026 02:00 CET</time> – <time datetime="2026-11-25T04:00:00&#43;01:00" data-local>`,
 		"We will upgrade the primary database.")
-	mustNotContain(t, out, "Duration")
+	renderLacks(t, out, "Duration")
 }
 
 func TestRenderHistory(t *testing.T) {
-	r := newTestRenderer(t)
-	resolved := activeIncident()
+	r := newRenderTestRenderer(t)
+	resolved := viewActiveIncident()
 	resolved.Status, resolved.StatusLabel = "resolved", "Resolved"
-	resolved.ResolvedAt = displayTime(now.Add(20 * time.Minute))
-	resolved.Latest = &UpdateView{StatusLabel: "Resolved", BodyHTML: "<p>All payments are processed again &amp; queued ones were retried.</p><p>" + template.HTML(strings.Repeat("More detail. ", 40)) + "</p>"}
-	p := samplePage("Incident history")
+	resolved.ResolvedAt = viewTime(renderNow.Add(20 * time.Minute))
+	resolved.Latest = &app.UpdateView{StatusLabel: "Resolved", BodyHTML: "<p>All payments are processed again &amp; queued ones were retried.</p><p>" + template.HTML(strings.Repeat("More detail. ", 40)) + "</p>"}
+	p := viewFrame("Incident history")
 	p.Path = "/history"
-	p.Months = []MonthView{
-		{Label: "November 2026", Incidents: []IncidentSummary{resolved, maintenance()}},
+	p.Months = []app.MonthView{
+		{Label: "November 2026", Incidents: []app.IncidentSummary{resolved, viewMaintenance()}},
 		{Label: "October 2026"},
 	}
 	p.PrevURL, p.NextURL = "/history?page=1", "/history?page=3"
 	p.PageNum, p.NumPages = 2, 4
-	out := render(t, r, "history.html", p)
+	out := renderPage(t, r, "history.html", p)
 
-	mustContain(t, out,
+	renderContains(t, out,
 		"<h1>Incident history</h1>",
 		`<h2 id="month-november-2026">November 2026</h2>`, `<h2 id="month-october-2026">October 2026</h2>`,
 		`<a href="/incidents/inc-1">Checkout unavailable</a>`, `<a href="/incidents/mnt-1">Database upgrade</a>`,
@@ -300,7 +316,7 @@ func TestRenderHistory(t *testing.T) {
 		`href="/history?page=1" rel="prev">← Newer</a>`, `href="/history?page=3" rel="next">Older →</a>`,
 		"Page 2 of 4",
 	)
-	mustNotContain(t, out, "<p>All payments") // the excerpt is plain text
+	renderLacks(t, out, "<p>All payments") // the excerpt is plain text
 	ex := regexp.MustCompile(`<p class="excerpt"><strong>Resolved</strong> – ([^<]*)</p>`).FindStringSubmatch(out)
 	if ex == nil || !strings.HasSuffix(ex[1], "More…") || len([]rune(html.UnescapeString(ex[1]))) > 201 {
 		t.Errorf("long update is not cut to an excerpt: %q", ex)
@@ -308,21 +324,21 @@ func TestRenderHistory(t *testing.T) {
 }
 
 func TestRenderError(t *testing.T) {
-	r := newTestRenderer(t)
-	p := samplePage("Page not found")
-	p.Error = &ErrorView{Code: 404, Title: "Page not found", Message: "There is no incident here."}
-	out := render(t, r, "error.html", p)
-	mustContain(t, out, ">404<", "<h1>Page not found</h1>", "There is no incident here.", `href="/"`)
+	r := newRenderTestRenderer(t)
+	p := viewFrame("Page not found")
+	p.Error = &app.ErrorView{Code: 404, Title: "Page not found", Message: "There is no incident here."}
+	out := renderPage(t, r, "error.html", p)
+	renderContains(t, out, ">404<", "<h1>Page not found</h1>", "There is no incident here.", `href="/"`)
 
 	// The error page must also render when the status page itself is unknown.
-	out = render(t, r, "error.html", PageView{Title: "Server error", Error: &ErrorView{Code: 500, Title: "Something went wrong"}})
-	mustContain(t, out, "<title>Server error · Status</title>", ">500<")
+	out = renderPage(t, r, "error.html", app.PageView{Title: "Server error", Error: &app.ErrorView{Code: 500, Title: "Something went wrong"}})
+	renderContains(t, out, "<title>Server error · Status</title>", ">500<")
 }
 
 func TestRenderUnknownPage(t *testing.T) {
-	r := newTestRenderer(t)
+	r := newRenderTestRenderer(t)
 	var buf bytes.Buffer
-	if err := r.Render(&buf, "nope.html", samplePage("")); err == nil {
+	if err := r.Render(&buf, "nope.html", viewFrame("")); err == nil {
 		t.Fatal("Render of an unknown page succeeded")
 	}
 	if buf.Len() != 0 {
@@ -330,42 +346,47 @@ func TestRenderUnknownPage(t *testing.T) {
 	}
 }
 
-func TestRenderBarClass(t *testing.T) {
+// TestRenderBarClasses checks how the 90 days of a bar adapt to narrow
+// screens: which days hide, and which way each day's tooltip opens.
+func TestRenderBarClasses(t *testing.T) {
+	r := newRenderTestRenderer(t)
+	out := renderPage(t, r, "index.html", viewIndex())
+	days := htmlFindAll(parseRendered(t, out), "li", "class", "day")[:90]
 	tests := []struct {
-		i, n int
+		i    int
 		want string
 	}{
-		{0, 90, "hide-md tip-lg-l"},
-		{59, 90, "hide-sm"}, // 30 days ago: middle third at 60 and 90 days
-		{60, 90, "tip-sm-l tip-lg-r"},
-		{75, 90, "tip-md-r tip-lg-r"},
-		{89, 90, "tip-sm-r tip-md-r tip-lg-r"},
-		{0, 10, "tip-sm-l tip-md-l tip-lg-l"},
+		{0, "day hide-md tip-lg-l"},            // 89 days ago: wide screens only
+		{59, "day hide-sm"},                    // 30 days ago: middle third at 60 and 90 days
+		{60, "day tip-sm-l tip-lg-r"},          // oldest day on phones
+		{75, "day tip-md-r tip-lg-r"},          // 14 days ago
+		{89, "day tip-sm-r tip-md-r tip-lg-r"}, // today
 	}
 	for _, tt := range tests {
-		if got := barClass(tt.i, tt.n); got != tt.want {
-			t.Errorf("barClass(%d, %d) = %q, want %q", tt.i, tt.n, got, tt.want)
+		if got := htmlAttr(days[tt.i], "class"); got != tt.want {
+			t.Errorf("day %d: class %q, want %q", tt.i, got, tt.want)
 		}
 	}
 }
 
+// TestRenderExcerpt checks that history shows update bodies as plain text.
 func TestRenderExcerpt(t *testing.T) {
-	got := excerpt("<p>Fixed &lt;b&gt;\n the   <em>cache</em>.</p><p>Next</p>", 100)
-	if want := "Fixed <b> the cache . Next"; got != want {
-		t.Errorf("excerpt = %q, want %q", got, want)
-	}
-	got = excerpt("<p>one two three four five six</p>", 12)
-	if want := "one two…"; got != want {
-		t.Errorf("excerpt = %q, want %q", got, want)
-	}
+	r := newRenderTestRenderer(t)
+	inc := viewActiveIncident()
+	inc.Latest = &app.UpdateView{StatusLabel: "Resolved", BodyHTML: "<p>Fixed &lt;b&gt;\n the   <em>cache</em>.</p><p>Next</p>"}
+	p := viewFrame("Incident history")
+	p.Months = []app.MonthView{{Label: "November 2026", Incidents: []app.IncidentSummary{inc}}}
+	out := renderPage(t, r, "history.html", p)
+	renderContains(t, out, "<strong>Resolved</strong> – Fixed &lt;b&gt; the cache . Next</p>")
+	renderLacks(t, out, "<em>cache</em>")
 }
 
-// checkDocument asserts the rules every rendered page follows: valid frame,
+// checkRenderedDocument asserts the rules every rendered page follows: valid frame,
 // hashed assets, no inline script or style (for a strict CSP), and <time>
 // elements that carry a machine-readable datetime.
-func checkDocument(t *testing.T, out string) {
+func checkRenderedDocument(t *testing.T, out string) {
 	t.Helper()
-	mustContain(t, out, "<!DOCTYPE html>", `<html lang="en">`, `name="viewport"`,
+	renderContains(t, out, "<!DOCTYPE html>", `<html lang="en">`, `name="viewport"`,
 		`<a class="skip-link" href="#main">`, `<main id="main"`, "<header", "<footer", "Powered by")
 	if !regexp.MustCompile(`href="/static/css/app\.[0-9a-f]{10}\.css"`).MatchString(out) {
 		t.Error("stylesheet is not linked by its hashed URL")
@@ -378,20 +399,20 @@ func checkDocument(t *testing.T, out string) {
 			t.Errorf("inline script: %s", tag)
 		}
 	}
-	mustNotContain(t, out, ` style="`, "<style", " onclick=", " onload=", "javascript:")
+	renderLacks(t, out, ` style="`, "<style", " onclick=", " onload=", "javascript:")
 
-	doc := parse(t, out)
-	if n := len(findAll(doc, "h1")); n != 1 {
+	doc := parseRendered(t, out)
+	if n := len(htmlFindAll(doc, "h1")); n != 1 {
 		t.Errorf("page has %d <h1>, want 1", n)
 	}
-	for _, el := range findAll(doc, "time") {
-		if attr(el, "datetime") == "" {
+	for _, el := range htmlFindAll(doc, "time") {
+		if htmlAttr(el, "datetime") == "" {
 			t.Errorf("<time> without datetime: %v", el.Attr)
 		}
 	}
 }
 
-func mustContain(t *testing.T, out string, wants ...string) {
+func renderContains(t *testing.T, out string, wants ...string) {
 	t.Helper()
 	for _, w := range wants {
 		if !strings.Contains(out, w) {
@@ -400,7 +421,7 @@ func mustContain(t *testing.T, out string, wants ...string) {
 	}
 }
 
-func mustNotContain(t *testing.T, out string, unwanted ...string) {
+func renderLacks(t *testing.T, out string, unwanted ...string) {
 	t.Helper()
 	for _, w := range unwanted {
 		if strings.Contains(out, w) {
@@ -409,7 +430,7 @@ func mustNotContain(t *testing.T, out string, unwanted ...string) {
 	}
 }
 
-func parse(t *testing.T, out string) *html.Node {
+func parseRendered(t *testing.T, out string) *html.Node {
 	t.Helper()
 	doc, err := html.Parse(strings.NewReader(out))
 	if err != nil {
@@ -418,13 +439,13 @@ func parse(t *testing.T, out string) *html.Node {
 	return doc
 }
 
-// findAll returns the elements named tag, optionally only those whose
+// htmlFindAll returns the elements named tag, optionally only those whose
 // attribute key contains the class-like token value.
-func findAll(n *html.Node, tag string, keyValue ...string) []*html.Node {
+func htmlFindAll(n *html.Node, tag string, keyValue ...string) []*html.Node {
 	var found []*html.Node
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && n.Data == tag && matches(n, keyValue) {
+		if n.Type == html.ElementNode && n.Data == tag && htmlMatches(n, keyValue) {
 			found = append(found, n)
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -435,11 +456,11 @@ func findAll(n *html.Node, tag string, keyValue ...string) []*html.Node {
 	return found
 }
 
-func matches(n *html.Node, keyValue []string) bool {
+func htmlMatches(n *html.Node, keyValue []string) bool {
 	if len(keyValue) < 2 {
 		return true
 	}
-	for _, f := range strings.Fields(attr(n, keyValue[0])) {
+	for _, f := range strings.Fields(htmlAttr(n, keyValue[0])) {
 		if f == keyValue[1] {
 			return true
 		}
@@ -447,7 +468,7 @@ func matches(n *html.Node, keyValue []string) bool {
 	return false
 }
 
-func attr(n *html.Node, key string) string {
+func htmlAttr(n *html.Node, key string) string {
 	for _, a := range n.Attr {
 		if a.Key == key {
 			return a.Val

@@ -236,7 +236,7 @@ func (db *DB) OpenIncident(ctx context.Context, n NewIncident) (*Incident, error
 		ScheduledFor: utcPtr(n.ScheduledFor), ScheduledUntil: utcPtr(n.ScheduledUntil),
 		ScheduledAutoInProgress: n.AutoInProgress, ScheduledAutoCompleted: n.AutoComplete,
 		ScheduledRemindPrior: n.RemindPrior,
-		CreatedBy: n.Actor, CreatedAt: start, UpdatedAt: start,
+		CreatedBy:            n.Actor, CreatedAt: start, UpdatedAt: start,
 	}
 	if in.Impact == "" {
 		statuses := make([]string, 0, len(n.Components))

@@ -1,0 +1,35 @@
+# Beacon — the two commands a newcomer needs are `make run` and `make test`.
+
+GO        ?= go
+BIN       ?= bin/beacon
+PORT      ?= 8080
+
+.PHONY: run build test vet fmt bench clean
+
+## run: build Beacon, load the demo page into beacon.db (first time only) and serve it on :8080
+run: build
+	@test -f beacon.db || ./$(BIN) demo
+	PORT=$(PORT) ./$(BIN) serve
+
+## build: compile the beacon binary into bin/
+build:
+	$(GO) build -o $(BIN) ./cmd/beacon
+
+## test: go vet, gofmt check and the whole suite on SQLite and PostgreSQL
+test: vet
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) test -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## bench: benchmarks (cold render of the status page on both databases)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./app/ ./models/
+
+clean:
+	rm -rf bin
