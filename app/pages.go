@@ -100,7 +100,10 @@ func (a *App) ShowHistory(c echo.Context) error {
 		end := start.AddDate(0, 1, 0)
 		mv := MonthView{Label: start.Format("January 2006")}
 		for i := range list {
-			t := list[i].StartedAt
+			if list[i].Kind == models.KindMaintenance && list[i].Unresolved() {
+				continue // upcoming maintenance is on the status page, not in history
+			}
+			t := list[i].HappenedAt()
 			if !t.Before(start) && t.Before(end) {
 				mv.Incidents = append(mv.Incidents, a.incidentSummary(&list[i]))
 			}

@@ -41,6 +41,18 @@ type Incident struct {
 	Events     []TimelineEvent `gorm:"foreignKey:IncidentID"`
 }
 
+// HappenedAt is when the incident began, or when the maintenance is
+// scheduled to: where it belongs in the history.
+func (in *Incident) HappenedAt() time.Time {
+	if in.Kind == KindMaintenance && in.ScheduledFor != nil {
+		return *in.ScheduledFor
+	}
+	return in.StartedAt
+}
+
+// happenedAt is HappenedAt in SQL.
+const happenedAt = "COALESCE(scheduled_for, started_at)"
+
 // Unresolved reports whether the incident or maintenance is still open.
 func (in *Incident) Unresolved() bool { return in.ResolvedAt == nil }
 
@@ -409,12 +421,12 @@ func (db *DB) ListUnresolved(ctx context.Context) ([]Incident, error) {
 	return list, nil
 }
 
-// ListIncidentsBetween returns incidents and maintenance that started in
-// [from, to), newest first, with components and events.
+// ListIncidentsBetween returns incidents and maintenance that happened (see
+// HappenedAt) in [from, to), newest first, with components and events.
 func (db *DB) ListIncidentsBetween(ctx context.Context, from, to time.Time) ([]Incident, error) {
 	var list []Incident
-	err := db.withTimeline(ctx).Where("started_at >= ? AND started_at < ?", from.UTC(), to.UTC()).
-		Order("started_at DESC, id").Find(&list).Error
+	err := db.withTimeline(ctx).Where(happenedAt+" >= ? AND "+happenedAt+" < ?", from.UTC(), to.UTC()).
+		Order(happenedAt + " DESC, id").Find(&list).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: list incidents: %w", err)
 	}
@@ -437,17 +449,17 @@ func (db *DB) ListIncidentsAffecting(ctx context.Context, from, to time.Time) ([
 }
 
 // OldestIncidentStart returns when the oldest incident or maintenance
-// started, or false when there is none.
+// happened (see HappenedAt), or false when there is none.
 func (db *DB) OldestIncidentStart(ctx context.Context) (time.Time, bool, error) {
 	var in Incident
-	err := db.Gorm.WithContext(ctx).Select("started_at").Order("started_at").Take(&in).Error
+	err := db.Gorm.WithContext(ctx).Select("kind", "started_at", "scheduled_for").Order(happenedAt).Take(&in).Error
 	if isNotFound(err) {
 		return time.Time{}, false, nil
 	}
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("models: oldest incident: %w", err)
 	}
-	return in.StartedAt, true, nil
+	return in.HappenedAt(), true, nil
 }
 
 func (db *DB) withTimeline(ctx context.Context) *gorm.DB {
