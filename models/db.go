@@ -71,17 +71,20 @@ func Open(ctx context.Context, dialect Dialect, dsn string, log *slog.Logger) (*
 	}
 	g, err := gorm.Open(dialector, &gorm.Config{
 		TranslateError: true,
-		Logger: logger.NewSlogLogger(log, logger.Config{
-			SlowThreshold:             500 * time.Millisecond,
-			LogLevel:                  logger.Warn,
-			IgnoreRecordNotFoundError: true,
-		}),
+		// Open's own failure is returned, not logged (gorm's message would
+		// repeat it, unformatted); the query logger is set once open.
+		Logger:                 logger.Discard,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		SkipDefaultTransaction: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("models: open %s database: %w", dialect, err)
 	}
+	g.Logger = logger.NewSlogLogger(log, logger.Config{
+		SlowThreshold:             500 * time.Millisecond,
+		LogLevel:                  logger.Warn,
+		IgnoreRecordNotFoundError: true,
+	})
 	sqlDB, err := g.DB()
 	if err != nil {
 		return nil, fmt.Errorf("models: open %s database: %w", dialect, err)
