@@ -103,7 +103,7 @@ type IncidentSummary struct {
 	Status      string
 	StatusLabel string
 	Latest      *UpdateView // newest public update, if any
-	CreatedAt   DisplayTime
+	CreatedAt   DisplayTime // when it started; for maintenance, when its window starts
 	ResolvedAt  DisplayTime
 	Window      string // for maintenance: "Nov 25, 02:00 – 04:00 CET"
 	Components  []string

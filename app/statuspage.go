@@ -140,7 +140,7 @@ func (a *App) incidentSummary(in *models.Incident) IncidentSummary {
 	s := IncidentSummary{
 		ID: in.ID, Name: in.Name, URL: incidentURL(in.ID), Kind: in.Kind, Impact: in.Impact,
 		Status: in.Status, StatusLabel: models.IncidentStatusLabel(in.Status),
-		CreatedAt:  a.displayTime(in.StartedAt),
+		CreatedAt:  a.displayTime(in.HappenedAt()), // a maintenance: its window's start
 		ResolvedAt: a.displayTimePtr(in.ResolvedAt),
 		Window:     a.window(in.ScheduledFor, in.ScheduledUntil),
 	}
