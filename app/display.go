@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/beaconstatus/beacon/models"
@@ -84,32 +85,33 @@ func dayLevel(worst string) string {
 	return "operational"
 }
 
-// dayLabel says what happened on an uptime day, worst first.
+// dayPhrases words each kind of downtime for a day's label, worst first.
+var dayPhrases = []struct{ status, phrase string }{
+	{models.MajorOutage, "major outage"},
+	{models.PartialOutage, "partial outage"},
+	{models.DegradedPerformance, "degraded performance"},
+	{models.UnderMaintenance, "under maintenance"},
+}
+
+// dayLabel says what happened on an uptime day, worst first: "Partial
+// outage for 2 hrs 5 mins, degraded performance for 30 mins".
 func dayLabel(d models.DayUptime) string {
 	if d.Worst == "" {
 		return "No data"
 	}
-	var parts []string
-	for _, st := range []string{models.MajorOutage, models.PartialOutage, models.DegradedPerformance, models.UnderMaintenance} {
-		if dur := d.Durations[st]; dur > 0 {
-			parts = append(parts, models.ComponentStatusLabel(st)+" for "+humanDuration(dur))
+	label := ""
+	for _, p := range dayPhrases {
+		if dur := d.Durations[p.status]; dur > 0 {
+			if label != "" {
+				label += ", "
+			}
+			label += p.phrase + " for " + humanDuration(dur)
 		}
 	}
-	if len(parts) == 0 {
+	if label == "" {
 		return "No downtime"
 	}
-	label := parts[0]
-	for _, p := range parts[1:] {
-		label += ", " + lowerFirst(p)
-	}
-	return label
-}
-
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return string(s[0]+'a'-'A') + s[1:]
+	return strings.ToUpper(label[:1]) + label[1:]
 }
 
 // formatPercent writes an uptime percentage with two decimals, never

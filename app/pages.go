@@ -65,7 +65,7 @@ func (a *App) ShowHistory(c echo.Context) error {
 	page := 1
 	if raw := c.QueryParam("page"); raw != "" {
 		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > 10000 {
+		if err != nil || n < 1 {
 			return badRequest("page must be a whole number from 1 up, got %q", raw)
 		}
 		page = n

@@ -1,0 +1,126 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/models"
+	"github.com/beaconstatus/beacon/models/dbtest"
+	"github.com/beaconstatus/beacon/static"
+)
+
+// BenchmarkStatusPageColdRender is a full GET / on the demo data through
+// the real router: the database queries, building the view and rendering
+// the templates, which is what every uncached page view costs; "gzip" adds
+// the compression a browser asks for.
+func BenchmarkStatusPageColdRender(b *testing.B) {
+	for _, dialect := range []models.Dialect{models.SQLite, models.Postgres} {
+		b.Run(string(dialect), func(b *testing.B) {
+			db := dbtest.MustOpenDB(b, dialect)
+			if _, err := app.LoadDemo(context.Background(), db, time.Now()); err != nil {
+				b.Fatalf("LoadDemo: %v", err)
+			}
+			h := newTestApp(b, db, nil).Handler()
+			for _, encoding := range []string{"plain", "gzip"} {
+				b.Run(encoding, func(b *testing.B) {
+					req := httptest.NewRequest(http.MethodGet, "/", nil)
+					if encoding == "gzip" {
+						req.Header.Set("Accept-Encoding", "gzip")
+					}
+					var size int
+					b.ReportAllocs()
+					for b.Loop() {
+						rec := httptest.NewRecorder()
+						h.ServeHTTP(rec, req)
+						if rec.Code != http.StatusOK {
+							b.Fatalf("GET / = %d: %s", rec.Code, rec.Body)
+						}
+						size = rec.Body.Len()
+					}
+					b.ReportMetric(float64(size), "bytes/page")
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkRenderOnly renders a status page shaped like the demo's (three
+// groups and an ungrouped component, ten components with 90-day bars, an
+// active incident and an upcoming maintenance) without touching a
+// database: the templates' share of a cold render.
+func BenchmarkRenderOnly(b *testing.B) {
+	r, err := app.NewRenderer(static.New())
+	if err != nil {
+		b.Fatal(err)
+	}
+	view := demoShapedView()
+	var buf bytes.Buffer
+	if err := r.Render(&buf, "index.html", view); err != nil {
+		b.Fatal(err)
+	}
+	size := buf.Len()
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := r.Render(&buf, "index.html", view); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(size), "bytes/page")
+}
+
+// demoShapedView is an index PageView the size of the demo's.
+func demoShapedView() app.PageView {
+	now := time.Date(2026, 11, 24, 21, 0, 0, 0, time.UTC)
+	at := func(t time.Time) app.DisplayTime {
+		return app.DisplayTime{ISO: t.Format(time.RFC3339), Human: t.Format("Jan 2, 2006 15:04 MST"),
+			Date: t.Format("Jan 2, 2006"), Clock: t.Format("15:04 MST")}
+	}
+	update := app.UpdateView{ID: "u1", Status: models.Monitoring, StatusLabel: "Monitoring", At: at(now),
+		BodyHTML: "<p>Deliveries are flowing again and the backlog is draining; about 60% of delayed events have been delivered.</p>",
+		Components: []app.ComponentChange{{Name: "Webhooks", OldStatus: models.PartialOutage,
+			NewStatus: models.DegradedPerformance, NewLabel: "Degraded Performance"}}}
+	v := app.PageView{
+		Page:       app.PageInfo{ID: "page", Name: "Acme Cloud", URL: "https://status.acme.test", TimeZone: "UTC"},
+		Status:     app.OverallStatus{Indicator: "major", Description: "Partial System Outage"},
+		UpdatedAt:  at(now),
+		Path:       "/",
+		UptimeDays: app.UptimeDays,
+		Active: []app.IncidentSummary{{ID: "i1", Name: "Delayed webhook deliveries", URL: "/incidents/i1",
+			Kind: models.KindIncident, Impact: models.ImpactMajor, Status: models.Monitoring, StatusLabel: "Monitoring",
+			Latest: &update, CreatedAt: at(now), Components: []string{"Webhooks", "API"}}},
+		Maintenances: []app.IncidentSummary{{ID: "m1", Name: "Database upgrade", URL: "/incidents/m1",
+			Kind: models.KindMaintenance, Impact: models.ImpactMaintenance, Status: models.Scheduled, StatusLabel: "Scheduled",
+			CreatedAt: at(now), Window: "Nov 26, 2026 21:00 – 23:00 UTC", Components: []string{"Database", "API", "Web app"}}},
+	}
+	for g, members := range []int{3, 3, 3, 1} {
+		group := app.GroupView{Status: models.Operational, StatusLabel: "Operational"}
+		if g < 3 {
+			group.ID, group.Name = fmt.Sprint("g", g), fmt.Sprint("Group ", g)
+		}
+		for c := range members {
+			cv := app.ComponentView{ID: fmt.Sprint("c", g, c), Name: fmt.Sprint("Component ", g, c),
+				Description: "Edge locations in Frankfurt, Amsterdam and London.",
+				Status:      models.Operational, StatusLabel: "Operational", Uptime: "99.95%"}
+			for d := range app.UptimeDays {
+				day := now.AddDate(0, 0, d-app.UptimeDays+1)
+				dv := app.DayView{Date: day.Format("Jan 2, 2006"), ISODate: day.Format("2006-01-02"),
+					Level: "operational", Label: "No downtime"}
+				if d%17 == 5 {
+					dv.Level, dv.Label = "partial", "Partial outage for 55 mins"
+					dv.Incidents = []app.IncidentLink{{Name: "Elevated API error rates", URL: "/incidents/x"}}
+				}
+				cv.Days = append(cv.Days, dv)
+			}
+			group.Components = append(group.Components, cv)
+		}
+		v.Groups = append(v.Groups, group)
+	}
+	return v
+}
