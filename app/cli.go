@@ -165,11 +165,9 @@ func (cli *CLI) version(_ context.Context, args []string) error {
 	return nil
 }
 
-// setup loads the configuration, the logger and the database. With
-// migrateSQLite, an SQLite database is migrated (it is embedded: nobody
-// else runs beacon migrate for it); a PostgreSQL database must already be
-// current.
-func (cli *CLI) setup(ctx context.Context, migrateSQLite bool) (Config, *slog.Logger, *models.DB, error) {
+// open loads the configuration and the logger and opens the database,
+// without looking at its schema.
+func (cli *CLI) open(ctx context.Context) (Config, *slog.Logger, *models.DB, error) {
 	cfg, err := LoadConfig(cli.Getenv)
 	if err != nil {
 		return cfg, nil, nil, fmt.Errorf("invalid configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
@@ -178,6 +176,18 @@ func (cli *CLI) setup(ctx context.Context, migrateSQLite bool) (Config, *slog.Lo
 	db, err := models.Open(ctx, cfg.Dialect, cfg.DSN, log)
 	if err != nil {
 		return cfg, log, nil, fmt.Errorf("cannot open the %s database (DATABASE_URL): %w", cfg.Dialect, err)
+	}
+	return cfg, log, db, nil
+}
+
+// setup loads the configuration, the logger and the database. With
+// migrateSQLite, an SQLite database is migrated (it is embedded: nobody
+// else runs beacon migrate for it); a PostgreSQL database must already be
+// current.
+func (cli *CLI) setup(ctx context.Context, migrateSQLite bool) (Config, *slog.Logger, *models.DB, error) {
+	cfg, log, db, err := cli.open(ctx)
+	if err != nil {
+		return cfg, log, nil, err
 	}
 	if cfg.Dialect == models.SQLite && migrateSQLite {
 		res, err := db.Migrate(ctx)
@@ -219,13 +229,9 @@ func (cli *CLI) migrate(ctx context.Context, args []string) error {
 	if err := parseFlags(flags("migrate"), args); err != nil {
 		return err
 	}
-	cfg, err := LoadConfig(cli.Getenv)
+	cfg, _, db, err := cli.open(ctx)
 	if err != nil {
-		return fmt.Errorf("invalid configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
-	}
-	db, err := models.Open(ctx, cfg.Dialect, cfg.DSN, NewLogger(cfg, cli.Stderr))
-	if err != nil {
-		return fmt.Errorf("cannot open the %s database (DATABASE_URL): %w", cfg.Dialect, err)
+		return err
 	}
 	defer db.Close()
 	res, err := db.Migrate(ctx)
