@@ -650,8 +650,12 @@ func TestStaticAssets(t *testing.T) {
 			t.Error("stylesheet is empty")
 		}
 		for _, path := range []string{"/static/css/app.css", "/static/css/app.0000000000.css", "/static/"} {
-			if rec := get(t, h, path); rec.Code != http.StatusNotFound {
+			rec := get(t, h, path)
+			if rec.Code != http.StatusNotFound {
 				t.Errorf("GET %s = %d, want 404", path, rec.Code)
+			}
+			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+				t.Errorf("GET %s: Content-Type %q, want the HTML 404 page", path, ct)
 			}
 		}
 	})

@@ -29,7 +29,7 @@ func (a *App) routes(e *echo.Echo) {
 	read("/history", a.ShowHistory)
 
 	// Static files, under content-hashed URLs.
-	read("/static/*", echo.WrapHandler(a.assets))
+	read("/static/*", a.ServeStatic)
 
 	// Operations.
 	read("/healthz", a.Healthz)
