@@ -17,7 +17,7 @@ func (a *App) renderPage(c echo.Context, code int, page string, view PageView) e
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "public, max-age=10")
 	}
-	var buf = getBuffer()
+	buf := getBuffer() // render fully before sending, so a failure can still become an error page
 	defer putBuffer(buf)
 	if err := a.render.Render(buf, page, view); err != nil {
 		return err

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"fmt"
 	"html"
 	"html/template"
@@ -56,20 +55,18 @@ func NewRenderer(assets *static.Assets) (*Renderer, error) {
 	return r, nil
 }
 
-// Render writes the named page (e.g. "index.html") inside the layout. The
-// page is rendered to a buffer first, so a failing template writes nothing
-// and the caller can still answer with an error page.
+// Render writes the named page (e.g. "index.html") inside the layout. A
+// failing template may have written part of the page: render into a
+// buffer (as renderPage does) to answer with an error page instead.
 func (r *Renderer) Render(w io.Writer, page string, data any) error {
 	t, ok := r.pages[page]
 	if !ok {
 		return fmt.Errorf("render: unknown page %q", page)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, layoutName, data); err != nil {
+	if err := t.ExecuteTemplate(w, layoutName, data); err != nil {
 		return fmt.Errorf("render: %s: %w", page, err)
 	}
-	_, err := buf.WriteTo(w)
-	return err
+	return nil
 }
 
 // Pages lists the page names the Renderer knows.
