@@ -88,6 +88,18 @@ func (d *demoIncident) then(after time.Duration, status, body string, components
 // components or incidents.
 func LoadDemo(ctx context.Context, db *models.DB, now time.Time) (DemoSummary, error) {
 	var sum DemoSummary
+	// One transaction: a failure halfway leaves the database empty, so the
+	// demo can simply be loaded again.
+	err := db.InTx(ctx, func(tx *models.DB) error {
+		var err error
+		sum, err = loadDemo(ctx, tx, now)
+		return err
+	})
+	return sum, err
+}
+
+func loadDemo(ctx context.Context, db *models.DB, now time.Time) (DemoSummary, error) {
+	var sum DemoSummary
 	existing, err := db.ListComponents(ctx)
 	if err != nil {
 		return sum, err

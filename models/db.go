@@ -120,6 +120,15 @@ func (db *DB) Transaction(ctx context.Context, fn func(tx *gorm.DB) error) error
 	return db.Gorm.WithContext(ctx).Transaction(fn)
 }
 
+// InTx runs fn with a DB whose every call joins one transaction (the
+// methods' own transactions become savepoints): all of fn's changes are
+// kept, or none.
+func (db *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
+	return db.Gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		return fn(&DB{Gorm: g, SQL: db.SQL, Dialect: db.Dialect, gooseDSN: db.gooseDSN})
+	})
+}
+
 // MigrationSource returns the embedded migrations of a dialect.
 func MigrationSource(dialect Dialect) (fs.FS, error) {
 	return fs.Sub(migrations.FS, string(dialect))

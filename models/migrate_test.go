@@ -109,3 +109,40 @@ func TestMigrateTwiceIsNoop(t *testing.T) {
 		})
 	}
 }
+
+// InTx keeps all of fn's changes or none: a failure after several writes
+// (each a transaction of its own) leaves nothing behind.
+func TestInTxRollsBackEverything(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		boom := errors.New("boom")
+		err := db.InTx(ctx, func(tx *models.DB) error {
+			for _, name := range []string{"API", "Web"} {
+				if err := tx.CreateComponent(ctx, &models.Component{Name: name}, "test"); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.OpenIncident(ctx, models.NewIncident{Name: "Outage", Body: "Down."}); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("InTx = %v, want boom", err)
+		}
+		comps, err := db.ListComponents(ctx)
+		if err != nil || len(comps) != 0 {
+			t.Fatalf("after a failed InTx: %d components (%v), want none", len(comps), err)
+		}
+		if _, found, _ := db.OldestIncidentStart(ctx); found {
+			t.Fatal("after a failed InTx an incident remains")
+		}
+		// And a successful one keeps everything.
+		err = db.InTx(ctx, func(tx *models.DB) error {
+			return tx.CreateComponent(ctx, &models.Component{Name: "API"}, "test")
+		})
+		if comps, _ := db.ListComponents(ctx); err != nil || len(comps) != 1 {
+			t.Fatalf("after a good InTx: %d components (%v), want 1", len(comps), err)
+		}
+	})
+}
