@@ -159,30 +159,31 @@ func (db *DB) GetComponent(ctx context.Context, id string) (*Component, error) {
 }
 
 // setComponentStatus changes a component's status inside tx and records the
-// change; it returns the old status. Setting the same status is a no-op.
-func setComponentStatus(tx *gorm.DB, id, status string, incidentID *string, actor string, at time.Time) (string, error) {
+// change; it returns the component as it was before. Setting the same
+// status is a no-op.
+func setComponentStatus(tx *gorm.DB, id, status string, incidentID *string, actor string, at time.Time) (*Component, error) {
 	if !ValidComponentStatus(status) {
-		return "", Invalid("status", "unknown component status %q", status)
+		return nil, Invalid("status", "unknown component status %q", status)
 	}
 	var c Component
 	if err := tx.Take(&c, "id = ? AND NOT is_group", id).Error; err != nil {
 		if isNotFound(err) {
-			return "", Invalid("components", "no component with id %q", id)
+			return nil, Invalid("components", "no component with id %q", id)
 		}
-		return "", notFound(err, "load component %s", id)
+		return nil, notFound(err, "load component %s", id)
 	}
 	if c.Status == status {
-		return status, nil
+		return &c, nil
 	}
 	if err := tx.Model(&Component{}).Where("id = ?", id).
 		Updates(map[string]any{"status": status, "updated_at": at}).Error; err != nil {
-		return "", fmt.Errorf("models: set status of component %s: %w", id, err)
+		return nil, fmt.Errorf("models: set status of component %s: %w", id, err)
 	}
 	change := StatusChange{ComponentID: id, OldStatus: c.Status, NewStatus: status, IncidentID: incidentID, Actor: actor, ChangedAt: at}
 	if err := tx.Create(&change).Error; err != nil {
-		return "", fmt.Errorf("models: record status of component %s: %w", id, err)
+		return nil, fmt.Errorf("models: record status of component %s: %w", id, err)
 	}
-	return c.Status, nil
+	return &c, nil
 }
 
 // SetComponentStatus changes a component's status now and records it in the

@@ -331,18 +331,11 @@ func appendUpdate(tx *gorm.DB, in *Incident, u NewUpdate) (*TimelineEvent, error
 	}
 	var affected AffectedComponents
 	for _, id := range sortedKeys(u.Components) {
-		var c Component
-		if err := tx.Select("id", "name").Take(&c, "id = ?", id).Error; err != nil {
-			if isNotFound(err) {
-				return nil, Invalid("components", "no component with id %q", id)
-			}
-			return nil, fmt.Errorf("models: load component %s: %w", id, err)
-		}
-		old, err := setComponentStatus(tx, id, u.Components[id], &in.ID, u.Actor, at)
+		before, err := setComponentStatus(tx, id, u.Components[id], &in.ID, u.Actor, at)
 		if err != nil {
 			return nil, err
 		}
-		affected = append(affected, AffectedComponent{Code: id, Name: c.Name, OldStatus: old, NewStatus: u.Components[id]})
+		affected = append(affected, AffectedComponent{Code: id, Name: before.Name, OldStatus: before.Status, NewStatus: u.Components[id]})
 	}
 	ev := &TimelineEvent{
 		ID: NewID(), IncidentID: in.ID, Kind: EventUpdate, Visibility: Public,
