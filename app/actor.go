@@ -1,0 +1,35 @@
+package app
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/models"
+)
+
+// actorKey is where the auth middlewares keep the request's models.Actor.
+const actorKey = "beacon.actor"
+
+// setActor records who is making the request (a signed-in operator or an
+// API token).
+func setActor(c echo.Context, actor models.Actor) { c.Set(actorKey, actor) }
+
+// actorOf returns who is making the request; the zero Actor when no one is
+// signed in.
+func actorOf(c echo.Context) models.Actor {
+	actor, _ := c.Get(actorKey).(models.Actor)
+	return actor
+}
+
+// change runs fn in one transaction and records action in the audit log in
+// the same transaction, so a change is never made without its record.
+// fn returns the id of the record it changed (or created).
+func (a *App) change(c echo.Context, action, targetType string, fn func(tx *models.DB) (targetID string, detail any, err error)) error {
+	actor := actorOf(c)
+	return a.db.InTx(c.Request().Context(), func(tx *models.DB) error {
+		id, detail, err := fn(tx)
+		if err != nil {
+			return err
+		}
+		return tx.RecordAudit(c.Request().Context(), actor, action, targetType, id, detail)
+	})
+}
