@@ -26,6 +26,9 @@ func classify(err error) (int, string, []models.FieldError) {
 	var ce *models.ErrConflict
 	switch {
 	case errors.As(err, &he):
+		if body, ok := he.Message.(apiError); ok {
+			return he.Code, body.Error, body.Fields
+		}
 		msg, ok := he.Message.(string)
 		if !ok || he.Internal != nil && he.Code >= 500 {
 			msg = http.StatusText(he.Code)
