@@ -142,34 +142,29 @@ func (db *DB) UpdateComponent(ctx context.Context, id string, p ComponentPatch, 
 		}
 		// The patched component must be as valid as a new one.
 		next := c
-		changes := map[string]any{}
 		if p.Name != nil {
 			next.Name = *p.Name
 		}
 		if p.Description != nil {
 			next.Description = *p.Description
-			changes["description"] = next.Description
 		}
 		if p.Status != nil && !c.IsGroup {
 			next.Status = *p.Status
 		}
 		if p.GroupID != nil {
 			next.GroupID = p.GroupID
-			changes["group_id"] = *p.GroupID
 			if *p.GroupID == "" {
 				next.GroupID = nil
-				changes["group_id"] = nil
 			}
 		}
 		if p.Position != nil {
 			next.Position = *p.Position
-			changes["position"] = next.Position
 		}
 		if p.Showcase != nil {
-			changes["showcase"] = *p.Showcase
+			next.Showcase = *p.Showcase
 		}
 		if p.OnlyShowIfDegraded != nil {
-			changes["only_show_if_degraded"] = *p.OnlyShowIfDegraded
+			next.OnlyShowIfDegraded = *p.OnlyShowIfDegraded
 		}
 		v := &ValidationError{}
 		if err := next.validate(); err != nil {
@@ -179,7 +174,7 @@ func (db *DB) UpdateComponent(ctx context.Context, id string, p ComponentPatch, 
 			v.Add("status", "a group's status comes from its components")
 		}
 		switch {
-		case next.GroupID == nil || c.IsGroup:
+		case p.GroupID == nil || next.GroupID == nil || c.IsGroup:
 		case *next.GroupID == c.ID:
 			v.Add("group_id", "a component cannot be its own group")
 		default:
@@ -193,17 +188,19 @@ func (db *DB) UpdateComponent(ctx context.Context, id string, p ComponentPatch, 
 		if err := v.Err(); err != nil {
 			return err
 		}
-		if p.Name != nil {
-			changes["name"] = next.Name
-		}
 
+		// Write what changes, if anything does.
 		now := time.Now().UTC()
-		changes["updated_at"] = now
-		if err := tx.Model(&Component{}).Where("id = ?", id).Updates(changes).Error; err != nil {
-			return fmt.Errorf("models: update component %s: %w", id, err)
+		if changes := componentChanges(&c, &next); len(changes) > 0 {
+			changes["updated_at"] = now
+			if err := tx.Model(&Component{}).Where("id = ?", id).Updates(changes).Error; err != nil {
+				return fmt.Errorf("models: update component %s: %w", id, err)
+			}
 		}
 		if p.Status != nil {
-			return changeStatus(tx, &c, *p.Status, nil, actor, now)
+			current := next // its new name, its old status
+			current.Status = c.Status
+			return changeStatus(tx, &current, *p.Status, nil, actor, now)
 		}
 		return nil
 	})
@@ -211,6 +208,34 @@ func (db *DB) UpdateComponent(ctx context.Context, id string, p ComponentPatch, 
 		return nil, err
 	}
 	return db.GetComponent(ctx, id)
+}
+
+// componentChanges returns the columns, other than the status, in which
+// next differs from c.
+func componentChanges(c, next *Component) map[string]any {
+	changes := map[string]any{}
+	if next.Name != c.Name {
+		changes["name"] = next.Name
+	}
+	if next.Description != c.Description {
+		changes["description"] = next.Description
+	}
+	switch {
+	case next.GroupID == nil && c.GroupID != nil:
+		changes["group_id"] = nil
+	case next.GroupID != nil && (c.GroupID == nil || *c.GroupID != *next.GroupID):
+		changes["group_id"] = *next.GroupID
+	}
+	if next.Position != c.Position {
+		changes["position"] = next.Position
+	}
+	if next.Showcase != c.Showcase {
+		changes["showcase"] = next.Showcase
+	}
+	if next.OnlyShowIfDegraded != c.OnlyShowIfDegraded {
+		changes["only_show_if_degraded"] = next.OnlyShowIfDegraded
+	}
+	return changes
 }
 
 // DeleteComponent deletes a component or group with its status history; the
