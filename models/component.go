@@ -311,27 +311,17 @@ func (db *DB) ListComponents(ctx context.Context) ([]Component, error) {
 // ListGroups returns the component groups by position, each with the worst
 // status of its members.
 func (db *DB) ListGroups(ctx context.Context) ([]Component, error) {
-	var groups []Component
-	if err := db.Gorm.WithContext(ctx).Where("is_group").Order("position, name, id").Find(&groups).Error; err != nil {
-		return nil, fmt.Errorf("models: list groups: %w", err)
+	all, err := db.ListComponents(ctx)
+	if err != nil {
+		return nil, err
 	}
-	for i := range groups {
-		if err := db.setGroupStatus(ctx, &groups[i]); err != nil {
-			return nil, err
+	groups := make([]Component, 0, len(all))
+	for _, c := range all {
+		if c.IsGroup {
+			groups = append(groups, c)
 		}
 	}
 	return groups, nil
-}
-
-// setGroupStatus sets a group's Status to the worst status of its members.
-func (db *DB) setGroupStatus(ctx context.Context, g *Component) error {
-	var statuses []string
-	err := db.Gorm.WithContext(ctx).Model(&Component{}).Where("group_id = ?", g.ID).Pluck("status", &statuses).Error
-	if err != nil {
-		return fmt.Errorf("models: load members of group %s: %w", g.ID, err)
-	}
-	g.Status = WorstComponentStatus(statuses...)
-	return nil
 }
 
 // orderComponents puts members right after their group, keeping the
@@ -371,9 +361,12 @@ func (db *DB) GetComponent(ctx context.Context, id string) (*Component, error) {
 		return nil, notFound(err, "load component %s", id)
 	}
 	if c.IsGroup {
-		if err := db.setGroupStatus(ctx, &c); err != nil {
-			return nil, err
+		var statuses []string
+		err := db.Gorm.WithContext(ctx).Model(&Component{}).Where("group_id = ?", c.ID).Pluck("status", &statuses).Error
+		if err != nil {
+			return nil, fmt.Errorf("models: load members of group %s: %w", c.ID, err)
 		}
+		c.Status = WorstComponentStatus(statuses...)
 	}
 	return &c, nil
 }

@@ -278,6 +278,8 @@ func TestListIncidents(t *testing.T) {
 		f, u = window(ago(30*time.Minute), now.Add(h))
 		network := openIncident(t, db, models.NewIncident{Kind: models.KindMaintenance, Name: "Network", Status: models.InProgress,
 			StartedAt: ago(2 * h), ScheduledFor: f, ScheduledUntil: u})
+		f, u = window(ago(10*time.Minute), now.Add(h))
+		late := openIncident(t, db, models.NewIncident{Kind: models.KindMaintenance, Name: "Late", ScheduledFor: f, ScheduledUntil: u})
 		f, u = window(ago(5*h), ago(4*h))
 		done := openIncident(t, db, models.NewIncident{Kind: models.KindMaintenance, Name: "Done", StartedAt: ago(6 * h), ScheduledFor: f, ScheduledUntil: u})
 		postUpdate(t, db, done.ID, models.NewUpdate{Status: models.Completed, Body: "Done.", At: ago(4 * h)})
@@ -286,7 +288,7 @@ func TestListIncidents(t *testing.T) {
 			t.Fatal(err)
 		}
 		names := map[string]string{paid.ID: "paid", slow.ID: "slow", retries.ID: "retries", upgrade.ID: "upgrade",
-			network.ID: "network", done.ID: "done", gone.ID: "gone"}
+			network.ID: "network", late.ID: "late", done.ID: "done", gone.ID: "gone"}
 
 		tests := []struct {
 			name  string
@@ -294,19 +296,19 @@ func TestListIncidents(t *testing.T) {
 			want  string
 			total int64
 		}{
-			{"all", models.IncidentFilter{}, "upgrade network retries slow paid done", 6},
+			{"all", models.IncidentFilter{}, "upgrade late network retries slow paid done", 7},
 			{"incidents", models.IncidentFilter{Kind: models.KindIncident}, "retries slow paid", 3},
-			{"maintenance", models.IncidentFilter{Kind: models.KindMaintenance}, "upgrade network done", 3},
-			{"unresolved", models.IncidentFilter{Unresolved: true}, "upgrade network retries slow", 4},
+			{"maintenance", models.IncidentFilter{Kind: models.KindMaintenance}, "upgrade late network done", 4},
+			{"unresolved", models.IncidentFilter{Unresolved: true}, "upgrade late network retries slow", 5},
 			{"upcoming", models.IncidentFilter{Upcoming: true}, "upgrade", 1},
 			{"upcoming incidents", models.IncidentFilter{Kind: models.KindIncident, Upcoming: true}, "", 0},
 			{"query", models.IncidentFilter{Query: "PAYMENT"}, "retries paid", 2},
 			{"query with wildcard", models.IncidentFilter{Query: "0%"}, "slow", 1},
 			{"query underscore", models.IncidentFilter{Query: "_"}, "", 0},
 			{"unresolved query", models.IncidentFilter{Unresolved: true, Query: "payment"}, "retries", 1},
-			{"page", models.IncidentFilter{Limit: 2}, "upgrade network", 6},
-			{"second page", models.IncidentFilter{Limit: 2, Offset: 2}, "retries slow", 6},
-			{"past the end", models.IncidentFilter{Offset: 10}, "", 6},
+			{"page", models.IncidentFilter{Limit: 2}, "upgrade late", 7},
+			{"second page", models.IncidentFilter{Limit: 2, Offset: 2}, "network retries", 7},
+			{"past the end", models.IncidentFilter{Offset: 10}, "", 7},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
