@@ -214,7 +214,7 @@ func demoTimeline(now time.Time) (all []*demoIncident, active, upcoming *demoInc
 	incident := func(start time.Time, name, impact, body string, components map[string]string) *demoIncident {
 		in := &demoIncident{open: models.NewIncident{
 			Kind: models.KindIncident, Name: name, Status: models.Investigating, Impact: impact,
-			Body: body, Components: components, StartedAt: start, Backfilled: true, Actor: demoActor,
+			Body: body, Components: components, StartedAt: start, Actor: demoActor,
 		}}
 		all = append(all, in)
 		return in
@@ -276,7 +276,7 @@ func demoTimeline(now time.Time) (all []*demoIncident, active, upcoming *demoInc
 		Kind: models.KindMaintenance, Name: "Edge network hardware upgrade in Europe", Status: models.Scheduled,
 		Body: "We will replace the cache servers of our Frankfurt and Amsterdam edge locations. During the window their traffic is served from London; " +
 			"some users in Europe may see slower asset loading. No downtime is expected.",
-		ComponentIDs: []string{"cdn-eu"}, StartedAt: at(44, 10, 0), Backfilled: true, Actor: demoActor,
+		ComponentIDs: []string{"cdn-eu"}, StartedAt: at(44, 10, 0), Actor: demoActor,
 		ScheduledFor: &windowStart, ScheduledUntil: &windowEnd,
 	}}
 	all = append(all, maintenance)

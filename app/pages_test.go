@@ -341,7 +341,7 @@ func TestStatusPageUptimeBar(t *testing.T) {
 		created := day(30, 12, 0)
 		api := addComponent(t, db, models.Component{Name: "API", Showcase: true, CreatedAt: created})
 		in := openIncident(t, db, models.NewIncident{Name: "API down", Body: "Down.", StartedAt: day(1, 10, 0),
-			Backfilled: true, Components: map[string]string{api.ID: models.MajorOutage}})
+			Components: map[string]string{api.ID: models.MajorOutage}})
 		postUpdate(t, db, in.ID, models.NewUpdate{Status: models.Monitoring, Body: "Recovering.", At: day(1, 11, 0),
 			Components: map[string]string{api.ID: models.DegradedPerformance}})
 		postUpdate(t, db, in.ID, models.NewUpdate{Status: models.Resolved, Body: "Fine.", At: day(1, 11, 30),
@@ -428,7 +428,7 @@ func TestIncidentPageTimeZones(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		started := time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC) // 01:30 CET
 		resolved := time.Date(2026, 3, 29, 2, 0, 0, 0, time.UTC) // 04:00 CEST
-		in := openIncident(t, db, models.NewIncident{Name: "Night outage", Body: "Down.", StartedAt: started, Backfilled: true})
+		in := openIncident(t, db, models.NewIncident{Name: "Night outage", Body: "Down.", StartedAt: started})
 		postUpdate(t, db, in.ID, models.NewUpdate{Status: models.Resolved, Body: "Back up.", At: resolved})
 
 		body := wantPage(t, get(t, newTestApp(t, db, nil).Handler(), "/incidents/"+in.ID), http.StatusOK)
@@ -503,13 +503,13 @@ func TestHistory(t *testing.T) {
 		lacks(t, body, "Newer", "Older", heading(3))
 
 		openIncident(t, db, models.NewIncident{Name: "Search is slow", Body: "Looking.",
-			StartedAt: thisMonth.Add(now.Sub(thisMonth) / 2), Backfilled: true})
+			StartedAt: thisMonth.Add(now.Sub(thisMonth) / 2)})
 		paid := openIncident(t, db, models.NewIncident{Name: "Payment failures", Body: "Looking.", Impact: models.ImpactMajor,
-			StartedAt: month(1).AddDate(0, 0, 9).Add(12 * time.Hour), Backfilled: true})
+			StartedAt: month(1).AddDate(0, 0, 9).Add(12 * time.Hour)})
 		postUpdate(t, db, paid.ID, models.NewUpdate{Status: models.Resolved, Body: "Payments work again.",
 			At: paid.StartedAt.Add(time.Hour)})
 		openIncident(t, db, models.NewIncident{Name: "Old outage", Body: "Long ago.",
-			StartedAt: month(4).AddDate(0, 0, 4).Add(12 * time.Hour), Backfilled: true})
+			StartedAt: month(4).AddDate(0, 0, 4).Add(12 * time.Hour)})
 
 		body = wantPage(t, get(t, h, "/history"), http.StatusOK)
 		inOrder(t, body,

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -58,21 +59,36 @@ func (c *Component) validate() error {
 	if len(c.Description) > MaxDescriptionLength {
 		v.Add("description", "must be at most %d characters", MaxDescriptionLength)
 	}
-	if c.Status == "" {
-		c.Status = Operational
-	}
 	if !ValidComponentStatus(c.Status) {
 		v.Add("status", "must be one of operational, degraded_performance, partial_outage, major_outage, under_maintenance")
 	}
 	if c.IsGroup && c.GroupID != nil {
 		v.Add("group_id", "a group cannot belong to another group")
 	}
+	if c.Position < 0 {
+		v.Add("position", "must not be negative")
+	}
 	return v.Err()
+}
+
+// checkGroup reports, as a problem with group_id, when id is not a group.
+func checkGroup(tx *gorm.DB, id string) error {
+	var n int64
+	if err := tx.Model(&Component{}).Where("id = ? AND is_group", id).Count(&n).Error; err != nil {
+		return fmt.Errorf("models: load group %s: %w", id, err)
+	}
+	if n == 0 {
+		return Invalid("group_id", "no component group with id %q", id)
+	}
+	return nil
 }
 
 // CreateComponent validates and inserts a component or group and records its
 // first status in the history, at the component's CreatedAt (now if zero).
 func (db *DB) CreateComponent(ctx context.Context, c *Component, actor string) error {
+	if c.Status == "" {
+		c.Status = Operational
+	}
 	if err := c.validate(); err != nil {
 		return err
 	}
@@ -86,13 +102,8 @@ func (db *DB) CreateComponent(ctx context.Context, c *Component, actor string) e
 	c.UpdatedAt = c.CreatedAt
 	return db.Transaction(ctx, func(tx *gorm.DB) error {
 		if c.GroupID != nil {
-			var group Component
-			err := tx.Where("id = ? AND is_group", *c.GroupID).Take(&group).Error
-			if err != nil {
-				if isNotFound(err) {
-					return Invalid("group_id", "no component group with id %q", *c.GroupID)
-				}
-				return notFound(err, "load group %s", *c.GroupID)
+			if err := checkGroup(tx, *c.GroupID); err != nil {
+				return err
 			}
 		}
 		if err := tx.Create(c).Error; err != nil {
@@ -109,6 +120,183 @@ func (db *DB) CreateComponent(ctx context.Context, c *Component, actor string) e
 	})
 }
 
+// ComponentPatch is a change to a component or group: nil fields stay as
+// they are. GroupID pointing to "" takes the component out of its group.
+type ComponentPatch struct {
+	Name, Description, Status *string
+	GroupID                   *string
+	Position                  *int
+	Showcase                  *bool
+	OnlyShowIfDegraded        *bool
+}
+
+// UpdateComponent validates and applies a patch, in one transaction. A status
+// change is recorded in the history and on the timeline of the unresolved
+// incidents the component is part of. A group's status cannot be set: it
+// comes from its members.
+func (db *DB) UpdateComponent(ctx context.Context, id string, p ComponentPatch, actor string) (*Component, error) {
+	err := db.Transaction(ctx, func(tx *gorm.DB) error {
+		var c Component
+		if err := tx.Take(&c, "id = ?", id).Error; err != nil {
+			return notFound(err, "load component %s", id)
+		}
+		// The patched component must be as valid as a new one.
+		next := c
+		if p.Name != nil {
+			next.Name = *p.Name
+		}
+		if p.Description != nil {
+			next.Description = *p.Description
+		}
+		if p.Status != nil && !c.IsGroup {
+			next.Status = *p.Status
+		}
+		if p.GroupID != nil {
+			next.GroupID = p.GroupID
+			if *p.GroupID == "" {
+				next.GroupID = nil
+			}
+		}
+		if p.Position != nil {
+			next.Position = *p.Position
+		}
+		if p.Showcase != nil {
+			next.Showcase = *p.Showcase
+		}
+		if p.OnlyShowIfDegraded != nil {
+			next.OnlyShowIfDegraded = *p.OnlyShowIfDegraded
+		}
+		v := &ValidationError{}
+		if err := next.validate(); err != nil {
+			v = err.(*ValidationError)
+		}
+		if c.IsGroup && p.Status != nil {
+			v.Add("status", "a group's status comes from its components")
+		}
+		switch {
+		case p.GroupID == nil || next.GroupID == nil || c.IsGroup:
+		case *next.GroupID == c.ID:
+			v.Add("group_id", "a component cannot be its own group")
+		default:
+			var bad *ValidationError
+			if err := checkGroup(tx, *next.GroupID); errors.As(err, &bad) {
+				v.Fields = append(v.Fields, bad.Fields...)
+			} else if err != nil {
+				return err
+			}
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+
+		// Write what changes, if anything does.
+		now := time.Now().UTC()
+		if changes := componentChanges(&c, &next); len(changes) > 0 {
+			changes["updated_at"] = now
+			if err := tx.Model(&Component{}).Where("id = ?", id).Updates(changes).Error; err != nil {
+				return fmt.Errorf("models: update component %s: %w", id, err)
+			}
+		}
+		if p.Status != nil {
+			current := next // its new name, its old status
+			current.Status = c.Status
+			return changeStatus(tx, &current, *p.Status, nil, actor, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.GetComponent(ctx, id)
+}
+
+// componentChanges returns the columns, other than the status, in which
+// next differs from c.
+func componentChanges(c, next *Component) map[string]any {
+	changes := map[string]any{}
+	if next.Name != c.Name {
+		changes["name"] = next.Name
+	}
+	if next.Description != c.Description {
+		changes["description"] = next.Description
+	}
+	switch {
+	case next.GroupID == nil && c.GroupID != nil:
+		changes["group_id"] = nil
+	case next.GroupID != nil && (c.GroupID == nil || *c.GroupID != *next.GroupID):
+		changes["group_id"] = *next.GroupID
+	}
+	if next.Position != c.Position {
+		changes["position"] = next.Position
+	}
+	if next.Showcase != c.Showcase {
+		changes["showcase"] = next.Showcase
+	}
+	if next.OnlyShowIfDegraded != c.OnlyShowIfDegraded {
+		changes["only_show_if_degraded"] = next.OnlyShowIfDegraded
+	}
+	return changes
+}
+
+// DeleteComponent deletes a component or group with its status history; the
+// members of a deleted group become ungrouped.
+func (db *DB) DeleteComponent(ctx context.Context, id string) error {
+	res := db.Gorm.WithContext(ctx).Delete(&Component{}, "id = ?", id)
+	if res.Error != nil {
+		return fmt.Errorf("models: delete component %s: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// ReorderComponents gives the components positions 0, 1, 2... in the order of
+// ids. The ids are one level of the page: top-level components and groups,
+// or the members of one group.
+func (db *DB) ReorderComponents(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return Invalid("component_ids", "must not be empty")
+	}
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if seen[id] {
+			return Invalid("component_ids", "lists %q more than once", id)
+		}
+		seen[id] = true
+	}
+	return db.Transaction(ctx, func(tx *gorm.DB) error {
+		var list []Component
+		if err := tx.Select("id", "group_id").Where("id IN ?", ids).Find(&list).Error; err != nil {
+			return fmt.Errorf("models: load components: %w", err)
+		}
+		level := map[string]string{}
+		for _, c := range list {
+			level[c.ID] = ""
+			if c.GroupID != nil {
+				level[c.ID] = *c.GroupID
+			}
+		}
+		for _, id := range ids {
+			if _, ok := level[id]; !ok {
+				return Invalid("component_ids", "no component with id %q", id)
+			}
+			if level[id] != level[ids[0]] {
+				return Invalid("component_ids", "must all be top-level or all members of one group")
+			}
+		}
+		now := time.Now().UTC()
+		for i, id := range ids {
+			err := tx.Model(&Component{}).Where("id = ?", id).
+				Updates(map[string]any{"position": i, "updated_at": now}).Error
+			if err != nil {
+				return fmt.Errorf("models: reorder component %s: %w", id, err)
+			}
+		}
+		return nil
+	})
+}
+
 // ListComponents returns every component and group, in page order: groups
 // and ungrouped components by position, each group's members by position.
 // The status of a group is the worst status of its members.
@@ -118,6 +306,22 @@ func (db *DB) ListComponents(ctx context.Context) ([]Component, error) {
 		return nil, fmt.Errorf("models: list components: %w", err)
 	}
 	return orderComponents(all), nil
+}
+
+// ListGroups returns the component groups by position, each with the worst
+// status of its members.
+func (db *DB) ListGroups(ctx context.Context) ([]Component, error) {
+	all, err := db.ListComponents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	groups := make([]Component, 0, len(all))
+	for _, c := range all {
+		if c.IsGroup {
+			groups = append(groups, c)
+		}
+	}
+	return groups, nil
 }
 
 // orderComponents puts members right after their group, keeping the
@@ -149,18 +353,27 @@ func orderComponents(all []Component) []Component {
 	return out
 }
 
-// GetComponent loads one component or group.
+// GetComponent loads one component or group (with the worst status of its
+// members); ErrNotFound when there is none with the id.
 func (db *DB) GetComponent(ctx context.Context, id string) (*Component, error) {
 	var c Component
 	if err := db.Gorm.WithContext(ctx).Take(&c, "id = ?", id).Error; err != nil {
 		return nil, notFound(err, "load component %s", id)
 	}
+	if c.IsGroup {
+		var statuses []string
+		err := db.Gorm.WithContext(ctx).Model(&Component{}).Where("group_id = ?", c.ID).Pluck("status", &statuses).Error
+		if err != nil {
+			return nil, fmt.Errorf("models: load members of group %s: %w", c.ID, err)
+		}
+		c.Status = WorstComponentStatus(statuses...)
+	}
 	return &c, nil
 }
 
-// setComponentStatus changes a component's status inside tx and records the
-// change; it returns the component as it was before. Setting the same
-// status is a no-op.
+// setComponentStatus changes a component's status inside tx for an
+// incident's update and records the change; it returns the component as it
+// was before. Setting the same status is a no-op.
 func setComponentStatus(tx *gorm.DB, id, status string, incidentID *string, actor string, at time.Time) (*Component, error) {
 	if !ValidComponentStatus(status) {
 		return nil, Invalid("status", "unknown component status %q", status)
@@ -172,27 +385,35 @@ func setComponentStatus(tx *gorm.DB, id, status string, incidentID *string, acto
 		}
 		return nil, notFound(err, "load component %s", id)
 	}
+	before := c
+	return &before, changeStatus(tx, &c, status, incidentID, actor, at)
+}
+
+// changeStatus is the one way a component's status changes: it sets it,
+// records it in the history (the source of uptime) and appends a
+// component_status event to the timeline of every other unresolved incident
+// the component is part of. c is the component as loaded; incidentID is the
+// incident whose update made the change, if any.
+func changeStatus(tx *gorm.DB, c *Component, status string, incidentID *string, actor string, at time.Time) error {
 	if c.Status == status {
-		return &c, nil
+		return nil
 	}
-	if err := tx.Model(&Component{}).Where("id = ?", id).
+	if err := tx.Model(&Component{}).Where("id = ?", c.ID).
 		Updates(map[string]any{"status": status, "updated_at": at}).Error; err != nil {
-		return nil, fmt.Errorf("models: set status of component %s: %w", id, err)
+		return fmt.Errorf("models: set status of component %s: %w", c.ID, err)
 	}
-	change := StatusChange{ComponentID: id, OldStatus: c.Status, NewStatus: status, IncidentID: incidentID, Actor: actor, ChangedAt: at}
+	change := StatusChange{ComponentID: c.ID, OldStatus: c.Status, NewStatus: status, IncidentID: incidentID, Actor: actor, ChangedAt: at}
 	if err := tx.Create(&change).Error; err != nil {
-		return nil, fmt.Errorf("models: record status of component %s: %w", id, err)
+		return fmt.Errorf("models: record status of component %s: %w", c.ID, err)
 	}
-	return &c, nil
+	return recordComponentStatusEvents(tx, c, status, incidentID, actor, at)
 }
 
 // SetComponentStatus changes a component's status now and records it in the
-// history.
+// history and on the timeline of its unresolved incidents.
 func (db *DB) SetComponentStatus(ctx context.Context, id, status, actor string) error {
-	return db.Transaction(ctx, func(tx *gorm.DB) error {
-		_, err := setComponentStatus(tx, id, status, nil, actor, time.Now().UTC())
-		return err
-	})
+	_, err := db.UpdateComponent(ctx, id, ComponentPatch{Status: &status}, actor)
+	return err
 }
 
 // StatusHistory returns, per component, its status changes since the given

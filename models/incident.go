@@ -2,8 +2,6 @@ package models
 
 import (
 	"context"
-	"database/sql/driver"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -56,92 +54,6 @@ const happenedAt = "COALESCE(scheduled_for, started_at)"
 // Unresolved reports whether the incident or maintenance is still open.
 func (in *Incident) Unresolved() bool { return in.ResolvedAt == nil }
 
-// Updates returns the incident's public updates, newest first.
-func (in *Incident) Updates() []TimelineEvent {
-	var out []TimelineEvent
-	for _, e := range in.Events {
-		if e.Kind == EventUpdate && e.Visibility == Public {
-			out = append(out, e)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].OccurredAt.After(out[j].OccurredAt) })
-	return out
-}
-
-// Timeline event kinds.
-const (
-	EventUpdate                = "update"
-	EventComponentStatus       = "component_status"
-	EventMaintenanceTransition = "maintenance_transition"
-	EventNote                  = "note"
-	EventNotification          = "notification"
-	EventPostmortemPublished   = "postmortem_published"
-	EventExternal              = "external"
-)
-
-// Visibilities of timeline events.
-const (
-	Public   = "public"
-	Internal = "internal"
-)
-
-// TimelineEvent is one entry of an incident's timeline. Public updates
-// (Kind "update") are Statuspage's incident_updates.
-type TimelineEvent struct {
-	ID                   string `gorm:"primaryKey"`
-	IncidentID           string
-	Kind                 string
-	Visibility           string
-	Status               string
-	Body                 string
-	BodyHTML             string `gorm:"column:body_html"`
-	AffectedComponents   AffectedComponents
-	DeliverNotifications bool
-	Source               string
-	Actor                string
-	Data                 string
-	OccurredAt           time.Time
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
-}
-
-// AffectedComponent is one component status change attached to an update.
-type AffectedComponent struct {
-	Code      string `json:"code"`
-	Name      string `json:"name"`
-	OldStatus string `json:"old_status"`
-	NewStatus string `json:"new_status"`
-}
-
-// AffectedComponents is stored as a JSON array.
-type AffectedComponents []AffectedComponent
-
-// Value encodes the list as JSON text.
-func (a AffectedComponents) Value() (driver.Value, error) {
-	if a == nil {
-		return "[]", nil
-	}
-	b, err := json.Marshal(a)
-	return string(b), err
-}
-
-// Scan decodes the JSON text.
-func (a *AffectedComponents) Scan(v any) error {
-	var b []byte
-	switch t := v.(type) {
-	case string:
-		b = []byte(t)
-	case []byte:
-		b = t
-	case nil:
-		*a = nil
-		return nil
-	default:
-		return fmt.Errorf("models: cannot scan %T into AffectedComponents", v)
-	}
-	return json.Unmarshal(b, a)
-}
-
 // Limits on incident fields.
 const MaxMessageLength = 25000
 
@@ -156,10 +68,14 @@ type NewIncident struct {
 	Components map[string]string // component id → its new status
 	// ComponentIDs are affected components whose status does not change.
 	ComponentIDs []string
-	StartedAt    time.Time // backfill: when it began; zero → now
-	Backfilled   bool
-	Notify       bool
-	Actor        string
+	// StartedAt is when it began; zero → now. It may not be in the future.
+	StartedAt time.Time
+	// Backfilled records an incident that is over (Statuspage's backfill):
+	// it is resolved at StartedAt (the backfill date) with one update, its
+	// components are linked but keep their status, and nobody is notified.
+	Backfilled bool
+	Notify     bool
+	Actor      string
 
 	ScheduledFor, ScheduledUntil *time.Time
 	AutoInProgress, AutoComplete bool
@@ -171,9 +87,13 @@ type NewUpdate struct {
 	Status     string
 	Body       string
 	Components map[string]string
-	At         time.Time // zero → now; must not be before the incident started
-	Notify     bool
-	Actor      string
+	// RestoreComponents sets every affected component that is not
+	// operational back to operational (Components entries win): what
+	// resolving usually means.
+	RestoreComponents bool
+	At                time.Time // zero → now; must not be before the incident started
+	Notify            bool
+	Actor             string
 }
 
 func validateMessage(v *ValidationError, field, body string) {
@@ -183,16 +103,25 @@ func validateMessage(v *ValidationError, field, body string) {
 }
 
 func validateComponentChanges(v *ValidationError, changes map[string]string) {
-	for id, st := range changes {
-		if !ValidComponentStatus(st) {
-			v.Add("components", "unknown status %q for component %q", st, id)
+	for _, id := range sortedKeys(changes) {
+		if !ValidComponentStatus(changes[id]) {
+			v.Add("components", "unknown status %q for component %q", changes[id], id)
 		}
 	}
 }
 
-// OpenIncident creates an incident or maintenance with its first update and
-// component status changes, in one transaction.
-func (db *DB) OpenIncident(ctx context.Context, n NewIncident) (*Incident, error) {
+func validateIncidentName(v *ValidationError, name string) {
+	switch {
+	case name == "":
+		v.Add("name", "must not be empty")
+	case len(name) > MaxNameLength:
+		v.Add("name", "must be at most %d characters", MaxNameLength)
+	}
+}
+
+// validate checks n and fills in its defaults; now is the time it is
+// opened at.
+func (n *NewIncident) validate(now time.Time) error {
 	v := &ValidationError{}
 	n.Name = strings.TrimSpace(n.Name)
 	if n.Kind == "" {
@@ -201,12 +130,33 @@ func (db *DB) OpenIncident(ctx context.Context, n NewIncident) (*Incident, error
 	if n.Kind != KindIncident && n.Kind != KindMaintenance {
 		v.Add("kind", "must be incident or maintenance")
 	}
-	switch {
-	case n.Name == "":
-		v.Add("name", "must not be empty")
-	case len(n.Name) > MaxNameLength:
-		v.Add("name", "must be at most %d characters", MaxNameLength)
+	validateIncidentName(v, n.Name)
+
+	// When it began: a backfill's date is required and past.
+	n.StartedAt = n.StartedAt.UTC()
+	field := "started_at"
+	if n.Backfilled {
+		field = "backfill_date"
+		if n.Kind == KindMaintenance {
+			v.Add("backfilled", "only an incident can be backfilled")
+		}
+		if n.StartedAt.IsZero() {
+			v.Add("backfill_date", "a backfilled incident needs the date it happened")
+		}
+		if n.Status != "" && n.Status != Resolved {
+			v.Add("status", "a backfilled incident is resolved")
+		}
+		n.Status, n.Notify = Resolved, false
 	}
+	switch {
+	case n.StartedAt.IsZero():
+		n.StartedAt = now
+	case n.StartedAt.After(now.Add(MaxFutureSkew)):
+		v.Add(field, "must not be in the future")
+	case n.StartedAt.After(now):
+		n.StartedAt = now // a client's clock a little ahead
+	}
+
 	if n.Status == "" {
 		n.Status = Investigating
 		if n.Kind == KindMaintenance {
@@ -222,25 +172,30 @@ func (db *DB) OpenIncident(ctx context.Context, n NewIncident) (*Incident, error
 	}
 	validateMessage(v, "body", n.Body)
 	validateComponentChanges(v, n.Components)
-	if n.Kind == KindMaintenance {
+	switch {
+	case n.Kind == KindMaintenance:
 		if n.ScheduledFor == nil || n.ScheduledUntil == nil {
 			v.Add("scheduled_for", "a maintenance needs scheduled_for and scheduled_until")
 		} else if !n.ScheduledUntil.After(*n.ScheduledFor) {
 			v.Add("scheduled_until", "must be after scheduled_for")
 		}
 		n.Impact = ImpactMaintenance
-	} else if n.Impact != "" && !ValidImpact(n.Impact) {
+	case n.ScheduledFor != nil || n.ScheduledUntil != nil:
+		v.Add("scheduled_for", "only a maintenance is scheduled")
+	case n.Impact != "" && !ValidImpact(n.Impact):
 		v.Add("impact", "must be one of none, minor, major, critical")
 	}
-	if err := v.Err(); err != nil {
+	return v.Err()
+}
+
+// OpenIncident creates an incident or maintenance with its first update and
+// component status changes, in one transaction. A backfilled incident is
+// created resolved (see NewIncident.Backfilled).
+func (db *DB) OpenIncident(ctx context.Context, n NewIncident) (*Incident, error) {
+	if err := n.validate(time.Now().UTC()); err != nil {
 		return nil, err
 	}
-
-	now := time.Now().UTC()
-	start := n.StartedAt.UTC()
-	if n.StartedAt.IsZero() {
-		start = now
-	}
+	start := n.StartedAt
 	in := &Incident{
 		ID: NewID(), Kind: n.Kind, Name: n.Name, Status: n.Status,
 		Impact: n.Impact, ImpactOverride: n.Impact != "",
@@ -257,21 +212,21 @@ func (db *DB) OpenIncident(ctx context.Context, n NewIncident) (*Incident, error
 		}
 		in.Impact = SuggestImpact(statuses...)
 	}
+	first := NewUpdate{Status: n.Status, Body: n.Body, Components: n.Components, At: start, Notify: n.Notify, Actor: n.Actor}
+	if n.Backfilled {
+		first.Components = nil // linked only: it is over
+	}
 	err := db.Transaction(ctx, func(tx *gorm.DB) error {
 		if err := tx.Omit("Components", "Events").Create(in).Error; err != nil {
 			return fmt.Errorf("models: create incident: %w", err)
 		}
-		ids := append([]string{}, n.ComponentIDs...)
-		for id := range n.Components {
-			ids = append(ids, id)
-		}
-		if err := linkComponents(tx, in.ID, ids); err != nil {
+		if err := linkComponents(tx, in.ID, "component_ids", n.ComponentIDs); err != nil {
 			return err
 		}
-		_, err := appendUpdate(tx, in, NewUpdate{
-			Status: n.Status, Body: n.Body, Components: n.Components,
-			At: start, Notify: n.Notify, Actor: n.Actor,
-		})
+		if err := linkComponents(tx, in.ID, "components", sortedKeys(n.Components)); err != nil {
+			return err
+		}
+		_, err := appendUpdate(tx, in, first)
 		return err
 	})
 	if err != nil {
@@ -301,11 +256,7 @@ func (db *DB) PostUpdate(ctx context.Context, incidentID string, u NewUpdate) (*
 		if !validStatusFor(in.Kind, u.Status) {
 			return Invalid("status", "%q is not a status of an %s", u.Status, in.Kind)
 		}
-		ids := make([]string, 0, len(u.Components))
-		for id := range u.Components {
-			ids = append(ids, id)
-		}
-		if err := linkComponents(tx, in.ID, ids); err != nil {
+		if err := linkComponents(tx, in.ID, "components", sortedKeys(u.Components)); err != nil {
 			return err
 		}
 		var err error
@@ -329,13 +280,19 @@ func appendUpdate(tx *gorm.DB, in *Incident, u NewUpdate) (*TimelineEvent, error
 	if err != nil {
 		return nil, err
 	}
+	changes := u.Components
+	if u.RestoreComponents {
+		if changes, err = withRestored(tx, in.ID, u.Components); err != nil {
+			return nil, err
+		}
+	}
 	var affected AffectedComponents
-	for _, id := range sortedKeys(u.Components) {
-		before, err := setComponentStatus(tx, id, u.Components[id], &in.ID, u.Actor, at)
+	for _, id := range sortedKeys(changes) {
+		before, err := setComponentStatus(tx, id, changes[id], &in.ID, u.Actor, at)
 		if err != nil {
 			return nil, err
 		}
-		affected = append(affected, AffectedComponent{Code: id, Name: before.Name, OldStatus: before.Status, NewStatus: u.Components[id]})
+		affected = append(affected, AffectedComponent{Code: id, Name: before.Name, OldStatus: before.Status, NewStatus: changes[id]})
 	}
 	ev := &TimelineEvent{
 		ID: NewID(), IncidentID: in.ID, Kind: EventUpdate, Visibility: Public,
@@ -347,38 +304,63 @@ func appendUpdate(tx *gorm.DB, in *Incident, u NewUpdate) (*TimelineEvent, error
 		return nil, fmt.Errorf("models: append update to incident %s: %w", in.ID, err)
 	}
 
-	changes := map[string]any{"status": u.Status, "updated_at": at}
+	fields := map[string]any{"status": u.Status, "updated_at": at}
 	switch u.Status {
 	case Identified:
 		if in.IdentifiedAt == nil {
-			changes["identified_at"] = at
+			fields["identified_at"] = at
 		}
 	case Monitoring, Verifying:
 		if in.MonitoringAt == nil {
-			changes["monitoring_at"] = at
+			fields["monitoring_at"] = at
 		}
 	}
 	if isClosingStatus(u.Status) {
 		if in.ResolvedAt == nil {
-			changes["resolved_at"] = at
+			fields["resolved_at"] = at
 		}
 	} else if in.ResolvedAt != nil {
-		changes["resolved_at"] = nil // reopened
+		fields["resolved_at"] = nil // reopened
 	}
-	if err := tx.Model(&Incident{}).Where("id = ?", in.ID).Updates(changes).Error; err != nil {
+	if err := tx.Model(&Incident{}).Where("id = ?", in.ID).Updates(fields).Error; err != nil {
 		return nil, fmt.Errorf("models: update incident %s: %w", in.ID, err)
 	}
 	return ev, nil
 }
 
-func linkComponents(tx *gorm.DB, incidentID string, ids []string) error {
+// withRestored returns changes plus operational for every component of the
+// incident that is not operational and not in changes.
+func withRestored(tx *gorm.DB, incidentID string, changes map[string]string) (map[string]string, error) {
+	var ids []string
+	err := tx.Model(&Component{}).
+		Joins("JOIN incident_components ic ON ic.component_id = components.id").
+		Where("ic.incident_id = ? AND components.status <> ?", incidentID, Operational).
+		Pluck("components.id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: components of incident %s: %w", incidentID, err)
+	}
+	out := make(map[string]string, len(changes)+len(ids))
+	for id, st := range changes {
+		out[id] = st
+	}
+	for _, id := range ids {
+		if _, set := out[id]; !set {
+			out[id] = Operational
+		}
+	}
+	return out, nil
+}
+
+// linkComponents records that the incident affects the components; an
+// unknown id is a problem with field.
+func linkComponents(tx *gorm.DB, incidentID, field string, ids []string) error {
 	for _, id := range ids {
 		var n int64
 		if err := tx.Model(&Component{}).Where("id = ? AND NOT is_group", id).Count(&n).Error; err != nil {
 			return fmt.Errorf("models: load component %s: %w", id, err)
 		}
 		if n == 0 {
-			return Invalid("component_ids", "no component with id %q", id)
+			return Invalid(field, "no component with id %q", id)
 		}
 		err := tx.Exec(`INSERT INTO incident_components (incident_id, component_id) VALUES (?, ?)
 			ON CONFLICT DO NOTHING`, incidentID, id).Error
@@ -389,76 +371,111 @@ func linkComponents(tx *gorm.DB, incidentID string, ids []string) error {
 	return nil
 }
 
-// GetIncident loads an incident with its components and its whole timeline.
-func (db *DB) GetIncident(ctx context.Context, id string) (*Incident, error) {
-	var in Incident
-	err := db.Gorm.WithContext(ctx).
-		Preload("Components", func(tx *gorm.DB) *gorm.DB { return tx.Order("position, name") }).
-		Preload("Events", func(tx *gorm.DB) *gorm.DB { return tx.Order("occurred_at, created_at, id") }).
-		Take(&in, "id = ?", id).Error
-	if err != nil {
-		return nil, notFound(err, "load incident %s", id)
-	}
-	return &in, nil
+// IncidentPatch is a change to an incident's details: nil fields stay as
+// they are. The schedule fields are for maintenance only.
+type IncidentPatch struct {
+	Name                         *string
+	Impact                       *string // sets ImpactOverride
+	ScheduledFor, ScheduledUntil *time.Time
+	AutoInProgress, AutoComplete *bool
+	RemindPrior                  *bool
 }
 
-// ListUnresolved returns open incidents (newest first) and maintenance that
-// is scheduled or in progress (soonest first), with components and events.
-func (db *DB) ListUnresolved(ctx context.Context) ([]Incident, error) {
-	var list []Incident
-	err := db.withTimeline(ctx).Where("resolved_at IS NULL").
-		Order("started_at DESC, id").Find(&list).Error
+// UpdateIncident validates and applies a patch to an incident or
+// maintenance. Moving a maintenance's start makes its reminder due again.
+// actor is who makes the change.
+func (db *DB) UpdateIncident(ctx context.Context, id string, p IncidentPatch, actor string) (*Incident, error) {
+	err := db.Transaction(ctx, func(tx *gorm.DB) error {
+		var in Incident
+		if err := tx.Take(&in, "id = ?", id).Error; err != nil {
+			return notFound(err, "load incident %s", id)
+		}
+		v := &ValidationError{}
+		changes := map[string]any{}
+		if p.Name != nil {
+			name := strings.TrimSpace(*p.Name)
+			validateIncidentName(v, name)
+			changes["name"] = name
+		}
+		if p.Impact != nil {
+			switch {
+			case in.Kind == KindMaintenance:
+				v.Add("impact", "a maintenance's impact is always maintenance")
+			case !ValidImpact(*p.Impact):
+				v.Add("impact", "must be one of none, minor, major, critical")
+			default:
+				changes["impact"], changes["impact_override"] = *p.Impact, true
+			}
+		}
+		if in.Kind == KindMaintenance {
+			patchSchedule(v, &in, p, changes)
+		} else {
+			for field, set := range map[string]bool{
+				"scheduled_for": p.ScheduledFor != nil, "scheduled_until": p.ScheduledUntil != nil,
+				"scheduled_auto_in_progress": p.AutoInProgress != nil, "scheduled_auto_completed": p.AutoComplete != nil,
+				"scheduled_remind_prior": p.RemindPrior != nil,
+			} {
+				if set {
+					v.Add(field, "only a maintenance is scheduled")
+				}
+			}
+			sort.Slice(v.Fields, func(i, j int) bool { return v.Fields[i].Field < v.Fields[j].Field })
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		changes["updated_at"] = time.Now().UTC()
+		if err := tx.Model(&Incident{}).Where("id = ?", id).Updates(changes).Error; err != nil {
+			return fmt.Errorf("models: update incident %s: %w", id, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("models: list unresolved incidents: %w", err)
+		return nil, err
 	}
-	return list, nil
+	return db.GetIncident(ctx, id)
 }
 
-// ListIncidentsBetween returns incidents and maintenance that happened (see
-// HappenedAt) in [from, to), newest first, with components and events.
-func (db *DB) ListIncidentsBetween(ctx context.Context, from, to time.Time) ([]Incident, error) {
-	var list []Incident
-	err := db.withTimeline(ctx).Where(happenedAt+" >= ? AND "+happenedAt+" < ?", from.UTC(), to.UTC()).
-		Order(happenedAt + " DESC, id").Find(&list).Error
-	if err != nil {
-		return nil, fmt.Errorf("models: list incidents: %w", err)
+// patchSchedule checks and collects the schedule fields of a maintenance's
+// patch.
+func patchSchedule(v *ValidationError, in *Incident, p IncidentPatch, changes map[string]any) {
+	from, until := in.ScheduledFor, in.ScheduledUntil
+	if p.ScheduledFor != nil {
+		from = utcPtr(p.ScheduledFor)
+		changes["scheduled_for"] = *from
+		if in.ScheduledFor == nil || !from.Equal(*in.ScheduledFor) {
+			changes["scheduled_reminded_at"] = nil
+		}
 	}
-	return list, nil
+	if p.ScheduledUntil != nil {
+		until = utcPtr(p.ScheduledUntil)
+		changes["scheduled_until"] = *until
+	}
+	if from != nil && until != nil && !until.After(*from) {
+		v.Add("scheduled_until", "must be after scheduled_for")
+	}
+	if p.AutoInProgress != nil {
+		changes["scheduled_auto_in_progress"] = *p.AutoInProgress
+	}
+	if p.AutoComplete != nil {
+		changes["scheduled_auto_completed"] = *p.AutoComplete
+	}
+	if p.RemindPrior != nil {
+		changes["scheduled_remind_prior"] = *p.RemindPrior
+	}
 }
 
-// ListIncidentsAffecting returns incidents (not maintenance) that were open
-// at some time in [from, to), with their components: the uptime bars'
-// tooltips.
-func (db *DB) ListIncidentsAffecting(ctx context.Context, from, to time.Time) ([]Incident, error) {
-	var list []Incident
-	err := db.Gorm.WithContext(ctx).
-		Preload("Components", func(tx *gorm.DB) *gorm.DB { return tx.Select("id", "name") }).
-		Where("kind = ? AND started_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)", KindIncident, to.UTC(), from.UTC()).
-		Order("started_at, id").Find(&list).Error
-	if err != nil {
-		return nil, fmt.Errorf("models: list incidents: %w", err)
+// DeleteIncident deletes an incident or maintenance softly: it disappears
+// from the page, the console and the API, and its component history stays.
+func (db *DB) DeleteIncident(ctx context.Context, id string) error {
+	res := db.Gorm.WithContext(ctx).Delete(&Incident{}, "id = ?", id)
+	if res.Error != nil {
+		return fmt.Errorf("models: delete incident %s: %w", id, res.Error)
 	}
-	return list, nil
-}
-
-// OldestIncidentStart returns when the oldest incident or maintenance
-// happened (see HappenedAt), or false when there is none.
-func (db *DB) OldestIncidentStart(ctx context.Context) (time.Time, bool, error) {
-	var in Incident
-	err := db.Gorm.WithContext(ctx).Select("kind", "started_at", "scheduled_for").Order(happenedAt).Take(&in).Error
-	if isNotFound(err) {
-		return time.Time{}, false, nil
+	if res.RowsAffected == 0 {
+		return ErrNotFound
 	}
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("models: oldest incident: %w", err)
-	}
-	return in.HappenedAt(), true, nil
-}
-
-func (db *DB) withTimeline(ctx context.Context) *gorm.DB {
-	return db.Gorm.WithContext(ctx).
-		Preload("Components", func(tx *gorm.DB) *gorm.DB { return tx.Order("position, name") }).
-		Preload("Events", func(tx *gorm.DB) *gorm.DB { return tx.Order("occurred_at, created_at, id") })
+	return nil
 }
 
 func utcPtr(t *time.Time) *time.Time {
