@@ -223,11 +223,7 @@ func (a *App) UpdateIncident(c echo.Context) error {
 			}
 		}
 		if postUpdate {
-			if len(req.ComponentIDs.Value) > 0 {
-				if u.ComponentIDs = req.ComponentIDs.Value; u.Components == nil {
-					u.Components = map[string]string{}
-				}
-			}
+			u.ComponentIDs = req.ComponentIDs.Value
 			if _, err := tx.PostUpdate(ctx, id, u); err != nil {
 				return "", nil, err
 			}

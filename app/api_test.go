@@ -117,7 +117,10 @@ type jsonUpdate struct {
 	DisplayAt          string `json:"display_at"`
 	CreatedAt          string `json:"created_at"`
 	AffectedComponents []struct {
-		Code, Name, OldStatus, NewStatus string
+		Code      string `json:"code"`
+		Name      string `json:"name"`
+		OldStatus string `json:"old_status"`
+		NewStatus string `json:"new_status"`
 	} `json:"affected_components"`
 }
 

@@ -87,6 +87,9 @@ type NewUpdate struct {
 	Status     string
 	Body       string
 	Components map[string]string
+	// ComponentIDs are components the incident now affects too, whose
+	// status does not change.
+	ComponentIDs []string
 	// RestoreComponents sets every affected component that is not
 	// operational back to operational (Components entries win): what
 	// resolving usually means.
@@ -257,6 +260,9 @@ func (db *DB) PostUpdate(ctx context.Context, incidentID string, u NewUpdate) (*
 			return Invalid("status", "%q is not a status of an %s", u.Status, in.Kind)
 		}
 		if err := linkComponents(tx, in.ID, "components", sortedKeys(u.Components)); err != nil {
+			return err
+		}
+		if err := linkComponents(tx, in.ID, "component_ids", u.ComponentIDs); err != nil {
 			return err
 		}
 		var err error
