@@ -30,6 +30,17 @@ func (o *optional[T]) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, &o.Value)
 }
 
+// MarshalJSON writes the value, or null when absent (for the audit log).
+func (o optional[T]) MarshalJSON() ([]byte, error) {
+	if !o.Set || o.Null {
+		return []byte("null"), nil
+	}
+	return json.Marshal(o.Value)
+}
+
+// IsZero reports an absent field, so omitzero leaves it out.
+func (o optional[T]) IsZero() bool { return !o.Set }
+
 // ptr returns the value when it was given and not null.
 func (o optional[T]) ptr() *T {
 	if !o.Set || o.Null {
@@ -40,14 +51,14 @@ func (o optional[T]) ptr() *T {
 
 // componentRequest is the body of POST and PATCH /components.
 type componentRequest struct {
-	Name               optional[string] `json:"name"`
-	Description        optional[string] `json:"description"`
-	Status             optional[string] `json:"status"`
-	GroupID            optional[string] `json:"group_id"`
-	Position           optional[int]    `json:"position"`
-	Showcase           optional[bool]   `json:"showcase"`
-	OnlyShowIfDegraded optional[bool]   `json:"only_show_if_degraded"`
-	StartDate          optional[string] `json:"start_date"`
+	Name               optional[string] `json:"name,omitzero"`
+	Description        optional[string] `json:"description,omitzero"`
+	Status             optional[string] `json:"status,omitzero"`
+	GroupID            optional[string] `json:"group_id,omitzero"`
+	Position           optional[int]    `json:"position,omitzero"`
+	Showcase           optional[bool]   `json:"showcase,omitzero"`
+	OnlyShowIfDegraded optional[bool]   `json:"only_show_if_degraded,omitzero"`
+	StartDate          optional[string] `json:"start_date,omitzero"`
 }
 
 // patch is the request as a models.ComponentPatch.
@@ -165,11 +176,11 @@ func (a *App) DeleteComponent(c echo.Context) error {
 type groupRequest struct {
 	Description    optional[string] `json:"description"`
 	ComponentGroup struct {
-		Name        optional[string]   `json:"name"`
-		Description optional[string]   `json:"description"`
-		Components  optional[[]string] `json:"components"`
-		Position    optional[int]      `json:"position"`
-	} `json:"component_group"`
+		Name        optional[string]   `json:"name,omitzero"`
+		Description optional[string]   `json:"description,omitzero"`
+		Components  optional[[]string] `json:"components,omitzero"`
+		Position    optional[int]      `json:"position,omitzero"`
+	} `json:"component_group,omitzero"`
 }
 
 func (r *groupRequest) description() optional[string] {
