@@ -174,6 +174,8 @@ type NewUpdate struct {
 	At         time.Time // zero → now; must not be before the incident started
 	Notify     bool
 	Actor      string
+
+	automatic bool // a maintenance transition made by RunDueMaintenance
 }
 
 func validateMessage(v *ValidationError, field, body string) {
@@ -328,6 +330,11 @@ func appendUpdate(tx *gorm.DB, in *Incident, u NewUpdate) (*TimelineEvent, error
 	html, err := RenderMarkdown(u.Body)
 	if err != nil {
 		return nil, err
+	}
+	if in.Kind == KindMaintenance {
+		if err := maintenanceTransition(tx, in, &u, at); err != nil {
+			return nil, err
+		}
 	}
 	var affected AffectedComponents
 	for _, id := range sortedKeys(u.Components) {
