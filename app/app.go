@@ -65,9 +65,10 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 // Handler is the App's HTTP handler, for tests and embedding.
 func (a *App) Handler() http.Handler { return a.echo }
 
-// Serve listens on the configured port until ctx is cancelled, then stops
-// accepting connections and lets in-flight requests finish (bounded by
-// ShutdownTimeout). The caller closes the database afterwards.
+// Serve listens on the configured port, and runs the maintenance scheduler,
+// until ctx is cancelled, then stops accepting connections and lets
+// in-flight requests (bounded by ShutdownTimeout) and the scheduler's round
+// finish. The caller closes the database afterwards.
 func (a *App) Serve(ctx context.Context) error {
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(a.cfg.Port))
 	if err != nil {
@@ -89,6 +90,13 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// The scheduler stops with the server, before the caller closes the
+	// database: on return, after its current round.
+	schedCtx, stopScheduler := context.WithCancel(ctx)
+	schedDone := make(chan struct{})
+	go func() { defer close(schedDone); a.RunScheduler(schedCtx) }()
+	waitScheduler := func() { stopScheduler(); <-schedDone }
+	defer waitScheduler()
 	a.log.Info("serving", "addr", ln.Addr().String(), "url", a.cfg.BaseURL, "database", string(a.db.Dialect))
 
 	select {
@@ -105,6 +113,7 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("app: serve: %w", err)
 	}
+	waitScheduler()
 	a.log.Info("stopped")
 	return nil
 }

@@ -44,7 +44,7 @@ func (e *usageError) Error() string { return e.msg }
 func commands() []command {
 	return []command{
 		{name: "serve", summary: "run the web server (the default)", run: (*CLI).serve,
-			help: "Runs the status page server on PORT. On SQLite it migrates the database first;\non PostgreSQL it refuses to start while migrations are pending (run beacon migrate).\nSIGINT or SIGTERM stop it gracefully: in-flight requests finish, then the database closes."},
+			help: "Runs the status page server on PORT. On SQLite it migrates the database first;\non PostgreSQL it refuses to start while migrations are pending (run beacon migrate).\nIt also starts and completes scheduled maintenance on time (every replica may: each\ntransition happens once). SIGINT or SIGTERM stop it gracefully: in-flight requests\nand the scheduler's current round finish, then the database closes."},
 		{name: "migrate", summary: "apply pending database migrations", run: (*CLI).migrate,
 			help: "Applies every pending migration, each in a transaction. Safe to run again: with\nnothing pending it changes nothing. Several replicas may run it at once on PostgreSQL."},
 		{name: "user", args: "add --email E --role admin|editor [--name N] [--password-stdin]", summary: "add an operator", run: (*CLI).user,

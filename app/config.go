@@ -32,6 +32,9 @@ type Config struct {
 	// ShutdownTimeout bounds the wait for in-flight requests on shutdown
 	// (SHUTDOWN_TIMEOUT, a Go duration, default 15s).
 	ShutdownTimeout time.Duration
+	// SchedulerInterval is how often due maintenance is started and
+	// completed (0 → DefaultSchedulerInterval); not read from the environment.
+	SchedulerInterval time.Duration
 }
 
 // ConfigError names an environment variable with a wrong value.

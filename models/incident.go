@@ -97,6 +97,8 @@ type NewUpdate struct {
 	At                time.Time // zero → now; must not be before the incident started
 	Notify            bool
 	Actor             string
+
+	automatic bool // a maintenance transition made by RunDueMaintenance
 }
 
 func validateMessage(v *ValidationError, field, body string) {
@@ -250,7 +252,9 @@ func (db *DB) PostUpdate(ctx context.Context, incidentID string, u NewUpdate) (*
 	var ev *TimelineEvent
 	err := db.Transaction(ctx, func(tx *gorm.DB) error {
 		var in Incident
-		if err := tx.Take(&in, "id = ?", incidentID).Error; err != nil {
+		// Lock the incident so two updates (an operator's and the
+		// scheduler's) apply one after the other, each seeing the other's.
+		if err := lockRows(tx, false).Take(&in, "id = ?", incidentID).Error; err != nil {
 			return notFound(err, "load incident %s", incidentID)
 		}
 		if u.Status == "" {
@@ -285,6 +289,11 @@ func appendUpdate(tx *gorm.DB, in *Incident, u NewUpdate) (*TimelineEvent, error
 	html, err := RenderMarkdown(u.Body)
 	if err != nil {
 		return nil, err
+	}
+	if in.Kind == KindMaintenance {
+		if err := maintenanceTransition(tx, in, &u, at); err != nil {
+			return nil, err
+		}
 	}
 	changes := u.Components
 	if u.RestoreComponents {

@@ -1,0 +1,61 @@
+package app
+
+import (
+	"context"
+	"time"
+)
+
+// DefaultSchedulerInterval is how often the scheduler looks for
+// maintenance to start or complete when Config.SchedulerInterval is unset.
+const DefaultSchedulerInterval = 15 * time.Second
+
+// schedulerRoundTimeout bounds one round, which shutdown waits for.
+const schedulerRoundTimeout = 30 * time.Second
+
+// RunScheduler makes the automatic maintenance transitions: it runs a round
+// at once (catching up with what came due while Beacon was down), then one
+// every Config.SchedulerInterval, until ctx is cancelled. A round that has
+// begun is finished, not interrupted, before RunScheduler returns. A failed
+// round (the database is unreachable...) is logged and the next one runs
+// as usual. Every replica runs it: RunDueMaintenance makes each transition
+// once.
+func (a *App) RunScheduler(ctx context.Context) {
+	every := a.cfg.SchedulerInterval
+	if every <= 0 {
+		every = DefaultSchedulerInterval
+	}
+	a.log.Info("scheduler started", "every", every.String())
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		a.schedulerRound(ctx)
+		select {
+		case <-ctx.Done():
+		case <-tick.C:
+		}
+	}
+	a.log.Info("scheduler finished")
+}
+
+// schedulerRound starts and completes the maintenance due now. It runs on
+// a context that shutdown does not cancel, so a maintenance's transaction is
+// not aborted half-way by a stop signal.
+func (a *App) schedulerRound(ctx context.Context) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), schedulerRoundTimeout)
+	defer cancel()
+	started, completed, err := a.db.RunDueMaintenance(rctx, a.now())
+	if started+completed > 0 {
+		a.log.Info("scheduler: maintenance transitions", "started", started, "completed", completed)
+		a.pageChanged()
+	}
+	if err != nil {
+		a.log.Error("scheduler: maintenance round failed", "error", err)
+	}
+}
+
+// pageChanged is called after a change that the public page shows. The
+// snapshot cache (a later issue) hooks in here to rebuild the page and tell
+// the other replicas; for now it only logs.
+func (a *App) pageChanged() {
+	a.log.Debug("page changed")
+}
