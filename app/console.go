@@ -88,6 +88,12 @@ func (a *App) adminIncident(in *models.Incident) adminIncident {
 // renderAdminError is the console's error page, inside the admin layout
 // (with the navigation when someone is signed in).
 func (a *App) renderAdminError(c echo.Context, code int, title, msg string) error {
+	if currentUser(c) == nil && hasSession(c) && code != http.StatusInternalServerError {
+		// A page no route signs in for (a 404): show who is signed in all the same.
+		if u, err := a.sessionUser(c); err == nil && u != nil {
+			a.signedInAs(c, u)
+		}
+	}
 	v := a.adminView(c, title, "")
 	v.Error = &ErrorView{Code: code, Title: title, Message: msg}
 	return a.renderAdmin(c, code, "error.html", v)

@@ -116,6 +116,9 @@ func (c *consoleClient) Do(req *http.Request) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	c.h.ServeHTTP(rec, req)
 	for _, ck := range rec.Result().Cookies() {
+		if old := c.cookies[ck.Name]; ck.Name == "beacon_session" && (old == nil || old.Value != ck.Value) {
+			c.csrf = "" // another session may hold another token: learn it again when needed
+		}
 		if ck.MaxAge < 0 || ck.Value == "" {
 			delete(c.cookies, ck.Name)
 		} else {
