@@ -202,6 +202,14 @@ func (f Form) Select(name, label string, options ...string) FieldView {
 	return fv
 }
 
+// WithHint is the field with a hint under its label, for selects:
+//
+//	{{template "select" ((.Form.Select "role" "Role" "editor=Editor").WithHint "Who may do what.")}}
+func (fv FieldView) WithHint(hint string) FieldView {
+	fv.Hint = hint
+	return fv
+}
+
 // fieldLabel turns a field name into words for the error summary:
 // "setup_code" → "Setup code".
 func fieldLabel(name string) string {

@@ -150,9 +150,13 @@ func TestAdminPagesRender(t *testing.T) {
 				t.Errorf("%s: %s is not marked current", p, current)
 			}
 		}
+		rec := admin.Get("/admin/")
+		if rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != "/admin" {
+			t.Errorf("GET /admin/: %d to %q, want 301 to /admin", rec.Code, rec.Header().Get("Location"))
+		}
 		body := wantAdminPage(t, admin.Get("/admin/nothing-here"), http.StatusNotFound)
 		contains(t, body, "Page not found", `class="admin-nav"`)
-		rec := admin.Get("/admin")
+		rec = admin.Get("/admin")
 		for k, want := range map[string]string{"X-Frame-Options": "DENY", "Cache-Control": "no-store"} {
 			if got := rec.Header().Get(k); got != want {
 				t.Errorf("%s = %q, want %q", k, got, want)

@@ -18,7 +18,7 @@ func TestAddUser(t *testing.T) {
 		h := newTestApp(t, db, nil).Handler()
 		admin := signIn(t, h, db, models.RoleAdmin)
 		body := wantAdminPage(t, admin.Get("/admin/users/new"), http.StatusOK)
-		contains(t, body, `<label for="f-email">`, `<select id="f-role" name="role" required>`)
+		contains(t, body, `<label for="f-email">`, `<select id="f-role" name="role" required aria-describedby="f-role-hint">`)
 
 		before := len(auditActions(t, db))
 		bad := url.Values{"email": {"ann at example"}, "name": {"Ann Example"}, "role": {"owner"}, "password": {"short"}}
