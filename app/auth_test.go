@@ -202,6 +202,12 @@ func TestLogin(t *testing.T) {
 		contains(t, wrong, "The email or password is incorrect.", `value="ann@example.com"`)
 		lacks(t, wrong, "wrong password!")
 
+		// Empty fields are named, and not counted as failures.
+		body = wantAdminPage(t, c.PostForm("/admin/login", url.Values{"email": {""}, "password": {""}}), http.StatusUnprocessableEntity)
+		if fieldErrorOf(body, "email") != "Email must not be empty" || fieldErrorOf(body, "password") != "Password must not be empty" {
+			t.Errorf("empty fields: email %q, password %q", fieldErrorOf(body, "email"), fieldErrorOf(body, "password"))
+		}
+
 		rec := c.PostForm("/admin/login", url.Values{"email": {"ANN@example.com "}, "password": {testPassword}, "next": {"/admin/account?tab=1"}})
 		wantRedirect(t, rec, "/admin/account?tab=1")
 		after := c.Cookie("beacon_session")

@@ -64,6 +64,19 @@ func (a *App) Login(c echo.Context) error {
 	v := loginView{AdminView: a.adminView(c, "Sign in", ""), Next: next}
 	ipKey, emailKey := "login:ip:"+c.RealIP(), "login:email:"+limitKey(email)
 
+	// An empty field is a slip, not a guess: say so, and count nothing.
+	missing := &models.ValidationError{}
+	if email == "" {
+		missing.Add("email", "must not be empty")
+	}
+	if password == "" {
+		missing.Add("password", "must not be empty")
+	}
+	if form.Invalid(missing.Err()) {
+		v.Form = form
+		return a.renderAdmin(c, http.StatusUnprocessableEntity, "login.html", v)
+	}
+
 	// Count the attempt first (atomically, so parallel guesses are all
 	// counted); a success takes it back.
 	now := a.now()
