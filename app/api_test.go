@@ -618,3 +618,36 @@ func TestAPIIncidentPaging(t *testing.T) {
 		}
 	})
 }
+
+// The audit log records the connection's address; X-Forwarded-For counts
+// only with TRUST_PROXY, from a proxy on a private network.
+func TestClientAddress(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		for _, tc := range []struct {
+			trust, remote, want string
+		}{
+			{"", "192.0.2.1:1234", "192.0.2.1"},
+			{"true", "10.0.0.5:1234", "203.0.113.9"},
+			{"true", "192.0.2.1:1234", "192.0.2.1"}, // a public client cannot claim to be a proxy
+		} {
+			h := newTestApp(t, db, map[string]string{"TRUST_PROXY": tc.trust}).Handler()
+			secret, _, err := db.CreateAPIToken(context.Background(), "ip test", models.RoleEditor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pageID, _ := db.GetSetting(context.Background(), models.SettingPageID)
+			req := httptest.NewRequest("POST", "/v1/pages/"+pageID+"/components", strings.NewReader(`{"component": {"name": "X"}}`))
+			req.Header.Set("Authorization", "Bearer "+secret)
+			req.Header.Set("X-Forwarded-For", "203.0.113.9")
+			req.RemoteAddr = tc.remote
+			if rec := serve(h, req); rec.Code != 201 {
+				t.Fatalf("create: %d %s", rec.Code, rec.Body)
+			}
+			var last models.AuditEntry
+			db.Gorm.Order("id DESC").Take(&last)
+			if last.IP != tc.want {
+				t.Errorf("TRUST_PROXY=%q from %s: audit IP = %q, want %q", tc.trust, tc.remote, last.IP, tc.want)
+			}
+		}
+	})
+}

@@ -32,6 +32,11 @@ type Config struct {
 	// ShutdownTimeout bounds the wait for in-flight requests on shutdown
 	// (SHUTDOWN_TIMEOUT, a Go duration, default 15s).
 	ShutdownTimeout time.Duration
+	// TrustProxy takes the client's address from X-Forwarded-For
+	// (TRUST_PROXY=true, for a server behind a load balancer on a private
+	// network); otherwise the connection's address counts, so nobody can
+	// dodge a per-address limit with a forged header.
+	TrustProxy bool
 	// SchedulerInterval is how often due maintenance is started and
 	// completed (0 → DefaultSchedulerInterval); not read from the environment.
 	SchedulerInterval time.Duration
@@ -135,6 +140,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			bad("SHUTDOWN_TIMEOUT", "must be a positive duration such as 15s, got %q", v)
 		}
 		cfg.ShutdownTimeout = d
+	}
+	if v := env("TRUST_PROXY"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("TRUST_PROXY", "must be true or false, got %q", v)
+		}
+		cfg.TrustProxy = b
 	}
 	return cfg, errors.Join(errs...)
 }

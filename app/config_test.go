@@ -177,6 +177,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"UPTIME_PARTIAL_WEIGHT", "lots"},
 		{"SHUTDOWN_TIMEOUT", "0s"},
 		{"SHUTDOWN_TIMEOUT", "soon"},
+		{"TRUST_PROXY", "maybe"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value[:min(len(tt.value), 20)], func(t *testing.T) {

@@ -14,6 +14,10 @@ func (a *App) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = a.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+	if a.cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader() // trusts loopback and private-network proxies
+	}
 	e.Use(a.middlewares()...)
 	a.routes(e)
 	return e
