@@ -1,0 +1,189 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath finds Debian's chromium. Without it the browser tests are
+// skipped loudly, or fail when CI is set.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is required when CI is set (apt-get install chromium)")
+	}
+	fmt.Fprintln(os.Stderr, "\n!!! SKIPPING browser tests: chromium not found (apt-get install chromium)")
+	t.Skip("chromium not found")
+	return ""
+}
+
+// browser is a headless chromium tab that records the page's script
+// errors, failed loads and CSP violations.
+type browser struct {
+	ctx    context.Context
+	mu     sync.Mutex
+	errors []string
+}
+
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.NoSandbox, // root in CI containers
+		chromedp.DisableGPU,
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelTab(); cancelAlloc() })
+	b := &browser{ctx: ctx}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			b.errors = append(b.errors, "exception: "+ev.ExceptionDetails.Error())
+		case *log.EventEntryAdded:
+			if ev.Entry.Level == log.LevelError {
+				b.errors = append(b.errors, "console: "+ev.Entry.Text)
+			}
+		}
+	})
+	if err := chromedp.Run(ctx, log.Enable()); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return b
+}
+
+// run performs the actions, failing the test with what step failed.
+func (b *browser) run(t *testing.T, step string, actions ...chromedp.Action) {
+	t.Helper()
+	if err := chromedp.Run(b.ctx, actions...); err != nil {
+		var url string
+		chromedp.Run(b.ctx, chromedp.Location(&url))
+		t.Fatalf("%s (at %s): %v", step, url, err)
+	}
+}
+
+// text returns the visible text of the page's body.
+func (b *browser) text(t *testing.T) string {
+	t.Helper()
+	var s string
+	b.run(t, "read the page", chromedp.Text("body", &s, chromedp.ByQuery))
+	return s
+}
+
+func (b *browser) location(t *testing.T) string {
+	t.Helper()
+	var s string
+	b.run(t, "read the location", chromedp.Location(&s))
+	return s
+}
+
+// noErrors fails on any script error, failed load or CSP violation seen.
+func (b *browser) noErrors(t *testing.T) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.errors {
+		t.Errorf("browser: %s", e)
+	}
+}
+
+var setupCodeRE = regexp.MustCompile(`setup_code=([A-Z0-9]{4}(?:-[A-Z0-9]{4}){3})`)
+
+// TestConsoleInBrowser is an operator's first day in a real browser: set up
+// the first administrator with the code from the log, open an incident on
+// a component, post an update, and read both on the public page.
+func TestConsoleInBrowser(t *testing.T) {
+	chromiumPath(t)
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			env := freshEnv(t, dialect, "PAGE_NAME=Acme Cloud", "PAGE_TIME_ZONE=Europe/Berlin")
+			if out, errOut, code := runBeacon(t, env, "", "demo"); code != 0 {
+				t.Fatalf("demo: %d %s %s", code, out, errOut)
+			}
+			s := startServer(t, env)
+			var code string
+			if !waitFor(5*time.Second, func() bool {
+				m := setupCodeRE.FindStringSubmatch(s.Logs.String())
+				if m != nil {
+					code = m[1]
+				}
+				return m != nil
+			}) {
+				t.Fatalf("no setup code in the server log:\n%s", s.Logs)
+			}
+			b := newBrowser(t)
+
+			// First run: /admin leads to the setup form.
+			b.run(t, "open the console", chromedp.Navigate(s.URL+"/admin"), chromedp.WaitVisible(`input[name=setup_code]`, chromedp.ByQuery))
+			b.run(t, "create the first administrator",
+				chromedp.SendKeys(`input[name=setup_code]`, code, chromedp.ByQuery),
+				chromedp.SendKeys(`input[name=email]`, "ops@acme.test", chromedp.ByQuery),
+				chromedp.SendKeys(`input[name=name]`, "Olivia Ops", chromedp.ByQuery),
+				chromedp.SendKeys(`input[name=password]`, "correct horse battery", chromedp.ByQuery),
+				chromedp.Click(`form[action="/admin/setup"] button[type=submit]`, chromedp.ByQuery),
+				chromedp.WaitVisible(`a[href="/admin/incidents/new"]`, chromedp.ByQuery),
+			)
+
+			// Open an incident from the dashboard: API goes into a major outage.
+			b.run(t, "open the new incident form",
+				chromedp.Click(`a[href="/admin/incidents/new"]`, chromedp.ByQuery),
+				chromedp.WaitVisible(`form[action="/admin/incidents"] input[name=name]`, chromedp.ByQuery),
+			)
+			var apiSelect []*cdp.Node
+			b.run(t, "find the API component", chromedp.Nodes(`//label[.//span[normalize-space()="API"]]/following-sibling::select`, &apiSelect, chromedp.BySearch))
+			b.run(t, "fill in the incident",
+				chromedp.SendKeys(`form[action="/admin/incidents"] input[name=name]`, "Checkout API errors", chromedp.ByQuery),
+				chromedp.SendKeys(`form[action="/admin/incidents"] textarea[name=body]`, "We are investigating **failed** checkouts.", chromedp.ByQuery),
+				chromedp.SetValue([]cdp.NodeID{apiSelect[0].NodeID}, "major_outage", chromedp.ByNodeID),
+				chromedp.Click(`form[action="/admin/incidents"] button.primary[type=submit]`, chromedp.ByQuery),
+				chromedp.WaitVisible(`#post-update form textarea[name=body]`, chromedp.ByQuery),
+			)
+			consoleURL := b.location(t)
+			id := consoleURL[strings.LastIndex(consoleURL, "/")+1:]
+			if page := b.text(t); !strings.Contains(page, "Checkout API errors") || !strings.Contains(page, "failed checkouts") {
+				t.Fatalf("console incident page lacks the incident:\n%s", page)
+			}
+
+			// Post an update.
+			b.run(t, "post an update",
+				chromedp.Click(`#post-update input[name=status][value=identified]`, chromedp.ByQuery),
+				chromedp.SendKeys(`#post-update textarea[name=body]`, "A bad deploy; rolling back now.", chromedp.ByQuery),
+				chromedp.Click(`#post-update button.primary[type=submit]`, chromedp.ByQuery),
+				chromedp.WaitVisible(`#post-update textarea[name=body]`, chromedp.ByQuery),
+			)
+			if page := b.text(t); !strings.Contains(page, "A bad deploy; rolling back now.") {
+				t.Fatalf("console incident page lacks the update:\n%s", page)
+			}
+
+			// The public page shows both, and API in a major outage.
+			b.run(t, "read the status page", chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(`main`, chromedp.ByQuery))
+			page := b.text(t)
+			mustContain(t, "public status page", page, "Checkout API errors", "A bad deploy; rolling back now.", "Major outage")
+			b.run(t, "read the incident page", chromedp.Navigate(s.URL+"/incidents/"+id), chromedp.WaitVisible(`main`, chromedp.ByQuery))
+			page = b.text(t)
+			mustContain(t, "public incident page", page, "Checkout API errors", "Identified", "A bad deploy; rolling back now.", "We are investigating failed checkouts.")
+			b.noErrors(t)
+		})
+	}
+}
