@@ -313,7 +313,6 @@ func TestAPIComponentBadInput(t *testing.T) {
 		c := newAPIClient(t, db, models.RoleEditor)
 		var existing jsonComponent
 		c.want(c.do("POST", "/components", map[string]any{"component": map[string]any{"name": "API"}}, &existing), 201)
-		before := tableCounts(t, db)
 
 		big := `{"component": {"name": "` + strings.Repeat("x", 2<<20) + `"}}`
 		for _, tc := range []struct {
@@ -336,19 +335,29 @@ func TestAPIComponentBadInput(t *testing.T) {
 			{"group with unknown member", "POST", "/component-groups", `{"component_group": {"name": "G", "components": ["nope"]}}`, 422, "components"},
 			{"group without name", "POST", "/component-groups", `{"component_group": {"components": []}}`, 422, "name"},
 		} {
-			t.Run(tc.name, func(t *testing.T) {
-				var e apiErr
-				rec := c.do(tc.method, tc.path, tc.body, &e)
-				if rec.Code != tc.code || e.Error == "" {
-					t.Fatalf("%d %s, want %d with a message", rec.Code, rec.Body.String(), tc.code)
-				}
-				if tc.field != "" && !strings.Contains(e.Error, tc.field) {
-					t.Errorf("error %q does not name %s", e.Error, tc.field)
-				}
-				if after := tableCounts(t, db); after != before {
-					t.Errorf("rows changed: %v → %v", before, after)
-				}
-			})
+			c.badRequest(t, db, tc.name, tc.method, tc.path, tc.body, tc.code, tc.field)
+		}
+	})
+}
+
+// badRequest sends a request that must fail with code, an error message
+// naming field, no internals, and no row changed.
+func (c *apiClient) badRequest(t *testing.T, db *models.DB, name, method, path, body string, code int, field string) {
+	t.Run(name, func(t *testing.T) {
+		before := tableCounts(t, db)
+		var e apiErr
+		rec := c.do(method, path, body, &e)
+		if rec.Code != code || e.Error == "" {
+			t.Fatalf("%d %s, want %d with a message", rec.Code, rec.Body.String(), code)
+		}
+		if field != "" && !strings.Contains(e.Error, field) {
+			t.Errorf("error %q does not name %s", e.Error, field)
+		}
+		if strings.Contains(strings.ToLower(e.Error), "sql") || strings.Contains(e.Error, "models:") {
+			t.Errorf("error leaks internals: %q", e.Error)
+		}
+		if after := tableCounts(t, db); after != before {
+			t.Errorf("rows changed: %v → %v", before, after)
 		}
 	})
 }
@@ -467,7 +476,6 @@ func TestAPIIncidentBadInput(t *testing.T) {
 		if err := db.DeleteIncident(context.Background(), gone.ID); err != nil {
 			t.Fatal(err)
 		}
-		before := tableCounts(t, db)
 
 		incident := func(fields string) string { return `{"incident": {` + fields + `}}` }
 		future := time.Now().Add(48 * time.Hour).UTC()
@@ -502,22 +510,7 @@ func TestAPIIncidentBadInput(t *testing.T) {
 			{"bad page number", "GET", "/incidents?page=zero", ``, 400, "page"},
 			{"page size too large", "GET", "/incidents?per_page=1000", ``, 400, "per_page"},
 		} {
-			t.Run(tc.name, func(t *testing.T) {
-				var e apiErr
-				rec := c.do(tc.method, tc.path, tc.body, &e)
-				if rec.Code != tc.code || e.Error == "" {
-					t.Fatalf("%d %s, want %d with a message", rec.Code, rec.Body.String(), tc.code)
-				}
-				if tc.field != "" && !strings.Contains(e.Error, tc.field) {
-					t.Errorf("error %q does not name %s", e.Error, tc.field)
-				}
-				if strings.Contains(strings.ToLower(e.Error), "sql") || strings.Contains(e.Error, "models:") {
-					t.Errorf("error leaks internals: %q", e.Error)
-				}
-				if after := tableCounts(t, db); after != before {
-					t.Errorf("rows changed: %v → %v", before, after)
-				}
-			})
+			c.badRequest(t, db, tc.name, tc.method, tc.path, tc.body, tc.code, tc.field)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -13,13 +14,19 @@ import (
 // renderPage renders a public page template as the response.
 func (a *App) renderPage(c echo.Context, code int, page string, view PageView) error {
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "public, max-age=10")
 	}
-	buf := getBuffer() // render fully before sending, so a failure can still become an error page
+	return writeHTML(c, code, func(w io.Writer) error { return a.render.Render(w, page, view) })
+}
+
+// writeHTML renders a page fully into a pooled buffer before sending
+// anything, so a failing template can still become an error page.
+func writeHTML(c echo.Context, code int, render func(io.Writer) error) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	buf := getBuffer()
 	defer putBuffer(buf)
-	if err := a.render.Render(buf, page, view); err != nil {
+	if err := render(buf); err != nil {
 		return err
 	}
 	c.Response().WriteHeader(code)

@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
-	"net/http"
 	"path"
 	"strings"
 	"unicode"
@@ -109,20 +108,8 @@ func (r *Renderer) RenderAdmin(w io.Writer, page string, data any) error {
 // is sent, never cached. view is an AdminView or a view embedding one
 // (see adminview.go).
 func (a *App) renderAdmin(c echo.Context, code int, page string, view any) error {
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	h.Set("Cache-Control", "no-store")
-	buf := getBuffer()
-	defer putBuffer(buf)
-	if err := a.render.RenderAdmin(buf, page, view); err != nil {
-		return err
-	}
-	c.Response().WriteHeader(code)
-	if c.Request().Method == http.MethodHead {
-		return nil
-	}
-	_, err := c.Response().Write(buf.Bytes())
-	return err
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return writeHTML(c, code, func(w io.Writer) error { return a.render.RenderAdmin(w, page, view) })
 }
 
 // Pages lists the public page names the Renderer knows.
