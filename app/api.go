@@ -50,9 +50,9 @@ func tokenFromHeader(h string) (string, bool) {
 	return token, token != ""
 }
 
-// requireRole lets a request through when its actor holds role; an
+// requireAPIRole lets an API request through when its actor holds role; an
 // anonymous actor gets 401, one without the role 403.
-func requireRole(role string) echo.MiddlewareFunc {
+func requireAPIRole(role string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			actor := actorOf(c)

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
 	"github.com/beaconstatus/beacon/models"
@@ -30,11 +31,14 @@ type App struct {
 	page   PageInfo
 	secret []byte // signs links; from SECRET_KEY or generated once and stored
 	now    func() time.Time
+
+	sessions *scs.SessionManager // console sessions, stored in the database (sessions.go)
 }
 
 // New builds the App on an open, migrated database: it loads (or creates)
 // the page id and secret key and parses every template, so a broken
-// template fails here, not on a customer's request.
+// template fails here, not on a customer's request. With no user yet it
+// logs a setup code for the first administrator.
 func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App, error) {
 	pageID, err := db.EnsureSetting(ctx, models.SettingPageID, models.NewID)
 	if err != nil {
@@ -57,6 +61,10 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 		page:   PageInfo{ID: pageID, Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},
 		secret: []byte(secret),
 		now:    time.Now,
+	}
+	a.sessions = newSessionManager(cfg, db, a.now)
+	if err := a.announceSetup(ctx); err != nil {
+		return nil, err
 	}
 	a.echo = a.newEcho()
 	return a, nil
@@ -87,6 +95,8 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
+	stopSweeper := a.startSweeper(ctx)
+	defer stopSweeper()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.log.Info("serving", "addr", ln.Addr().String(), "url", a.cfg.BaseURL, "database", string(a.db.Dialect))

@@ -74,6 +74,13 @@ func (a *App) handleError(err error, c echo.Context) {
 	if code == http.StatusNotFound {
 		title = "Page not found"
 	}
+	if isAdminPath(c.Request().URL.Path) {
+		if rerr := a.renderAdminError(c, code, title, msg); rerr != nil {
+			a.logger(c.Request().Context()).Error("render error page", "error", rerr)
+			c.String(code, title+": "+msg)
+		}
+		return
+	}
 	view := a.pageView(title, c.Request().URL.Path)
 	view.Error = &ErrorView{Code: code, Title: title, Message: msg}
 	c.Response().Header().Set("Cache-Control", "no-store")
@@ -82,6 +89,8 @@ func (a *App) handleError(err error, c echo.Context) {
 		c.String(code, title+": "+msg)
 	}
 }
+
+func isAdminPath(p string) bool { return p == "/admin" || strings.HasPrefix(p, "/admin/") }
 
 func isAPIPath(p string) bool {
 	return p == "/api" || strings.HasPrefix(p, "/api/") || p == "/v1" || strings.HasPrefix(p, "/v1/")

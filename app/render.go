@@ -6,42 +6,65 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"net/http"
 	"path"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/static"
 	"github.com/beaconstatus/beacon/views"
 )
 
-// layoutName is the template every page is executed through.
-const layoutName = "base.html"
+// The layouts every page is executed through: public pages (views/public)
+// through base.html, console pages (views/admin) through admin.html.
+const (
+	layoutName      = "base.html"
+	adminLayoutName = "admin.html"
+)
 
-// Renderer executes the public page templates. Every page is parsed at
-// construction, each into its own copy of the layout and partials, so a
-// broken template stops the server at boot and pages cannot clash over
-// block names.
+// Renderer executes the public and admin page templates. Every page is
+// parsed at construction, each into its own copy of its layout and
+// partials, so a broken template stops the server at boot and pages
+// cannot clash over block names.
 type Renderer struct {
-	pages map[string]*template.Template // by file name, e.g. "index.html"
+	pages map[string]*template.Template // public pages by file name, e.g. "index.html"
+	admin map[string]*template.Template // admin pages by file name, e.g. "users.html"
 }
 
-// NewRenderer parses the layout, the partials and every page in views/public.
+// NewRenderer parses the layouts, the partials and every page in
+// views/public and views/admin.
 func NewRenderer(assets *static.Assets) (*Renderer, error) {
-	base, err := template.New("").Funcs(funcMap(assets)).
-		ParseFS(views.FS, "layouts/*.html", "partials/*.html")
+	pages, err := parsePages(assets, layoutName, "public/*.html", "layouts/"+layoutName, "partials/*.html")
+	if err != nil {
+		return nil, err
+	}
+	admin, err := parsePages(assets, adminLayoutName, "admin/*.html",
+		"layouts/"+adminLayoutName, "partials/*.html", "admin/partials/*.html")
+	if err != nil {
+		return nil, err
+	}
+	return &Renderer{pages: pages, admin: admin}, nil
+}
+
+// parsePages parses the layout and shared files, then each page matching
+// glob into its own clone of them.
+func parsePages(assets *static.Assets, layout, glob string, shared ...string) (map[string]*template.Template, error) {
+	base, err := template.New("").Funcs(funcMap(assets)).ParseFS(views.FS, shared...)
 	if err != nil {
 		return nil, fmt.Errorf("render: parse layout: %w", err)
 	}
-	if base.Lookup(layoutName) == nil {
-		return nil, fmt.Errorf("render: layout %s not found", layoutName)
+	if base.Lookup(layout) == nil {
+		return nil, fmt.Errorf("render: layout %s not found", layout)
 	}
-
-	names, err := fs.Glob(views.FS, "public/*.html")
+	names, err := fs.Glob(views.FS, glob)
 	if err != nil {
 		return nil, fmt.Errorf("render: list pages: %w", err)
 	}
-	r := &Renderer{pages: make(map[string]*template.Template, len(names))}
+	pages := make(map[string]*template.Template, len(names))
 	for _, name := range names {
 		t, err := base.Clone()
 		if err != nil {
@@ -50,9 +73,9 @@ func NewRenderer(assets *static.Assets) (*Renderer, error) {
 		if _, err := t.ParseFS(views.FS, name); err != nil {
 			return nil, fmt.Errorf("render: parse %s: %w", name, err)
 		}
-		r.pages[path.Base(name)] = t
+		pages[path.Base(name)] = t
 	}
-	return r, nil
+	return pages, nil
 }
 
 // Render writes the named page (e.g. "index.html") inside the layout. A
@@ -69,7 +92,40 @@ func (r *Renderer) Render(w io.Writer, page string, data any) error {
 	return nil
 }
 
-// Pages lists the page names the Renderer knows.
+// RenderAdmin writes the named console page (e.g. "users.html") inside the
+// admin layout; data is an AdminView or a view embedding one.
+func (r *Renderer) RenderAdmin(w io.Writer, page string, data any) error {
+	t, ok := r.admin[page]
+	if !ok {
+		return fmt.Errorf("render: unknown admin page %q", page)
+	}
+	if err := t.ExecuteTemplate(w, adminLayoutName, data); err != nil {
+		return fmt.Errorf("render: admin %s: %w", page, err)
+	}
+	return nil
+}
+
+// renderAdmin answers with a console page, rendered fully before anything
+// is sent, never cached. view is an AdminView or a view embedding one
+// (see adminview.go).
+func (a *App) renderAdmin(c echo.Context, code int, page string, view any) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	h.Set("Cache-Control", "no-store")
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if err := a.render.RenderAdmin(buf, page, view); err != nil {
+		return err
+	}
+	c.Response().WriteHeader(code)
+	if c.Request().Method == http.MethodHead {
+		return nil
+	}
+	_, err := c.Response().Write(buf.Bytes())
+	return err
+}
+
+// Pages lists the public page names the Renderer knows.
 func (r *Renderer) Pages() []string {
 	names := make([]string, 0, len(r.pages))
 	for name := range r.pages {
@@ -89,6 +145,9 @@ func funcMap(assets *static.Assets) template.FuncMap {
 		"barClass":    barClass,
 		"excerpt":     excerpt,
 		"anchor":      anchor,
+		"fieldLabel":  fieldLabel,
+
+		"minPasswordLength": func() int { return models.MinPasswordLength },
 	}
 }
 

@@ -1,11 +1,13 @@
-// Package views holds the HTML templates of the public status page,
-// embedded in the binary: layouts/ (the page frame), partials/ (shared
-// blocks) and public/ (one file per page, each defining "content").
+// Package views holds the HTML templates, embedded in the binary:
+// layouts/ (base.html frames the public pages, admin.html the console),
+// partials/ (blocks shared by both), public/ (one file per public page,
+// each defining "content"), admin/ (one file per console page, each
+// defining "content") and admin/partials/ (the console's form blocks).
 package views
 
 import "embed"
 
 // FS is the embedded template tree.
 //
-//go:embed layouts/*.html partials/*.html public/*.html
+//go:embed layouts/*.html partials/*.html public/*.html admin/*.html admin/partials/*.html
 var FS embed.FS

@@ -1,0 +1,83 @@
+package app
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/models"
+)
+
+// First run: with no user at all, /admin leads to /admin/setup, where the
+// first administrator is created with a one-time setup code from the
+// server's log (see models/setup.go). `beacon user add` works too.
+
+// announceSetup runs at start: with no user yet it stores a setup code and
+// logs it; once users exist it deletes any codes left (e.g. after `beacon
+// user add`).
+func (a *App) announceSetup(ctx context.Context) error {
+	n, err := a.db.CountUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return a.db.DeleteSetupCodes(ctx)
+	}
+	code, err := a.db.NewSetupCode(ctx)
+	if err != nil {
+		return err
+	}
+	a.log.Warn("no administrator yet: open the setup page and enter this setup code to create one",
+		"setup_url", a.cfg.BaseURL+"/admin/setup", "setup_code", code)
+	return nil
+}
+
+// ShowSetup is the form that creates the first administrator; once anyone
+// exists it leads to the sign-in page.
+func (a *App) ShowSetup(c echo.Context) error {
+	n, err := a.db.CountUsers(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return c.Redirect(http.StatusSeeOther, "/admin/login")
+	}
+	return a.renderAdmin(c, http.StatusOK, "setup.html", a.adminView(c, "Set up", ""))
+}
+
+// Setup creates the first administrator from a live setup code and signs
+// them in. A wrong code or bad field is a 422 naming the field; once a
+// user exists it is a 409.
+func (a *App) Setup(c echo.Context) error {
+	ctx := c.Request().Context()
+	form := newForm(c)
+	var u *models.User
+	err := a.db.InTx(ctx, func(tx *models.DB) error {
+		var err error
+		u, err = tx.CreateFirstAdmin(ctx, form.Value("setup_code"), form.Value("email"), form.Value("name"), form.Value("password"))
+		if err != nil {
+			return err
+		}
+		if err := tx.NoteLogin(ctx, u.ID, a.now()); err != nil {
+			return err
+		}
+		// The new administrator is the actor of their own creation.
+		actor := models.Actor{Type: models.ActorUser, ID: u.ID, Name: u.DisplayName(), Role: u.Role, IP: c.RealIP()}
+		return tx.RecordAudit(ctx, actor, "user.setup", "user", u.ID, map[string]string{"email": u.Email, "role": u.Role})
+	})
+	if form.Invalid(err) {
+		form.Clear("password", "csrf")
+		v := a.adminView(c, "Set up", "")
+		v.Form = form
+		return a.renderAdmin(c, http.StatusUnprocessableEntity, "setup.html", v)
+	}
+	if err != nil {
+		return err
+	}
+	if err := a.startSession(c, u); err != nil {
+		return err
+	}
+	a.flash(c, "Welcome! You are the first administrator. Add your team under Users.")
+	return c.Redirect(http.StatusSeeOther, "/admin")
+}

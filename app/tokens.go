@@ -1,0 +1,94 @@
+package app
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/models"
+)
+
+// API tokens for the management API: administrators list, create (the
+// secret is shown once, in the answer to the form) and revoke them.
+
+// tokensView is the API tokens page.
+type tokensView struct {
+	AdminView
+	Tokens    []tokenRow
+	NewSecret string // the token just created, in clear: shown once
+	NewName   string
+}
+
+// tokenRow is one token in the list.
+type tokenRow struct {
+	ID, Name, Prefix, Role string
+	Revoked                bool
+	Created, LastUsed      DisplayTime
+}
+
+// ListTokens is the API tokens page.
+func (a *App) ListTokens(c echo.Context) error {
+	v := tokensView{AdminView: a.adminView(c, "API tokens", "tokens")}
+	return a.renderTokens(c, http.StatusOK, v)
+}
+
+func (a *App) renderTokens(c echo.Context, code int, v tokensView) error {
+	list, err := a.db.ListAPITokens(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	for _, t := range list {
+		v.Tokens = append(v.Tokens, tokenRow{ID: t.ID, Name: t.Name, Prefix: t.Prefix, Role: t.Role,
+			Revoked: t.RevokedAt != nil, Created: a.displayTime(t.CreatedAt), LastUsed: a.displayTimePtr(t.LastUsedAt)})
+	}
+	return a.renderAdmin(c, code, "tokens.html", v)
+}
+
+// CreateToken makes a token and shows its secret, this once (201).
+func (a *App) CreateToken(c echo.Context) error {
+	ctx := c.Request().Context()
+	form := newForm(c)
+	var secret string
+	var token *models.APIToken
+	err := a.change(c, "token.create", "api_token", func(tx *models.DB) (string, any, error) {
+		var err error
+		secret, token, err = tx.CreateAPIToken(ctx, form.Value("name"), form.Value("role"))
+		if err != nil {
+			return "", nil, err
+		}
+		return token.ID, map[string]string{"name": token.Name, "role": token.Role, "prefix": token.Prefix}, nil
+	})
+	v := tokensView{AdminView: a.adminView(c, "API tokens", "tokens")}
+	if form.Invalid(err) {
+		form.Clear("csrf")
+		v.Form = form
+		return a.renderTokens(c, http.StatusUnprocessableEntity, v)
+	}
+	if err != nil {
+		return err
+	}
+	v.NewSecret, v.NewName = secret, token.Name
+	return a.renderTokens(c, http.StatusCreated, v)
+}
+
+// RevokeToken stops a token from working.
+func (a *App) RevokeToken(c echo.Context) error {
+	id := c.Param("id")
+	if !models.ValidID(id) {
+		return models.ErrNotFound
+	}
+	var token *models.APIToken
+	err := a.change(c, "token.revoke", "api_token", func(tx *models.DB) (string, any, error) {
+		var err error
+		token, err = tx.RevokeAPIToken(c.Request().Context(), id)
+		if err != nil {
+			return "", nil, err
+		}
+		return id, map[string]string{"name": token.Name}, nil
+	})
+	if err != nil {
+		return err
+	}
+	a.flash(c, "Revoked the token %s.", token.Name)
+	return c.Redirect(http.StatusSeeOther, "/admin/tokens")
+}
