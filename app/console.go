@@ -27,8 +27,8 @@ type dashboardView struct {
 // choices of its quick update form.
 type dashboardIncident struct {
 	adminIncident
-	Latest *timelineItem // the newest public update
-	Status radioGroup    // the quick form's status radios, the current one checked
+	Latest       *timelineItem // the newest public update
+	StatusRadios radioGroup    // the quick form's status radios, the current one checked
 }
 
 // adminIncident is an incident or maintenance in a console list.
@@ -74,7 +74,7 @@ func (a *App) ShowDashboard(c echo.Context) error {
 			continue
 		}
 		di := dashboardIncident{adminIncident: a.adminIncident(in),
-			Status: radios("q-"+in.ID+"-status", "status", "Status", "", statusOptions(in.Kind, in.Status))}
+			StatusRadios: radios("q-"+in.ID+"-status", "status", "Status", "", statusOptions(in.Kind, in.Status))}
 		if ups := in.Updates(); len(ups) > 0 {
 			item := a.timelineItem(in, &ups[0])
 			di.Latest = &item

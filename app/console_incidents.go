@@ -243,5 +243,5 @@ func (a *App) ShowMaintenanceConsole(c echo.Context) error {
 	if !models.ValidID(c.Param("id")) {
 		return models.ErrNotFound
 	}
-	return c.Redirect(http.StatusFound, consoleIncidentURL(c.Param("id")))
+	return c.Redirect(http.StatusSeeOther, consoleIncidentURL(c.Param("id")))
 }

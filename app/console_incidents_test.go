@@ -462,3 +462,167 @@ func TestConsoleIncidentList(t *testing.T) {
 		contains(t, wantAdminPage(t, ed.Get("/admin/incidents?q=nothing+like+it"), http.StatusOK), "Nothing matches “nothing like it”.")
 	})
 }
+
+// A maintenance is scheduled from its form (times in the page's zone) and
+// moved through its statuses from its page.
+func TestConsoleMaintenance(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		ed := signIn(t, h, db, models.RoleEditor)
+		api := addComponent(t, db, models.Component{Name: "API"})
+		db1 := addComponent(t, db, models.Component{Name: "Database"})
+
+		body := wantAdminPage(t, ed.Get("/admin/maintenance/new"), http.StatusOK)
+		contains(t, body, `name="component_ids" value="`+api.ID+`"`, `type="datetime-local"`, "In Europe/Berlin.",
+			`id="f-auto_in_progress" name="auto_in_progress" value="1" checked`)
+
+		// Bad windows: 422, the field named, nothing written.
+		before := tableCounts(t, db)
+		form := url.Values{"name": {"Database upgrade"}, "scheduled_for": {"2026-12-01T02:00"}, "scheduled_until": {"2026-12-01T01:00"},
+			"component_ids": {db1.ID}, "body": {"Short downtime."}}
+		body = wantAdminPage(t, ed.PostForm("/admin/maintenance", form), http.StatusUnprocessableEntity)
+		if msg := fieldErrorOf(body, "scheduled_until"); msg != "Ends must be after scheduled_for" {
+			t.Errorf("end before start: %q", msg)
+		}
+		contains(t, body, `value="2026-12-01T02:00"`, `value="`+db1.ID+`" checked`, "Short downtime.</textarea>")
+		form.Set("scheduled_for", "")
+		if msg := fieldErrorOf(wantAdminPage(t, ed.PostForm("/admin/maintenance", form), http.StatusUnprocessableEntity), "scheduled_for"); msg != "Starts must be given" {
+			t.Errorf("no start: %q", msg)
+		}
+		form.Set("scheduled_for", "next tuesday")
+		if msg := fieldErrorOf(wantAdminPage(t, ed.PostForm("/admin/maintenance", form), http.StatusUnprocessableEntity), "scheduled_for"); !strings.HasPrefix(msg, "Starts must be a date and time") {
+			t.Errorf("malformed start: %q", msg)
+		}
+		form.Set("scheduled_for", "2026-12-01T00:00")
+		form["component_ids"] = []string{"nosuchcomp"}
+		body = wantAdminPage(t, ed.PostForm("/admin/maintenance", form), http.StatusUnprocessableEntity)
+		if msg := fieldErrorOf(body, "component_ids"); msg != `Components under maintenance: no component with id "nosuchcomp"` {
+			t.Errorf("unknown component: %q", msg)
+		}
+		if after := tableCounts(t, db); after != before {
+			t.Errorf("refused maintenance wrote: %s → %s", before, after)
+		}
+
+		// Scheduled, in Berlin time (CET, UTC+1).
+		form["component_ids"] = []string{db1.ID}
+		form.Set("scheduled_until", "2026-12-01T03:30")
+		form.Set("auto_complete", "1")
+		form.Set("notify", "1")
+		loc := seeOther(t, ed.PostForm("/admin/maintenance", form), "/admin/incidents/")
+		in, err := db.GetIncident(context.Background(), strings.TrimPrefix(loc, "/admin/incidents/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		from, until := time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 2, 30, 0, 0, time.UTC)
+		if in.Kind != models.KindMaintenance || in.Status != models.Scheduled || in.ScheduledFor == nil || !in.ScheduledFor.Equal(from) ||
+			!in.ScheduledUntil.Equal(until) || in.ScheduledAutoInProgress || !in.ScheduledAutoCompleted || in.ScheduledRemindPrior ||
+			len(in.Components) != 1 || in.Components[0].ID != db1.ID || !in.Events[0].DeliverNotifications {
+			t.Fatalf("scheduled = %+v", in)
+		}
+		page := "/admin/incidents/" + in.ID
+		wantRedirect(t, ed.Get("/admin/maintenance/"+in.ID), page)
+		body = wantAdminPage(t, ed.Get(page), http.StatusOK)
+		contains(t, body, "Scheduled the maintenance “Database upgrade”", `value="in_progress"`, `value="verifying"`, `value="completed"`,
+			"When completing, set the affected components back to operational", `<a href="/admin/maintenance" aria-current="page">`,
+			`value="2026-12-01T00:00"`)
+		lacks(t, body, `value="investigating"`, `value="resolved"`)
+		contains(t, wantAdminPage(t, ed.Get("/admin"), http.StatusOK), "Database upgrade")
+		contains(t, wantPage(t, get(t, h, "/"), http.StatusOK), "Database upgrade")
+
+		// Started (components under maintenance), verifying, completed.
+		wantRedirect(t, ed.PostForm(page+"/updates", url.Values{"status": {"in_progress"}, "body": {"Started."},
+			"component[" + db1.ID + "]": {"under_maintenance"}}), page)
+		if s := componentStatus(t, db, db1.ID); s != models.UnderMaintenance {
+			t.Errorf("Database is %s in progress", s)
+		}
+		if indicator, _ := banner(t, wantPage(t, get(t, h, "/"), http.StatusOK)); indicator != "maintenance" {
+			t.Errorf("banner in progress = %s", indicator)
+		}
+		wantRedirect(t, ed.PostForm(page+"/updates", url.Values{"status": {"verifying"}, "body": {"Checking."}}), page)
+		wantAdminPage(t, ed.PostForm(page+"/updates", url.Values{"status": {"resolved"}}), http.StatusUnprocessableEntity)
+		wantRedirect(t, ed.PostForm(page+"/updates", url.Values{"status": {"completed"}, "body": {"Done."}, "restore_components": {"1"}}), page)
+		got, _ := db.GetIncident(context.Background(), in.ID)
+		if got.Status != models.Completed || got.ResolvedAt == nil || got.MonitoringAt == nil {
+			t.Errorf("completed = %+v", got)
+		}
+		if s := componentStatus(t, db, db1.ID); s != models.Operational {
+			t.Errorf("Database is %s once completed", s)
+		}
+		if s := componentStatus(t, db, api.ID); s != models.Operational {
+			t.Errorf("API is %s", s)
+		}
+		contains(t, wantPage(t, get(t, h, "/incidents/"+in.ID), http.StatusOK), "Started.", "Checking.", "Done.")
+
+		// Its window and automation are edited from its page.
+		wantAdminPage(t, ed.PostForm(page+"/details", url.Values{"name": {"Database upgrade"}, "scheduled_for": {"2026-12-01T05:00"},
+			"scheduled_until": {"2026-12-01T04:00"}}), http.StatusUnprocessableEntity)
+		wantRedirect(t, ed.PostForm(page+"/details", url.Values{"name": {"Database upgrade v2"}, "scheduled_for": {"2026-12-01T00:00"},
+			"scheduled_until": {"2026-12-01T05:00"}, "remind_prior": {"1"}}), page)
+		got, _ = db.GetIncident(context.Background(), in.ID)
+		if got.Name != "Database upgrade v2" || !got.ScheduledUntil.Equal(time.Date(2026, 12, 1, 4, 0, 0, 0, time.UTC)) ||
+			got.ScheduledAutoCompleted || !got.ScheduledRemindPrior || got.Impact != models.ImpactMaintenance {
+			t.Errorf("after editing details = %+v", got)
+		}
+		want := "maintenance.create,incident.update,incident.update,incident.update,incident.edit"
+		if got := changeActions(t, db); got != want {
+			t.Errorf("audit = %s, want %s", got, want)
+		}
+	})
+}
+
+// The dashboard: open incidents with their latest update and a quick
+// update form, maintenance, and every component's status, one form each.
+func TestConsoleDashboard(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		ed := signIn(t, h, db, models.RoleEditor)
+		body := wantAdminPage(t, ed.Get("/admin"), http.StatusOK)
+		contains(t, body, "No open incidents.", `href="/admin/incidents/new">Open incident</a>`, `href="/admin/maintenance/new">Schedule maintenance</a>`)
+
+		grp := addComponent(t, db, models.Component{Name: "Core", IsGroup: true})
+		api := addComponent(t, db, models.Component{Name: "API", GroupID: &grp.ID})
+		web := addComponent(t, db, models.Component{Name: "Website"})
+		in := openIncident(t, db, models.NewIncident{Name: "Errors", Body: "We are *looking*.", Components: map[string]string{api.ID: models.PartialOutage}})
+		body = wantAdminPage(t, ed.Get("/admin"), http.StatusOK)
+		contains(t, body, `<a href="/admin/incidents/`+in.ID+`">Errors</a>`, "We are <em>looking</em>.",
+			`action="/admin/incidents/`+in.ID+`/updates"`, `id="q-`+in.ID+`-status" name="status" value="investigating" checked`,
+			`id="q-`+in.ID+`-notify" name="notify" value="1" checked`,
+			`action="/admin/components/`+api.ID+`/status"`, `action="/admin/components/`+web.ID+`/status"`)
+		lacks(t, body, `action="/admin/components/`+grp.ID+`/status"`) // a group's status is its members'
+
+		// A quick update goes back to the dashboard.
+		wantRedirect(t, ed.PostForm("/admin/incidents/"+in.ID+"/updates", url.Values{"status": {"monitoring"}, "body": {"Fix deployed."},
+			"notify": {"1"}, "restore_components": {"1"}, "next": {"/admin"}}), "/admin")
+		body = wantAdminPage(t, ed.Get("/admin"), http.StatusOK)
+		contains(t, body, "Posted “Monitoring” on Errors.", "Fix deployed.", `value="monitoring" checked`)
+		if s := componentStatus(t, db, api.ID); s != models.PartialOutage {
+			t.Errorf("API is %s after monitoring", s)
+		}
+		// A bad quick update shows the incident's page with the problem.
+		body = wantAdminPage(t, ed.PostForm("/admin/incidents/"+in.ID+"/updates", url.Values{"status": {"monitoring"}, "body": {""}, "next": {"/admin"}}),
+			http.StatusUnprocessableEntity)
+		contains(t, body, "<h1>Errors</h1>")
+		if msg := fieldErrorOf(body, "body"); !strings.HasPrefix(msg, "Message must not be empty") {
+			t.Errorf("empty quick update: %q", msg)
+		}
+		// "next" never leaves the console.
+		wantRedirect(t, ed.PostForm("/admin/incidents/"+in.ID+"/updates", url.Values{"status": {"monitoring"}, "body": {"Still fine."}, "next": {"https://evil.test/"}}), "/admin")
+
+		// Quick status of a component, then resolve from the dashboard.
+		wantRedirect(t, ed.PostForm("/admin/components/"+web.ID+"/status", url.Values{"status": {"degraded_performance"}, "next": {"/admin"}}), "/admin")
+		if s := componentStatus(t, db, web.ID); s != models.DegradedPerformance {
+			t.Errorf("Website is %s", s)
+		}
+		contains(t, wantAdminPage(t, ed.Get("/admin"), http.StatusOK), "Website is now Degraded Performance.")
+		wantRedirect(t, ed.PostForm("/admin/incidents/"+in.ID+"/updates", url.Values{"status": {"resolved"}, "body": {"Resolved."},
+			"restore_components": {"1"}, "next": {"/admin"}}), "/admin")
+		if s := componentStatus(t, db, api.ID); s != models.Operational {
+			t.Errorf("API is %s after resolving from the dashboard", s)
+		}
+		if s := componentStatus(t, db, web.ID); s != models.DegradedPerformance {
+			t.Errorf("Website (not part of the incident) is %s", s)
+		}
+		body = wantAdminPage(t, ed.Get("/admin"), http.StatusOK)
+		contains(t, body, "No open incidents.")
+	})
+}
