@@ -225,6 +225,14 @@ func (a *App) ConsoleSaveComponent(c echo.Context) error {
 	if !comp.IsGroup {
 		status, group := form.Value("status"), form.Value("group_id")
 		p.Status, p.GroupID = &status, &group
+		if group != levelOf(comp) { // into another group: at its end
+			comps, err := a.db.ListComponents(c.Request().Context())
+			if err != nil {
+				return err
+			}
+			pos := nextPosition(comps, group)
+			p.Position = &pos
+		}
 	}
 	err = a.change(c, "component.update", "component", func(tx *models.DB) (string, any, error) {
 		_, err := tx.UpdateComponent(c.Request().Context(), comp.ID, p, actorOf(c).Name)
@@ -278,35 +286,41 @@ func (a *App) ConsoleMoveComponent(c echo.Context) error {
 	if step == 0 {
 		return models.Invalid("direction", "must be up or down")
 	}
-	moved := false
+	ctx := c.Request().Context()
+	comps, err := a.db.ListComponents(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := moveAmong(comps, comp, step); !ok {
+		a.flash(c, "%s is already the %s of its level.", comp.Name, map[int]string{-1: "first", 1: "last"}[step])
+		return c.Redirect(http.StatusSeeOther, "/admin/components#component-"+comp.ID)
+	}
 	err = a.change(c, "component.reorder", "component", func(tx *models.DB) (string, any, error) {
-		comps, err := tx.ListComponents(c.Request().Context())
+		comps, err := tx.ListComponents(ctx)
 		if err != nil {
 			return "", nil, err
 		}
-		ids := componentLevels(comps)[levelOf(comp)]
-		for i, id := range ids {
-			if j := i + step; id == comp.ID && j >= 0 && j < len(ids) {
-				ids[i], ids[j] = ids[j], ids[i]
-				moved = true
-				break
-			}
-		}
-		if !moved {
-			return comp.ID, nil, nil
-		}
-		return comp.ID, map[string]any{"direction": c.FormValue("direction"), "order": ids},
-			tx.ReorderComponents(c.Request().Context(), ids)
+		ids, _ := moveAmong(comps, comp, step)
+		return comp.ID, map[string]any{"direction": c.FormValue("direction"), "order": ids}, tx.ReorderComponents(ctx, ids)
 	})
 	if err != nil {
 		return err
 	}
-	if moved {
-		a.flash(c, "Moved %s %s.", comp.Name, c.FormValue("direction"))
-	} else {
-		a.flash(c, "%s is already the %s of its level.", comp.Name, map[int]string{-1: "first", 1: "last"}[step])
-	}
+	a.flash(c, "Moved %s %s.", comp.Name, c.FormValue("direction"))
 	return c.Redirect(http.StatusSeeOther, "/admin/components#component-"+comp.ID)
+}
+
+// moveAmong returns the ids of comp's level with comp moved step places,
+// and false when it cannot move that way.
+func moveAmong(comps []models.Component, comp *models.Component, step int) ([]string, bool) {
+	ids := componentLevels(comps)[levelOf(comp)]
+	for i, id := range ids {
+		if j := i + step; id == comp.ID && j >= 0 && j < len(ids) {
+			ids[i], ids[j] = ids[j], ids[i]
+			return ids, true
+		}
+	}
+	return ids, false
 }
 
 // componentDeleteView asks before deleting a component or group.
