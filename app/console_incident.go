@@ -26,6 +26,7 @@ type incidentPageView struct {
 	NoteForm    Form // add an internal note
 	DetailsForm Form // rename, impact, schedule
 	Preview     previewView
+	PickerOpen  bool // the component changes start unfolded
 	TimeZone    string
 	MaxMessage  int
 	BackURL     string
@@ -118,6 +119,7 @@ func (a *App) renderIncidentPage(c echo.Context, code int, in *models.Incident, 
 		v.Form = *forms.failed
 	}
 	v.Statuses = statusOptions(in.Kind, v.UpdateForm.Value("status"))
+	v.PickerOpen = v.UpdateForm.Error("components") != "" || len(componentChanges(v.UpdateForm)) > 0
 	affected := map[string]bool{}
 	for _, comp := range in.Components {
 		affected[comp.ID] = true

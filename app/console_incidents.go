@@ -120,6 +120,7 @@ func incidentListURL(tab, query string, page int) string {
 type incidentFormView struct {
 	AdminView
 	Statuses          []Option
+	Impacts           []Option
 	Components        componentPicker
 	Preview           previewView
 	TimeZone          string
@@ -157,6 +158,10 @@ func (a *App) renderIncidentForm(c echo.Context, code int, f Form) error {
 		Statuses: statusOptions(models.KindIncident, f.Value("status")), Preview: preview,
 		TimeZone: a.cfg.TimeZoneName, BackfillOpen: checked(f, "backfilled") || f.Value("backfill_date") != "",
 		MaxMessageLength: models.MaxMessageLength, ComponentStatuses: componentStatusOptions("")}
+	for _, impact := range []string{"auto", models.ImpactNone, models.ImpactMinor, models.ImpactMajor, models.ImpactCritical} {
+		label := strings.ToUpper(impact[:1]) + impact[1:]
+		v.Impacts = append(v.Impacts, Option{Value: impact, Label: label, Selected: impact == f.Value("impact")})
+	}
 	v.Components = componentPicker{ID: "f-components", Legend: "Affected components",
 		Hint:  "Set the status of each component the incident affects; leave the others at “No change”.",
 		Error: f.Error("components"), Choices: componentChoices(comps, f, nil), Statuses: componentStatusOptions("")}
