@@ -39,7 +39,7 @@ func (a *App) renderMaintenanceForm(c echo.Context, code int, f Form) error {
 	v := maintenanceFormView{AdminView: a.adminView(c, "Schedule maintenance", "maintenance"), Preview: preview,
 		TimeZone: a.cfg.TimeZoneName, MaxMessage: models.MaxMessageLength}
 	v.Components = componentPicker{ID: "f-component_ids", Legend: "Components under maintenance", Check: true,
-		Hint:  "They are linked to the maintenance; set them to “Under maintenance” when it starts.",
+		Hint:  "Customers see them as part of the maintenance. Set their status in the updates you post, e.g. under maintenance once it starts.",
 		Error: f.Error("component_ids"), Choices: componentChoices(comps, f, nil)}
 	v.Form = f
 	return a.renderAdmin(c, code, "maintenance_new.html", v)
