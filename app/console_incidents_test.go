@@ -49,6 +49,19 @@ func changeActions(t *testing.T, db *models.DB) string {
 	return strings.Join(out, ",")
 }
 
+// timelineEntry returns the HTML from the start of the timeline item of a
+// console incident page that holds text to the next item.
+func timelineEntry(t *testing.T, body, text string) string {
+	t.Helper()
+	for _, item := range strings.Split(body, `<li class="tl-item`)[1:] {
+		if strings.Contains(item, text) {
+			return item
+		}
+	}
+	t.Fatalf("no timeline item holds %q", text)
+	return ""
+}
+
 func componentStatus(t *testing.T, db *models.DB, id string) string {
 	t.Helper()
 	c, err := db.GetComponent(context.Background(), id)
@@ -131,13 +144,27 @@ func TestConsoleIncidentTimeline(t *testing.T) {
 		contains(t, wantAdminPage(t, ed.Get(page), http.StatusOK), "Posted “Identified” on Errors.")
 		wantRedirect(t, ed.PostForm(page+"/notes", url.Values{"note": {"Paged the *database* team."}}), page+"#timeline")
 		body := wantAdminPage(t, ed.Get(page), http.StatusOK)
-		contains(t, body, "Added an internal note to Errors.", "Bad deploy found.", "Paged the <em>database</em> team.",
-			"Internal: not on the status page", `class="tl-item tl-note tl-internal"`)
+		contains(t, body, "Added an internal note to Errors.", "Bad deploy found.", "Paged the <em>database</em> team.")
 		inOrder(t, body, "Paged the <em>database</em> team.", "Bad deploy found.", "Looking.") // newest first
 		public := wantPage(t, get(t, h, "/incidents/"+in.ID), http.StatusOK)
 		contains(t, public, "Bad deploy found.", "Looking.")
 		lacks(t, public, "database", "Paged")
 		lacks(t, wantPage(t, get(t, h, "/"), http.StatusOK), "Paged")
+
+		// External events (from the API) show with their source; an internal one is marked.
+		for _, e := range []models.NewEvent{{Kind: models.EventExternal, Body: "p99 over 2 s", Source: "prometheus"},
+			{Kind: models.EventExternal, Body: "Status posted in #support", Source: "slack", Public: true}} {
+			if _, err := db.AddEvent(context.Background(), in.ID, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		body = wantAdminPage(t, ed.Get(page), http.StatusOK)
+		contains(t, timelineEntry(t, body, "p99 over 2 s"), "External event · prometheus", "Internal: not on the status page")
+		entry := timelineEntry(t, body, "Status posted in #support")
+		contains(t, entry, "External event · slack")
+		lacks(t, entry, "Internal")
+		contains(t, timelineEntry(t, body, "Paged the"), "Internal note", "Internal: not on the status page", "Test editor")
+		lacks(t, timelineEntry(t, body, "Bad deploy found."), "Internal")
 
 		// Resolve, setting every affected component back to operational.
 		wantRedirect(t, ed.PostForm(page+"/updates", url.Values{"status": {"resolved"}, "body": {"All good."}, "restore_components": {"1"}}), page)

@@ -99,8 +99,8 @@ func (a *App) ConsoleUpdateIncident(c echo.Context) error {
 		p.ScheduledUntil = a.parseLocalTime(v, "scheduled_until", form.Value("scheduled_until"))
 		auto, complete, remind := checked(form, "auto_in_progress"), checked(form, "auto_complete"), checked(form, "remind_prior")
 		p.AutoInProgress, p.AutoComplete, p.RemindPrior = &auto, &complete, &remind
-	} else if impact := form.Value("impact"); impact != in.Impact {
-		p.Impact = &impact // only a changed impact overrides the suggested one
+	} else if impact, sent := form.Values["impact"]; sent && impact[0] != in.Impact {
+		p.Impact = &impact[0] // only a changed impact overrides the suggested one
 	}
 	err = v.Err()
 	if err == nil {
