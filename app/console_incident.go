@@ -150,8 +150,8 @@ func checkbox(b bool) string {
 }
 
 // affectedFirst puts the components the incident affects first (in page
-// order, without their groups), then every component again in page order
-// under "Other components": an operator under stress finds the usual
+// order, without their groups) under "Affected", then the others in page
+// order under "Other components": an operator under stress finds the usual
 // suspects at the top.
 func affectedFirst(choices []componentChoice) []componentChoice {
 	var first, rest []componentChoice
