@@ -1,6 +1,7 @@
 package app
 
 import (
+	"html/template"
 	"net/http"
 	"sort"
 
@@ -9,14 +10,25 @@ import (
 	"github.com/beaconstatus/beacon/models"
 )
 
-// The console's home: what is open right now and how every component is.
+// The console's home: what is open right now, with the common actions on
+// it one form away: post an update, set a component's status, open an
+// incident, schedule maintenance.
 
 // dashboardView is the dashboard.
 type dashboardView struct {
 	AdminView
-	Incidents   []adminIncident // open incidents, newest first
-	Maintenance []adminIncident // maintenance in progress or scheduled, soonest first
-	Components  []adminComponent
+	Incidents         []dashboardIncident // open incidents, newest first
+	Maintenance       []adminIncident     // maintenance in progress or scheduled, soonest first
+	Components        []adminComponent
+	ComponentStatuses []Option
+}
+
+// dashboardIncident is an open incident with its latest update and the
+// choices of its quick update form.
+type dashboardIncident struct {
+	adminIncident
+	Latest       *timelineItem // the newest public update
+	StatusRadios radioGroup    // the quick form's status radios, the current one checked
 }
 
 // adminIncident is an incident or maintenance in a console list.
@@ -25,9 +37,12 @@ type adminIncident struct {
 	Impact              string
 	Status, StatusLabel string
 	URL                 string      // its console page
+	PublicURL           string      // its page on the status page
 	Since               DisplayTime // when it started
+	Resolved            DisplayTime // when it was resolved or completed
 	Window              string      // maintenance: its window
 	Components          []string
+	Excerpt             string // the latest public update, in short
 }
 
 // adminComponent is a component (or group) with its status.
@@ -37,8 +52,9 @@ type adminComponent struct {
 	Status, StatusLabel string
 }
 
-// ShowDashboard lists the open incidents, the maintenance in progress or
-// scheduled, and every component's status, with links to act on them.
+// ShowDashboard lists the open incidents (each with a quick update form),
+// the maintenance in progress or scheduled, and every component with a
+// quick status form.
 func (a *App) ShowDashboard(c echo.Context) error {
 	ctx := c.Request().Context()
 	open, err := a.db.ListUnresolved(ctx)
@@ -49,41 +65,59 @@ func (a *App) ShowDashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := dashboardView{AdminView: a.adminView(c, "Dashboard", "dashboard")}
+	v := dashboardView{AdminView: a.adminView(c, "Dashboard", "dashboard"), ComponentStatuses: componentStatusOptions("")}
 	var maint []models.Incident
 	for i := range open {
-		if open[i].Kind == models.KindMaintenance {
-			maint = append(maint, open[i])
-		} else {
-			v.Incidents = append(v.Incidents, a.adminIncident(&open[i])) // newest first
+		in := &open[i]
+		if in.Kind == models.KindMaintenance {
+			maint = append(maint, *in)
+			continue
 		}
+		di := dashboardIncident{adminIncident: a.adminIncident(in),
+			StatusRadios: radios("q-"+in.ID+"-status", "status", "Status", "", statusOptions(in.Kind, in.Status))}
+		if ups := in.Updates(); len(ups) > 0 {
+			item := a.timelineItem(in, &ups[0])
+			di.Latest = &item
+		}
+		v.Incidents = append(v.Incidents, di) // newest first
 	}
 	sort.SliceStable(maint, func(i, j int) bool { return maint[i].HappenedAt().Before(maint[j].HappenedAt()) })
 	for i := range maint {
 		v.Maintenance = append(v.Maintenance, a.adminIncident(&maint[i]))
 	}
 	for _, comp := range comps {
-		v.Components = append(v.Components, adminComponent{ID: comp.ID, Name: comp.Name, IsGroup: comp.IsGroup,
-			InGroup: comp.GroupID != nil, Status: comp.Status, StatusLabel: models.ComponentStatusLabel(comp.Status)})
+		v.Components = append(v.Components, adminComponentOf(&comp))
 	}
 	return a.renderAdmin(c, http.StatusOK, "dashboard.html", v)
+}
+
+// adminComponentOf is a component as console lists show it.
+func adminComponentOf(comp *models.Component) adminComponent {
+	return adminComponent{ID: comp.ID, Name: comp.Name, IsGroup: comp.IsGroup, InGroup: comp.GroupID != nil,
+		Status: comp.Status, StatusLabel: models.ComponentStatusLabel(comp.Status)}
 }
 
 // adminIncident is an incident or maintenance as console lists show it.
 func (a *App) adminIncident(in *models.Incident) adminIncident {
 	ai := adminIncident{ID: in.ID, Name: in.Name, Kind: in.Kind, Impact: in.Impact, Status: in.Status,
-		StatusLabel: models.IncidentStatusLabel(in.Status), URL: "/admin/incidents/" + in.ID,
-		Since: a.displayTime(in.StartedAt)}
+		StatusLabel: models.IncidentStatusLabel(in.Status), URL: consoleIncidentURL(in.ID),
+		PublicURL: a.cfg.BaseURL + incidentURL(in.ID),
+		Since:     a.displayTime(in.StartedAt), Resolved: a.displayTimePtr(in.ResolvedAt)}
 	for _, comp := range in.Components {
 		ai.Components = append(ai.Components, comp.Name)
 	}
 	if in.Kind == models.KindMaintenance {
-		ai.Impact = "maintenance"
-		ai.URL = "/admin/maintenance/" + in.ID
+		ai.Impact = models.ImpactMaintenance
 		ai.Window = a.window(in.ScheduledFor, in.ScheduledUntil)
+	}
+	if ups := in.Updates(); len(ups) > 0 {
+		ai.Excerpt = excerpt(template.HTML(ups[0].BodyHTML), 140)
 	}
 	return ai
 }
+
+// consoleIncidentURL is the console page of an incident or maintenance.
+func consoleIncidentURL(id string) string { return "/admin/incidents/" + id }
 
 // renderAdminError is the console's error page, inside the admin layout
 // (with the navigation when someone is signed in).

@@ -2,6 +2,12 @@
 // - A form with data-confirm="Question?" asks before it is sent.
 // - After a failed submit, the error summary takes the focus, so screen
 //   readers announce it and keyboard users start from it.
+// - A Preview button (data-preview="<textarea id>") renders the message in
+//   place through POST /admin/preview instead of sending the form back.
+// - "Set the affected components back to operational" (data-restore) shows
+//   only while a resolving status (resolved, completed) is chosen.
+// - The new-incident form says which impact "Auto" will pick.
+// - A status select takes its status's colour when changed.
 (function () {
   "use strict";
   document.addEventListener("submit", function (ev) {
@@ -12,4 +18,75 @@
 
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
+
+  // Preview in place.
+  function showPreview(box, html) {
+    var body = box.querySelector(".update-body");
+    if (!body) return;
+    // The server sanitized this HTML (models.RenderMarkdown).
+    body.innerHTML = html;
+    box.hidden = false;
+  }
+  document.addEventListener("click", function (ev) {
+    var button = ev.target.closest ? ev.target.closest("button[data-preview]") : null;
+    if (!button || !window.fetch || !window.URLSearchParams) return;
+    var form = button.form;
+    var id = button.getAttribute("data-preview");
+    var field = document.getElementById(id);
+    var box = document.getElementById(id + "-preview");
+    var token = form && form.querySelector("input[name=csrf]");
+    if (!field || !box || !token) return;
+    ev.preventDefault();
+    var params = new URLSearchParams();
+    params.set("body", field.value);
+    button.disabled = true;
+    fetch("/admin/preview", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": token.value },
+      body: params.toString()
+    }).then(function (res) {
+      if (!res.ok) throw new Error("preview: " + res.status);
+      return res.text();
+    }).then(function (html) {
+      showPreview(box, html || '<p class="muted">(No message.)</p>');
+    }).catch(function () {
+      // Fall back to the form's own preview: the page comes back rendered.
+      if (form.requestSubmit) form.requestSubmit(button);
+    }).then(function () {
+      button.disabled = false;
+    });
+  });
+
+  // The restore checkbox follows the chosen status.
+  function syncRestore(form) {
+    var wrap = form.querySelector("[data-restore]");
+    if (!wrap) return;
+    var chosen = form.querySelector("input[name=status]:checked");
+    wrap.hidden = !(chosen && (chosen.value === "resolved" || chosen.value === "completed"));
+  }
+  var forms = document.querySelectorAll("form");
+  for (var i = 0; i < forms.length; i++) syncRestore(forms[i]);
+
+  // The impact "Auto" picks, as models.SuggestImpact does.
+  var suggestion = document.querySelector("[data-impact-suggestion]");
+  var impact = document.getElementById("f-impact");
+  var rank = { operational: 0, under_maintenance: 1, degraded_performance: 2, partial_outage: 3, major_outage: 4 };
+  var impactNames = ["None", "None", "Minor", "Major", "Critical"];
+  function suggestImpact() {
+    if (!suggestion || !impact) return;
+    var worst = 0;
+    var selects = document.querySelectorAll("select[data-component-status]");
+    for (var i = 0; i < selects.length; i++) worst = Math.max(worst, rank[selects[i].value] || 0);
+    suggestion.textContent = "Auto picks: " + impactNames[worst] + ".";
+    suggestion.hidden = impact.value !== "auto";
+  }
+  suggestImpact();
+
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.name === "status" && el.type === "radio" && el.form) syncRestore(el.form);
+    if (el.classList && el.classList.contains("status-select")) el.className = "status-select status-" + el.value;
+    suggestImpact();
+  });
 })();
