@@ -131,7 +131,7 @@ func TestDashboard(t *testing.T) {
 		}
 		body = wantAdminPage(t, ed.Get("/admin"), http.StatusOK)
 		contains(t, body, `<a href="/admin/incidents/`+in.ID+`">API errors</a>`, "Investigating",
-			`<a href="/admin/maintenance/`+mt.ID+`">Database upgrade</a>`)
+			`<a href="/admin/incidents/`+mt.ID+`">Database upgrade</a>`)
 		inOrder(t, body, "Open incidents", "API errors", "Maintenance", "Database upgrade", "Components", "API", "Partial Outage", "Website", "Operational")
 	})
 }
