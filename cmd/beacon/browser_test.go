@@ -170,16 +170,14 @@ func TestConsoleInBrowser(t *testing.T) {
 				chromedp.Click(`#post-update input[name=status][value=identified]`, chromedp.ByQuery),
 				chromedp.SendKeys(`#post-update textarea[name=body]`, "A bad deploy; rolling back now.", chromedp.ByQuery),
 				chromedp.Click(`#post-update button.primary[type=submit]`, chromedp.ByQuery),
-				chromedp.WaitVisible(`#post-update textarea[name=body]`, chromedp.ByQuery),
+				// The page comes back with the update in its timeline.
+				chromedp.WaitVisible(`//p[contains(., "A bad deploy; rolling back now.")]`, chromedp.BySearch),
 			)
-			if page := b.text(t); !strings.Contains(page, "A bad deploy; rolling back now.") {
-				t.Fatalf("console incident page lacks the update:\n%s", page)
-			}
 
 			// The public page shows both, and API in a major outage.
 			b.run(t, "read the status page", chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(`main`, chromedp.ByQuery))
 			page := b.text(t)
-			mustContain(t, "public status page", page, "Checkout API errors", "A bad deploy; rolling back now.", "Major outage")
+			mustContain(t, "public status page", page, "Checkout API errors", "A bad deploy; rolling back now.", "Major Outage")
 			b.run(t, "read the incident page", chromedp.Navigate(s.URL+"/incidents/"+id), chromedp.WaitVisible(`main`, chromedp.ByQuery))
 			page = b.text(t)
 			mustContain(t, "public incident page", page, "Checkout API errors", "Identified", "A bad deploy; rolling back now.", "We are investigating failed checkouts.")
