@@ -27,7 +27,7 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## bench: benchmarks (cold render of the status page on both databases)
+## bench: benchmarks on both databases (cold render of the status page, posting an update)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./app/ ./models/
 

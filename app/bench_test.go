@@ -124,3 +124,43 @@ func demoShapedView() app.PageView {
 	}
 	return v
 }
+
+// BenchmarkPostUpdate is an operator's most frequent write under stress: a
+// PATCH through the management API that posts an update with a component
+// change on the demo data, in one transaction with its audit record.
+func BenchmarkPostUpdate(b *testing.B) {
+	for _, dialect := range []models.Dialect{models.SQLite, models.Postgres} {
+		b.Run(string(dialect), func(b *testing.B) {
+			db := dbtest.MustOpenDB(b, dialect)
+			ctx := context.Background()
+			if _, err := app.LoadDemo(ctx, db, time.Now()); err != nil {
+				b.Fatalf("LoadDemo: %v", err)
+			}
+			h := newTestApp(b, db, nil).Handler()
+			secret, _, err := db.CreateAPIToken(ctx, "bench", models.RoleEditor)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pageID, _ := db.GetSetting(ctx, models.SettingPageID)
+			unresolved, err := db.ListUnresolved(ctx)
+			if err != nil || len(unresolved) == 0 || len(unresolved[0].Components) == 0 {
+				b.Fatalf("demo has no open incident with components: %v", err)
+			}
+			in := unresolved[0]
+			statuses := []string{models.DegradedPerformance, models.PartialOutage}
+			i := 0
+			for b.Loop() {
+				body := fmt.Sprintf(`{"incident": {"status": "identified", "body": "Update %d: still rolling back.", "components": {%q: %q}}}`,
+					i, in.Components[0].ID, statuses[i%2])
+				req := httptest.NewRequest(http.MethodPatch, "/v1/pages/"+pageID+"/incidents/"+in.ID, bytes.NewReader([]byte(body)))
+				req.Header.Set("Authorization", "Bearer "+secret)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("PATCH = %d: %s", rec.Code, rec.Body)
+				}
+				i++
+			}
+		})
+	}
+}
