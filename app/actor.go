@@ -22,14 +22,19 @@ func actorOf(c echo.Context) models.Actor {
 
 // change runs fn in one transaction and records action in the audit log in
 // the same transaction, so a change is never made without its record.
-// fn returns the id of the record it changed (or created).
+// fn returns the id of the record it changed (or created). After the
+// commit, the public snapshot is marked stale (pageChanged).
 func (a *App) change(c echo.Context, action, targetType string, fn func(tx *models.DB) (targetID string, detail any, err error)) error {
 	actor := actorOf(c)
-	return a.db.InTx(c.Request().Context(), func(tx *models.DB) error {
+	err := a.db.InTx(c.Request().Context(), func(tx *models.DB) error {
 		id, detail, err := fn(tx)
 		if err != nil {
 			return err
 		}
 		return tx.RecordAudit(c.Request().Context(), actor, action, targetType, id, detail)
 	})
+	if err == nil {
+		a.pageChanged()
+	}
+	return err
 }

@@ -33,6 +33,10 @@ type App struct {
 	now    func() time.Time
 
 	sessions *scs.SessionManager // console sessions, stored in the database (sessions.go)
+	snapshot *snapshot           // rendered public responses (snapshot.go)
+	origin   string              // this replica's id in change announcements
+	// snapshotPaths are the route paths served from the snapshot.
+	snapshotPaths map[string]bool
 }
 
 // New builds the App on an open, migrated database: it loads (or creates)
@@ -66,7 +70,9 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	if err := a.announceSetup(ctx); err != nil {
 		return nil, err
 	}
+	a.snapshot, a.origin = newSnapshot(a.now), models.NewID()
 	a.echo = a.newEcho()
+	a.snapshot.handler = a.echo
 	return a, nil
 }
 
@@ -107,6 +113,9 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	go func() { defer close(schedDone); a.RunScheduler(schedCtx) }()
 	waitScheduler := func() { stopScheduler(); <-schedDone }
 	defer waitScheduler()
+	snapCtx, stopSnapshot := context.WithCancel(ctx)
+	defer stopSnapshot()
+	go a.runSnapshot(snapCtx)
 	a.log.Info("serving", "addr", ln.Addr().String(), "url", a.cfg.BaseURL, "database", string(a.db.Dialect))
 
 	select {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -56,6 +57,16 @@ func (a *App) handleError(err error, c echo.Context) {
 		return
 	}
 	code, msg, fields := classify(err)
+	if code == http.StatusInternalServerError && !a.databaseAnswers(c.Request().Context()) {
+		// The database is gone: say so, and that nothing was changed (a
+		// failed transaction commits nothing). Public pages don't get here
+		// while the snapshot has them.
+		code, msg = http.StatusServiceUnavailable, "The database is unavailable right now. Please try again in a moment."
+		if m := c.Request().Method; m != http.MethodGet && m != http.MethodHead {
+			msg = "The database is unavailable right now, so nothing was changed. Please try again in a moment."
+		}
+		c.Response().Header().Set("Retry-After", "5")
+	}
 	if code >= 500 {
 		a.logger(c.Request().Context()).Error("request failed", "error", err, "path", c.Request().URL.Path)
 	}
@@ -99,4 +110,11 @@ func isAPIPath(p string) bool {
 // badRequest is a 400 with a message that names what is wrong.
 func badRequest(format string, args ...any) error {
 	return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf(format, args...))
+}
+
+// databaseAnswers pings the database briefly, to tell an outage from a bug.
+func (a *App) databaseAnswers(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	return a.db.Ping(ctx) == nil
 }

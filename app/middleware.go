@@ -39,11 +39,14 @@ func (a *App) requestLogger(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err) // write the error response now, so its status is logged
 		}
 		status := c.Response().Status
-		level := slog.LevelInfo
+		level, msg := slog.LevelInfo, "request"
+		if isSnapshotBuild(req.Context()) {
+			level, msg = slog.LevelDebug, "snapshot build"
+		}
 		if status >= 500 {
 			level = slog.LevelError
 		}
-		l.LogAttrs(req.Context(), level, "request",
+		l.LogAttrs(req.Context(), level, msg,
 			slog.String("method", req.Method),
 			slog.String("path", req.URL.Path),
 			slog.Int("status", status),
@@ -62,11 +65,13 @@ func (a *App) middlewares() []echo.MiddlewareFunc {
 			Generator: func() string { return models.RandomHex(8) },
 		}),
 		a.requestLogger,
-		// Pages compress well (the uptime bars repeat); static files
-		// carry their own precomputed gzip.
+		// Pages compress well (the uptime bars repeat); static files and
+		// the snapshot carry their own precomputed gzip.
 		middleware.GzipWithConfig(middleware.GzipConfig{
-			Level:   5,
-			Skipper: func(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/static/") },
+			Level: 5,
+			Skipper: func(c echo.Context) bool {
+				return strings.HasPrefix(c.Request().URL.Path, "/static/") || a.snapshotPaths[c.Path()]
+			},
 		}),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{
 			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {

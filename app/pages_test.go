@@ -316,6 +316,7 @@ func TestStatusPageComponents(t *testing.T) {
 		if err := db.SetComponentStatus(ctx, mirror.ID, models.MajorOutage, "test"); err != nil {
 			t.Fatal(err)
 		}
+		h = newTestApp(t, db, nil).Handler() // changed behind the App's back: a fresh snapshot
 		body = wantPage(t, get(t, h, "/"), http.StatusOK)
 		inOrder(t, body, "<h3>Edge network</h3>", `component-name">CDN Europe<`, `component-name">Search<`,
 			`component-name">Billing<`, "<h3>Regional mirrors</h3>", `component-name">Mirror Asia<`)
@@ -511,6 +512,7 @@ func TestHistory(t *testing.T) {
 		openIncident(t, db, models.NewIncident{Name: "Old outage", Body: "Long ago.",
 			StartedAt: month(4).AddDate(0, 0, 4).Add(12 * time.Hour)})
 
+		h = newTestApp(t, db, nil).Handler() // changed behind the App's back: a fresh snapshot
 		body = wantPage(t, get(t, h, "/history"), http.StatusOK)
 		inOrder(t, body,
 			heading(0), "Search is slow",
@@ -615,10 +617,12 @@ func TestHealth(t *testing.T) {
 		}
 		lacks(t, rec.Body.String(), leaks...)
 
-		body := wantPage(t, get(t, h, "/"), http.StatusInternalServerError)
-		contains(t, body, `<p class="error-code">500</p>`, `<link rel="stylesheet" href="/static/css/app.`)
+		// A page never served before has no snapshot to fall back on: 503,
+		// saying the database is unavailable.
+		body := wantPage(t, get(t, h, "/"), http.StatusServiceUnavailable)
+		contains(t, body, `<p class="error-code">503</p>`, "database is unavailable", `<link rel="stylesheet" href="/static/css/app.`)
 		lacks(t, body, leaks...)
-		body = wantPage(t, get(t, h, "/incidents/"+models.NewID()), http.StatusInternalServerError)
+		body = wantPage(t, get(t, h, "/incidents/"+models.NewID()), http.StatusServiceUnavailable)
 		lacks(t, body, leaks...)
 	})
 }

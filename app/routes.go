@@ -14,6 +14,7 @@ func (a *App) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = a.handleError
+	a.snapshotPaths = map[string]bool{}
 	e.IPExtractor = echo.ExtractIPDirect()
 	if a.cfg.TrustProxy {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader() // trusts loopback and private-network proxies
@@ -25,14 +26,20 @@ func (a *App) newEcho() *echo.Echo {
 
 // routes is Beacon's whole HTTP surface, in one table.
 func (a *App) routes(e *echo.Echo) {
-	read := func(path string, h echo.HandlerFunc) {
-		e.Match([]string{http.MethodGet, http.MethodHead}, path, h)
+	read := func(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+		e.Match([]string{http.MethodGet, http.MethodHead}, path, h, m...)
+	}
+	// public routes are served from the in-memory snapshot (snapshot.go),
+	// which keeps its own gzip form.
+	public := func(path string, h echo.HandlerFunc) {
+		a.snapshotPaths[path] = true
+		read(path, h, a.snapshotted)
 	}
 
 	// Public pages.
-	read("/", a.ShowStatusPage)
-	read("/incidents/:id", a.ShowIncident)
-	read("/history", a.ShowHistory)
+	public("/", a.ShowStatusPage)
+	public("/incidents/:id", a.ShowIncident)
+	public("/history", a.ShowHistory)
 
 	// Management API: Statuspage's v1 shapes, authenticated by API token.
 	e.GET("/v1/pages", a.ListPages, limitBody(MaxAPIBody), a.requireToken)

@@ -52,10 +52,3 @@ func (a *App) schedulerRound(ctx context.Context) {
 		a.log.Error("scheduler: maintenance round failed", "error", err)
 	}
 }
-
-// pageChanged is called after a change that the public page shows. The
-// snapshot cache (a later issue) hooks in here to rebuild the page and tell
-// the other replicas; for now it only logs.
-func (a *App) pageChanged() {
-	a.log.Debug("page changed")
-}

@@ -1,0 +1,397 @@
+package app
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/singleflight"
+)
+
+// The snapshot serves the public pages, feeds and public API from memory:
+// each response rendered once, with its gzip form, a strong ETag and
+// Last-Modified. A hit does no database and no template work. A change
+// (pageChanged, or another replica's announcement) marks every rendition
+// stale and rebuilds the ones in use at once; until a rebuild succeeds the
+// last good rendition keeps being served, so the page stays up while the
+// database is down.
+
+// Snapshot limits and timings.
+const (
+	// maxSnapshotEntries bounds the memory: beyond it, new keys are served
+	// live (rendered per request) until old ones are dropped.
+	maxSnapshotEntries = 2000
+	// snapshotMaxAge rebuilds renditions at least this often, so
+	// time-driven content (uptime bars, maintenance windows) stays right.
+	snapshotMaxAge = 30 * time.Second
+	// snapshotIdle drops renditions no one asked for in this long.
+	snapshotIdle = 10 * time.Minute
+	// snapshotCacheControl lets browsers and a CDN keep a page briefly and
+	// serve it stale while they revalidate, or while Beacon is unreachable.
+	snapshotCacheControl = "public, max-age=5, stale-while-revalidate=30, stale-if-error=86400"
+)
+
+// snapshot is the in-memory cache of rendered public responses.
+type snapshot struct {
+	handler http.Handler // the router: a rebuild is an internal GET through it
+	now     func() time.Time
+
+	gen     atomic.Uint64 // bumped by every change; renditions of older generations are stale
+	mu      sync.Mutex
+	entries map[string]*snapEntry
+	builds  singleflight.Group
+}
+
+// snapEntry is one URL's current rendition.
+type snapEntry struct {
+	key      string
+	current  atomic.Pointer[rendition]
+	lastUsed atomic.Int64 // unix nanoseconds
+}
+
+// rendition is one rendered response, immutable once built.
+type rendition struct {
+	gen         uint64
+	built       time.Time
+	modified    time.Time // when the body last changed
+	contentType string
+	header      http.Header // other headers the handler set (CORS, Link...)
+	body        []byte
+	gzip        []byte
+	etag        string // of the body; the gzip form adds "-gz"
+}
+
+func newSnapshot(now func() time.Time) *snapshot {
+	return &snapshot{now: now, entries: map[string]*snapEntry{}}
+}
+
+// buildKey marks an internal rebuild request, so the snapshot middleware
+// lets it through to the real handler.
+type buildKey struct{}
+
+func isSnapshotBuild(ctx context.Context) bool { return ctx.Value(buildKey{}) != nil }
+
+// snapshotKey is the cache key of a request: its path and its query with
+// the parameters sorted, so ?a=1&b=2 and ?b=2&a=1 share a rendition.
+func snapshotKey(u *url.URL) string {
+	if u.RawQuery == "" {
+		return u.Path
+	}
+	q := u.Query()
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		for j, v := range q[k] {
+			if i+j > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(url.QueryEscape(k) + "=" + url.QueryEscape(v))
+		}
+	}
+	return u.Path + "?" + b.String()
+}
+
+// invalidate marks every rendition stale and rebuilds those in use, in the
+// background; a request that arrives before its rebuild waits for it.
+func (s *snapshot) invalidate() {
+	s.gen.Add(1)
+	go s.refresh(context.Background())
+}
+
+// refresh rebuilds the renditions in use that are stale or old, and drops
+// those no one asked for lately.
+func (s *snapshot) refresh(ctx context.Context) {
+	now := s.now()
+	s.mu.Lock()
+	var due []*snapEntry
+	for key, e := range s.entries {
+		if now.Sub(time.Unix(0, e.lastUsed.Load())) > snapshotIdle {
+			delete(s.entries, key)
+			continue
+		}
+		if r := e.current.Load(); r == nil || s.stale(r, now) {
+			due = append(due, e)
+		}
+	}
+	s.mu.Unlock()
+	for _, e := range due {
+		if ctx.Err() != nil {
+			return
+		}
+		s.rebuild(ctx, e) // a failure keeps the last good rendition
+	}
+}
+
+func (s *snapshot) stale(r *rendition, now time.Time) bool {
+	return r.gen != s.gen.Load() || now.Sub(r.built) > snapshotMaxAge
+}
+
+// entry returns the entry of key, creating it unless the cache is full.
+func (s *snapshot) entry(key string) *snapEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.entries[key]
+	if e == nil {
+		if len(s.entries) >= maxSnapshotEntries {
+			return nil
+		}
+		e = &snapEntry{key: key}
+		s.entries[key] = e
+	}
+	e.lastUsed.Store(s.now().UnixNano())
+	return e
+}
+
+func (s *snapshot) drop(key string) {
+	s.mu.Lock()
+	delete(s.entries, key)
+	s.mu.Unlock()
+}
+
+// errNotCacheable is a rebuild whose answer is not a 200 page (a 404, a
+// redirect): it is served live instead.
+type errNotCacheable struct{ status int }
+
+func (e errNotCacheable) Error() string {
+	return fmt.Sprintf("snapshot: status %d is not cached", e.status)
+}
+
+// rebuild renders the entry again through the router, once however many
+// requests ask at the same time, and installs the result.
+func (s *snapshot) rebuild(ctx context.Context, e *snapEntry) (*rendition, error) {
+	// Read the generation first: a change during the build leaves the
+	// result stale. A request joins only a build that started after the
+	// last change it may have seen, never an older one.
+	gen := s.gen.Load()
+	v, err, _ := s.builds.Do(e.key+"\x00"+strconv.FormatUint(gen, 10), func() (any, error) {
+		req, err := http.NewRequestWithContext(context.WithValue(context.WithoutCancel(ctx), buildKey{}, true), http.MethodGet, e.key, nil)
+		if err != nil {
+			return nil, err
+		}
+		rec := newRecorder()
+		s.handler.ServeHTTP(rec, req)
+		if rec.status != http.StatusOK || rec.header.Get("Set-Cookie") != "" {
+			return nil, errNotCacheable{rec.status}
+		}
+		previous := e.current.Load()
+		r, err := newRendition(rec, gen, s.now(), previous)
+		if err != nil {
+			return nil, err
+		}
+		// Install it unless a build of a later generation got there first.
+		for previous == nil || previous.gen <= gen {
+			if e.current.CompareAndSwap(previous, r) {
+				break
+			}
+			previous = e.current.Load()
+		}
+		return r, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*rendition), nil
+}
+
+// newRendition packs a recorded response: gzip form, ETag, and a
+// Last-Modified that moves only when the body does.
+func newRendition(rec *recorder, gen uint64, now time.Time, previous *rendition) (*rendition, error) {
+	body := bytes.Clone(rec.body.Bytes())
+	sum := sha256.Sum256(body)
+	r := &rendition{
+		gen: gen, built: now, modified: now.UTC().Truncate(time.Second),
+		contentType: rec.header.Get(echo.HeaderContentType),
+		body:        body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`,
+		header: http.Header{},
+	}
+	if previous != nil && previous.etag == r.etag {
+		r.modified = previous.modified
+	}
+	for k, v := range rec.header {
+		switch k {
+		case echo.HeaderContentType, echo.HeaderContentLength, echo.HeaderContentEncoding, echo.HeaderVary,
+			"Cache-Control", echo.HeaderLastModified, "Etag", echo.HeaderXRequestID, "Date":
+			continue
+		}
+		r.header[k] = v
+	}
+	var gz bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(body); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	r.gzip = gz.Bytes()
+	return r, nil
+}
+
+// snapshotted serves a public GET from the snapshot: fresh when it can,
+// the last good rendition when a rebuild fails (the database is down),
+// and live when the answer is not a cacheable page.
+func (a *App) snapshotted(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if isSnapshotBuild(req.Context()) {
+			return next(c)
+		}
+		s := a.snapshot
+		e := s.entry(snapshotKey(req.URL))
+		if e == nil {
+			return next(c) // the cache is full: serve live
+		}
+		r := e.current.Load()
+		if r == nil || s.stale(r, s.now()) {
+			fresh, err := s.rebuild(req.Context(), e)
+			var nc errNotCacheable
+			switch {
+			case err == nil:
+				r = fresh
+			case errors.As(err, &nc):
+				s.drop(e.key)
+				return next(c)
+			case r == nil:
+				return next(c) // nothing good to fall back on: the live error
+			default:
+				a.logger(req.Context()).Warn("snapshot: serving the last good page", "path", e.key, "error", err)
+			}
+		}
+		return serveRendition(c, r)
+	}
+}
+
+// serveRendition answers with a rendition: 304 on a matching
+// If-None-Match (or If-Modified-Since), gzip when the client takes it.
+func serveRendition(c echo.Context, r *rendition) error {
+	req, h := c.Request(), c.Response().Header()
+	for k, v := range r.header {
+		h[k] = v
+	}
+	body, etag := r.body, r.etag
+	if acceptsGzip(req) {
+		body, etag = r.gzip, strings.TrimSuffix(r.etag, `"`)+`-gz"`
+		h.Set(echo.HeaderContentEncoding, "gzip")
+	}
+	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	h.Set(echo.HeaderContentType, r.contentType)
+	h.Set("Cache-Control", snapshotCacheControl)
+	h.Set("ETag", etag)
+	h.Set(echo.HeaderLastModified, r.modified.Format(http.TimeFormat))
+	if notModified(req, r, etag) {
+		h.Del(echo.HeaderContentEncoding)
+		return c.NoContent(http.StatusNotModified)
+	}
+	h.Set(echo.HeaderContentLength, fmt.Sprint(len(body)))
+	c.Response().WriteHeader(http.StatusOK)
+	if req.Method == http.MethodHead {
+		return nil
+	}
+	_, err := c.Response().Write(body)
+	return err
+}
+
+func notModified(req *http.Request, r *rendition, etag string) bool {
+	if inm := req.Header.Get("If-None-Match"); inm != "" {
+		for _, t := range strings.Split(inm, ",") {
+			t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+			if t == etag || t == r.etag || t == "*" {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := req.Header.Get("If-Modified-Since"); ims != "" {
+		if t, err := http.ParseTime(ims); err == nil && !r.modified.After(t) {
+			return true
+		}
+	}
+	return false
+}
+
+func acceptsGzip(req *http.Request) bool {
+	for _, part := range strings.Split(req.Header.Get(echo.HeaderAcceptEncoding), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
+		}
+		if _, q, ok := strings.Cut(strings.ReplaceAll(params, " ", ""), "q="); ok {
+			if v, err := strconv.ParseFloat(q, 64); err != nil || v <= 0 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// recorder captures a response rendered for the snapshot.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func newRecorder() *recorder { return &recorder{header: http.Header{}, status: http.StatusOK} }
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *recorder) WriteHeader(code int)        { r.status = code }
+
+// pageChanged is called after every change: it marks the snapshot stale
+// (the next request of a page waits for its rebuild, so no one sees the
+// old page after a write's response) and tells the other replicas.
+func (a *App) pageChanged() {
+	a.log.Debug("page changed")
+	a.snapshot.invalidate()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := a.db.AnnounceChange(ctx, a.origin); err != nil {
+		a.log.Warn("snapshot: could not tell the other replicas of a change", "error", err)
+	}
+}
+
+// runSnapshot keeps the snapshot current until ctx ends: it rebuilds what
+// is in use every few seconds (time-driven content) and, on PostgreSQL,
+// invalidates it when another replica announces a change.
+func (a *App) runSnapshot(ctx context.Context) {
+	go a.db.ListenForChanges(ctx,
+		func() { a.snapshot.invalidate() }, // (re)connected: changes may have been missed
+		func(origin string) {
+			if origin != a.origin {
+				a.snapshot.invalidate()
+			}
+		},
+		func(err error) { a.log.Warn("snapshot: not hearing of other replicas' changes", "error", err) },
+	)
+	tick := time.NewTicker(snapshotMaxAge / 3)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			a.snapshot.refresh(ctx)
+		}
+	}
+}
