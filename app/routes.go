@@ -41,6 +41,21 @@ func (a *App) routes(e *echo.Echo) {
 	public("/incidents/:id", a.ShowIncident)
 	public("/history", a.ShowHistory)
 
+	// Email subscriptions (subscribe.go): the subscribe form, and the pages
+	// the signed links of the emails open. Confirm and unsubscribe show a
+	// button that POSTs, so mail scanners change nothing; the POSTs need
+	// only their link (one-click unsubscribe, RFC 8058, has no session).
+	getHead := []string{http.MethodGet, http.MethodHead}
+	e.Match(getHead, "/subscribe", a.ShowSubscribe, subscriptionHeaders)
+	e.POST("/subscribe", a.Subscribe, subscriptionHeaders, limitBody(MaxSubscribeBody), a.sameOrigin)
+	subs := e.Group("/subscriptions", subscriptionHeaders, limitBody(MaxSubscribeBody))
+	subs.Match(getHead, "/confirm/:token", a.ShowConfirm)
+	subs.POST("/confirm/:token", a.Confirm)
+	subs.Match(getHead, "/manage/:token", a.ShowManage)
+	subs.POST("/manage/:token", a.Manage)
+	subs.Match(getHead, "/unsubscribe/:token", a.ShowUnsubscribe)
+	subs.POST("/unsubscribe/:token", a.Unsubscribe)
+
 	// Management API: Statuspage's v1 shapes, authenticated by API token.
 	e.GET("/v1/pages", a.ListPages, limitBody(MaxAPIBody), a.requireToken)
 	v1 := e.Group("/v1/pages/:page_id", limitBody(MaxAPIBody), a.requireToken, a.requirePage)
@@ -68,6 +83,10 @@ func (a *App) routes(e *echo.Echo) {
 	v1.PATCH("/incidents/:id/incident_updates/:update_id", a.UpdateIncidentUpdate, apiEditor)
 	v1.GET("/incidents/:id/events", a.ListEvents)
 	v1.POST("/incidents/:id/events", a.CreateEvent, apiEditor)
+	v1.GET("/subscribers", a.ListSubscribersJSON, apiEditor)
+	v1.POST("/subscribers", a.CreateSubscriberJSON, apiEditor)
+	v1.GET("/subscribers/:id", a.ShowSubscriberJSON, apiEditor)
+	v1.DELETE("/subscribers/:id", a.DeleteSubscriberJSON, apiEditor)
 
 	// Admin console, under /admin only: database sessions (withSession),
 	// CSRF on every form, never cached. Each page states who may open it:
@@ -124,6 +143,16 @@ func (a *App) routes(e *echo.Echo) {
 	adm.POST("/tokens", a.CreateToken, admin)
 	adm.POST("/tokens/:id/revoke", a.RevokeToken, admin)
 	adm.GET("/audit", a.ShowAudit, admin)
+
+	// Subscribers (subscribers.go).
+	adm.GET("/subscribers", a.ListSubscribers, editor)
+	adm.GET("/subscribers/new", a.NewSubscriber, editor)
+	adm.POST("/subscribers", a.CreateSubscriber, editor)
+	adm.GET("/subscribers/import", a.ShowSubscriberImport, editor)
+	adm.POST("/subscribers/import", a.ImportSubscribers, editor, limitBody(MaxImportBody))
+	adm.GET("/subscribers/export.csv", a.ExportSubscribers, editor)
+	adm.POST("/subscribers/:id/unsubscribe", a.UnsubscribeSubscriber, editor)
+	adm.POST("/subscribers/:id/delete", a.DeleteSubscriber, editor)
 
 	// Static files, under content-hashed URLs.
 	read("/static/*", a.ServeStatic)

@@ -194,7 +194,8 @@ func (a *App) startSweeper(ctx context.Context) (stop func()) {
 	return func() { cancel(); <-done }
 }
 
-// sweep deletes expired sessions and stale rate-limit counters once.
+// sweep deletes expired sessions, stale rate-limit counters and
+// unconfirmed subscribers past models.UnconfirmedLifetime, once.
 func (a *App) sweep(ctx context.Context) {
 	now := a.now()
 	if n, err := a.db.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
@@ -204,5 +205,10 @@ func (a *App) sweep(ctx context.Context) {
 	}
 	if _, err := a.db.DeleteStaleRateLimits(ctx, now.Add(-staleRateLimits)); err != nil && ctx.Err() == nil {
 		a.log.Warn("delete stale rate limits", "error", err)
+	}
+	if n, err := a.db.ExpireUnconfirmedSubscribers(ctx, now); err != nil && ctx.Err() == nil {
+		a.log.Warn("expire unconfirmed subscribers", "error", err)
+	} else if n > 0 {
+		a.log.Info("expired unconfirmed subscribers", "count", n)
 	}
 }
