@@ -31,8 +31,32 @@ func (a *App) routes(e *echo.Echo) {
 
 	// Public pages.
 	read("/", a.ShowStatusPage)
-	read("/incidents/:id", a.ShowIncident)
+	read("/incidents/:id", a.ShowIncidentOrFeed) // and the incident's feeds, /incidents/{id}.atom (.rss, .json)
 	read("/history", a.ShowHistory)
+
+	// Feeds / public API: any site may read them (CORS), conditionally
+	// (ETag, Last-Modified, 304).
+	public := func(path string, h echo.HandlerFunc) {
+		e.Match([]string{http.MethodGet, http.MethodHead}, path, h, allowAnyOrigin)
+		e.OPTIONS(path, preflight)
+	}
+	e.OPTIONS("/incidents/:id", preflight)
+	for _, format := range []string{"atom", "rss", "json"} {
+		public("/history."+format, a.HistoryFeed)
+		public("/components/:id/history."+format, a.ComponentFeed)
+	}
+	public("/badge.svg", a.Badge)
+	public("/components/:id/badge.svg", a.ComponentBadge)
+	public("/widget.js", a.Widget)
+	public("/api/v2/summary.json", a.V2Summary)
+	public("/api/v2/status.json", a.V2Status)
+	public("/api/v2/components.json", a.V2Components)
+	public("/api/v2/components/:id/uptime.json", a.V2ComponentUptime)
+	public("/api/v2/incidents.json", a.V2Incidents)
+	public("/api/v2/incidents/unresolved.json", a.V2UnresolvedIncidents)
+	public("/api/v2/scheduled-maintenances.json", a.V2Maintenances)
+	public("/api/v2/scheduled-maintenances/upcoming.json", a.V2UpcomingMaintenances)
+	public("/api/v2/scheduled-maintenances/active.json", a.V2ActiveMaintenances)
 
 	// Management API: Statuspage's v1 shapes, authenticated by API token.
 	e.GET("/v1/pages", a.ListPages, limitBody(MaxAPIBody), a.requireToken)
