@@ -157,12 +157,16 @@ func (a *App) historyDoc(ctx context.Context, title, description, selfPath, altU
 		doc.Updated = doc.Entries[0].Updated
 		return doc, nil
 	}
-	// An empty feed was last updated when the page was.
+	// An empty feed was last updated when the page was, or, for a page
+	// never changed, at the epoch: feeds must say when.
 	updated, err := a.db.LastChange(ctx)
 	if err != nil {
 		return doc, err
 	}
 	doc.Updated = updated
+	if updated.IsZero() {
+		doc.Updated = time.Unix(0, 0).UTC()
+	}
 	return doc, nil
 }
 
