@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"html"
 	"html/template"
@@ -76,11 +75,12 @@ func (a *App) HistoryFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	doc, err := a.historyDoc(ctx, a.page.Name+" status: incident history",
-		"Incidents and scheduled maintenance of "+a.page.Name+".", "/history", a.cfg.BaseURL+"/history", list)
+	updated, err := a.db.LastChange(ctx)
 	if err != nil {
 		return err
 	}
+	doc := a.historyDoc(a.page.Name+" status: incident history",
+		"Incidents and scheduled maintenance of "+a.page.Name+".", "/history", a.cfg.BaseURL+"/history", list, updated)
 	return a.writeFeed(c, doc, feedFormat(c.Path()))
 }
 
@@ -114,12 +114,13 @@ func (a *App) ComponentFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	doc, err := a.historyDoc(ctx, comp.Name+" · "+a.page.Name+" status",
-		"Incidents and scheduled maintenance affecting "+comp.Name+".",
-		"/components/"+comp.ID+"/history", a.cfg.BaseURL+"/", list)
+	updated, err := a.db.LastChange(ctx)
 	if err != nil {
 		return err
 	}
+	doc := a.historyDoc(comp.Name+" · "+a.page.Name+" status",
+		"Incidents and scheduled maintenance affecting "+comp.Name+".",
+		"/components/"+comp.ID+"/history", a.cfg.BaseURL+"/", list, updated)
 	return a.writeFeed(c, doc, feedFormat(c.Path()))
 }
 
@@ -143,31 +144,25 @@ func (a *App) ShowIncidentOrFeed(c echo.Context) error {
 	})(c)
 }
 
-// historyDoc gathers a history feed: one entry per incident or
-// maintenance. Published postmortems are to join these entries, each with
-// an id of its own (tag:…:incident/{id}/postmortem), once Beacon has them:
+// historyDoc builds a history feed from the incidents: one entry per
+// incident or maintenance. An empty feed was last updated when the page
+// was (pageUpdated), or for a page never changed at the epoch: feeds must
+// say when. Published postmortems are to join these entries, each with an
+// id of its own (tag:…:incident/{id}/postmortem), once Beacon has them:
 // this is where they go.
-func (a *App) historyDoc(ctx context.Context, title, description, selfPath, altURL string, list []models.Incident) (feedDoc, error) {
-	doc := feedDoc{Title: title, Description: description, SelfPath: selfPath, AltURL: altURL}
+func (a *App) historyDoc(title, description, selfPath, altURL string, list []models.Incident, pageUpdated time.Time) feedDoc {
+	doc := feedDoc{Title: title, Description: description, SelfPath: selfPath, AltURL: altURL, Updated: pageUpdated}
 	for i := range list {
 		doc.Entries = append(doc.Entries, a.incidentEntry(&list[i]))
 	}
 	sortEntries(doc.Entries)
 	if len(doc.Entries) > 0 {
 		doc.Updated = doc.Entries[0].Updated
-		return doc, nil
 	}
-	// An empty feed was last updated when the page was, or, for a page
-	// never changed, at the epoch: feeds must say when.
-	updated, err := a.db.LastChange(ctx)
-	if err != nil {
-		return doc, err
-	}
-	doc.Updated = updated
-	if updated.IsZero() {
+	if doc.Updated.IsZero() {
 		doc.Updated = time.Unix(0, 0).UTC()
 	}
-	return doc, nil
+	return doc
 }
 
 // incidentDoc is the feed of one incident: an entry per public update.
