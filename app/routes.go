@@ -38,7 +38,7 @@ func (a *App) routes(e *echo.Echo) {
 
 	// Public pages.
 	public("/", a.ShowStatusPage)
-	public("/incidents/:id", a.ShowIncident)
+	public("/incidents/:id", a.ShowIncidentOrFeed) // and the incident's feeds, /incidents/{id}.atom (.rss, .json)
 	public("/history", a.ShowHistory)
 
 	// Email subscriptions (subscribe.go): the subscribe form, and the pages
@@ -55,6 +55,31 @@ func (a *App) routes(e *echo.Echo) {
 	subs.POST("/manage/:token", a.Manage)
 	subs.Match(getHead, "/unsubscribe/:token", a.ShowUnsubscribe)
 	subs.POST("/unsubscribe/:token", a.Unsubscribe)
+
+	// Feeds / public API: any site may read them (CORS), served from the
+	// snapshot like the pages (ETag, Last-Modified, 304).
+	shared := func(path string, h echo.HandlerFunc) {
+		a.snapshotPaths[path] = true
+		read(path, h, allowAnyOrigin, a.snapshotted)
+		e.OPTIONS(path, preflight)
+	}
+	e.OPTIONS("/incidents/:id", preflight)
+	for _, format := range []string{"atom", "rss", "json"} {
+		shared("/history."+format, a.HistoryFeed)
+		shared("/components/:id/history."+format, a.ComponentFeed)
+	}
+	shared("/badge.svg", a.Badge)
+	shared("/components/:id/badge.svg", a.ComponentBadge)
+	shared("/widget.js", a.Widget)
+	shared("/api/v2/summary.json", a.V2Summary)
+	shared("/api/v2/status.json", a.V2Status)
+	shared("/api/v2/components.json", a.V2Components)
+	shared("/api/v2/components/:id/uptime.json", a.V2ComponentUptime)
+	shared("/api/v2/incidents.json", a.V2Incidents)
+	shared("/api/v2/incidents/unresolved.json", a.V2UnresolvedIncidents)
+	shared("/api/v2/scheduled-maintenances.json", a.V2Maintenances)
+	shared("/api/v2/scheduled-maintenances/upcoming.json", a.V2UpcomingMaintenances)
+	shared("/api/v2/scheduled-maintenances/active.json", a.V2ActiveMaintenances)
 
 	// Management API: Statuspage's v1 shapes, authenticated by API token.
 	e.GET("/v1/pages", a.ListPages, limitBody(MaxAPIBody), a.requireToken)

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -64,14 +62,15 @@ type snapEntry struct {
 
 // rendition is one rendered response, immutable once built.
 type rendition struct {
-	gen         uint64
-	built       time.Time
-	modified    time.Time // when the body last changed
-	contentType string
-	header      http.Header // other headers the handler set (CORS, Link...)
-	body        []byte
-	gzip        []byte
-	etag        string // of the body; the gzip form adds "-gz"
+	gen          uint64
+	built        time.Time
+	modified     time.Time // when the body last changed
+	contentType  string
+	cacheControl string      // the handler's, or snapshotCacheControl
+	header       http.Header // other headers the handler set (CORS, Link...)
+	body         []byte
+	gzip         []byte
+	etag         string // of the body; the gzip form adds "-gz"
 }
 
 func newSnapshot(now func() time.Time) *snapshot {
@@ -214,12 +213,14 @@ func (s *snapshot) rebuild(ctx context.Context, e *snapEntry) (*rendition, error
 // Last-Modified that moves only when the body does.
 func newRendition(rec *recorder, gen uint64, now time.Time, previous *rendition) (*rendition, error) {
 	body := bytes.Clone(rec.body.Bytes())
-	sum := sha256.Sum256(body)
 	r := &rendition{
 		gen: gen, built: now, modified: now.UTC().Truncate(time.Second),
 		contentType: rec.header.Get(echo.HeaderContentType),
-		body:        body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`,
-		header: http.Header{},
+		body:        body, etag: etagOf(body), // weak: the gzip form shares it
+		header: http.Header{}, cacheControl: rec.header.Get("Cache-Control"),
+	}
+	if r.cacheControl == "" {
+		r.cacheControl = snapshotCacheControl
 	}
 	if previous != nil && previous.etag == r.etag {
 		r.modified = previous.modified
@@ -288,17 +289,17 @@ func serveRendition(c echo.Context, r *rendition) error {
 	for k, v := range r.header {
 		h[k] = v
 	}
-	body, etag := r.body, r.etag
+	body := r.body
 	if acceptsGzip(req) {
-		body, etag = r.gzip, strings.TrimSuffix(r.etag, `"`)+`-gz"`
+		body = r.gzip
 		h.Set(echo.HeaderContentEncoding, "gzip")
 	}
 	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
 	h.Set(echo.HeaderContentType, r.contentType)
-	h.Set("Cache-Control", snapshotCacheControl)
-	h.Set("ETag", etag)
+	h.Set("Cache-Control", r.cacheControl)
+	h.Set("ETag", r.etag)
 	h.Set(echo.HeaderLastModified, r.modified.Format(http.TimeFormat))
-	if notModified(req, r, etag) {
+	if notModified(req, r.etag, r.modified) {
 		h.Del(echo.HeaderContentEncoding)
 		return c.NoContent(http.StatusNotModified)
 	}
@@ -309,24 +310,6 @@ func serveRendition(c echo.Context, r *rendition) error {
 	}
 	_, err := c.Response().Write(body)
 	return err
-}
-
-func notModified(req *http.Request, r *rendition, etag string) bool {
-	if inm := req.Header.Get("If-None-Match"); inm != "" {
-		for _, t := range strings.Split(inm, ",") {
-			t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-			if t == etag || t == r.etag || t == "*" {
-				return true
-			}
-		}
-		return false
-	}
-	if ims := req.Header.Get("If-Modified-Since"); ims != "" {
-		if t, err := http.ParseTime(ims); err == nil && !r.modified.After(t) {
-			return true
-		}
-	}
-	return false
 }
 
 func acceptsGzip(req *http.Request) bool {

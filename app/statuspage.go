@@ -28,8 +28,7 @@ func (a *App) buildStatusPage(ctx context.Context, now time.Time) (PageView, err
 	if err != nil {
 		return v, err
 	}
-	local := now.In(a.cfg.TimeZone)
-	windowStart := time.Date(local.Year(), local.Month(), local.Day()-(UptimeDays-1), 0, 0, 0, 0, a.cfg.TimeZone)
+	windowStart := a.uptimeWindowStart(now)
 	history, err := a.db.StatusHistory(ctx, windowStart)
 	if err != nil {
 		return v, err
@@ -112,25 +111,42 @@ func (a *App) buildStatusPage(ctx context.Context, now time.Time) (PageView, err
 func (a *App) uptimeDays(up models.Uptime, incidents []models.Incident, now time.Time) []DayView {
 	days := make([]DayView, len(up.Days))
 	for i, d := range up.Days {
-		dayEnd := d.Day.AddDate(0, 0, 1)
 		dv := DayView{
 			Date:    d.Day.Format("Jan 2, 2006"),
 			ISODate: d.Day.Format("2006-01-02"),
 			Level:   dayLevel(d.Worst),
 			Label:   dayLabel(d),
 		}
-		for _, in := range incidents {
-			end := now
-			if in.ResolvedAt != nil {
-				end = *in.ResolvedAt
-			}
-			if in.StartedAt.Before(dayEnd) && !end.Before(d.Day) {
-				dv.Incidents = append(dv.Incidents, IncidentLink{Name: in.Name, URL: incidentURL(in.ID)})
-			}
+		for _, in := range incidentsOnDay(incidents, d.Day, now) {
+			dv.Incidents = append(dv.Incidents, IncidentLink{Name: in.Name, URL: incidentURL(in.ID)})
 		}
 		days[i] = dv
 	}
 	return days
+}
+
+// uptimeWindowStart is the first midnight (in the page's zone) of the
+// uptime bars ending now.
+func (a *App) uptimeWindowStart(now time.Time) time.Time {
+	local := now.In(a.cfg.TimeZone)
+	return time.Date(local.Year(), local.Month(), local.Day()-(UptimeDays-1), 0, 0, 0, 0, a.cfg.TimeZone)
+}
+
+// incidentsOnDay keeps the incidents open at some time of the day that
+// starts at midnight day (in the page's zone).
+func incidentsOnDay(incidents []models.Incident, day, now time.Time) []models.Incident {
+	dayEnd := day.AddDate(0, 0, 1)
+	var out []models.Incident
+	for _, in := range incidents {
+		end := now
+		if in.ResolvedAt != nil {
+			end = *in.ResolvedAt
+		}
+		if in.StartedAt.Before(dayEnd) && !end.Before(day) {
+			out = append(out, in)
+		}
+	}
+	return out
 }
 
 func incidentURL(id string) string { return "/incidents/" + id }

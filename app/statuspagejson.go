@@ -61,20 +61,27 @@ type jsonComponentGroup struct {
 	UpdatedAt   jsonTime `json:"updated_at"`
 }
 
-// jsonIncident is an incident or a scheduled maintenance.
+// jsonIncidentCore holds the fields of an incident (or scheduled
+// maintenance) that both APIs write.
+type jsonIncidentCore struct {
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	Status       string   `json:"status"`
+	CreatedAt    jsonTime `json:"created_at"`
+	UpdatedAt    jsonTime `json:"updated_at"`
+	MonitoringAt jsonTime `json:"monitoring_at"`
+	ResolvedAt   jsonTime `json:"resolved_at"`
+	Impact       string   `json:"impact"`
+	Shortlink    string   `json:"shortlink"`
+	StartedAt    jsonTime `json:"started_at"`
+	PageID       string   `json:"page_id"`
+}
+
+// jsonIncident is an incident or a scheduled maintenance, as the
+// management API (v1) shows it.
 type jsonIncident struct {
-	ID                      string               `json:"id"`
-	Name                    string               `json:"name"`
-	Status                  string               `json:"status"`
-	Impact                  string               `json:"impact"`
+	jsonIncidentCore
 	ImpactOverride          *string              `json:"impact_override"`
-	CreatedAt               jsonTime             `json:"created_at"`
-	UpdatedAt               jsonTime             `json:"updated_at"`
-	MonitoringAt            jsonTime             `json:"monitoring_at"`
-	ResolvedAt              jsonTime             `json:"resolved_at"`
-	StartedAt               jsonTime             `json:"started_at"`
-	Shortlink               string               `json:"shortlink"`
-	PageID                  string               `json:"page_id"`
 	Backfilled              bool                 `json:"backfilled"`
 	ScheduledFor            jsonTime             `json:"scheduled_for"`
 	ScheduledUntil          jsonTime             `json:"scheduled_until"`
@@ -207,12 +214,9 @@ func (a *App) jsonGroupOf(g *models.Component, members []string) jsonComponentGr
 // and components.
 func (a *App) jsonIncidentOf(in *models.Incident) jsonIncident {
 	j := jsonIncident{
-		ID: in.ID, Name: in.Name, Status: in.Status, Impact: in.Impact,
-		CreatedAt: a.isoTime(in.CreatedAt), UpdatedAt: a.isoTime(in.UpdatedAt),
-		MonitoringAt: a.isoTimePtr(in.MonitoringAt), ResolvedAt: a.isoTimePtr(in.ResolvedAt),
-		StartedAt: a.isoTime(in.StartedAt), Shortlink: a.cfg.BaseURL + incidentURL(in.ID),
-		PageID: a.page.ID, Backfilled: in.Backfilled,
-		ScheduledFor: a.isoTimePtr(in.ScheduledFor), ScheduledUntil: a.isoTimePtr(in.ScheduledUntil),
+		jsonIncidentCore: a.jsonIncidentCoreOf(in),
+		Backfilled:       in.Backfilled,
+		ScheduledFor:     a.isoTimePtr(in.ScheduledFor), ScheduledUntil: a.isoTimePtr(in.ScheduledUntil),
 		ScheduledRemindPrior: in.ScheduledRemindPrior, ScheduledRemindedAt: a.isoTimePtr(in.ScheduledRemindedAt),
 		ScheduledAutoInProgress: in.ScheduledAutoInProgress, ScheduledAutoCompleted: in.ScheduledAutoCompleted,
 		Metadata:        map[string]any{},
@@ -229,6 +233,17 @@ func (a *App) jsonIncidentOf(in *models.Incident) jsonIncident {
 		j.Components = append(j.Components, a.jsonComponentOf(&in.Components[i], nil))
 	}
 	return j
+}
+
+// jsonIncidentCoreOf shapes the fields both APIs write.
+func (a *App) jsonIncidentCoreOf(in *models.Incident) jsonIncidentCore {
+	return jsonIncidentCore{
+		ID: in.ID, Name: in.Name, Status: in.Status, Impact: in.Impact,
+		CreatedAt: a.isoTime(in.CreatedAt), UpdatedAt: a.isoTime(in.UpdatedAt),
+		MonitoringAt: a.isoTimePtr(in.MonitoringAt), ResolvedAt: a.isoTimePtr(in.ResolvedAt),
+		StartedAt: a.isoTime(in.StartedAt), Shortlink: a.cfg.BaseURL + incidentURL(in.ID),
+		PageID: a.page.ID,
+	}
 }
 
 // jsonUpdateOf shapes one public update.
@@ -260,4 +275,72 @@ func (a *App) jsonEventOf(e *models.TimelineEvent) jsonEvent {
 		j.AffectedComponents = jsonAffected(e.AffectedComponents)
 	}
 	return j
+}
+
+// The public API (v2) writes the same objects with fewer fields: a page is
+// {id, name, url, time_zone, updated_at}, components are jsonComponent, and
+// incidents and updates are the shapes below.
+
+// v2Incident is an incident or scheduled maintenance in the public API;
+// only a maintenance has scheduled_for and scheduled_until.
+type v2Incident struct {
+	jsonIncidentCore
+	ScheduledFor    jsonTime           `json:"scheduled_for,omitempty"`
+	ScheduledUntil  jsonTime           `json:"scheduled_until,omitempty"`
+	IncidentUpdates []v2IncidentUpdate `json:"incident_updates"`
+	Components      []jsonComponent    `json:"components"`
+}
+
+// v2IncidentUpdate is one public update in the public API: affected
+// components are null when the update changed none, and the tweet fields
+// Statuspage writes are always null.
+type v2IncidentUpdate struct {
+	jsonIncidentUpdate
+	AffectedComponents []jsonAffectedComponent `json:"affected_components"`
+	CustomTweet        *string                 `json:"custom_tweet"`
+	TweetID            *string                 `json:"tweet_id"`
+}
+
+// v2PageOf is the public API's page object; updated is when anything on
+// the page last changed (null for a page never changed).
+func (a *App) v2PageOf(updated time.Time) jsonPage {
+	p := jsonPage{ID: a.page.ID, Name: a.page.Name, URL: a.cfg.BaseURL, TimeZone: a.page.TimeZone}
+	if !updated.IsZero() {
+		p.UpdatedAt = a.isoTime(updated)
+	}
+	return p
+}
+
+// v2IncidentOf shapes an incident or maintenance with its public updates
+// (newest first) and components. Internal notes never appear: only public
+// updates are shown.
+func (a *App) v2IncidentOf(in *models.Incident) v2Incident {
+	j := v2Incident{
+		jsonIncidentCore: a.jsonIncidentCoreOf(in),
+		IncidentUpdates:  []v2IncidentUpdate{},
+		Components:       []jsonComponent{},
+	}
+	if in.Kind == models.KindMaintenance {
+		j.ScheduledFor, j.ScheduledUntil = a.isoTimePtr(in.ScheduledFor), a.isoTimePtr(in.ScheduledUntil)
+	}
+	for _, e := range in.Updates() {
+		u := v2IncidentUpdate{jsonIncidentUpdate: a.jsonUpdateOf(&e)}
+		if len(e.AffectedComponents) > 0 {
+			u.AffectedComponents = jsonAffected(e.AffectedComponents)
+		}
+		j.IncidentUpdates = append(j.IncidentUpdates, u)
+	}
+	for i := range in.Components {
+		j.Components = append(j.Components, a.jsonComponentOf(&in.Components[i], nil))
+	}
+	return j
+}
+
+// v2IncidentsOf shapes a list of incidents or maintenance.
+func (a *App) v2IncidentsOf(list []models.Incident) []v2Incident {
+	out := make([]v2Incident, 0, len(list))
+	for i := range list {
+		out = append(out, a.v2IncidentOf(&list[i]))
+	}
+	return out
 }
