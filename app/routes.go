@@ -33,6 +33,9 @@ func (a *App) routes(e *echo.Echo) {
 	read("/", a.ShowStatusPage)
 	read("/incidents/:id", a.ShowIncident)
 	read("/history", a.ShowHistory)
+	read("/incidents/:id/postmortem", a.ShowPostmortem)
+	read("/incidents/:id/postmortem/revisions", a.ShowPostmortemRevisions)
+	read("/postmortems", a.ShowPostmortems)
 
 	// Management API: Statuspage's v1 shapes, authenticated by API token.
 	e.GET("/v1/pages", a.ListPages, limitBody(MaxAPIBody), a.requireToken)
