@@ -59,6 +59,9 @@ func (a *App) ShowIncident(c echo.Context) error {
 	}
 	v := a.pageView(in.Name, c.Request().URL.Path)
 	v.Incident = a.incidentView(in)
+	if err := a.attachPostmortem(c.Request().Context(), v.Incident, in); err != nil {
+		return err
+	}
 	v.UpdatedAt = a.displayTime(in.UpdatedAt)
 	return a.renderPage(c, http.StatusOK, "incident.html", v)
 }

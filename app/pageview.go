@@ -24,6 +24,11 @@ type PageView struct {
 	// Incident page.
 	Incident *IncidentView
 
+	// Postmortem pages: the index and a postmortem's revision history (the
+	// postmortem itself is Incident.Postmortem).
+	Postmortems []PostmortemSummary
+	Revisions   []RevisionView
+
 	// History page.
 	Months   []MonthView
 	PrevURL  string // newer page of history, "" when none
@@ -107,6 +112,8 @@ type IncidentSummary struct {
 	ResolvedAt  DisplayTime
 	Window      string // for maintenance: "Nov 25, 02:00 – 04:00 CET"
 	Components  []string
+	// PostmortemURL links the published postmortem; "" when there is none.
+	PostmortemURL string
 }
 
 // IncidentView is one incident or maintenance with its whole public timeline.
@@ -114,8 +121,9 @@ type IncidentView struct {
 	IncidentSummary
 	ScheduledFor   DisplayTime
 	ScheduledUntil DisplayTime
-	Duration       string       // "2 hrs 14 mins" once resolved
-	Updates        []UpdateView // newest first
+	Duration       string          // "2 hrs 14 mins" once resolved
+	Updates        []UpdateView    // newest first
+	Postmortem     *PostmortemView // the published postmortem, nil when none
 }
 
 // UpdateView is one public update of an incident's timeline.

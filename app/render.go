@@ -142,7 +142,7 @@ func funcMap(assets *static.Assets) template.FuncMap {
 // component status, a banner indicator or an incident status.
 func statusIcon(status string) string {
 	switch status {
-	case "operational", "none", "resolved", "completed":
+	case "operational", "none", "resolved", "completed", "postmortem":
 		return "check"
 	case "degraded_performance", "minor":
 		return "minus"

@@ -40,6 +40,9 @@ func (a *App) routes(e *echo.Echo) {
 	public("/", a.ShowStatusPage)
 	public("/incidents/:id", a.ShowIncidentOrFeed) // and the incident's feeds, /incidents/{id}.atom (.rss, .json)
 	public("/history", a.ShowHistory)
+	public("/incidents/:id/postmortem", a.ShowPostmortem)
+	public("/incidents/:id/postmortem/revisions", a.ShowPostmortemRevisions)
+	public("/postmortems", a.ShowPostmortems)
 
 	// Email subscriptions (subscribe.go): the subscribe form, and the pages
 	// the signed links of the emails open. Confirm and unsubscribe show a
@@ -112,6 +115,15 @@ func (a *App) routes(e *echo.Echo) {
 	v1.POST("/subscribers", a.CreateSubscriberJSON, apiEditor)
 	v1.GET("/subscribers/:id", a.ShowSubscriberJSON, apiEditor)
 	v1.DELETE("/subscribers/:id", a.DeleteSubscriberJSON, apiEditor)
+	v1.GET("/incidents/:id/postmortem", a.ShowPostmortemJSON)
+	v1.PUT("/incidents/:id/postmortem", a.PutPostmortem, apiEditor)
+	v1.PUT("/incidents/:id/postmortem/publish", a.PublishPostmortem, apiEditor)
+	v1.PUT("/incidents/:id/postmortem/revert", a.RevertPostmortem, apiEditor)
+	v1.DELETE("/incidents/:id/postmortem", a.DeletePostmortem, apiEditor)
+	v1.GET("/incidents/:id/postmortem/action-items", a.ListActionItems)
+	v1.POST("/incidents/:id/postmortem/action-items", a.CreateActionItem, apiEditor)
+	v1.PATCH("/incidents/:id/postmortem/action-items/:item_id", a.UpdateActionItem, apiEditor)
+	v1.DELETE("/incidents/:id/postmortem/action-items/:item_id", a.DeleteActionItem, apiEditor)
 
 	// Admin console, under /admin only: database sessions (withSession),
 	// CSRF on every form, never cached. Each page states who may open it:

@@ -167,6 +167,9 @@ func (a *App) incidentSummary(in *models.Incident) IncidentSummary {
 		u := a.updateView(ups[0])
 		s.Latest = &u
 	}
+	if in.PublishedPostmortem() != nil {
+		s.PostmortemURL = postmortemURL(in.ID)
+	}
 	return s
 }
 

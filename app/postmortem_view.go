@@ -1,0 +1,188 @@
+package app
+
+import (
+	"context"
+	"html/template"
+	"time"
+
+	"github.com/beaconstatus/beacon/models"
+)
+
+// The postmortem as the public pages (and the console's preview) show it:
+// ready-to-print values for views/partials/postmortem.html.
+
+// PostmortemView is a postmortem on the incident page, its own page, or the
+// console's preview.
+type PostmortemView struct {
+	URL          string      // its own public page
+	RevisionsURL string      // the revision history; "" until it has been edited since publishing
+	Draft        bool        // not published: only the console shows it
+	PublishedAt  DisplayTime // when it was first published
+	UpdatedAt    DisplayTime // when it last changed after publishing; Zero when never
+	Revision     int
+	Sections     []SectionView // only those with text, in template order
+	Durations    []DurationView
+	Components   []string
+	Timeline     []EntryView
+	ActionItems  []ActionItemView
+}
+
+// SectionView is one section of a postmortem that has text.
+type SectionView struct {
+	Key      string
+	Label    string
+	BodyHTML template.HTML // sanitized HTML rendered from Markdown on save
+}
+
+// DurationView is one computed milestone: a time (At) or a duration (Value).
+type DurationView struct {
+	Label string
+	Value string
+	At    DisplayTime
+}
+
+// EntryView is one public entry of a postmortem's timeline.
+type EntryView struct {
+	At          DisplayTime
+	Status      string
+	StatusLabel string // "" for entries without a status
+	BodyHTML    template.HTML
+}
+
+// ActionItemView is one item of the public remediation list. The owner is
+// left out: it is for the team, not the public.
+type ActionItemView struct {
+	Title       string
+	Status      string
+	StatusLabel string
+	URL         string
+	Due         string // "Jan 31, 2026", "" without a due date
+	DueISO      string
+	Overdue     bool
+}
+
+// PostmortemSummary is a published postmortem in the /postmortems index.
+type PostmortemSummary struct {
+	Name        string
+	URL         string // the postmortem
+	IncidentURL string
+	Impact      string
+	PublishedAt DisplayTime
+	Excerpt     string // from the summary (or the first section with text)
+	Components  []string
+}
+
+// RevisionView is one published version in a postmortem's revision history.
+type RevisionView struct {
+	Number   int
+	At       DisplayTime
+	EditedBy string
+	Latest   bool
+	Sections []SectionView
+	Timeline []EntryView
+}
+
+func postmortemURL(incidentID string) string { return incidentURL(incidentID) + "/postmortem" }
+
+// postmortemView builds the view of a postmortem loaded by GetPostmortem.
+func (a *App) postmortemView(ctx context.Context, pm *models.Postmortem) (*PostmortemView, error) {
+	v := &PostmortemView{
+		URL: postmortemURL(pm.IncidentID), Draft: !pm.Published(), Revision: pm.Revision,
+		PublishedAt: a.displayTimePtr(pm.FirstPublishedAt),
+	}
+	revs, err := a.db.ListPostmortemRevisions(ctx, pm.IncidentID)
+	if err != nil {
+		return nil, err
+	}
+	if len(revs) > 1 {
+		v.RevisionsURL = v.URL + "/revisions"
+		v.UpdatedAt = a.displayTime(revs[0].CreatedAt)
+	}
+	for _, spec := range models.PostmortemSections {
+		if s := pm.Section(spec.Key); s != nil {
+			v.Sections = append(v.Sections, SectionView{Key: s.Key, Label: spec.Label, BodyHTML: template.HTML(s.BodyHTML)})
+		}
+	}
+	v.Durations = a.durationViews(pm.Durations())
+	if pm.Incident != nil {
+		for _, c := range pm.Incident.Components {
+			v.Components = append(v.Components, c.Name)
+		}
+	}
+	for _, e := range pm.PublicTimeline() {
+		v.Timeline = append(v.Timeline, a.entryView(e.OccurredAt, e.Status, e.BodyHTML))
+	}
+	now := a.now().In(a.cfg.TimeZone)
+	for _, item := range pm.ActionItems {
+		iv := ActionItemView{Title: item.Title, Status: item.Status, StatusLabel: models.ActionItemStatusLabel(item.Status),
+			URL: item.URL, Overdue: item.Overdue(now)}
+		if item.DueDate != nil {
+			iv.Due, iv.DueISO = item.DueDate.UTC().Format("Jan 2, 2006"), item.DueDateString()
+		}
+		v.ActionItems = append(v.ActionItems, iv)
+	}
+	return v, nil
+}
+
+func (a *App) entryView(at time.Time, status, html string) EntryView {
+	// The HTML was rendered from Markdown and sanitized when it was saved.
+	return EntryView{At: a.displayTime(at), Status: status, StatusLabel: models.IncidentStatusLabel(status), BodyHTML: template.HTML(html)}
+}
+
+// durationViews lists the milestones that are known.
+func (a *App) durationViews(d models.Durations) []DurationView {
+	var out []DurationView
+	if !d.ImpactStart.IsZero() {
+		out = append(out, DurationView{Label: "Impact began", At: a.displayTime(d.ImpactStart)})
+	}
+	for _, m := range []struct {
+		label string
+		fn    func() (time.Duration, bool)
+	}{
+		{"Time to first update", d.ToFirstCommunication},
+		{"Time to mitigation", d.ToMitigation},
+		{"Time to resolution", d.ToResolution},
+		{"Customer-facing duration", d.CustomerFacing},
+	} {
+		if v, ok := m.fn(); ok {
+			out = append(out, DurationView{Label: m.label, Value: humanDuration(v)})
+		}
+	}
+	return out
+}
+
+// revisionView builds one version of the revision history.
+func (a *App) revisionView(r *models.PostmortemRevision, latest bool) (RevisionView, error) {
+	content, err := r.Decode()
+	if err != nil {
+		return RevisionView{}, err
+	}
+	v := RevisionView{Number: r.Number, At: a.displayTime(r.CreatedAt), EditedBy: r.EditedBy, Latest: latest}
+	for _, s := range content.Sections {
+		v.Sections = append(v.Sections, SectionView{Key: s.Key, Label: models.SectionLabel(s.Key), BodyHTML: template.HTML(s.BodyHTML)})
+	}
+	for _, e := range content.Timeline {
+		v.Timeline = append(v.Timeline, a.entryView(e.OccurredAt, e.Status, e.BodyHTML))
+	}
+	return v, nil
+}
+
+// postmortemSummary is a published postmortem in the index.
+func (a *App) postmortemSummary(pm *models.Postmortem) PostmortemSummary {
+	s := PostmortemSummary{URL: postmortemURL(pm.IncidentID), IncidentURL: incidentURL(pm.IncidentID),
+		PublishedAt: a.displayTimePtr(pm.PublishedAt)}
+	if in := pm.Incident; in != nil {
+		s.Name, s.Impact = in.Name, in.Impact
+		for _, c := range in.Components {
+			s.Components = append(s.Components, c.Name)
+		}
+	}
+	first := pm.Section(models.SectionSummary)
+	if first == nil && len(pm.Sections) > 0 {
+		first = &pm.Sections[0]
+	}
+	if first != nil {
+		s.Excerpt = excerpt(template.HTML(first.BodyHTML), 240)
+	}
+	return s
+}
