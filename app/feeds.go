@@ -147,13 +147,15 @@ func (a *App) ShowIncidentOrFeed(c echo.Context) error {
 // historyDoc builds a history feed from the incidents: one entry per
 // incident or maintenance. An empty feed was last updated when the page
 // was (pageUpdated), or for a page never changed at the epoch: feeds must
-// say when. Published postmortems are to join these entries, each with an
-// id of its own (tag:…:incident/{id}/postmortem), once Beacon has them:
-// this is where they go.
+// say when. A published postmortem is an entry of its own
+// (tag:…:incident/{id}/postmortem) beside its incident's.
 func (a *App) historyDoc(title, description, selfPath, altURL string, list []models.Incident, pageUpdated time.Time) feedDoc {
 	doc := feedDoc{Title: title, Description: description, SelfPath: selfPath, AltURL: altURL, Updated: pageUpdated}
 	for i := range list {
 		doc.Entries = append(doc.Entries, a.incidentEntry(&list[i]))
+		if pm := list[i].PublishedPostmortem(); pm != nil {
+			doc.Entries = append(doc.Entries, a.postmortemEntry(&list[i], pm))
+		}
 	}
 	sortEntries(doc.Entries)
 	if len(doc.Entries) > 0 {
@@ -227,6 +229,30 @@ func (a *App) incidentEntry(in *models.Incident) feedEntry {
 	} else {
 		e.Summary = models.IncidentStatusLabel(in.Status)
 	}
+	return e
+}
+
+// postmortemEntry is a published postmortem as an entry: its summary (or
+// its first section with text) and a link to the whole of it. Its updated
+// time moves with each published revision.
+func (a *App) postmortemEntry(in *models.Incident, pm *models.Postmortem) feedEntry {
+	url := a.cfg.BaseURL + incidentURL(in.ID) + "/postmortem"
+	e := feedEntry{
+		ID:        a.tagURI(in.CreatedAt, "incident/"+in.ID+"/postmortem"),
+		Title:     "Postmortem: " + in.Name,
+		URL:       url,
+		Published: *pm.FirstPublishedAt,
+		Updated:   *pm.PublishedAt,
+		Tags:      []string{"postmortem"},
+	}
+	var body string
+	for _, s := range pm.Sections {
+		if s.BodyHTML != "" && (body == "" || s.Key == "summary") {
+			body = s.BodyHTML
+		}
+	}
+	e.ContentHTML = body + fmt.Sprintf("\n<p><a href=\"%s\">Read the whole postmortem</a></p>\n", html.EscapeString(url))
+	e.Summary = excerpt(template.HTML(body), 280)
 	return e
 }
 

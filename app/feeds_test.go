@@ -430,3 +430,50 @@ func TestFeedDiscovery(t *testing.T) {
 		}
 	})
 }
+
+// A published postmortem joins the history feeds as an entry of its own,
+// with its summary and a link; a draft does not.
+func TestPostmortemInHistoryFeeds(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		f := newFeedFixture(t, db)
+		ctx := context.Background()
+		if _, err := db.StartPostmortem(ctx, f.resolved.ID, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SavePostmortem(ctx, f.resolved.ID, models.PostmortemInput{Sections: map[string]string{
+			"summary": "Cold caches after a deploy made the web app **slow**.", "root_cause": "No cache warm-up.",
+		}}, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		for _, format := range []string{"atom", "rss", "json"} {
+			feed, _ := fetchFeed(t, newTestApp(t, db, nil).Handler(), "/history."+format)
+			if ids := strings.Join(itemIDs(feed), " "); strings.Contains(ids, "/postmortem") {
+				t.Errorf("%s: a draft postmortem is in the feed: %s", format, ids)
+			}
+		}
+		if _, err := db.PublishPostmortem(ctx, f.resolved.ID, false, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		h := newTestApp(t, db, nil).Handler()
+		for _, format := range []string{"atom", "rss", "json"} {
+			feed, _ := fetchFeed(t, h, "/history."+format)
+			var pm *gofeed.Item
+			for _, it := range feed.Items {
+				if it.Title == "Postmortem: "+f.resolved.Name {
+					pm = it
+				}
+			}
+			if pm == nil {
+				t.Fatalf("%s: no postmortem entry in %v", format, itemIDs(feed))
+			}
+			content := pm.Content
+			if format == "rss" {
+				content = pm.Description
+			}
+			if pm.Link != "https://status.acme.test/incidents/"+f.resolved.ID+"/postmortem" ||
+				!strings.Contains(content, "<strong>slow</strong>") || !strings.Contains(content, "Read the whole postmortem") {
+				t.Errorf("%s: postmortem entry %q %q", format, pm.Link, content)
+			}
+		}
+	})
+}
