@@ -42,36 +42,7 @@ var dumpedTables = []string{"components", "component_status_changes", "incidents
 // dump returns every row of the tables the models write, as text.
 func dump(t *testing.T, db *models.DB) string {
 	t.Helper()
-	var b strings.Builder
-	for _, table := range dumpedTables {
-		rows, err := db.SQL.QueryContext(ctx, "SELECT * FROM "+table+" ORDER BY 1, 2")
-		if err != nil {
-			t.Fatalf("dump %s: %v", table, err)
-		}
-		cols, _ := rows.Columns()
-		fmt.Fprintf(&b, "%s %v\n", table, cols)
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatalf("dump %s: %v", table, err)
-			}
-			for i, v := range vals {
-				if bs, ok := v.([]byte); ok {
-					vals[i] = string(bs)
-				}
-			}
-			fmt.Fprintf(&b, "  %v\n", vals)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatalf("dump %s: %v", table, err)
-		}
-		rows.Close()
-	}
-	return b.String()
+	return dumpTables(t, db, dumpedTables...)
 }
 
 // unchanged runs fn and fails the test when it changed the database.
