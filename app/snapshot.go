@@ -186,6 +186,11 @@ func (s *snapshot) rebuild(ctx context.Context, e *snapEntry) (*rendition, error
 		}
 		rec := newRecorder()
 		s.handler.ServeHTTP(rec, req)
+		if rec.status >= 500 {
+			// The database is down (503) or something broke: keep serving
+			// the last good rendition.
+			return nil, fmt.Errorf("snapshot: rebuild of %s answered %d", e.key, rec.status)
+		}
 		if rec.status != http.StatusOK || rec.header.Get("Set-Cookie") != "" {
 			return nil, errNotCacheable{rec.status}
 		}
