@@ -43,30 +43,7 @@ func (a *App) window(from, until *time.Time) string {
 }
 
 // humanDuration writes a duration as "2 hrs 14 mins", "45 mins", "3 days 2 hrs".
-func humanDuration(d time.Duration) string {
-	if d < time.Minute {
-		return "less than a minute"
-	}
-	mins := int(d.Round(time.Minute) / time.Minute)
-	days, hours, m := mins/(24*60), mins/60%24, mins%60
-	plural := func(n int, unit string) string {
-		if n == 1 {
-			return fmt.Sprintf("1 %s", unit)
-		}
-		return fmt.Sprintf("%d %ss", n, unit)
-	}
-	switch {
-	case days > 0 && hours > 0:
-		return plural(days, "day") + " " + plural(hours, "hr")
-	case days > 0:
-		return plural(days, "day")
-	case hours > 0 && m > 0:
-		return plural(hours, "hr") + " " + plural(m, "min")
-	case hours > 0:
-		return plural(hours, "hr")
-	}
-	return plural(m, "min")
-}
+func humanDuration(d time.Duration) string { return models.HumanDuration(d) }
 
 // dayLevel is the CSS level of an uptime day.
 func dayLevel(worst string) string {

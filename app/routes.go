@@ -87,6 +87,15 @@ func (a *App) routes(e *echo.Echo) {
 	v1.POST("/subscribers", a.CreateSubscriberJSON, apiEditor)
 	v1.GET("/subscribers/:id", a.ShowSubscriberJSON, apiEditor)
 	v1.DELETE("/subscribers/:id", a.DeleteSubscriberJSON, apiEditor)
+	v1.GET("/incidents/:id/postmortem", a.ShowPostmortemJSON)
+	v1.PUT("/incidents/:id/postmortem", a.PutPostmortem, apiEditor)
+	v1.PUT("/incidents/:id/postmortem/publish", a.PublishPostmortem, apiEditor)
+	v1.PUT("/incidents/:id/postmortem/revert", a.RevertPostmortem, apiEditor)
+	v1.DELETE("/incidents/:id/postmortem", a.DeletePostmortem, apiEditor)
+	v1.GET("/incidents/:id/postmortem/action-items", a.ListActionItems)
+	v1.POST("/incidents/:id/postmortem/action-items", a.CreateActionItem, apiEditor)
+	v1.PATCH("/incidents/:id/postmortem/action-items/:item_id", a.UpdateActionItem, apiEditor)
+	v1.DELETE("/incidents/:id/postmortem/action-items/:item_id", a.DeleteActionItem, apiEditor)
 
 	// Admin console, under /admin only: database sessions (withSession),
 	// CSRF on every form, never cached. Each page states who may open it:

@@ -84,6 +84,7 @@ type jsonIncident struct {
 	ScheduledAutoCompleted  bool                 `json:"scheduled_auto_completed"`
 	PostmortemBody          *string              `json:"postmortem_body"`
 	PostmortemPublishedAt   jsonTime             `json:"postmortem_published_at"`
+	PostmortemNotified      bool                 `json:"postmortem_notified_subscribers"`
 	Metadata                map[string]any       `json:"metadata"`
 	IncidentUpdates         []jsonIncidentUpdate `json:"incident_updates"`
 	Components              []jsonComponent      `json:"components"`
@@ -221,6 +222,10 @@ func (a *App) jsonIncidentOf(in *models.Incident) jsonIncident {
 	}
 	if in.ImpactOverride {
 		j.ImpactOverride = &in.Impact
+	}
+	if pm := in.PublishedPostmortem(); pm != nil {
+		body := pm.Document()
+		j.PostmortemBody, j.PostmortemPublishedAt, j.PostmortemNotified = &body, a.isoTimePtr(pm.PublishedAt), pm.NotifiedSubscribers
 	}
 	for _, e := range in.Updates() {
 		j.IncidentUpdates = append(j.IncidentUpdates, a.jsonUpdateOf(&e))

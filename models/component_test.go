@@ -36,7 +36,8 @@ func getComponent(t *testing.T, db *models.DB, id string) *models.Component {
 
 // dumpedTables are the tables the functions under test write.
 var dumpedTables = []string{"components", "component_status_changes", "incidents", "incident_components",
-	"timeline_events", "timeline_event_revisions"}
+	"timeline_events", "timeline_event_revisions", "postmortems", "postmortem_sections",
+	"postmortem_timeline_entries", "postmortem_revisions", "action_items", "notifications"}
 
 // dump returns every row of the tables the models write, as text.
 func dump(t *testing.T, db *models.DB) string {

@@ -37,6 +37,7 @@ type Incident struct {
 
 	Components []Component     `gorm:"many2many:incident_components"`
 	Events     []TimelineEvent `gorm:"foreignKey:IncidentID"`
+	Postmortem *Postmortem     `gorm:"foreignKey:IncidentID"` // with its sections, when it has one
 }
 
 // HappenedAt is when the incident began, or when the maintenance is
@@ -259,6 +260,9 @@ func (db *DB) PostUpdate(ctx context.Context, incidentID string, u NewUpdate) (*
 		}
 		if u.Status == "" {
 			u.Status = in.Status
+			if u.Status == StatusPostmortem {
+				u.Status = Resolved // a text update on an incident with a published postmortem
+			}
 		}
 		if !validStatusFor(in.Kind, u.Status) {
 			return Invalid("status", "%q is not a status of an %s", u.Status, in.Kind)

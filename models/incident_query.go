@@ -15,6 +15,7 @@ func (db *DB) GetIncident(ctx context.Context, id string) (*Incident, error) {
 	err := db.Gorm.WithContext(ctx).
 		Preload("Components", func(tx *gorm.DB) *gorm.DB { return tx.Order("position, name") }).
 		Preload("Events", func(tx *gorm.DB) *gorm.DB { return tx.Order("occurred_at, created_at, id") }).
+		Preload("Postmortem.Sections").
 		Take(&in, "id = ?", id).Error
 	if err != nil {
 		return nil, notFound(err, "load incident %s", id)
@@ -151,5 +152,6 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
 func (db *DB) withTimeline(ctx context.Context) *gorm.DB {
 	return db.Gorm.WithContext(ctx).
 		Preload("Components", func(tx *gorm.DB) *gorm.DB { return tx.Order("position, name") }).
-		Preload("Events", func(tx *gorm.DB) *gorm.DB { return tx.Order("occurred_at, created_at, id") })
+		Preload("Events", func(tx *gorm.DB) *gorm.DB { return tx.Order("occurred_at, created_at, id") }).
+		Preload("Postmortem.Sections")
 }

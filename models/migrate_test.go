@@ -47,7 +47,9 @@ func TestMigrationVersionsMatch(t *testing.T) {
 func TestSchemaHasModelColumns(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		for _, m := range []any{&models.Component{}, &models.StatusChange{}, &models.Incident{},
-			&models.TimelineEvent{}, &models.Setting{}, &models.User{}, &models.APIToken{}} {
+			&models.TimelineEvent{}, &models.Setting{}, &models.User{}, &models.APIToken{},
+			&models.Postmortem{}, &models.PostmortemSection{}, &models.PostmortemEntry{},
+			&models.PostmortemRevision{}, &models.ActionItem{}, &models.Notification{}} {
 			s, err := schema.Parse(m, &sync.Map{}, db.Gorm.NamingStrategy)
 			if err != nil {
 				t.Fatal(err)

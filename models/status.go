@@ -66,7 +66,9 @@ const (
 	Identified    = "identified"
 	Monitoring    = "monitoring"
 	Resolved      = "resolved"
-	Postmortem    = "postmortem"
+	// StatusPostmortem is an incident whose postmortem is published (as
+	// Statuspage names it); it stays resolved.
+	StatusPostmortem = "postmortem"
 
 	Scheduled  = "scheduled"
 	InProgress = "in_progress"
@@ -81,15 +83,15 @@ var IncidentStatuses = []string{Investigating, Identified, Monitoring, Resolved}
 var MaintenanceStatuses = []string{Scheduled, InProgress, Verifying, Completed}
 
 var incidentStatusLabels = map[string]string{
-	Investigating: "Investigating",
-	Identified:    "Identified",
-	Monitoring:    "Monitoring",
-	Resolved:      "Resolved",
-	Postmortem:    "Postmortem",
-	Scheduled:     "Scheduled",
-	InProgress:    "In progress",
-	Verifying:     "Verifying",
-	Completed:     "Completed",
+	Investigating:    "Investigating",
+	Identified:       "Identified",
+	Monitoring:       "Monitoring",
+	Resolved:         "Resolved",
+	StatusPostmortem: "Postmortem",
+	Scheduled:        "Scheduled",
+	InProgress:       "In progress",
+	Verifying:        "Verifying",
+	Completed:        "Completed",
 }
 
 // IncidentStatusLabel is the human name of an incident or maintenance status.
@@ -111,7 +113,7 @@ func validStatusFor(kind, status string) bool {
 
 // isClosingStatus reports whether status ends an incident or maintenance.
 func isClosingStatus(status string) bool {
-	return status == Resolved || status == Completed || status == Postmortem
+	return status == Resolved || status == Completed || status == StatusPostmortem
 }
 
 // Impacts, from none to critical; maintenance is its own impact.
