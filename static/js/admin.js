@@ -8,6 +8,9 @@
 //   only while a resolving status (resolved, completed) is chosen.
 // - The new-incident form says which impact "Auto" will pick.
 // - A status select takes its status's colour when changed.
+// - A form with data-autosave="<url>" (a postmortem draft) is posted there
+//   every few seconds while it changes, and says when it was saved in the
+//   element named by data-autosave-status. Its Save button works without.
 (function () {
   "use strict";
   document.addEventListener("submit", function (ev) {
@@ -82,6 +85,49 @@
     suggestion.hidden = impact.value !== "auto";
   }
   suggestImpact();
+
+  // Autosave.
+  var auto = document.querySelector("form[data-autosave]");
+  if (auto && window.fetch && window.URLSearchParams && window.FormData) {
+    var autoStatus = document.getElementById(auto.getAttribute("data-autosave-status"));
+    var serialize = function () { return new URLSearchParams(new FormData(auto)).toString(); };
+    var saved = serialize();
+    var saving = false;
+    var say = function (text) { if (autoStatus) autoStatus.textContent = text; };
+    var autosave = function () {
+      var now = serialize();
+      if (saving || now === saved) return;
+      var token = auto.querySelector("input[name=csrf]");
+      saving = true;
+      say("Saving…");
+      fetch(auto.getAttribute("data-autosave"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded",
+          "Accept": "application/json",
+          "X-CSRF-Token": token ? token.value : ""
+        },
+        body: now
+      }).then(function (res) {
+        return res.json().catch(function () { return {}; }).then(function (data) {
+          if (res.ok) {
+            saved = now;
+            say("Draft saved at " + data.saved_at + ".");
+          } else {
+            say("Not saved (" + (data.error || "the server answered " + res.status) + "). Use “Save draft” to see why.");
+          }
+        });
+      }).catch(function () {
+        say("Not saved: the server cannot be reached. Your text is still here.");
+      }).then(function () {
+        saving = false;
+      });
+    };
+    window.setInterval(autosave, 4000);
+    // The form's own submit saves everything: no autosave on the way out.
+    auto.addEventListener("submit", function () { saving = true; });
+  }
 
   document.addEventListener("change", function (ev) {
     var el = ev.target;
