@@ -121,7 +121,7 @@ func pmState(t *testing.T, db *models.DB, incidentID string) string {
 	return string(b)
 }
 
-// pmCount counts the rows of table about an incident's postmortem.
+// pmNotifications counts the "postmortem published" notifications of an incident.
 func pmNotifications(t *testing.T, db *models.DB, incidentID string) int64 {
 	t.Helper()
 	var n int64
@@ -371,5 +371,297 @@ func TestConsolePostmortemEditor(t *testing.T) {
 		if got := changeActions(t, db); got != "postmortem.start,postmortem.save,postmortem.save,postmortem.save" {
 			t.Errorf("audit = %s", got)
 		}
+	})
+}
+
+func TestConsoleActionItems(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		ed := signIn(t, h, db, models.RoleEditor)
+		p := pmResolved(t, db, "Checkout errors")
+		other := pmResolved(t, db, "Login errors")
+		startPM(t, ed, db, p)
+		startPM(t, ed, db, other)
+		items := func() int64 { return countRows(t, db, "action_items", "1 = 1") }
+
+		// Bad input: a 422 naming the field, nothing written.
+		for _, tc := range []struct {
+			name, field string
+			form        url.Values
+		}{
+			{"no title", "title", url.Values{"title": {"  "}, "status": {"open"}}},
+			{"no title field", "title", url.Values{"owner": {"SRE"}}},
+			{"malformed date", "due_date", url.Values{"title": {"Add a canary"}, "due_date": {"05/01/2026"}}},
+			{"impossible date", "due_date", url.Values{"title": {"Add a canary"}, "due_date": {"2026-02-30"}}},
+			{"unknown status", "status", url.Values{"title": {"Add a canary"}, "status": {"maybe"}}},
+			{"not a web link", "url", url.Values{"title": {"Add a canary"}, "url": {"ftp://files.example.com/plan"}}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				body := wantAdminPage(t, ed.PostForm(p.add, tc.form), http.StatusUnprocessableEntity)
+				if fieldErrorOf(body, tc.field) == "" {
+					t.Errorf("no error next to %s", tc.field)
+				}
+				contains(t, body, `<a href="#f-`+tc.field+`">`)
+				if n := items(); n != 0 {
+					t.Errorf("%d action items written", n)
+				}
+			})
+		}
+
+		// Add three: overdue, due later, no due date.
+		today := time.Now().In(berlin(t))
+		past, later := today.AddDate(0, 0, -3).Format(time.DateOnly), today.AddDate(0, 1, 0).Format(time.DateOnly)
+		wantRedirect(t, ed.PostForm(p.add, url.Values{"title": {"Alert on config drift"}, "owner": {"Platform team"},
+			"due_date": {later}, "status": {"in_progress"}, "url": {"https://tracker.example.com/OPS-2"}}), p.editor+"#action-items")
+		wantRedirect(t, ed.PostForm(p.add, url.Values{"title": {"Add a canary"}, "owner": {"SRE"}, "due_date": {past},
+			"status": {"open"}, "url": {""}}), p.editor+"#action-items")
+		wantRedirect(t, ed.PostForm(other.add, url.Values{"title": {"Write a runbook"}}), other.editor+"#action-items")
+		contains(t, wantAdminPage(t, ed.Get(other.editor), http.StatusOK), "Added the action item “Write a runbook”.")
+		// A script link is refused too (its value is shown back, inert, in the field).
+		body := wantPage(t, ed.PostForm(p.add, url.Values{"title": {"Add a canary"}, "url": {"javascript:alert(1)"}}), http.StatusUnprocessableEntity)
+		if fieldErrorOf(body, "url") == "" || items() != 3 {
+			t.Errorf("script link: error %q, %d items", fieldErrorOf(body, "url"), items())
+		}
+		list, err := db.ListActionItems(context.Background(), p.in.ID)
+		if err != nil || len(list) != 2 {
+			t.Fatalf("action items = %+v, %v", list, err)
+		}
+		drift, canary := list[0], list[1]
+		if drift.Title != "Alert on config drift" || drift.Owner != "Platform team" || drift.DueDateString() != later ||
+			drift.Status != models.ActionInProgress || drift.URL != "https://tracker.example.com/OPS-2" {
+			t.Errorf("first item = %+v", drift)
+		}
+		body = wantAdminPage(t, ed.Get(p.editor), http.StatusOK)
+		contains(t, body, "Platform team", `<a class="excerpt" href="https://tracker.example.com/OPS-2"`)
+		contains(t, timelineRow(t, body, "Add a canary"), "overdue")
+
+		// Every open item across incidents, overdue first; linked from the nav.
+		body = wantAdminPage(t, ed.Get("/admin/action-items"), http.StatusOK)
+		contains(t, body, `<a href="/admin/action-items" aria-current="page">Action items</a>`, "1 overdue")
+		inOrder(t, body, "Add a canary", "Alert on config drift", "Write a runbook")
+		contains(t, timelineRow(t, body, "Write a runbook"), `href="`+other.editor+`#action-items">Login errors</a>`)
+
+		// Edit: bad input shows the form again, nothing written.
+		itemURL := p.add + "/" + canary.ID
+		body = wantAdminPage(t, ed.Get(itemURL+"/edit"), http.StatusOK)
+		contains(t, body, `value="Add a canary"`, `value="`+past+`"`, `<option value="open" selected>`)
+		before := pmState(t, db, p.in.ID)
+		for field, value := range map[string]string{"title": "", "due_date": "2026-13-40", "url": "ftp://x"} {
+			form := url.Values{"title": {"Add a canary"}, "owner": {"SRE"}, "due_date": {past}, "status": {"open"}, "url": {""}}
+			form.Set(field, value)
+			body = wantAdminPage(t, ed.PostForm(itemURL, form), http.StatusUnprocessableEntity)
+			if fieldErrorOf(body, field) == "" {
+				t.Errorf("no error next to %s", field)
+			}
+			if pmState(t, db, p.in.ID) != before {
+				t.Errorf("a bad %s changed the action items", field)
+			}
+		}
+		wantRedirect(t, ed.PostForm(itemURL, url.Values{"title": {"Add a canary release"}, "owner": {""}, "due_date": {""},
+			"status": {"open"}, "url": {""}}), p.editor+"#action-items")
+		// The list's quick form sets the status only, and comes back.
+		wantRedirect(t, ed.PostForm(itemURL, url.Values{"status": {"done"}, "next": {"/admin/action-items"}}), "/admin/action-items")
+		list, _ = db.ListActionItems(context.Background(), p.in.ID)
+		if c := list[1]; c.Title != "Add a canary release" || c.Owner != "" || c.DueDate != nil || c.Status != models.ActionDone || c.CompletedAt == nil {
+			t.Errorf("edited item = %+v", c)
+		}
+		body = wantAdminPage(t, ed.Get("/admin/action-items"), http.StatusOK)
+		contains(t, body, "Saved the action item “Add a canary release” (Done).")
+		lacks(t, body, `id="item-`+canary.ID+`"`, "tag-warn")
+
+		// Another incident's item is not found through this one.
+		wantAdminPage(t, ed.Get(other.add+"/"+canary.ID+"/edit"), http.StatusNotFound)
+		wantAdminPage(t, ed.PostForm(other.add+"/"+canary.ID+"/delete", url.Values{}), http.StatusNotFound)
+		if rec := ed.PostFormRaw(itemURL+"/delete", url.Values{}); rec.Code != http.StatusForbidden {
+			t.Errorf("delete without CSRF token: %d", rec.Code)
+		}
+		if n := items(); n != 3 {
+			t.Fatalf("%d action items, want 3", n)
+		}
+
+		// Delete.
+		wantRedirect(t, ed.PostForm(itemURL+"/delete", url.Values{}), p.editor+"#action-items")
+		if n := items(); n != 2 {
+			t.Errorf("%d action items after delete, want 2", n)
+		}
+		// Anonymous: sent to sign in.
+		seeOther(t, newConsoleClient(t, h).Get("/admin/action-items"), "/admin/login")
+		if got := changeActions(t, db); got != "postmortem.start,postmortem.start,action_item.create,action_item.create,"+
+			"action_item.create,action_item.update,action_item.update,action_item.delete" {
+			t.Errorf("audit = %s", got)
+		}
+	})
+}
+
+// timelineRow returns the table row of a console page that holds text.
+func timelineRow(t *testing.T, body, text string) string {
+	t.Helper()
+	for _, row := range strings.Split(body, "<tr")[1:] {
+		if strings.Contains(row, text) {
+			return row[:strings.Index(row, "</tr>")]
+		}
+	}
+	t.Fatalf("no table row holds %q", text)
+	return ""
+}
+
+func TestConsolePublishPostmortem(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		ed := signIn(t, h, db, models.RoleEditor)
+		p := pmResolved(t, db, "Checkout errors")
+		pm := startPM(t, ed, db, p)
+		state := func() string { return pmState(t, db, p.in.ID) }
+
+		// Empty: every section cleared; publishing says why, changes nothing.
+		f := pmForm(t, pm)
+		f.Set("impact", "")
+		wantRedirect(t, ed.PostForm(p.editor+"/save", f), p.editor)
+		before := state()
+		body := wantAdminPage(t, ed.PostForm(p.editor+"/publish", url.Values{"notify": {"1"}}), http.StatusUnprocessableEntity)
+		contains(t, body, `<a href="#f-sections">Sections the postmortem is empty`, "Write at least one section before publishing.")
+		if state() != before || pmNotifications(t, db, p.in.ID) != 0 {
+			t.Fatal("publishing an empty postmortem changed something")
+		}
+
+		// The blameless check warns about the operator's name and blaming
+		// words, on the editor and the preview; it does not block.
+		f = pmForm(t, getPM(t, db, p.in.ID))
+		f.Set("summary", "The API **failed** for an hour.")
+		f.Set("root_cause", "A careless config change by "+ed.User.Name+".")
+		wantRedirect(t, ed.PostForm(p.editor+"/save", f), p.editor)
+		wantRedirect(t, ed.PostForm(p.add, url.Values{"title": {"Add a canary"}, "owner": {"Secret owner"},
+			"url": {"https://tracker.example.com/OPS-1"}}), p.editor+"#action-items")
+		body = wantAdminPage(t, ed.Get(p.editor), http.StatusOK)
+		contains(t, body, "Blameless check", "Root cause names "+ed.User.Name, "Root cause says &#34;careless&#34;")
+		body = wantAdminPage(t, ed.Get(p.preview), http.StatusOK)
+		contains(t, body, "Blameless check", "Draft – not public", "<strong>failed</strong>", "Root cause", "Add a canary",
+			`href="https://tracker.example.com/OPS-1"`, "Rolled back.", "Time to resolution")
+		// Sections without text, internal entries and owners stay out.
+		lacks(t, body, "Where we got lucky", "Paged the database team", "Rollback started", "Secret owner")
+
+		// Without the CSRF token: 403, not published.
+		if rec := ed.PostFormRaw(p.editor+"/publish", url.Values{"notify": {"1"}}); rec.Code != http.StatusForbidden {
+			t.Fatalf("publish without CSRF token: %d", rec.Code)
+		}
+		if getPM(t, db, p.in.ID).Published() {
+			t.Fatal("published without the CSRF token")
+		}
+
+		// Publish, notifying: exactly one notification; the incident's status is "postmortem".
+		wantRedirect(t, ed.PostForm(p.editor+"/publish", url.Values{"notify": {"1"}}), p.editor)
+		pm = getPM(t, db, p.in.ID)
+		if !pm.Published() || !pm.NotifiedSubscribers || pm.Revision != 1 {
+			t.Fatalf("published = %+v", pm)
+		}
+		if n := pmNotifications(t, db, p.in.ID); n != 1 {
+			t.Errorf("%d notifications, want 1", n)
+		}
+		if in, _ := db.GetIncident(context.Background(), p.in.ID); in.Status != models.StatusPostmortem {
+			t.Errorf("incident status = %s", in.Status)
+		}
+		body = wantAdminPage(t, ed.Get(p.editor), http.StatusOK)
+		contains(t, body, "Published the postmortem; subscribers will be notified.", "Subscribers were notified.",
+			"Unpublish", "Revision 1 (latest)", "Save changes")
+		lacks(t, body, "data-autosave", `name="notify"`)
+		// Publishing again notifies no one twice.
+		wantRedirect(t, ed.PostForm(p.editor+"/publish", url.Values{"notify": {"1"}}), p.editor)
+		if n := pmNotifications(t, db, p.in.ID); n != 1 {
+			t.Errorf("%d notifications after publishing twice, want 1", n)
+		}
+
+		// A later edit is a revision, and notifies no one.
+		f = pmForm(t, pm)
+		f.Set("summary", "The API failed for an hour and five minutes.")
+		wantRedirect(t, ed.PostForm(p.editor+"/save", f), p.editor)
+		body = wantAdminPage(t, ed.Get(p.editor), http.StatusOK)
+		contains(t, body, "Saved. The public postmortem shows the change (revision 2).", "Revision 2 (latest)", "Revision 1 ·",
+			"The API <strong>failed</strong> for an hour.") // revision 1 as it was
+		if n := pmNotifications(t, db, p.in.ID); n != 1 {
+			t.Errorf("%d notifications after an edit, want 1", n)
+		}
+
+		// Unpublish: a draft again, the incident resolved; audited. Twice is a 409.
+		if rec := ed.PostFormRaw(p.editor+"/unpublish", url.Values{}); rec.Code != http.StatusForbidden {
+			t.Errorf("unpublish without CSRF token: %d", rec.Code)
+		}
+		wantRedirect(t, ed.PostForm(p.editor+"/unpublish", url.Values{}), p.editor)
+		pm = getPM(t, db, p.in.ID)
+		if pm.Published() {
+			t.Fatal("still published")
+		}
+		if in, _ := db.GetIncident(context.Background(), p.in.ID); in.Status != models.Resolved {
+			t.Errorf("incident status after unpublish = %s", in.Status)
+		}
+		body = wantAdminPage(t, ed.Get(p.editor), http.StatusOK)
+		contains(t, body, "Unpublished the postmortem", "were notified when it was first published", "Revision 2 (latest)")
+		lacks(t, body, `name="notify"`)
+		wantAdminPage(t, ed.PostForm(p.editor+"/unpublish", url.Values{}), http.StatusConflict)
+
+		// Anonymous visitors see nothing and change nothing.
+		anon := newConsoleClient(t, h)
+		seeOther(t, anon.Get(p.preview), "/admin/login")
+		seeOther(t, anon.Get(p.editor+"/delete"), "/admin/login")
+		if rec := anon.PostFormRaw(p.editor+"/publish", url.Values{}); rec.Code != http.StatusForbidden {
+			t.Errorf("anonymous publish: %d", rec.Code)
+		}
+
+		// Delete, after a confirmation page: everything goes; the panel offers to start again.
+		body = wantAdminPage(t, ed.Get(p.editor+"/delete"), http.StatusOK)
+		contains(t, body, "Delete the postmortem", "its 1 action item,")
+		if rec := ed.PostFormRaw(p.editor+"/delete", url.Values{}); rec.Code != http.StatusForbidden {
+			t.Errorf("delete without CSRF token: %d", rec.Code)
+		}
+		wantRedirect(t, ed.PostForm(p.editor+"/delete", url.Values{}), "/admin/incidents/"+p.in.ID+"#postmortem")
+		for _, table := range []string{"postmortems", "postmortem_sections", "postmortem_timeline_entries", "postmortem_revisions", "action_items"} {
+			if n := countRows(t, db, table, "1 = 1"); n != 0 {
+				t.Errorf("%s has %d rows after delete", table, n)
+			}
+		}
+		body = wantAdminPage(t, ed.Get("/admin/incidents/"+p.in.ID), http.StatusOK)
+		contains(t, body, "Deleted the postmortem of “Checkout errors”.", "Start the postmortem")
+		wantAdminPage(t, ed.Get(p.preview), http.StatusNotFound)
+		if got := changeActions(t, db); got != "postmortem.start,postmortem.save,postmortem.save,action_item.create,"+
+			"postmortem.publish,postmortem.publish,postmortem.save,postmortem.unpublish,postmortem.delete" {
+			t.Errorf("audit = %s", got)
+		}
+	})
+}
+
+// The first publication offers to notify, ticked; publishing without it
+// leaves a later "notify subscribers now".
+func TestConsolePublishWithoutNotify(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		ed := signIn(t, h, db, models.RoleEditor)
+		p := pmResolved(t, db, "Checkout errors")
+		startPM(t, ed, db, p)
+		body := wantAdminPage(t, ed.Get(p.preview), http.StatusOK)
+		contains(t, body, `id="f-notify" name="notify" value="1" checked`)
+		lacks(t, body, "Blameless check")
+		wantRedirect(t, ed.PostForm(p.editor+"/publish", url.Values{}), p.editor)
+		if n := pmNotifications(t, db, p.in.ID); n != 0 {
+			t.Fatalf("%d notifications without notify", n)
+		}
+		body = wantAdminPage(t, ed.Get(p.editor), http.StatusOK)
+		contains(t, body, "Published the postmortem.", "Subscribers were not notified.", "Notify subscribers now")
+		// Back to draft: published once already, "notify" is no longer ticked.
+		wantRedirect(t, ed.PostForm(p.editor+"/unpublish", url.Values{}), p.editor)
+		body = wantAdminPage(t, ed.Get(p.editor), http.StatusOK)
+		contains(t, body, `id="f-notify" name="notify" value="1" aria-describedby="f-notify-hint">`)
+		wantRedirect(t, ed.PostForm(p.editor+"/publish", url.Values{"notify": {"1"}}), p.editor)
+		if n := pmNotifications(t, db, p.in.ID); n != 1 {
+			t.Errorf("%d notifications after notifying later, want 1", n)
+		}
+		contains(t, wantAdminPage(t, ed.Get(p.editor), http.StatusOK), "Published the postmortem; subscribers will be notified.")
+		// A published one not notified yet can be notified later.
+		p2 := pmResolved(t, db, "Login errors")
+		startPM(t, ed, db, p2)
+		wantRedirect(t, ed.PostForm(p2.editor+"/publish", url.Values{}), p2.editor)
+		wantRedirect(t, ed.PostForm(p2.editor+"/publish", url.Values{"notify": {"1"}}), p2.editor)
+		if n := pmNotifications(t, db, p2.in.ID); n != 1 {
+			t.Errorf("%d notifications after notifying later, want 1", n)
+		}
+		contains(t, wantAdminPage(t, ed.Get(p2.editor), http.StatusOK), "Subscribers will be notified of the postmortem.", "Subscribers were notified.")
 	})
 }
