@@ -390,6 +390,8 @@ func (a *App) ConsoleSavePostmortem(c echo.Context) error {
 		return err
 	}
 	switch {
+	case !changed && form.Value("preview") != "":
+		// Straight to the preview: nothing to say.
 	case !changed:
 		a.flash(c, "Nothing changed.")
 	case pm.Published():

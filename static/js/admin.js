@@ -11,6 +11,8 @@
 // - A form with data-autosave="<url>" (a postmortem draft) is posted there
 //   every few seconds while it changes, and says when it was saved in the
 //   element named by data-autosave-status. Its Save button works without.
+//   With data-warn-unsaved, leaving the page with changes not saved asks
+//   first.
 (function () {
   "use strict";
   document.addEventListener("submit", function (ev) {
@@ -86,21 +88,30 @@
   }
   suggestImpact();
 
-  // Autosave.
-  var auto = document.querySelector("form[data-autosave]");
-  if (auto && window.fetch && window.URLSearchParams && window.FormData) {
-    var autoStatus = document.getElementById(auto.getAttribute("data-autosave-status"));
-    var serialize = function () { return new URLSearchParams(new FormData(auto)).toString(); };
+  // The postmortem editor: ask before leaving with changes not saved
+  // (data-warn-unsaved), and autosave a draft (data-autosave).
+  var guarded = document.querySelector("form[data-warn-unsaved]");
+  if (guarded && window.URLSearchParams && window.FormData) {
+    var serialize = function () { return new URLSearchParams(new FormData(guarded)).toString(); };
     var saved = serialize();
+    var leaving = false;
     var saving = false;
+    guarded.addEventListener("submit", function () { leaving = true; });
+    window.addEventListener("beforeunload", function (ev) {
+      if (leaving || serialize() === saved) return;
+      ev.preventDefault();
+      ev.returnValue = "";
+    });
+    var autoURL = guarded.getAttribute("data-autosave");
+    var autoStatus = document.getElementById(guarded.getAttribute("data-autosave-status"));
     var say = function (text) { if (autoStatus) autoStatus.textContent = text; };
     var autosave = function () {
       var now = serialize();
-      if (saving || now === saved) return;
-      var token = auto.querySelector("input[name=csrf]");
+      if (leaving || saving || now === saved) return;
+      var token = guarded.querySelector("input[name=csrf]");
       saving = true;
       say("Saving…");
-      fetch(auto.getAttribute("data-autosave"), {
+      fetch(autoURL, {
         method: "POST",
         credentials: "same-origin",
         headers: {
@@ -124,9 +135,7 @@
         saving = false;
       });
     };
-    window.setInterval(autosave, 4000);
-    // The form's own submit saves everything: no autosave on the way out.
-    auto.addEventListener("submit", function () { saving = true; });
+    if (autoURL && window.fetch) window.setInterval(autosave, 4000);
   }
 
   document.addEventListener("change", function (ev) {
