@@ -150,10 +150,13 @@ func (a *App) ConsoleStartPostmortem(c echo.Context) error {
 	for _, id := range form.Values["include"] {
 		include[id] = true
 	}
-	offered := map[string]bool{}
+	offered, shown := map[string]bool{}, 0
 	for _, e := range in.Events {
 		if e.Kind == models.EventNote || e.Kind == models.EventExternal {
 			offered[e.ID] = true
+			if include[e.ID] {
+				shown++
+			}
 		}
 	}
 	ctx, actor := c.Request().Context(), actorOf(c).Name
@@ -173,7 +176,7 @@ func (a *App) ConsoleStartPostmortem(c echo.Context) error {
 				return "", nil, err
 			}
 		}
-		return in.ID, map[string]int{"included": len(include)}, nil
+		return in.ID, map[string]int{"notes_and_events_shown": shown}, nil
 	})
 	if err != nil {
 		return err
