@@ -26,7 +26,8 @@ type incidentPageView struct {
 	NoteForm    Form // add an internal note
 	DetailsForm Form // rename, impact, schedule
 	Preview     previewView
-	PickerOpen  bool // the component changes start unfolded
+	PickerOpen  bool         // the component changes start unfolded
+	Postmortem  *pmPanelView // resolved incidents only
 	TimeZone    string
 	MaxMessage  int
 	BackURL     string
@@ -118,6 +119,7 @@ func (a *App) renderIncidentPage(c echo.Context, code int, in *models.Incident, 
 	if forms.failed != nil {
 		v.Form = *forms.failed
 	}
+	v.Postmortem = a.pmPanel(in)
 	v.Statuses = statusOptions(in.Kind, v.UpdateForm.Value("status"))
 	v.PickerOpen = v.UpdateForm.Error("components") != "" || len(componentChanges(v.UpdateForm)) > 0
 	affected := map[string]bool{}

@@ -8,6 +8,11 @@
 //   only while a resolving status (resolved, completed) is chosen.
 // - The new-incident form says which impact "Auto" will pick.
 // - A status select takes its status's colour when changed.
+// - A form with data-autosave="<url>" (a postmortem draft) is posted there
+//   every few seconds while it changes, and says when it was saved in the
+//   element named by data-autosave-status. Its Save button works without.
+//   With data-warn-unsaved, leaving the page with changes not saved asks
+//   first.
 (function () {
   "use strict";
   document.addEventListener("submit", function (ev) {
@@ -82,6 +87,56 @@
     suggestion.hidden = impact.value !== "auto";
   }
   suggestImpact();
+
+  // The postmortem editor: ask before leaving with changes not saved
+  // (data-warn-unsaved), and autosave a draft (data-autosave).
+  var guarded = document.querySelector("form[data-warn-unsaved]");
+  if (guarded && window.URLSearchParams && window.FormData) {
+    var serialize = function () { return new URLSearchParams(new FormData(guarded)).toString(); };
+    var saved = serialize();
+    var leaving = false;
+    var saving = false;
+    guarded.addEventListener("submit", function () { leaving = true; });
+    window.addEventListener("beforeunload", function (ev) {
+      if (leaving || serialize() === saved) return;
+      ev.preventDefault();
+      ev.returnValue = "";
+    });
+    var autoURL = guarded.getAttribute("data-autosave");
+    var autoStatus = document.getElementById(guarded.getAttribute("data-autosave-status"));
+    var say = function (text) { if (autoStatus) autoStatus.textContent = text; };
+    var autosave = function () {
+      var now = serialize();
+      if (leaving || saving || now === saved) return;
+      var token = guarded.querySelector("input[name=csrf]");
+      saving = true;
+      say("Saving…");
+      fetch(autoURL, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded",
+          "Accept": "application/json",
+          "X-CSRF-Token": token ? token.value : ""
+        },
+        body: now
+      }).then(function (res) {
+        return res.json().catch(function () { return {}; }).then(function (data) {
+          if (res.ok) {
+            saved = now;
+            say("Draft saved at " + data.saved_at + ".");
+          } else {
+            say("Not saved (" + (data.error || "the server answered " + res.status) + "). Use “Save draft” to see why.");
+          }
+        });
+      }).catch(function () {
+        say("Not saved: the server cannot be reached. Your text is still here.");
+      }).then(function () {
+        saving = false;
+      });
+    };
+    if (autoURL && window.fetch) window.setInterval(autosave, 4000);
+  }
 
   document.addEventListener("change", function (ev) {
     var el = ev.target;
