@@ -45,7 +45,7 @@ type pmRevisionRow struct {
 	At       DisplayTime
 	EditedBy string
 	Latest   bool
-	Sections []pmPublicSection
+	Sections []SectionView
 }
 
 // pmRevisions lists the published versions of an incident's postmortem,
@@ -63,7 +63,7 @@ func (a *App) pmRevisions(ctx context.Context, incidentID string) ([]pmRevisionR
 		}
 		row := pmRevisionRow{Number: revs[i].Number, At: a.displayTime(revs[i].CreatedAt), EditedBy: revs[i].EditedBy, Latest: i == 0}
 		for _, s := range content.Sections {
-			row.Sections = append(row.Sections, pmPublicSection{Key: s.Key, Label: models.SectionLabel(s.Key),
+			row.Sections = append(row.Sections, SectionView{Key: s.Key, Label: models.SectionLabel(s.Key),
 				BodyHTML: template.HTML(s.BodyHTML)}) // sanitized on save
 		}
 		out = append(out, row)
@@ -76,7 +76,7 @@ type pmPreviewView struct {
 	AdminView
 	Incident   adminIncident
 	Postmortem pmState
-	Preview    *pmPublicView
+	Preview    *PostmortemView // the public view itself (postmortem_view.go)
 	Publish    pmPublishPanel
 }
 
@@ -90,7 +90,7 @@ func (a *App) ConsolePreviewPostmortem(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := pmPreviewView{AdminView: a.adminView(c, "Preview: "+in.Name, incidentSection(in)), Incident: a.adminIncident(in),
 		Postmortem: a.pmState(pm)}
-	if v.Preview, err = a.pmPublic(ctx, pm); err != nil {
+	if v.Preview, err = a.postmortemView(ctx, pm); err != nil {
 		return err
 	}
 	if v.Publish, err = a.pmPublishPanel(ctx, pm); err != nil {

@@ -124,12 +124,19 @@ func TestPostmortemInBrowser(t *testing.T) {
 				chromedp.WaitVisible(`//p[contains(., "Published the postmortem; subscribers will be notified.")]`, chromedp.BySearch),
 			)
 
-			// The customer's side. The public postmortem section of the
-			// incident page (with the action item) comes with the public
-			// pages' branch (h-pm); until it is merged the page shows the
-			// incident in status "Postmortem".
-			b.run(t, "read the incident page", chromedp.Navigate(s.URL+"/incidents/"+id), chromedp.WaitVisible(`main`, chromedp.ByQuery))
-			mustContain(t, "public incident page", b.text(t), "Checkout API errors", "Postmortem", "Checkouts work again.")
+			// The customer's side: the postmortem above the timeline, with
+			// its durations and the remediation list; never the owner.
+			b.run(t, "read the incident page", chromedp.Navigate(s.URL+"/incidents/"+id), chromedp.WaitVisible(`#postmortem-heading`, chromedp.ByQuery))
+			page := b.text(t)
+			mustContain(t, "public incident page", page, "Checkout API errors", "Postmortem", "Checkouts failed for a few minutes.",
+				"A configuration change disabled the payment provider's client.", "Remediation",
+				"Validate payment configuration before deploys", "Checkouts work again.")
+			if strings.Contains(page, "Payments team") || strings.Contains(page, "Draft – not public") {
+				t.Error("the public page shows the action item's owner or a draft marker")
+			}
+			if strings.Index(page, "Checkouts failed for a few minutes.") > strings.Index(page, "Checkouts work again.") {
+				t.Error("the postmortem is not above the timeline")
+			}
 			b.noErrors(t)
 		})
 	}
