@@ -69,8 +69,13 @@ func resolvedViaAPI(t *testing.T, c *apiClient, name string) jsonIncident {
 	c.want(c.do("POST", "/incidents", map[string]any{"incident": map[string]any{
 		"name": name, "body": "Investigating.", "components": map[string]string{comp.ID: "major_outage"},
 	}}, &in), 201)
+	// Steps a few milliseconds apart, so the timeline's order does not rest
+	// on two events stored at the same millisecond.
+	time.Sleep(5 * time.Millisecond)
 	c.want(c.do("POST", "/incidents/"+in.ID+"/events", map[string]any{"event": map[string]any{"kind": "note", "body": "Paged alice@acme.test"}}, nil), 201)
+	time.Sleep(5 * time.Millisecond)
 	c.want(c.do("PATCH", "/incidents/"+in.ID, map[string]any{"incident": map[string]any{"status": "monitoring", "body": "Fix deployed."}}, nil), 200)
+	time.Sleep(5 * time.Millisecond)
 	c.want(c.do("PATCH", "/incidents/"+in.ID, map[string]any{"incident": map[string]any{"status": "resolved", "body": "Resolved.", "restore_components": true}}, nil), 200)
 	return in
 }
