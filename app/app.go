@@ -33,6 +33,7 @@ type App struct {
 	now    func() time.Time
 
 	sessions *scs.SessionManager // console sessions, stored in the database (sessions.go)
+	notify   *notifier           // the outbox dispatcher and mail workers (notifier.go)
 }
 
 // New builds the App on an open, migrated database: it loads (or creates)
@@ -56,11 +57,24 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	if err != nil {
 		return nil, fmt.Errorf("app: templates: %w", err)
 	}
+	emails, err := NewEmailTemplates()
+	if err != nil {
+		return nil, fmt.Errorf("app: templates: %w", err)
+	}
+	mailer := cfg.Mailer
+	switch {
+	case mailer != nil:
+	case cfg.SMTP != nil:
+		mailer = smtpMailer{cfg: *cfg.SMTP}
+	default:
+		mailer = logMailer{log: log}
+	}
 	a := &App{
 		cfg: cfg, db: db, log: log, render: render, assets: assets,
 		page:   PageInfo{ID: pageID, Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},
 		secret: []byte(secret),
 		now:    time.Now,
+		notify: newNotifier(cfg, emails, mailer),
 	}
 	a.sessions = newSessionManager(cfg, db, a.now)
 	if err := a.announceSetup(ctx); err != nil {
@@ -73,10 +87,11 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 // Handler is the App's HTTP handler, for tests and embedding.
 func (a *App) Handler() http.Handler { return a.echo }
 
-// Serve listens on the configured port, and runs the maintenance scheduler,
-// until ctx is cancelled, then stops accepting connections and lets
-// in-flight requests (bounded by ShutdownTimeout) and the scheduler's round
-// finish. The caller closes the database afterwards.
+// Serve listens on the configured port, and runs the maintenance scheduler
+// and the notifier, until ctx is cancelled, then stops accepting
+// connections and lets in-flight requests (bounded by ShutdownTimeout), the
+// scheduler's round and the messages being sent finish. The caller closes
+// the database afterwards.
 func (a *App) Serve(ctx context.Context) error {
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(a.cfg.Port))
 	if err != nil {
@@ -107,6 +122,13 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	go func() { defer close(schedDone); a.RunScheduler(schedCtx) }()
 	waitScheduler := func() { stopScheduler(); <-schedDone }
 	defer waitScheduler()
+	// So does the notifier: its workers finish the message they are
+	// sending and give back the deliveries they claimed.
+	notifyCtx, stopNotifier := context.WithCancel(ctx)
+	notifyDone := make(chan struct{})
+	go func() { defer close(notifyDone); a.RunNotifier(notifyCtx) }()
+	waitNotifier := func() { stopNotifier(); <-notifyDone }
+	defer waitNotifier()
 	a.log.Info("serving", "addr", ln.Addr().String(), "url", a.cfg.BaseURL, "database", string(a.db.Dialect))
 
 	select {
@@ -124,6 +146,7 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("app: serve: %w", err)
 	}
 	waitScheduler()
+	waitNotifier()
 	a.log.Info("stopped")
 	return nil
 }

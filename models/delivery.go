@@ -181,3 +181,21 @@ func (db *DB) RetryFailedDeliveries(ctx context.Context, notificationID int64, n
 	}
 	return int(res.RowsAffected), nil
 }
+
+// DeferDelivery gives a delivery back for a later attempt without counting
+// one: the mail server could not be reached, which says nothing about the
+// message. reason shows in the console meanwhile.
+func (db *DB) DeferDelivery(ctx context.Context, id int64, worker, reason string, next time.Time) error {
+	return db.finishDelivery(ctx, id, worker, false, "status = 'pending', last_error = ?, next_attempt_at = ?",
+		reason, next.UTC())
+}
+
+// GetNotification returns a notification of the outbox; ErrNotFound when
+// there is none with id.
+func (db *DB) GetNotification(ctx context.Context, id int64) (*Notification, error) {
+	var n Notification
+	if err := db.Gorm.WithContext(ctx).Take(&n, "id = ?", id).Error; err != nil {
+		return nil, notFound(err, "load notification %d", id)
+	}
+	return &n, nil
+}
