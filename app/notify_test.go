@@ -368,6 +368,9 @@ func TestNotifyStopGivesBackClaims(t *testing.T) {
 		})
 		addSubscribers(t, db, 30)
 		openIncident(t, db, models.NewIncident{Name: "API errors", Notify: true})
+		if step, err := db.DispatchNext(ctx, 100, time.Now()); err != nil || !step.Done {
+			t.Fatalf("dispatch: %+v, %v", step, err)
+		}
 		tuning := fastRetries
 		tuning.ClaimBatch = 10
 		a, _ := mailApp(t, db, srv, nil, tuning, map[string]string{"MAIL_WORKERS": "1"})
