@@ -70,6 +70,7 @@ func adminNav(u *models.User, section string) []NavItem {
 		{"incidents", "Incidents", "/admin/incidents", models.RoleEditor},
 		{"maintenance", "Maintenance", "/admin/maintenance", models.RoleEditor},
 		{"components", "Components", "/admin/components", models.RoleEditor},
+		{"notifications", "Notifications", "/admin/notifications", models.RoleEditor},
 		{"users", "Users", "/admin/users", models.RoleAdmin},
 		{"tokens", "API tokens", "/admin/tokens", models.RoleAdmin},
 		{"audit", "Audit log", "/admin/audit", models.RoleAdmin},
