@@ -65,7 +65,7 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	switch {
 	case mailer != nil:
 	case cfg.SMTP != nil:
-		mailer = smtpMailer{cfg: *cfg.SMTP}
+		mailer = NewSMTPMailer(*cfg.SMTP)
 	default:
 		mailer = logMailer{log: log}
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"fmt"
+	stdhtml "html"
 	htmltemplate "html/template"
 	"strings"
 	texttemplate "text/template"
@@ -80,11 +81,47 @@ const MaxSubjectLength = 200
 // Build makes the message: its subject names the page, the incident and
 // its status; text and HTML from the templates (every string the HTML
 // shows is escaped; the update's HTML was sanitized when saved); the
-// unsubscribe headers and the manage link. It is a pure function of e.
+// unsubscribe headers and the manage link. It is a pure function of e:
+// Prepare then For.
 func (t *EmailTemplates) Build(e Email) (*Message, error) {
+	p, err := t.Prepare(e)
+	if err != nil {
+		return nil, err
+	}
+	return p.For(Recipient{To: e.To, ManageURL: e.ManageURL, UnsubscribeURL: e.UnsubscribeURL,
+		ConfirmURL: e.ConfirmURL, MessageID: e.MessageID, Date: e.Date})
+}
+
+// Recipient is what differs between the messages of one notification.
+type Recipient struct {
+	To                                    string
+	ManageURL, UnsubscribeURL, ConfirmURL string
+	MessageID                             string
+	Date                                  time.Time
+}
+
+// PreparedEmail is a notification's message rendered once for all its
+// recipients, with markers where each one's own strings go; For fills them
+// in. Rendering the templates per recipient would cost more than sending.
+type PreparedEmail struct {
+	subject, fromName, fromAddress string
+	text, html                     string
+	marks                          [4]string // To, ManageURL, UnsubscribeURL, ConfirmURL
+}
+
+// Prepare renders e's message with markers in place of its Recipient
+// fields (which it ignores). The markers carry a random nonce, so no text
+// of the notification can pass for one.
+func (t *EmailTemplates) Prepare(e Email) (*PreparedEmail, error) {
 	if e.TimeZone == nil {
 		e.TimeZone = time.UTC
 	}
+	p := &PreparedEmail{fromName: headerText(e.FromName, 100), fromAddress: e.FromAddress}
+	nonce := models.RandomHex(8)
+	for i, name := range []string{"to", "manage", "unsubscribe", "confirm"} {
+		p.marks[i] = "beacon-" + nonce + "-" + name
+	}
+	e.To, e.ManageURL, e.UnsubscribeURL, e.ConfirmURL = p.marks[0], p.marks[1], p.marks[2], p.marks[3]
 	v := emailView{Email: e, Heading: emailHeading(e.Kind, e.Content)}
 	v.Subject = headerText("["+e.Page.Name+"] "+v.Heading, MaxSubjectLength)
 	if !e.Content.At.IsZero() && e.Kind != models.NotifyMaintenanceReminder {
@@ -107,10 +144,22 @@ func (t *EmailTemplates) Build(e Email) (*Message, error) {
 	if err := t.html[name].ExecuteTemplate(&html, "layout", v); err != nil {
 		return nil, fmt.Errorf("email: %s.html: %w", name, err)
 	}
+	p.subject, p.text, p.html = v.Subject, text.String(), html.String()
+	return p, nil
+}
+
+// For is the message to one recipient.
+func (p *PreparedEmail) For(r Recipient) (*Message, error) {
+	values := [4]string{r.To, r.ManageURL, r.UnsubscribeURL, r.ConfirmURL}
+	text, html := make([]string, 0, 8), make([]string, 0, 8)
+	for i, mark := range p.marks {
+		text = append(text, mark, values[i])
+		html = append(html, mark, stdhtml.EscapeString(values[i]))
+	}
 	m := &Message{
-		FromName: headerText(e.FromName, 100), FromAddress: e.FromAddress, To: e.To,
-		Subject: v.Subject, Date: e.Date, MessageID: e.MessageID, ListUnsubscribe: e.UnsubscribeURL,
-		Text: text.String(), HTML: html.String(),
+		FromName: p.fromName, FromAddress: p.fromAddress, To: r.To,
+		Subject: p.subject, Date: r.Date, MessageID: r.MessageID, ListUnsubscribe: r.UnsubscribeURL,
+		Text: strings.NewReplacer(text...).Replace(p.text), HTML: strings.NewReplacer(html...).Replace(p.html),
 	}
 	if err := m.Check(); err != nil {
 		return nil, err

@@ -85,6 +85,10 @@ func (c *SMTPConfig) String() string {
 // connection open across messages and opens a new one after an error.
 type smtpMailer struct{ cfg SMTPConfig }
 
+// NewSMTPMailer is the SMTP driver for the server of cfg (what SMTP_URL
+// chooses).
+func NewSMTPMailer(cfg SMTPConfig) Mailer { return smtpMailer{cfg: cfg} }
+
 func (m smtpMailer) NewSender() Sender {
 	d := gomail.NewDialer(m.cfg.Host, m.cfg.Port, m.cfg.Username, m.cfg.Password)
 	d.SSL = m.cfg.ImplicitTLS

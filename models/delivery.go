@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -34,7 +35,7 @@ type Delivery struct {
 }
 
 // ClaimedDelivery is a delivery a worker holds, with what sending it needs
-// to know of its subscriber now.
+// to know of its subscriber now (read in the same statement).
 type ClaimedDelivery struct {
 	Delivery
 	SubscriberStatus string
@@ -42,7 +43,8 @@ type ClaimedDelivery struct {
 }
 
 // ClaimDeliveries gives worker up to limit pending deliveries whose attempt
-// is due at now, oldest first, leased to it until now+lease: nobody else
+// is due at now, earliest due first (in the order of the due index: a
+// tie-break on id would sort every due row at each claim), leased to it until now+lease: nobody else
 // claims them meanwhile. On PostgreSQL the rows are taken with FOR UPDATE
 // SKIP LOCKED, so workers of several replicas claim disjoint sets; SQLite
 // runs the one UPDATE ... RETURNING at a time. Deliveries whose lease
@@ -53,47 +55,21 @@ func (db *DB) ClaimDeliveries(ctx context.Context, worker string, now time.Time,
 	if db.Dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	var claimed []Delivery
+	var claimed []ClaimedDelivery
 	err := db.Gorm.WithContext(ctx).Raw(`UPDATE deliveries SET status = 'sending', leased_by = ?, lease_until = ?
-		WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
-			ORDER BY next_attempt_at, id LIMIT ?`+lock+`)
-		RETURNING id, notification_id, subscriber_id, email, status, attempts, next_attempt_at, lease_until, leased_by, last_error, created_at`,
+		WHERE id IN (
+			SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+			ORDER BY next_attempt_at LIMIT ?`+lock+`)
+		RETURNING id, notification_id, subscriber_id, email, status, attempts, next_attempt_at, lease_until,
+			leased_by, last_error, created_at,
+			(SELECT s.status FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS subscriber_status,
+			(SELECT s.token_version FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS token_version`,
 		worker, now.Add(lease), now, limit).Scan(&claimed).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: claim deliveries: %w", err)
 	}
-	if len(claimed) == 0 {
-		return nil, nil
-	}
 	sort.Slice(claimed, func(i, j int) bool { return claimed[i].ID < claimed[j].ID })
-	ids := make([]string, 0, len(claimed))
-	for _, d := range claimed {
-		ids = append(ids, d.SubscriberID)
-	}
-	var subs []struct {
-		ID           string
-		Status       string
-		TokenVersion int
-	}
-	err = db.Gorm.WithContext(ctx).Table("subscribers").Select("id", "status", "token_version").
-		Where("id IN ?", ids).Scan(&subs).Error
-	if err != nil {
-		return nil, fmt.Errorf("models: load subscribers of claimed deliveries: %w", err)
-	}
-	type sub struct {
-		status  string
-		version int
-	}
-	byID := make(map[string]sub, len(subs))
-	for _, s := range subs {
-		byID[s.ID] = sub{s.Status, s.TokenVersion}
-	}
-	out := make([]ClaimedDelivery, len(claimed))
-	for i, d := range claimed {
-		s := byID[d.SubscriberID]
-		out[i] = ClaimedDelivery{Delivery: d, SubscriberStatus: s.status, TokenVersion: s.version}
-	}
-	return out, nil
+	return claimed, nil
 }
 
 // ReleaseExpired puts the deliveries whose lease ended before now back to
@@ -198,4 +174,60 @@ func (db *DB) GetNotification(ctx context.Context, id int64) (*Notification, err
 		return nil, notFound(err, "load notification %d", id)
 	}
 	return &n, nil
+}
+
+// SentDelivery is an acknowledged message to record with MarkSentBatch.
+type SentDelivery struct {
+	ID        int64
+	Worker    string
+	MessageID string
+	At        time.Time
+}
+
+// MarkSentBatch records several acknowledged messages in one statement
+// (what MarkSent does for one; sent_at is the latest of their times), and
+// returns the ids of those whose worker no longer held them.
+func (db *DB) MarkSentBatch(ctx context.Context, sent []SentDelivery) (lost []int64, err error) {
+	if len(sent) == 0 {
+		return nil, nil
+	}
+	// CASE by id keeps the lookups on the primary key (an UPDATE ... FROM
+	// (VALUES ...) makes SQLite scan the table).
+	var ids, workers, messageIDs strings.Builder
+	idArgs := make([]any, 0, len(sent))
+	workerArgs, messageArgs := make([]any, 0, 2*len(sent)), make([]any, 0, 2*len(sent))
+	var at time.Time
+	for i, s := range sent {
+		if i > 0 {
+			ids.WriteString(", ")
+		}
+		ids.WriteString("?")
+		workers.WriteString(" WHEN ? THEN ?")
+		messageIDs.WriteString(" WHEN ? THEN ?")
+		idArgs = append(idArgs, s.ID)
+		workerArgs = append(workerArgs, s.ID, s.Worker)
+		messageArgs = append(messageArgs, s.ID, s.MessageID)
+		if s.At.After(at) {
+			at = s.At
+		}
+	}
+	args := append(append(append(messageArgs, at.UTC()), idArgs...), workerArgs...)
+	var done []int64
+	err = db.Gorm.WithContext(ctx).Raw(`UPDATE deliveries SET status = 'sent', attempts = attempts + 1,
+			message_id = CASE id`+messageIDs.String()+` END, sent_at = ?, last_error = '', leased_by = '', lease_until = NULL
+		WHERE id IN (`+ids.String()+`) AND status = 'sending' AND leased_by = CASE id`+workers.String()+` END
+		RETURNING id`, args...).Scan(&done).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: record %d sent deliveries: %w", len(sent), err)
+	}
+	ok := make(map[int64]bool, len(done))
+	for _, id := range done {
+		ok[id] = true
+	}
+	for _, s := range sent {
+		if !ok[s.ID] {
+			lost = append(lost, s.ID)
+		}
+	}
+	return lost, nil
 }

@@ -350,3 +350,44 @@ func TestClaimConcurrently(t *testing.T) {
 		})
 	}
 }
+
+// MarkSentBatch records several acknowledged messages at once, each only
+// if its worker still holds it.
+func TestMarkSentBatch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		for i := range 4 {
+			addSubscriber(t, db, sub{Email: fmt.Sprintf("s%d@x.test", i)})
+		}
+		enqueue(t, db, models.NotifyIncidentOpened)
+		dispatchAll(t, db, 10)
+		now := time.Now().UTC()
+		a, _ := db.ClaimDeliveries(ctx, "a", now, time.Minute, 3)
+		b, _ := db.ClaimDeliveries(ctx, "b", now, time.Minute, 3)
+		if len(a) != 3 || len(b) != 1 {
+			t.Fatalf("claimed %d and %d", len(a), len(b))
+		}
+		lost, err := db.MarkSentBatch(ctx, []models.SentDelivery{
+			{ID: a[0].ID, Worker: "a", MessageID: "<m0@x>", At: now},
+			{ID: a[1].ID, Worker: "a", MessageID: "<m1@x>", At: now.Add(time.Second)},
+			{ID: a[2].ID, Worker: "b", MessageID: "<m2@x>", At: now}, // not b's
+			{ID: b[0].ID, Worker: "b", MessageID: "<m3@x>", At: now},
+		})
+		if err != nil || !slices.Equal(lost, []int64{a[2].ID}) {
+			t.Fatalf("lost %v (%v), want [%d]", lost, err, a[2].ID)
+		}
+		for i, id := range []int64{a[0].ID, a[1].ID, b[0].ID} {
+			var d models.Delivery
+			db.Gorm.Take(&d, id)
+			want := []string{"<m0@x>", "<m1@x>", "<m3@x>"}[i]
+			if d.Status != models.DeliverySent || d.MessageID != want || d.Attempts != 1 || d.LeasedBy != "" ||
+				d.SentAt == nil || d.SentAt.Sub(now.Add(time.Second)).Abs() > time.Millisecond {
+				t.Errorf("delivery %d = %+v", id, d)
+			}
+		}
+		var held models.Delivery
+		db.Gorm.Take(&held, a[2].ID)
+		if held.Status != models.DeliverySending || held.LeasedBy != "a" {
+			t.Errorf("delivery not b's = %+v", held)
+		}
+	})
+}

@@ -17,8 +17,8 @@ import (
 )
 
 // TestNotifyWorkerKilledMidBatch kills 'beacon serve' (SIGKILL) while its
-// one worker holds a batch of deliveries and the mail server holds the
-// fifth message unanswered. Once the leases run out another server sends
+// one worker holds a batch of deliveries, has four acknowledged and
+// recorded, and the mail server holds the fifth message unanswered. Once the leases run out another server sends
 // what was not acknowledged, and nothing that was: every subscriber gets
 // exactly one message.
 func TestNotifyWorkerKilledMidBatch(t *testing.T) {
@@ -80,6 +80,11 @@ func TestNotifyWorkerKilledMidBatch(t *testing.T) {
 				t.Fatalf("beacon serve exited:\n%s", first.Logs)
 			case <-time.After(time.Minute):
 				t.Fatalf("no fifth message within a minute:\n%s", first.Logs)
+			}
+			// A worker records an acknowledgement while it sends the next
+			// message: the fourth is recorded by now or very soon.
+			if !waitFor(time.Minute, func() bool { return statuses(t, db)[models.DeliverySent] == 4 }) {
+				t.Fatalf("the four acknowledged messages are not recorded: %v", statuses(t, db))
 			}
 			if err := first.cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
