@@ -139,19 +139,11 @@ func (a *App) RunNotifier(ctx context.Context) {
 	a.log.Info("notifier started", "workers", workers, "mail", a.mailDescription())
 	host, _ := os.Hostname()
 	prefix := fmt.Sprintf("%s-%d-%s", host, os.Getpid(), models.NewID()[:6])
+	// One recorder: concurrent ones were slower on PostgreSQL (measured),
+	// and SQLite has one writer anyway.
 	rec := newRecorder(a, workers)
-	// PostgreSQL commits concurrent transactions with one flush of its log:
-	// several recorders get more messages per flush. SQLite has one writer.
-	recorders := 1
-	if a.db.Dialect == models.Postgres {
-		recorders = 1
-	}
-	var recording sync.WaitGroup
-	for range recorders {
-		recording.Go(rec.run)
-	}
 	recorded := make(chan struct{})
-	go func() { recording.Wait(); close(recorded) }()
+	go func() { defer close(recorded); rec.run() }()
 	var wg sync.WaitGroup
 	wg.Go(func() { a.runDispatcher(ctx, t) })
 	for i := range workers {
