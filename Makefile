@@ -4,7 +4,7 @@ GO        ?= go
 BIN       ?= bin/beacon
 PORT      ?= 8080
 
-.PHONY: run build test vet fmt bench clean
+.PHONY: run build test vet fmt bench bench-fanout clean
 
 ## run: build Beacon, load the demo page into beacon.db (first time only) and serve it on :8080
 run: build
@@ -29,7 +29,11 @@ fmt:
 
 ## bench: benchmarks on both databases (cold render of the status page, posting an update)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3s ./app/ ./models/
+	$(GO) test -run '^$$' -bench 'ColdRender|RenderOnly' -benchmem -benchtime 3s ./app/ ./models/
+
+## bench-fanout: one incident update emailed to 10,000 and 100,000 subscribers over SMTP, both databases (minutes)
+bench-fanout:
+	$(GO) test -run '^$$' -bench Fanout -benchtime 1x -timeout 60m ./app/
 
 clean:
 	rm -rf bin

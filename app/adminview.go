@@ -72,6 +72,7 @@ func adminNav(u *models.User, section string) []NavItem {
 		{"action-items", "Action items", "/admin/action-items", models.RoleEditor},
 		{"components", "Components", "/admin/components", models.RoleEditor},
 		{"subscribers", "Subscribers", "/admin/subscribers", models.RoleEditor},
+		{"notifications", "Notifications", "/admin/notifications", models.RoleEditor},
 		{"users", "Users", "/admin/users", models.RoleAdmin},
 		{"tokens", "API tokens", "/admin/tokens", models.RoleAdmin},
 		{"audit", "Audit log", "/admin/audit", models.RoleAdmin},

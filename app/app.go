@@ -37,6 +37,7 @@ type App struct {
 	origin   string              // this replica's id in change announcements
 	// snapshotPaths are the route paths served from the snapshot.
 	snapshotPaths map[string]bool
+	notify        *notifier // the outbox dispatcher and mail workers (notifier.go)
 }
 
 // New builds the App on an open, migrated database: it loads (or creates)
@@ -60,11 +61,24 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	if err != nil {
 		return nil, fmt.Errorf("app: templates: %w", err)
 	}
+	emails, err := NewEmailTemplates()
+	if err != nil {
+		return nil, fmt.Errorf("app: templates: %w", err)
+	}
+	mailer := cfg.Mailer
+	switch {
+	case mailer != nil:
+	case cfg.SMTP != nil:
+		mailer = NewSMTPMailer(*cfg.SMTP)
+	default:
+		mailer = logMailer{log: log}
+	}
 	a := &App{
 		cfg: cfg, db: db, log: log, render: render, assets: assets,
 		page:   PageInfo{ID: pageID, Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},
 		secret: []byte(secret),
 		now:    time.Now,
+		notify: newNotifier(cfg, emails, mailer),
 	}
 	a.sessions = newSessionManager(cfg, db, a.now)
 	if err := a.announceSetup(ctx); err != nil {
@@ -79,10 +93,11 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 // Handler is the App's HTTP handler, for tests and embedding.
 func (a *App) Handler() http.Handler { return a.echo }
 
-// Serve listens on the configured port, and runs the maintenance scheduler,
-// until ctx is cancelled, then stops accepting connections and lets
-// in-flight requests (bounded by ShutdownTimeout) and the scheduler's round
-// finish. The caller closes the database afterwards.
+// Serve listens on the configured port, and runs the maintenance scheduler
+// and the notifier, until ctx is cancelled, then stops accepting
+// connections and lets in-flight requests (bounded by ShutdownTimeout), the
+// scheduler's round and the messages being sent finish. The caller closes
+// the database afterwards.
 func (a *App) Serve(ctx context.Context) error {
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(a.cfg.Port))
 	if err != nil {
@@ -116,6 +131,13 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	snapCtx, stopSnapshot := context.WithCancel(ctx)
 	defer stopSnapshot()
 	go a.runSnapshot(snapCtx)
+	// So does the notifier: its workers finish the message they are
+	// sending and give back the deliveries they claimed.
+	notifyCtx, stopNotifier := context.WithCancel(ctx)
+	notifyDone := make(chan struct{})
+	go func() { defer close(notifyDone); a.RunNotifier(notifyCtx) }()
+	waitNotifier := func() { stopNotifier(); <-notifyDone }
+	defer waitNotifier()
 	a.log.Info("serving", "addr", ln.Addr().String(), "url", a.cfg.BaseURL, "database", string(a.db.Dialect))
 
 	select {
@@ -133,6 +155,7 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("app: serve: %w", err)
 	}
 	waitScheduler()
+	waitNotifier()
 	a.log.Info("stopped")
 	return nil
 }

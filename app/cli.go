@@ -44,7 +44,7 @@ func (e *usageError) Error() string { return e.msg }
 func commands() []command {
 	return []command{
 		{name: "serve", summary: "run the web server (the default)", run: (*CLI).serve,
-			help: "Runs the status page server on PORT. On SQLite it migrates the database first;\non PostgreSQL it refuses to start while migrations are pending (run beacon migrate).\nIt also starts and completes scheduled maintenance on time (every replica may: each\ntransition happens once). SIGINT or SIGTERM stop it gracefully: in-flight requests\nand the scheduler's current round finish, then the database closes."},
+			help: "Runs the status page server on PORT. On SQLite it migrates the database first;\non PostgreSQL it refuses to start while migrations are pending (run beacon migrate).\nIt also starts and completes scheduled maintenance on time (every replica may: each\ntransition happens once) and sends the email notifications. SIGINT or SIGTERM stop it\ngracefully: in-flight requests, the scheduler's current round and the messages being\nsent finish, then the database closes."},
 		{name: "migrate", summary: "apply pending database migrations", run: (*CLI).migrate,
 			help: "Applies every pending migration, each in a transaction. Safe to run again: with\nnothing pending it changes nothing. Several replicas may run it at once on PostgreSQL."},
 		{name: "user", args: "add --email E --role admin|editor [--name N] [--password-stdin]", summary: "add an operator", run: (*CLI).user,
@@ -134,6 +134,10 @@ const envHelp = `Configuration (environment):
   LOG_LEVEL, LOG_FORMAT  debug|info|warn|error (default info); text|json (default text)
   SECRET_KEY             signs links; unset: generated on first start and kept in the database
   UPTIME_PARTIAL_WEIGHT  share of a partial outage counted as downtime, 0–1 (default 0.3)
+  SMTP_URL               mail server: smtp://user:pass@host:587 (STARTTLS required unless ?starttls=optional)
+                         or smtps://user:pass@host:465; unset: messages are written to the log
+  MAIL_FROM              sender, e.g. "Example Status <status@example.com>" (required with SMTP_URL)
+  MAIL_RATE, MAIL_WORKERS  messages per second (unset: unlimited); sending workers (default 4)
 `
 
 func (cli *CLI) helpCmd(_ context.Context, args []string) error {

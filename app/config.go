@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -40,6 +42,26 @@ type Config struct {
 	// SchedulerInterval is how often due maintenance is started and
 	// completed (0 → DefaultSchedulerInterval); not read from the environment.
 	SchedulerInterval time.Duration
+
+	// SMTP is the mail server (SMTP_URL); nil → the log driver, which
+	// writes messages to the log instead of sending them.
+	SMTP *SMTPConfig
+	// MailFromName and MailFromAddress are who messages come from
+	// (MAIL_FROM, "Name <address>" or an address; required with SMTP_URL,
+	// else PAGE_NAME <noreply@BASE_URL's host>).
+	MailFromName, MailFromAddress string
+	// MailRate is the most messages sent per second by this process, all
+	// workers together (MAIL_RATE; 0 → unlimited).
+	MailRate float64
+	// MailWorkers is how many workers send at once, each with its own
+	// connection (MAIL_WORKERS, default 4).
+	MailWorkers int
+	// Mailer replaces the driver SMTP chooses (tests: a MemoryMailer); not
+	// read from the environment.
+	Mailer Mailer
+	// Notify tunes the dispatcher and the workers (zero fields →
+	// defaults); not read from the environment.
+	Notify NotifyTuning
 }
 
 // ConfigError names an environment variable with a wrong value.
@@ -148,7 +170,50 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		cfg.TrustProxy = b
 	}
+	loadMailConfig(&cfg, env, bad)
 	return cfg, errors.Join(errs...)
+}
+
+// loadMailConfig reads SMTP_URL, MAIL_FROM, MAIL_RATE and MAIL_WORKERS.
+func loadMailConfig(cfg *Config, env func(string) string, bad func(name, format string, args ...any)) {
+	if v := env("SMTP_URL"); v != "" {
+		smtp, err := ParseSMTPURL(v)
+		if err != nil {
+			bad("SMTP_URL", "%s", err)
+		}
+		cfg.SMTP = smtp
+	}
+	cfg.MailWorkers = DefaultMailWorkers
+	if v := env("MAIL_FROM"); v != "" {
+		a, err := mail.ParseAddress(v)
+		if err != nil || strings.ContainsFunc(v, isControl) {
+			bad("MAIL_FROM", "must be an address such as status@example.com or \"Example Status <status@example.com>\", got %q", v)
+		} else {
+			cfg.MailFromName, cfg.MailFromAddress = a.Name, a.Address
+		}
+	} else if cfg.SMTP != nil {
+		bad("MAIL_FROM", "is required with SMTP_URL: the address messages come from, such as status@example.com")
+	} else {
+		host := "localhost"
+		if u, err := url.Parse(cfg.BaseURL); err == nil && strings.Contains(u.Hostname(), ".") {
+			host = u.Hostname()
+		}
+		cfg.MailFromName, cfg.MailFromAddress = cfg.PageName, "noreply@"+host
+	}
+	if v := env("MAIL_RATE"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r <= 0 || math.IsInf(r, 0) || math.IsNaN(r) {
+			bad("MAIL_RATE", "must be a positive number of messages per second such as 10 or 0.5 (or unset: unlimited), got %q", v)
+		}
+		cfg.MailRate = r
+	}
+	if v := env("MAIL_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 64 {
+			bad("MAIL_WORKERS", "must be a number from 1 to 64, got %q", v)
+		}
+		cfg.MailWorkers = n
+	}
 }
 
 // ParseDatabaseURL turns DATABASE_URL into a dialect and the DSN its driver

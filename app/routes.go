@@ -193,6 +193,10 @@ func (a *App) routes(e *echo.Echo) {
 	adm.POST("/tokens", a.CreateToken, admin)
 	adm.POST("/tokens/:id/revoke", a.RevokeToken, admin)
 	adm.GET("/audit", a.ShowAudit, admin)
+	// Email notifications: how their deliveries stand; retry the failed.
+	adm.GET("/notifications", a.ListNotifications, editor)
+	adm.GET("/notifications/:id", a.ShowNotification, editor)
+	adm.POST("/notifications/:id/retry", a.RetryNotification, editor)
 
 	// Subscribers (subscribers.go).
 	adm.GET("/subscribers", a.ListSubscribers, editor)

@@ -12,13 +12,14 @@ const DefaultSchedulerInterval = 15 * time.Second
 // schedulerRoundTimeout bounds one round, which shutdown waits for.
 const schedulerRoundTimeout = 30 * time.Second
 
-// RunScheduler makes the automatic maintenance transitions: it runs a round
-// at once (catching up with what came due while Beacon was down), then one
-// every Config.SchedulerInterval, until ctx is cancelled. A round that has
-// begun is finished, not interrupted, before RunScheduler returns. A failed
-// round (the database is unreachable...) is logged and the next one runs
-// as usual. Every replica runs it: RunDueMaintenance makes each transition
-// once.
+// RunScheduler makes the automatic maintenance transitions and enqueues
+// the reminders of maintenance about to start: it runs a round at once
+// (catching up with what came due while Beacon was down), then one every
+// Config.SchedulerInterval, until ctx is cancelled. A round that has begun
+// is finished, not interrupted, before RunScheduler returns. A failed round
+// (the database is unreachable...) is logged and the next one runs as
+// usual. Every replica runs it: RunDueMaintenance makes each transition
+// once, RunDueReminders each reminder.
 func (a *App) RunScheduler(ctx context.Context) {
 	every := a.cfg.SchedulerInterval
 	if every <= 0 {
@@ -50,5 +51,13 @@ func (a *App) schedulerRound(ctx context.Context) {
 	}
 	if err != nil {
 		a.log.Error("scheduler: maintenance round failed", "error", err)
+	}
+	reminded, err := a.db.RunDueReminders(rctx, a.now())
+	if reminded > 0 {
+		a.log.Info("scheduler: maintenance reminders", "reminded", reminded)
+		a.notificationsEnqueued()
+	}
+	if err != nil {
+		a.log.Error("scheduler: maintenance reminders failed", "error", err)
 	}
 }

@@ -184,7 +184,7 @@ func (s *snapshot) rebuild(ctx context.Context, e *snapEntry) (*rendition, error
 		if err != nil {
 			return nil, err
 		}
-		rec := newRecorder()
+		rec := newResponseRecorder()
 		s.handler.ServeHTTP(rec, req)
 		if rec.status >= 500 {
 			// The database is down (503) or something broke: keep serving
@@ -216,7 +216,7 @@ func (s *snapshot) rebuild(ctx context.Context, e *snapEntry) (*rendition, error
 
 // newRendition packs a recorded response: gzip form, ETag, and a
 // Last-Modified that moves only when the body does.
-func newRendition(rec *recorder, gen uint64, now time.Time, previous *rendition) (*rendition, error) {
+func newRendition(rec *responseRecorder, gen uint64, now time.Time, previous *rendition) (*rendition, error) {
 	body := bytes.Clone(rec.body.Bytes())
 	r := &rendition{
 		gen: gen, built: now, modified: now.UTC().Truncate(time.Second),
@@ -333,25 +333,29 @@ func acceptsGzip(req *http.Request) bool {
 	return false
 }
 
-// recorder captures a response rendered for the snapshot.
-type recorder struct {
+// responseRecorder captures a response rendered for the snapshot.
+type responseRecorder struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
 }
 
-func newRecorder() *recorder { return &recorder{header: http.Header{}, status: http.StatusOK} }
+func newResponseRecorder() *responseRecorder {
+	return &responseRecorder{header: http.Header{}, status: http.StatusOK}
+}
 
-func (r *recorder) Header() http.Header         { return r.header }
-func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
-func (r *recorder) WriteHeader(code int)        { r.status = code }
+func (r *responseRecorder) Header() http.Header         { return r.header }
+func (r *responseRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *responseRecorder) WriteHeader(code int)        { r.status = code }
 
 // pageChanged is called after every change: it marks the snapshot stale
 // (the next request of a page waits for its rebuild, so no one sees the
-// old page after a write's response) and tells the other replicas.
+// old page after a write's response), wakes the notifier and tells the
+// other replicas.
 func (a *App) pageChanged() {
 	a.log.Debug("page changed")
 	a.snapshot.invalidate()
+	a.notificationsEnqueued() // a change to the page may have notifications
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := a.db.AnnounceChange(ctx, a.origin); err != nil {

@@ -100,6 +100,7 @@ type NewUpdate struct {
 	Actor             string
 
 	automatic bool // a maintenance transition made by RunDueMaintenance
+	opening   bool // the first update, made by OpenIncident
 }
 
 func validateMessage(v *ValidationError, field, body string) {
@@ -218,7 +219,7 @@ func (db *DB) OpenIncident(ctx context.Context, n NewIncident) (*Incident, error
 		}
 		in.Impact = SuggestImpact(statuses...)
 	}
-	first := NewUpdate{Status: n.Status, Body: n.Body, Components: n.Components, At: start, Notify: n.Notify, Actor: n.Actor}
+	first := NewUpdate{Status: n.Status, Body: n.Body, Components: n.Components, At: start, Notify: n.Notify, Actor: n.Actor, opening: true}
 	if n.Backfilled {
 		first.Components = nil // linked only: it is over
 	}
@@ -280,8 +281,9 @@ func (db *DB) PostUpdate(ctx context.Context, incidentID string, u NewUpdate) (*
 	return ev, err
 }
 
-// appendUpdate writes an update event, applies its component changes and
-// moves the incident's status and milestone times.
+// appendUpdate writes an update event, applies its component changes,
+// moves the incident's status and milestone times and enqueues what
+// subscribers hear of it.
 func appendUpdate(tx *gorm.DB, in *Incident, u NewUpdate) (*TimelineEvent, error) {
 	at := u.At.UTC()
 	if u.At.IsZero() {
@@ -343,6 +345,10 @@ func appendUpdate(tx *gorm.DB, in *Incident, u NewUpdate) (*TimelineEvent, error
 	}
 	if err := tx.Model(&Incident{}).Where("id = ?", in.ID).Updates(fields).Error; err != nil {
 		return nil, fmt.Errorf("models: update incident %s: %w", in.ID, err)
+	}
+	// Subscribers hear of it through the outbox, on this transaction.
+	if err := enqueueUpdate(tx, in, u, ev); err != nil {
+		return nil, err
 	}
 	return ev, nil
 }

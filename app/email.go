@@ -1,0 +1,212 @@
+package app
+
+import (
+	"bytes"
+	"fmt"
+	stdhtml "html"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	"unicode/utf8"
+
+	"github.com/beaconstatus/beacon/models"
+	"github.com/beaconstatus/beacon/views"
+)
+
+// EmailTemplates are the message templates of views/email, parsed once:
+// a text and an HTML version of the notification and of the confirmation.
+type EmailTemplates struct {
+	text map[string]*texttemplate.Template
+	html map[string]*htmltemplate.Template
+}
+
+// The message templates, by name.
+const (
+	emailNotification = "notification"
+	emailConfirm      = "confirm"
+)
+
+// NewEmailTemplates parses the message templates; an error here stops the
+// server at boot.
+func NewEmailTemplates() (*EmailTemplates, error) {
+	t := &EmailTemplates{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
+	funcs := map[string]any{"join": strings.Join}
+	for _, name := range []string{emailNotification, emailConfirm} {
+		txt, err := texttemplate.New(name+".txt").Funcs(funcs).ParseFS(views.FS, "email/"+name+".txt")
+		if err != nil {
+			return nil, fmt.Errorf("email: parse %s.txt: %w", name, err)
+		}
+		html, err := htmltemplate.New("layout.html").Funcs(funcs).ParseFS(views.FS, "email/layout.html", "email/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("email: parse %s.html: %w", name, err)
+		}
+		t.text[name], t.html[name] = txt, html
+	}
+	return t, nil
+}
+
+// Email is everything one message says: what EmailTemplates.Build turns
+// into a Message.
+type Email struct {
+	Page                  PageInfo
+	TimeZone              *time.Location // the page's, for the times shown
+	FromName, FromAddress string
+	To                    string
+	Kind                  string // a models.Notify... kind
+	Content               models.NotificationContent
+	IncidentURL           string
+	ManageURL             string
+	UnsubscribeURL        string
+	ConfirmURL            string // for NotifySubscriberConfirm
+	MessageID             string
+	Date                  time.Time
+}
+
+// emailView is what the templates receive.
+type emailView struct {
+	Email
+	Subject  string
+	Heading  string            // the subject without the page's name
+	When     string            // when the update was posted
+	Window   string            // a maintenance's window
+	Starts   string            // a reminder's start, e.g. "at Nov 25, 2026 02:00 CET"
+	Reminder bool              // a maintenance reminder
+	BodyHTML htmltemplate.HTML // the update's message, sanitized when it was saved
+}
+
+// MaxSubjectLength bounds a subject, in characters.
+const MaxSubjectLength = 200
+
+// Build makes the message: its subject names the page, the incident and
+// its status; text and HTML from the templates (every string the HTML
+// shows is escaped; the update's HTML was sanitized when saved); the
+// unsubscribe headers and the manage link. It is a pure function of e:
+// Prepare then For.
+func (t *EmailTemplates) Build(e Email) (*Message, error) {
+	p, err := t.Prepare(e)
+	if err != nil {
+		return nil, err
+	}
+	return p.For(Recipient{To: e.To, ManageURL: e.ManageURL, UnsubscribeURL: e.UnsubscribeURL,
+		ConfirmURL: e.ConfirmURL, MessageID: e.MessageID, Date: e.Date})
+}
+
+// Recipient is what differs between the messages of one notification.
+type Recipient struct {
+	To                                    string
+	ManageURL, UnsubscribeURL, ConfirmURL string
+	MessageID                             string
+	Date                                  time.Time
+}
+
+// PreparedEmail is a notification's message rendered once for all its
+// recipients, with markers where each one's own strings go; For fills them
+// in. Rendering the templates per recipient would cost more than sending.
+type PreparedEmail struct {
+	subject, fromName, fromAddress string
+	text, html                     string
+	marks                          [4]string // To, ManageURL, UnsubscribeURL, ConfirmURL
+}
+
+// Prepare renders e's message with markers in place of its Recipient
+// fields (which it ignores). The markers carry a random nonce, so no text
+// of the notification can pass for one.
+func (t *EmailTemplates) Prepare(e Email) (*PreparedEmail, error) {
+	if e.TimeZone == nil {
+		e.TimeZone = time.UTC
+	}
+	p := &PreparedEmail{fromName: headerText(e.FromName, 100), fromAddress: e.FromAddress}
+	nonce := models.RandomHex(8)
+	for i, name := range []string{"to", "manage", "unsubscribe", "confirm"} {
+		p.marks[i] = "beacon-" + nonce + "-" + name
+	}
+	e.To, e.ManageURL, e.UnsubscribeURL, e.ConfirmURL = p.marks[0], p.marks[1], p.marks[2], p.marks[3]
+	v := emailView{Email: e, Heading: emailHeading(e.Kind, e.Content)}
+	v.Subject = headerText("["+e.Page.Name+"] "+v.Heading, MaxSubjectLength)
+	if !e.Content.At.IsZero() && e.Kind != models.NotifyMaintenanceReminder {
+		v.When = formatEmailTime(e.Content.At, e.TimeZone)
+	}
+	if f, u := e.Content.ScheduledFor, e.Content.ScheduledUntil; f != nil && u != nil {
+		v.Window = formatEmailTime(*f, e.TimeZone) + " – " + formatEmailTime(*u, e.TimeZone)
+		v.Starts = "at " + formatEmailTime(*f, e.TimeZone)
+	}
+	v.Reminder = e.Kind == models.NotifyMaintenanceReminder
+	v.BodyHTML = htmltemplate.HTML(e.Content.BodyHTML)
+	name := emailNotification
+	if e.Kind == models.NotifySubscriberConfirm {
+		name = emailConfirm
+	}
+	var text, html bytes.Buffer
+	if err := t.text[name].Execute(&text, v); err != nil {
+		return nil, fmt.Errorf("email: %s.txt: %w", name, err)
+	}
+	if err := t.html[name].ExecuteTemplate(&html, "layout", v); err != nil {
+		return nil, fmt.Errorf("email: %s.html: %w", name, err)
+	}
+	p.subject, p.text, p.html = v.Subject, text.String(), html.String()
+	return p, nil
+}
+
+// For is the message to one recipient.
+func (p *PreparedEmail) For(r Recipient) (*Message, error) {
+	values := [4]string{r.To, r.ManageURL, r.UnsubscribeURL, r.ConfirmURL}
+	text, html := make([]string, 0, 8), make([]string, 0, 8)
+	for i, mark := range p.marks {
+		text = append(text, mark, values[i])
+		html = append(html, mark, stdhtml.EscapeString(values[i]))
+	}
+	m := &Message{
+		FromName: p.fromName, FromAddress: p.fromAddress, To: r.To,
+		Subject: p.subject, Date: r.Date, MessageID: r.MessageID, ListUnsubscribe: r.UnsubscribeURL,
+		Text: strings.NewReplacer(text...).Replace(p.text), HTML: strings.NewReplacer(html...).Replace(p.html),
+	}
+	if err := m.Check(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// emailHeading is what a message is about: "Identified: API errors",
+// "Scheduled maintenance: Database upgrade".
+func emailHeading(kind string, c models.NotificationContent) string {
+	switch kind {
+	case models.NotifySubscriberConfirm:
+		return "Confirm your subscription"
+	case models.NotifyMaintenanceScheduled:
+		return "Scheduled maintenance: " + c.Name
+	case models.NotifyMaintenanceReminder:
+		return "Maintenance reminder: " + c.Name
+	case models.NotifyMaintenanceStarted:
+		return "Maintenance in progress: " + c.Name
+	case models.NotifyMaintenanceCompleted:
+		return "Maintenance completed: " + c.Name
+	case models.NotifyMaintenanceUpdated:
+		return "Maintenance " + strings.ToLower(statusLabel(c.Status)) + ": " + c.Name
+	case models.NotifyPostmortemPublished:
+		return "Postmortem: " + c.Name
+	}
+	return statusLabel(c.Status) + ": " + c.Name
+}
+
+func statusLabel(s string) string {
+	if l := models.IncidentStatusLabel(s); l != "" {
+		return l
+	}
+	return s
+}
+
+// headerText makes s fit a header: control characters (line breaks, so
+// no header can be injected) become spaces, runs of spaces one, and it is
+// cut to max characters.
+func headerText(s string, max int) string {
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return isControl(r) || r == ' ' || r == '\u2028' || r == '\u2029' }), " ")
+	if utf8.RuneCountInString(s) > max {
+		s = string([]rune(s)[:max-1]) + "…"
+	}
+	return s
+}
+
+func formatEmailTime(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("Jan 2, 2006 15:04 MST")
+}

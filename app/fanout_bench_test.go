@@ -1,0 +1,200 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/smtptest"
+	"github.com/beaconstatus/beacon/models"
+	"github.com/beaconstatus/beacon/models/dbtest"
+)
+
+// BenchmarkFanout measures the notify path end to end: one incident update
+// to N confirmed subscribers, dispatched, claimed and sent over SMTP to an
+// in-process server on loopback (make bench-fanout). Beside it, in the same
+// run, bare loops send the same messages (same templates, same SMTP
+// driver) over the same server without Beacon: no database, no queue, on
+// one connection and on as many as Beacon's workers. Metrics:
+//
+//	msgs/s        Beacon's messages per second, from the update's commit to the last message accepted
+//	s_to_first    seconds from the commit to the first message
+//	s_to_last     seconds from the commit to the last message
+//	bare1_msgs/s  the bare loop on one connection
+//	bareW_msgs/s  the bare loop on MAIL_WORKERS connections
+//	vs_bare1      msgs/s ÷ bare1_msgs/s (target ≥ 0.5)
+//	peak_heap_MB  the most heap in use while Beacon sent (runtime.MemStats.HeapInuse, sampled)
+//	heap_MB       the heap in use before it began
+func BenchmarkFanout(b *testing.B) {
+	for _, dialect := range []models.Dialect{models.SQLite, models.Postgres} {
+		for _, n := range []int{10_000, 100_000} {
+			b.Run(fmt.Sprintf("%s/%dk", dialect, n/1000), func(b *testing.B) {
+				for range b.N {
+					fanout(b, dialect, n)
+				}
+			})
+		}
+	}
+}
+
+func fanout(b *testing.B, dialect models.Dialect, n int) {
+	b.StopTimer()
+	ctx := context.Background()
+	db := dbtest.MustOpenDB(b, dialect)
+	seedSubscribers(b, db, n)
+	api := models.Component{Name: "API"}
+	if err := db.CreateComponent(ctx, &api, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	in, err := db.OpenIncident(ctx, models.NewIncident{Name: "API errors", Components: map[string]string{api.ID: models.MajorOutage}, Actor: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := smtptest.Start(b, smtptest.Options{Discard: true})
+	a, _ := mailApp(b, db, srv, nil, app.NotifyTuning{}, nil)
+	cfg, err := app.ParseSMTPURL(srv.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	// The bare loops: the same messages, the same driver, no Beacon.
+	var emails []string
+	db.Gorm.Raw(`SELECT email FROM subscribers ORDER BY id`).Scan(&emails)
+	bare1 := bareLoop(b, *cfg, emails, 1)
+	bareW := bareLoop(b, *cfg, emails, app.DefaultMailWorkers)
+	emails = nil
+	if srv.Total() != 2*n {
+		b.Fatalf("bare loops sent %d, want %d", srv.Total(), 2*n)
+	}
+
+	// Beacon: an update with notify on, then the notifier until the server
+	// has the last message.
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	baseline := ms.HeapInuse
+	var peak atomic.Uint64
+	peak.Store(baseline)
+	sampling, sampled := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-sampling:
+				return
+			case <-tick.C:
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > peak.Load() {
+					peak.Store(ms.HeapInuse)
+				}
+			}
+		}
+	}()
+	b.StartTimer()
+	start := time.Now()
+	if _, err := db.PostUpdate(ctx, in.ID, models.NewUpdate{Status: models.Identified, Body: "A bad deploy; rolling back.", Notify: true, Actor: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+	stop := runNotifier(b, a)
+	var first time.Duration
+	for srv.Total() < 3*n {
+		if first == 0 && srv.Total() > 2*n {
+			first = time.Since(start)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	close(sampling)
+	<-sampled
+	stop()
+
+	var sent int64
+	db.Gorm.Model(&models.Delivery{}).Where("status = ?", models.DeliverySent).Count(&sent)
+	if sent != int64(n) || srv.Total() != 3*n {
+		b.Fatalf("%d deliveries sent, the server accepted %d from Beacon; want %d", sent, srv.Total()-2*n, n)
+	}
+	rate := float64(n) / elapsed.Seconds()
+	b.ReportMetric(rate, "msgs/s")
+	b.ReportMetric(elapsed.Seconds(), "s_to_last")
+	b.ReportMetric(first.Seconds(), "s_to_first")
+	b.ReportMetric(bare1, "bare1_msgs/s")
+	b.ReportMetric(bareW, "bareW_msgs/s")
+	b.ReportMetric(rate/bare1, "vs_bare1")
+	b.ReportMetric(float64(peak.Load())/(1<<20), "peak_heap_MB")
+	b.ReportMetric(float64(baseline)/(1<<20), "heap_MB")
+	b.ReportMetric(0, "ns/op")
+}
+
+// seedSubscribers inserts n confirmed subscribers of the whole page in one
+// statement.
+func seedSubscribers(b *testing.B, db *models.DB, n int) {
+	b.Helper()
+	now := time.Now().UTC()
+	q := `INSERT INTO subscribers (id, email, email_normalized, status, created_at, updated_at)
+		SELECT 'sub' || substr('0000000' || g, -7), 'user' || g || '@example.test', 'user' || g || '@example.test',
+		       'confirmed', ?, ? FROM seq`
+	if db.Dialect == models.Postgres {
+		q = `WITH seq AS (SELECT g FROM generate_series(1, ?) g) ` + q
+	} else {
+		q = `WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < ?) ` + q
+	}
+	if err := db.Gorm.Exec(q, n, now, now).Error; err != nil {
+		b.Fatal(err)
+	}
+}
+
+// bareLoop sends a message to each address over conns connections, the
+// messages made as Beacon makes them (rendered once, then filled in for
+// each recipient), and returns the messages per second.
+func bareLoop(b *testing.B, cfg app.SMTPConfig, emails []string, conns int) float64 {
+	b.Helper()
+	tpl, err := app.NewEmailTemplates()
+	if err != nil {
+		b.Fatal(err)
+	}
+	mailer := app.NewSMTPMailer(cfg)
+	at := time.Now()
+	start := time.Now()
+	prepared, err := tpl.Prepare(app.Email{
+		Page: app.PageInfo{Name: "Acme Cloud", URL: "https://status.acme.test"}, TimeZone: time.UTC,
+		FromName: "Acme Status", FromAddress: "status@acme.test", Kind: models.NotifyIncidentUpdated,
+		Content: models.NotificationContent{IncidentKind: models.KindIncident, Name: "API errors", Status: models.Identified,
+			Body: "A bad deploy; rolling back.", BodyHTML: "<p>A bad deploy; rolling back.</p>", Components: []string{"API"}, At: at},
+		IncidentURL: "https://status.acme.test/incidents/x",
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for c := range conns {
+		wg.Go(func() {
+			s := mailer.NewSender()
+			defer s.Close()
+			for i := c; i < len(emails); i += conns {
+				m, err := prepared.For(app.Recipient{To: emails[i],
+					ManageURL:      "https://status.acme.test/subscriptions/manage/" + emails[i],
+					UnsubscribeURL: "https://status.acme.test/subscriptions/unsubscribe/" + emails[i],
+					MessageID:      fmt.Sprintf("<bare.%d@status.acme.test>", i), Date: at})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if err := s.Send(context.Background(), m); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return float64(len(emails)) / time.Since(start).Seconds()
+}

@@ -1,0 +1,119 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/beaconstatus/beacon/models"
+)
+
+// recorder writes the outcomes of the workers' sends. The acknowledged
+// messages waiting at a time are recorded together in one statement (the
+// common case: one round trip and one commit for several messages); the
+// rarer outcomes (retry, failed, skipped) one by one. On SQLite it is also
+// the one writer of outcomes, instead of workers waiting on each other's
+// locks.
+type recorder struct {
+	a     *App
+	queue chan outcome
+}
+
+// outcome is the result of one delivery, to be recorded: sent, or another
+// write.
+type outcome struct {
+	sent  *models.SentDelivery
+	write func(ctx context.Context, db *models.DB) error // RetryDelivery, FailDelivery...
+	done  chan error                                     // gets the outcome's error (ErrLeaseLost...) once written
+}
+
+// maxRecordBatch bounds the outcomes recorded at once.
+const maxRecordBatch = 256
+
+func newRecorder(a *App, workers int) *recorder {
+	return &recorder{a: a, queue: make(chan outcome, workers)}
+}
+
+// close ends run once the queue is empty.
+func (r *recorder) close() { close(r.queue) }
+
+// run records outcomes until close.
+func (r *recorder) run() {
+	batch := make([]outcome, 0, maxRecordBatch)
+	for o := range r.queue {
+		batch = append(batch[:0], o)
+	more:
+		for len(batch) < maxRecordBatch {
+			select {
+			case o, ok := <-r.queue:
+				if !ok {
+					break more
+				}
+				batch = append(batch, o)
+			default:
+				break more
+			}
+		}
+		r.record(batch)
+	}
+}
+
+// record writes a batch of outcomes and answers each.
+func (r *recorder) record(batch []outcome) {
+	var sent []models.SentDelivery
+	var sentDone []chan error
+	for _, o := range batch {
+		if o.sent != nil {
+			sent = append(sent, *o.sent)
+			sentDone = append(sentDone, o.done)
+			continue
+		}
+		o.done <- r.retrying(func(ctx context.Context) error {
+			return r.a.write(func() error { return o.write(ctx, r.a.db) })
+		})
+	}
+	if len(sent) == 0 {
+		return
+	}
+	var lost []int64
+	err := r.retrying(func(ctx context.Context) error {
+		return r.a.write(func() (err error) {
+			lost, err = r.a.db.MarkSentBatch(ctx, sent)
+			return err
+		})
+	})
+	isLost := make(map[int64]bool, len(lost))
+	for _, id := range lost {
+		isLost[id] = true
+	}
+	for i, s := range sent {
+		switch {
+		case err != nil:
+			r.a.log.Error("notifier: sent message not recorded: it will be sent again", "delivery", s.ID, "error", err)
+			sentDone[i] <- err
+		case isLost[s.ID]:
+			sentDone[i] <- fmt.Errorf("%w (delivery %d, worker %s)", models.ErrLeaseLost, s.ID, s.Worker)
+		default:
+			sentDone[i] <- nil
+		}
+	}
+}
+
+// retrying runs write until it succeeds, a few times at most when the
+// database fails: a sent message left unrecorded would be sent again once
+// its lease ends. The context is not the workers': a shutdown does not
+// cancel it.
+func (r *recorder) retrying(write func(ctx context.Context) error) error {
+	var err error
+	for try, delay := 0, 100*time.Millisecond; try < 5; try, delay = try+1, 2*delay {
+		ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
+		err = write(ctx)
+		cancel()
+		if err == nil || errors.Is(err, models.ErrLeaseLost) {
+			return err
+		}
+		time.Sleep(delay)
+	}
+	return err
+}

@@ -1,0 +1,275 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"time"
+
+	"github.com/beaconstatus/beacon/models"
+)
+
+// worker claims deliveries and sends them through its own Sender (its own
+// connection). The outcome of a message is recorded while the next one is
+// sent, and the worker waits for that record before it records (and sends)
+// another: a crash can leave at most its last two acknowledged messages
+// unrecorded, to be sent again with the same Message-ID. (Recording each
+// before the next send would leave one, at about half the rate on
+// PostgreSQL, where a record costs a commit.)
+type worker struct {
+	a       *App
+	t       NotifyTuning
+	name    string // leased_by
+	sender  Sender
+	rec     *recorder
+	pending chan error          // the outcome being recorded, nil when none
+	cache   map[int64]*outgoing // notifications being sent, by id
+	pause   time.Duration       // while the mail server is unreachable
+}
+
+// outgoing is a notification as its messages need it: its message
+// rendered once for all recipients.
+type outgoing struct {
+	models.Notification
+	content  models.NotificationContent
+	prepared *PreparedEmail
+}
+
+func (w *worker) run(ctx context.Context) {
+	defer w.sender.Close()
+	defer w.settle()
+	for ctx.Err() == nil {
+		claimedAt := w.a.now()
+		rctx, cancel := context.WithTimeout(ctx, dbTimeout)
+		var batch []models.ClaimedDelivery
+		err := w.a.write(func() (err error) {
+			batch, err = w.a.db.ClaimDeliveries(rctx, w.name, claimedAt, w.t.Lease, w.t.ClaimBatch)
+			return err
+		})
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				w.a.log.Error("notifier: claim deliveries", "worker", w.name, "error", err)
+			}
+			wait(ctx, w.t.PollInterval, nil)
+			continue
+		}
+		if len(batch) == 0 {
+			wait(ctx, w.t.PollInterval, w.a.notify.deliveries)
+			continue
+		}
+		stop := claimedAt.Add(w.t.Lease - leaseMargin(w.a.notify.sendTimeout))
+		if unreachable := w.sendBatch(ctx, batch, stop); unreachable {
+			w.pause = min(max(2*w.pause, w.t.RetryBase/8, 100*time.Millisecond), w.t.RetryMax)
+			wait(ctx, w.pause, nil)
+		} else {
+			w.pause = 0
+		}
+	}
+}
+
+// sendBatch sends the claimed deliveries in turn, until ctx is done, the
+// lease is about to end (stop) or the mail server cannot be reached; the
+// rest is given back. It reports whether the server was unreachable.
+func (w *worker) sendBatch(ctx context.Context, batch []models.ClaimedDelivery, stop time.Time) (unreachable bool) {
+	for i, d := range batch {
+		if ctx.Err() != nil || w.a.now().After(stop) {
+			w.release(ctx, batch[i:])
+			return false
+		}
+		if w.a.notify.limiter != nil {
+			if err := w.a.notify.limiter.Wait(ctx); err != nil || w.a.now().After(stop) {
+				w.release(ctx, batch[i:])
+				return false
+			}
+		}
+		if w.deliver(ctx, d) {
+			w.release(ctx, batch[i+1:])
+			return true
+		}
+	}
+	return false
+}
+
+// deliver sends one delivery and has its outcome recorded. It reports
+// whether the mail server was unreachable.
+func (w *worker) deliver(ctx context.Context, d models.ClaimedDelivery) (unreachable bool) {
+	n, err := w.notification(ctx, d.NotificationID)
+	if err != nil {
+		w.a.log.Error("notifier: load notification", "notification", d.NotificationID, "error", err)
+		next := w.a.now().Add(w.t.RetryBase)
+		w.record(func(ctx context.Context, db *models.DB) error {
+			return db.DeferDelivery(ctx, d.ID, w.name, "internal error: notification unreadable", next)
+		})
+		return false
+	}
+	if d.SubscriberStatus != "confirmed" && n.Kind != models.NotifySubscriberConfirm {
+		w.record(func(ctx context.Context, db *models.DB) error {
+			return db.SkipDelivery(ctx, d.ID, w.name, "the subscriber is "+orGone(d.SubscriberStatus))
+		})
+		return false
+	}
+	msg, err := w.a.deliveryMessage(n, d, w.a.now())
+	if err != nil {
+		w.a.log.Error("notifier: build message", "delivery", d.ID, "error", err)
+		reason := "cannot build the message: " + err.Error()
+		w.record(func(ctx context.Context, db *models.DB) error { return db.FailDelivery(ctx, d.ID, w.name, reason) })
+		return false
+	}
+	// A send that has begun is finished (bounded by the SMTP timeout),
+	// even when shutting down: its outcome is then known and recorded.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*w.a.notify.sendTimeout+dbTimeout)
+	err = w.sender.Send(sctx, msg)
+	cancel()
+	if err == nil {
+		at := w.a.now()
+		w.submit(outcome{sent: &models.SentDelivery{ID: d.ID, Worker: w.name, MessageID: msg.MessageID, At: at}})
+		return false
+	}
+	permanent, unreachable := sendProblem(err)
+	reason := headerText(err.Error(), 500)
+	attempt := d.Attempts + 1
+	switch {
+	case unreachable:
+		w.a.log.Warn("notifier: mail server unreachable", "worker", w.name, "error", err)
+		next := w.a.now().Add(max(w.pause, w.t.RetryBase/8))
+		w.record(func(ctx context.Context, db *models.DB) error {
+			return db.DeferDelivery(ctx, d.ID, w.name, reason, next)
+		})
+	case permanent || attempt >= w.t.MaxAttempts:
+		w.a.log.Warn("notifier: delivery failed", "delivery", d.ID, "attempts", attempt, "error", reason)
+		w.record(func(ctx context.Context, db *models.DB) error { return db.FailDelivery(ctx, d.ID, w.name, reason) })
+	default:
+		next := w.a.now().Add(backoff(w.t, attempt))
+		w.record(func(ctx context.Context, db *models.DB) error {
+			return db.RetryDelivery(ctx, d.ID, w.name, reason, next)
+		})
+	}
+	return unreachable
+}
+
+func orGone(status string) string {
+	if status == "" {
+		return "deleted"
+	}
+	return status
+}
+
+// record hands a delivery's outcome (a write other than sent) to the
+// recorder; write runs with the recorder's context, which a shutdown does
+// not cancel.
+func (w *worker) record(write func(ctx context.Context, db *models.DB) error) {
+	w.submit(outcome{write: write})
+}
+
+// submit queues an outcome for the recorder, once the worker's previous
+// one is recorded.
+func (w *worker) submit(o outcome) {
+	w.settle()
+	o.done = make(chan error, 1)
+	w.rec.queue <- o
+	w.pending = o.done
+}
+
+// settle waits until the worker's last outcome is recorded.
+func (w *worker) settle() {
+	if w.pending == nil {
+		return
+	}
+	if err := <-w.pending; err != nil {
+		w.a.log.Warn("notifier: outcome not recorded", "worker", w.name, "error", err)
+	}
+	w.pending = nil
+}
+
+// release gives deliveries back to be claimed again at once.
+func (w *worker) release(ctx context.Context, rest []models.ClaimedDelivery) {
+	if len(rest) == 0 {
+		return
+	}
+	ids := make([]int64, len(rest))
+	for i, d := range rest {
+		ids[i] = d.ID
+	}
+	rctx, cancel := detached(ctx)
+	defer cancel()
+	if err := w.a.write(func() error { return w.a.db.ReleaseDeliveries(rctx, w.name, ids) }); err != nil {
+		w.a.log.Error("notifier: release deliveries", "worker", w.name, "error", err)
+	}
+}
+
+// notification returns a notification with its message prepared, from the
+// worker's cache when it sent to it recently.
+func (w *worker) notification(ctx context.Context, id int64) (*outgoing, error) {
+	if n, ok := w.cache[id]; ok {
+		return n, nil
+	}
+	rctx, cancel := detached(ctx)
+	defer cancel()
+	n, err := w.a.db.GetNotification(rctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := &outgoing{Notification: *n}
+	if err := json.Unmarshal([]byte(n.Payload), &out.content); err != nil {
+		return nil, fmt.Errorf("notification %d payload: %w", id, err)
+	}
+	if out.prepared, err = w.a.prepareNotification(out); err != nil {
+		return nil, err
+	}
+	if w.cache == nil || len(w.cache) >= 16 {
+		w.cache = map[int64]*outgoing{}
+	}
+	w.cache[id] = out
+	return out, nil
+}
+
+// backoff is the delay after a failed attempt (1 for the first): RetryBase
+// doubled for each attempt before, at most RetryMax, with jitter so that
+// deliveries failed together are not all tried again together.
+func backoff(t NotifyTuning, attempt int) time.Duration {
+	d := t.RetryBase
+	for i := 1; i < attempt && d < t.RetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, t.RetryMax)
+	return d/2 + rand.N(d/2+1)
+}
+
+// prepareNotification renders a notification's message for all its
+// recipients.
+func (a *App) prepareNotification(n *outgoing) (*PreparedEmail, error) {
+	e := Email{
+		Page: a.page, TimeZone: a.cfg.TimeZone,
+		FromName: a.cfg.MailFromName, FromAddress: a.cfg.MailFromAddress,
+		Kind: n.Kind, Content: n.content,
+	}
+	if n.IncidentID != nil {
+		e.IncidentURL = a.cfg.BaseURL + "/incidents/" + *n.IncidentID
+	}
+	return a.notify.emails.Prepare(e)
+}
+
+// deliveryMessage is the message of a delivery at now: signed links for
+// its subscriber, a Message-ID made of the notification's and the
+// delivery's ids (the same if it is ever sent twice, so mail clients can
+// drop the copy).
+func (a *App) deliveryMessage(n *outgoing, d models.ClaimedDelivery, now time.Time) (*Message, error) {
+	host := "beacon.invalid"
+	if u, err := url.Parse(a.cfg.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	r := Recipient{
+		To:             d.Email,
+		ManageURL:      a.subscriberURL(LinkManage, d.SubscriberID, d.TokenVersion, now),
+		UnsubscribeURL: a.subscriberURL(LinkUnsubscribe, d.SubscriberID, d.TokenVersion, now),
+		MessageID:      fmt.Sprintf("<beacon.%d.%d@%s>", n.ID, d.ID, host),
+		Date:           now,
+	}
+	if n.Kind == models.NotifySubscriberConfirm {
+		r.ConfirmURL = a.subscriberURL(LinkConfirm, d.SubscriberID, d.TokenVersion, now)
+	}
+	return n.prepared.For(r)
+}
