@@ -51,8 +51,8 @@ func commands() []command {
 			help: "Adds an operator who can sign in to the console. The password is read from\nstandard input with --password-stdin (first line), or asked for at a prompt."},
 		{name: "token", args: "add --name N [--role admin|editor]", summary: "create an API token", run: (*CLI).token,
 			help: "Creates a management API token and prints it once, on its own last line.\nOnly its hash is stored: keep it somewhere safe."},
-		{name: "demo", summary: "load a realistic demo page into an empty database", run: (*CLI).demo,
-			help: "Loads demo components, groups, 90 days of incidents, an active incident and an\nupcoming maintenance into the configured database, which must have no components yet."},
+		{name: "demo", args: "[--large]", summary: "load a realistic demo page into an empty database", run: (*CLI).demo,
+			help: "Loads demo components, groups, 90 days of incidents, an active incident and an\nupcoming maintenance into the configured database, which must have no components yet.\nWith --large it loads the page the benchmarks measure instead: 25 components in 5\ngroups, 500 incidents over two years and 2 active incidents with 10 updates each."},
 		{name: "version", summary: "print the version", run: (*CLI).version, help: "Prints Beacon's version."},
 		{name: "help", args: "[command]", summary: "explain a command", run: (*CLI).helpCmd, help: "Explains beacon or one of its commands."},
 	}
@@ -348,7 +348,9 @@ func (cli *CLI) token(ctx context.Context, args []string) error {
 }
 
 func (cli *CLI) demo(ctx context.Context, args []string) error {
-	if err := parseFlags(flags("demo"), args); err != nil {
+	fs := flags("demo")
+	large := fs.Bool("large", false, "load the large demo the benchmarks measure")
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	_, _, db, err := cli.setup(ctx, true)
@@ -356,7 +358,11 @@ func (cli *CLI) demo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	sum, err := LoadDemo(ctx, db, time.Now())
+	load := LoadDemo
+	if *large {
+		load = LoadLargeDemo
+	}
+	sum, err := load(ctx, db, time.Now())
 	if err != nil {
 		return err
 	}
