@@ -16,8 +16,8 @@ const demoActor = "beacon demo"
 
 // DemoSummary says what LoadDemo created.
 type DemoSummary struct {
-	Groups                int    // component groups
-	Components            int    // components, groups not counted
+	Groups                int      // component groups
+	Components            int      // components, groups not counted
 	Incidents             int      // incidents, the active ones included
 	Maintenances          int      // maintenances, completed and upcoming
 	ActiveIncidentID      string   // the incident still open (the first, if several)
