@@ -165,14 +165,14 @@ func (cli *CLI) version(_ context.Context, args []string) error {
 	return nil
 }
 
-// open loads the configuration and the logger and opens the database,
-// without looking at its schema.
-func (cli *CLI) open(ctx context.Context) (Config, *slog.Logger, *models.DB, error) {
+// open loads the configuration and the logger (writing to logTo) and opens
+// the database, without looking at its schema.
+func (cli *CLI) open(ctx context.Context, logTo io.Writer) (Config, *slog.Logger, *models.DB, error) {
 	cfg, err := LoadConfig(cli.Getenv)
 	if err != nil {
 		return cfg, nil, nil, fmt.Errorf("invalid configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	}
-	log := NewLogger(cfg, cli.Stderr)
+	log := NewLogger(cfg, logTo)
 	db, err := models.Open(ctx, cfg.Dialect, cfg.DSN, log)
 	if err != nil {
 		return cfg, log, nil, fmt.Errorf("cannot open the %s database (DATABASE_URL): %w", cfg.Dialect, err)
@@ -180,12 +180,12 @@ func (cli *CLI) open(ctx context.Context) (Config, *slog.Logger, *models.DB, err
 	return cfg, log, db, nil
 }
 
-// setup loads the configuration, the logger and the database. With
+// setup loads the configuration, the logger (writing to logTo) and the database. With
 // migrateSQLite, an SQLite database is migrated (it is embedded: nobody
 // else runs beacon migrate for it); a PostgreSQL database must already be
 // current.
-func (cli *CLI) setup(ctx context.Context, migrateSQLite bool) (Config, *slog.Logger, *models.DB, error) {
-	cfg, log, db, err := cli.open(ctx)
+func (cli *CLI) setup(ctx context.Context, migrateSQLite bool, logTo io.Writer) (Config, *slog.Logger, *models.DB, error) {
+	cfg, log, db, err := cli.open(ctx, logTo)
 	if err != nil {
 		return cfg, log, nil, err
 	}
@@ -213,7 +213,10 @@ func (cli *CLI) serve(ctx context.Context, args []string) error {
 	if err := parseFlags(flags("serve"), args); err != nil {
 		return err
 	}
-	cfg, log, db, err := cli.setup(ctx, true)
+	// The server logs a line per request: in batches (logbuffer.go).
+	logs := newLogBuffer(cli.Stderr)
+	defer logs.Flush()
+	cfg, log, db, err := cli.setup(ctx, true, logs)
 	if err != nil {
 		return err
 	}
@@ -229,7 +232,7 @@ func (cli *CLI) migrate(ctx context.Context, args []string) error {
 	if err := parseFlags(flags("migrate"), args); err != nil {
 		return err
 	}
-	cfg, _, db, err := cli.open(ctx)
+	cfg, _, db, err := cli.open(ctx, cli.Stderr)
 	if err != nil {
 		return err
 	}
@@ -271,7 +274,7 @@ func (cli *CLI) user(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, _, db, err := cli.setup(ctx, true)
+	_, _, db, err := cli.setup(ctx, true, cli.Stderr)
 	if err != nil {
 		return err
 	}
@@ -334,7 +337,7 @@ func (cli *CLI) token(ctx context.Context, args []string) error {
 	if *name == "" {
 		return &usageError{msg: "--name is required"}
 	}
-	_, _, db, err := cli.setup(ctx, true)
+	_, _, db, err := cli.setup(ctx, true, cli.Stderr)
 	if err != nil {
 		return err
 	}
@@ -353,7 +356,7 @@ func (cli *CLI) demo(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	_, _, db, err := cli.setup(ctx, true)
+	_, _, db, err := cli.setup(ctx, true, cli.Stderr)
 	if err != nil {
 		return err
 	}
