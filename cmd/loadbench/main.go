@@ -16,6 +16,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -46,7 +47,7 @@ func main() {
 	flag.IntVar(&o.load.conns, "c", 64, "wrk connections")
 	flag.IntVar(&o.load.threads, "t", 2, "wrk threads")
 	flag.DurationVar(&o.load.duration, "d", 10*time.Second, "duration of each wrk run")
-	flag.IntVar(&o.rounds, "rounds", 2, "wrk runs per target and server, alternating which server goes first; the best is reported")
+	flag.IntVar(&o.rounds, "rounds", 3, "wrk runs per target and server, alternating which server goes first; the median is reported")
 	flag.DurationVar(&o.memory, "memory", 2*time.Minute, "length of the memory run under mixed load")
 	flag.DurationVar(&o.freshFor, "fresh", time.Minute, "length of the run posting an update every second under load")
 	flag.IntVar(&o.propagations, "n", 20, "updates timed from the API to the page")
@@ -168,6 +169,7 @@ func runDatabase(o options, dir, dialect string) (res *result, err error) {
 	for _, p := range targets {
 		for _, gz := range []bool{false, true} {
 			pair := pairResult{path: p, gzip: gz}
+			var beaconRuns, bareRuns []wrkResult
 			for round := range o.rounds {
 				order := []*server{beacon, bare}
 				if round%2 == 1 {
@@ -179,12 +181,13 @@ func runDatabase(o options, dir, dialect string) (res *result, err error) {
 						return res, err
 					}
 					if s == beacon {
-						pair.beacon = best(pair.beacon, r)
+						beaconRuns = append(beaconRuns, r)
 					} else {
-						pair.bare = best(pair.bare, r)
+						bareRuns = append(bareRuns, r)
 					}
 				}
 			}
+			pair.beacon, pair.bare = median(beaconRuns), median(bareRuns)
 			log.Printf("%s %s gzip=%v: beacon %.0f/s p99 %v, bare %.0f/s p99 %v", dialect, p, gz,
 				pair.beacon.rps, pair.beacon.p99, pair.bare.rps, pair.bare.p99)
 			res.pairs = append(res.pairs, pair)
@@ -278,13 +281,29 @@ func runDatabase(o options, dir, dialect string) (res *result, err error) {
 	return res, nil
 }
 
-// best keeps the run with more requests/s (the machine is shared: other
-// work only ever slows a run down).
-func best(a, b wrkResult) wrkResult {
-	if b.rps > a.rps {
-		return b
+// median is the runs' median requests/s, p50 and p99 (each on its own),
+// and all their errors: the machine is shared, and a median shrugs off a
+// run another process disturbed.
+func median(runs []wrkResult) wrkResult {
+	m := wrkResult{command: runs[0].command}
+	var rps []float64
+	var p50, p99 []time.Duration
+	for _, r := range runs {
+		rps, p50, p99 = append(rps, r.rps), append(p50, r.p50), append(p99, r.p99)
+		m.requests += r.requests
+		m.errors += r.errors
 	}
-	return a
+	slices.Sort(rps)
+	slices.Sort(p50)
+	slices.Sort(p99)
+	mid := len(runs) / 2
+	if len(runs)%2 == 0 {
+		m.rps = (rps[mid-1] + rps[mid]) / 2
+		m.p50, m.p99 = (p50[mid-1]+p50[mid])/2, (p99[mid-1]+p99[mid])/2
+		return m
+	}
+	m.rps, m.p50, m.p99 = rps[mid], p50[mid], p99[mid]
+	return m
 }
 
 // pageSizes are the byte sizes of the targets, plain and gzip.

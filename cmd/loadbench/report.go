@@ -81,7 +81,7 @@ func (r *report) write(w io.Writer) {
 	o := r.opts
 	fmt.Fprintf(w, "### Load run %s\n\n", r.started.UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(w, "Machine: %s.\n\n", r.host)
-	fmt.Fprintf(w, "Per target and server: `wrk -t %d -c %d -d %ds --latency [-H 'Accept-Encoding: gzip'] URL`, %d rounds alternating which server goes first, best round reported.\n\n",
+	fmt.Fprintf(w, "Per target and server: `wrk -t %d -c %d -d %ds --latency [-H 'Accept-Encoding: gzip'] URL`, %d rounds alternating which server goes first (Beacon, bare, then bare, Beacon...); each figure is the median of its rounds.\n\n",
 		o.load.threads, o.load.conns, int(o.load.duration.Seconds()), o.rounds)
 	for _, res := range r.results {
 		res.write(w)
