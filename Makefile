@@ -4,7 +4,7 @@ GO        ?= go
 BIN       ?= bin/beacon
 PORT      ?= 8080
 
-.PHONY: run build test vet fmt bench bench-fanout clean
+.PHONY: run build test vet fmt bench bench-fanout bench-load clean
 
 ## run: build Beacon, load the demo page into beacon.db (first time only) and serve it on :8080
 run: build
@@ -34,6 +34,14 @@ bench:
 ## bench-fanout: one incident update emailed to 10,000 and 100,000 subscribers over SMTP, both databases (minutes)
 bench-fanout:
 	$(GO) test -run '^$$' -bench Fanout -benchtime 1x -timeout 60m ./app/
+
+## bench-load: the load run (about 15 minutes; needs wrk and psql): the beacon binary on the large
+## demo beside a bare Go server serving the same bytes, on SQLite and PostgreSQL; prints a Markdown
+## report (docs/benchmarks.md). Shorter: make bench-load LOADBENCH='-d 3s -memory 20s -fresh 10s'
+bench-load: build
+	$(GO) build -o bin/barehttp ./cmd/barehttp
+	$(GO) build -o bin/loadbench ./cmd/loadbench
+	./bin/loadbench -beacon $(BIN) -bare bin/barehttp $(LOADBENCH)
 
 clean:
 	rm -rf bin

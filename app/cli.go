@@ -51,8 +51,8 @@ func commands() []command {
 			help: "Adds an operator who can sign in to the console. The password is read from\nstandard input with --password-stdin (first line), or asked for at a prompt."},
 		{name: "token", args: "add --name N [--role admin|editor]", summary: "create an API token", run: (*CLI).token,
 			help: "Creates a management API token and prints it once, on its own last line.\nOnly its hash is stored: keep it somewhere safe."},
-		{name: "demo", summary: "load a realistic demo page into an empty database", run: (*CLI).demo,
-			help: "Loads demo components, groups, 90 days of incidents, an active incident and an\nupcoming maintenance into the configured database, which must have no components yet."},
+		{name: "demo", args: "[--large]", summary: "load a realistic demo page into an empty database", run: (*CLI).demo,
+			help: "Loads demo components, groups, 90 days of incidents, an active incident and an\nupcoming maintenance into the configured database, which must have no components yet.\nWith --large it loads the page the benchmarks measure instead: 25 components in 5\ngroups, 500 incidents over two years and 2 active incidents with 10 updates each."},
 		{name: "version", summary: "print the version", run: (*CLI).version, help: "Prints Beacon's version."},
 		{name: "help", args: "[command]", summary: "explain a command", run: (*CLI).helpCmd, help: "Explains beacon or one of its commands."},
 	}
@@ -169,14 +169,14 @@ func (cli *CLI) version(_ context.Context, args []string) error {
 	return nil
 }
 
-// open loads the configuration and the logger and opens the database,
-// without looking at its schema.
-func (cli *CLI) open(ctx context.Context) (Config, *slog.Logger, *models.DB, error) {
+// open loads the configuration and the logger (writing to logTo) and opens
+// the database, without looking at its schema.
+func (cli *CLI) open(ctx context.Context, logTo io.Writer) (Config, *slog.Logger, *models.DB, error) {
 	cfg, err := LoadConfig(cli.Getenv)
 	if err != nil {
 		return cfg, nil, nil, fmt.Errorf("invalid configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	}
-	log := NewLogger(cfg, cli.Stderr)
+	log := NewLogger(cfg, logTo)
 	db, err := models.Open(ctx, cfg.Dialect, cfg.DSN, log)
 	if err != nil {
 		return cfg, log, nil, fmt.Errorf("cannot open the %s database (DATABASE_URL): %w", cfg.Dialect, err)
@@ -184,12 +184,12 @@ func (cli *CLI) open(ctx context.Context) (Config, *slog.Logger, *models.DB, err
 	return cfg, log, db, nil
 }
 
-// setup loads the configuration, the logger and the database. With
+// setup loads the configuration, the logger (writing to logTo) and the database. With
 // migrateSQLite, an SQLite database is migrated (it is embedded: nobody
 // else runs beacon migrate for it); a PostgreSQL database must already be
 // current.
-func (cli *CLI) setup(ctx context.Context, migrateSQLite bool) (Config, *slog.Logger, *models.DB, error) {
-	cfg, log, db, err := cli.open(ctx)
+func (cli *CLI) setup(ctx context.Context, migrateSQLite bool, logTo io.Writer) (Config, *slog.Logger, *models.DB, error) {
+	cfg, log, db, err := cli.open(ctx, logTo)
 	if err != nil {
 		return cfg, log, nil, err
 	}
@@ -217,7 +217,10 @@ func (cli *CLI) serve(ctx context.Context, args []string) error {
 	if err := parseFlags(flags("serve"), args); err != nil {
 		return err
 	}
-	cfg, log, db, err := cli.setup(ctx, true)
+	// The server logs a line per request: in batches (logbuffer.go).
+	logs := newLogBuffer(cli.Stderr)
+	defer logs.Flush()
+	cfg, log, db, err := cli.setup(ctx, true, logs)
 	if err != nil {
 		return err
 	}
@@ -233,7 +236,7 @@ func (cli *CLI) migrate(ctx context.Context, args []string) error {
 	if err := parseFlags(flags("migrate"), args); err != nil {
 		return err
 	}
-	cfg, _, db, err := cli.open(ctx)
+	cfg, _, db, err := cli.open(ctx, cli.Stderr)
 	if err != nil {
 		return err
 	}
@@ -275,7 +278,7 @@ func (cli *CLI) user(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, _, db, err := cli.setup(ctx, true)
+	_, _, db, err := cli.setup(ctx, true, cli.Stderr)
 	if err != nil {
 		return err
 	}
@@ -338,7 +341,7 @@ func (cli *CLI) token(ctx context.Context, args []string) error {
 	if *name == "" {
 		return &usageError{msg: "--name is required"}
 	}
-	_, _, db, err := cli.setup(ctx, true)
+	_, _, db, err := cli.setup(ctx, true, cli.Stderr)
 	if err != nil {
 		return err
 	}
@@ -352,15 +355,21 @@ func (cli *CLI) token(ctx context.Context, args []string) error {
 }
 
 func (cli *CLI) demo(ctx context.Context, args []string) error {
-	if err := parseFlags(flags("demo"), args); err != nil {
+	fs := flags("demo")
+	large := fs.Bool("large", false, "load the large demo the benchmarks measure")
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	_, _, db, err := cli.setup(ctx, true)
+	_, _, db, err := cli.setup(ctx, true, cli.Stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	sum, err := LoadDemo(ctx, db, time.Now())
+	load := LoadDemo
+	if *large {
+		load = LoadLargeDemo
+	}
+	sum, err := load(ctx, db, time.Now())
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/beaconstatus/beacon/models"
@@ -15,18 +16,23 @@ const demoActor = "beacon demo"
 
 // DemoSummary says what LoadDemo created.
 type DemoSummary struct {
-	Groups                int    // component groups
-	Components            int    // components, groups not counted
-	Incidents             int    // incidents, the active one included
-	Maintenances          int    // maintenances, completed and upcoming
-	ActiveIncidentID      string // the incident still open
-	UpcomingMaintenanceID string // the maintenance scheduled in the future
+	Groups                int      // component groups
+	Components            int      // components, groups not counted
+	Incidents             int      // incidents, the active ones included
+	Maintenances          int      // maintenances, completed and upcoming
+	ActiveIncidentID      string   // the incident still open (the first, if several)
+	ActiveIncidentIDs     []string // every incident still open
+	UpcomingMaintenanceID string   // the maintenance scheduled in the future, if any
 }
 
 // String is the one-line report `beacon demo` prints.
 func (s DemoSummary) String() string {
-	return fmt.Sprintf("%d groups, %d components, %d incidents (active: %s), %d maintenances (upcoming: %s)",
-		s.Groups, s.Components, s.Incidents, s.ActiveIncidentID, s.Maintenances, s.UpcomingMaintenanceID)
+	out := fmt.Sprintf("%d groups, %d components, %d incidents (active: %s), %d maintenances",
+		s.Groups, s.Components, s.Incidents, strings.Join(s.ActiveIncidentIDs, ", "), s.Maintenances)
+	if s.UpcomingMaintenanceID != "" {
+		out += fmt.Sprintf(" (upcoming: %s)", s.UpcomingMaintenanceID)
+	}
+	return out
 }
 
 // demoGroup is a component group of the demo and its members; a group with
@@ -87,18 +93,30 @@ func (d *demoIncident) then(after time.Duration, status, body string, components
 // is the same on every run. It refuses a database that already has
 // components or incidents.
 func LoadDemo(ctx context.Context, db *models.DB, now time.Time) (DemoSummary, error) {
+	return loadDemoInTx(ctx, db, now, demoComponents, demoTimeline)
+}
+
+// demoPlan is a demo's incidents and maintenances, and which of them are
+// still open and upcoming.
+type demoPlan struct {
+	all, active []*demoIncident
+	upcoming    *demoIncident // nil: none
+}
+
+// loadDemoInTx loads the components and the timeline planned relative to
+// now in one transaction: a failure halfway leaves the database empty, so
+// the demo can simply be loaded again.
+func loadDemoInTx(ctx context.Context, db *models.DB, now time.Time, groups []demoGroup, plan func(now time.Time) demoPlan) (DemoSummary, error) {
 	var sum DemoSummary
-	// One transaction: a failure halfway leaves the database empty, so the
-	// demo can simply be loaded again.
 	err := db.InTx(ctx, func(tx *models.DB) error {
 		var err error
-		sum, err = loadDemo(ctx, tx, now)
+		sum, err = loadDemo(ctx, tx, now, groups, plan)
 		return err
 	})
 	return sum, err
 }
 
-func loadDemo(ctx context.Context, db *models.DB, now time.Time) (DemoSummary, error) {
+func loadDemo(ctx context.Context, db *models.DB, now time.Time, groups []demoGroup, plan func(now time.Time) demoPlan) (DemoSummary, error) {
 	var sum DemoSummary
 	existing, err := db.ListComponents(ctx)
 	if err != nil {
@@ -114,10 +132,15 @@ func loadDemo(ctx context.Context, db *models.DB, now time.Time) (DemoSummary, e
 	}
 	now = now.UTC().Truncate(time.Minute)
 
-	// Components, created long enough ago that the 90-day bars are full.
+	p := plan(now)
+	// Components, created before the first incident and long enough ago
+	// that the 90-day bars are full.
 	created := now.AddDate(0, 0, -120)
+	for _, in := range p.all {
+		created = minTime(created, in.open.StartedAt.AddDate(0, 0, -7))
+	}
 	ids := map[string]string{}
-	for gi, g := range demoComponents {
+	for gi, g := range groups {
 		var groupID *string
 		if g.name != "" {
 			group := models.Component{IsGroup: true, Name: g.name, Position: gi + 1, CreatedAt: created}
@@ -146,14 +169,13 @@ func loadDemo(ctx context.Context, db *models.DB, now time.Time) (DemoSummary, e
 
 	// Incidents and maintenance: every opening and update in time order, as
 	// a component's status is the last one set.
-	incidents, active, upcoming := demoTimeline(now)
 	type step struct {
 		at     time.Time
 		in     *demoIncident
 		update int // index in in.updates, -1 for the opening
 	}
 	var steps []step
-	for _, in := range incidents {
+	for _, in := range p.all {
 		steps = append(steps, step{in.open.StartedAt, in, -1})
 		for i, u := range in.updates {
 			steps = append(steps, step{u.At, in, i})
@@ -186,9 +208,23 @@ func loadDemo(ctx context.Context, db *models.DB, now time.Time) (DemoSummary, e
 			return sum, fmt.Errorf("demo: update %q: %w", s.in.open.Name, err)
 		}
 	}
-	sum.ActiveIncidentID = active.id
-	sum.UpcomingMaintenanceID = upcoming.id
+	for _, in := range p.active {
+		sum.ActiveIncidentIDs = append(sum.ActiveIncidentIDs, in.id)
+	}
+	if len(p.active) > 0 {
+		sum.ActiveIncidentID = p.active[0].id
+	}
+	if p.upcoming != nil {
+		sum.UpcomingMaintenanceID = p.upcoming.id
+	}
 	return sum, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // withIDs turns a map keyed by demo component keys into one keyed by ids.
@@ -205,7 +241,8 @@ func withIDs(ids, byKey map[string]string) map[string]string {
 
 // demoTimeline returns the demo's incidents and maintenance, relative to
 // now, and which of them are the open incident and the upcoming maintenance.
-func demoTimeline(now time.Time) (all []*demoIncident, active, upcoming *demoIncident) {
+func demoTimeline(now time.Time) demoPlan {
+	var all []*demoIncident
 	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	// at is hh:mm UTC, daysAgo days before today.
 	at := func(daysAgo, hh, mm int) time.Time {
@@ -320,7 +357,7 @@ func demoTimeline(now time.Time) (all []*demoIncident, active, upcoming *demoInc
 	// The upcoming maintenance, announced yesterday.
 	upStart := now.Truncate(time.Hour).Add(48 * h)
 	upEnd := upStart.Add(2 * h)
-	upcoming = &demoIncident{open: models.NewIncident{
+	upcoming := &demoIncident{open: models.NewIncident{
 		Kind: models.KindMaintenance, Name: "Database upgrade", Status: models.Scheduled,
 		Body: "We will upgrade our primary database to a new major version. During the switchover the **Web app** will be read-only for up to 10 minutes, " +
 			"and API requests that write data may fail with `503 Service Unavailable` and a `Retry-After` header. Reads are not affected.",
@@ -330,7 +367,7 @@ func demoTimeline(now time.Time) (all []*demoIncident, active, upcoming *demoInc
 	all = append(all, upcoming)
 
 	// The incident still open.
-	active = &demoIncident{open: models.NewIncident{
+	active := &demoIncident{open: models.NewIncident{
 		Kind: models.KindIncident, Name: "Delayed webhook deliveries", Status: models.Investigating, Impact: models.ImpactMajor,
 		Body:       "We are investigating delays in **Webhooks** deliveries: some events arrive up to 15 minutes late. Some **API** requests are also slower than usual.",
 		Components: map[string]string{"webhooks": partial, "api": degraded}, StartedAt: now.Add(-50 * m), Actor: demoActor,
@@ -341,5 +378,5 @@ func demoTimeline(now time.Time) (all []*demoIncident, active, upcoming *demoInc
 			"No events have been lost: delayed events will be delivered in order.", nil).
 		then(38*m, models.Monitoring, "Deliveries are flowing again and the backlog is draining; about 60% of delayed events have been delivered. API response times are back to normal. "+
 			"We expect the backlog to clear within 30 minutes.", map[string]string{"webhooks": degraded, "api": op})
-	return all, active, upcoming
+	return demoPlan{all: all, active: []*demoIncident{active}, upcoming: upcoming}
 }

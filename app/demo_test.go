@@ -183,3 +183,117 @@ func TestLoadDemoRefusesIncidents(t *testing.T) {
 		}
 	})
 }
+
+// The large demo is the page the benchmarks measure: 25 components in 5
+// groups, 500 resolved incidents over two years with the status history
+// behind the uptime bars, and 2 open incidents with 10 updates each.
+func TestLoadLargeDemo(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		now := time.Now()
+		sum, err := app.LoadLargeDemo(ctx, db, now)
+		if err != nil {
+			t.Fatalf("LoadLargeDemo: %v", err)
+		}
+		if sum.Groups != 5 || sum.Components != 25 || sum.Incidents != 502 || len(sum.ActiveIncidentIDs) != 2 {
+			t.Errorf("summary = %+v, want 5 groups, 25 components, 502 incidents, 2 active", sum)
+		}
+
+		components, err := db.ListComponents(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		members := map[string]int{} // group id → components
+		byID := map[string]models.Component{}
+		for _, c := range components {
+			byID[c.ID] = c
+			if !c.IsGroup && c.GroupID != nil {
+				members[*c.GroupID]++
+			}
+		}
+		if len(members) != 5 {
+			t.Errorf("%d groups with components, want 5", len(members))
+		}
+		for g, n := range members {
+			if n != 5 {
+				t.Errorf("group %s has %d components, want 5", byID[g].Name, n)
+			}
+		}
+
+		// The open incidents: 10 public updates each, newest first, and
+		// their components still affected.
+		unresolved, err := db.ListUnresolved(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(unresolved) != 2 {
+			t.Fatalf("%d unresolved incidents, want 2", len(unresolved))
+		}
+		broken := map[string]bool{}
+		for _, in := range unresolved {
+			if ups := in.Updates(); len(ups) != 10 || ups[0].Status != in.Status || ups[9].Status != models.Investigating {
+				t.Errorf("%q: %d updates, status %s; want 10 from investigating to its status", in.Name, len(ups), in.Status)
+			}
+			if in.StartedAt.After(now) || in.StartedAt.Before(now.Add(-24*time.Hour)) {
+				t.Errorf("%q started at %s, want within the last day", in.Name, in.StartedAt)
+			}
+			for _, c := range in.Components {
+				broken[c.ID] = true
+			}
+		}
+		for _, c := range components {
+			if !c.IsGroup && (c.Status != models.Operational) != broken[c.ID] {
+				t.Errorf("%s is %s; open incidents affect it: %v", c.Name, c.Status, broken[c.ID])
+			}
+		}
+
+		// 500 resolved incidents over two years, none in the future.
+		past, err := db.ListIncidentsBetween(ctx, now.AddDate(-3, 0, 0), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var resolved, recent int
+		for _, in := range past {
+			if in.ResolvedAt == nil {
+				continue
+			}
+			resolved++
+			if in.ResolvedAt.After(now) || len(in.Updates()) < 3 || in.Updates()[0].Status != models.Resolved {
+				t.Errorf("%q: resolved at %s with %d updates", in.Name, in.ResolvedAt, len(in.Updates()))
+			}
+			if in.StartedAt.After(now.AddDate(0, 0, -90)) {
+				recent++
+			}
+		}
+		if resolved != 500 || recent < 40 || recent > 80 {
+			t.Errorf("%d resolved incidents, %d in the last 90 days; want 500 spread over two years", resolved, recent)
+		}
+
+		// The uptime bars have history: most components had a bad day in
+		// the last 90 days, and every one has data for each day.
+		history, err := db.StatusHistory(ctx, now.AddDate(0, 0, -91))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hurt int
+		for _, c := range components {
+			if c.IsGroup {
+				continue
+			}
+			up := models.ComputeUptime(history[c.ID], 90, now, time.UTC, models.DefaultPartialOutageWeight)
+			if !up.HasData {
+				t.Errorf("%s has no uptime data", c.Name)
+			}
+			if up.Percent < 100 {
+				hurt++
+			}
+		}
+		if hurt < 10 {
+			t.Errorf("%d of 25 components below 100%% uptime in 90 days, want most", hurt)
+		}
+
+		if _, err := app.LoadLargeDemo(ctx, db, now); err == nil {
+			t.Error("second LoadLargeDemo succeeded, want a conflict")
+		}
+	})
+}

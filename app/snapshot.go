@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,7 +49,7 @@ type snapshot struct {
 	now     func() time.Time
 
 	gen     atomic.Uint64 // bumped by every change; renditions of older generations are stale
-	mu      sync.Mutex
+	mu      sync.RWMutex  // guards entries
 	entries map[string]*snapEntry
 	builds  singleflight.Group
 }
@@ -62,15 +63,16 @@ type snapEntry struct {
 
 // rendition is one rendered response, immutable once built.
 type rendition struct {
-	gen          uint64
-	built        time.Time
-	modified     time.Time // when the body last changed
-	contentType  string
-	cacheControl string      // the handler's, or snapshotCacheControl
-	header       http.Header // other headers the handler set (CORS, Link...)
-	body         []byte
-	gzip         []byte
-	etag         string // of the body; the gzip form adds "-gz"
+	gen      uint64
+	built    time.Time
+	modified time.Time // when the body last changed
+	body     []byte
+	gzip     []byte
+	etag     string // of the body; the gzip form shares it (weak)
+	// plainHeader and gzipHeader are every header of a 200 answer in each
+	// encoding, made once: a hit assigns their values to the response
+	// without allocating. They, and their value slices, are never changed.
+	plainHeader, gzipHeader http.Header
 }
 
 func newSnapshot(now func() time.Time) *snapshot {
@@ -144,17 +146,24 @@ func (s *snapshot) stale(r *rendition, now time.Time) bool {
 
 // entry returns the entry of key, creating it unless the cache is full.
 func (s *snapshot) entry(key string) *snapEntry {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	now := s.now().UnixNano()
+	s.mu.RLock()
 	e := s.entries[key]
+	s.mu.RUnlock()
 	if e == nil {
-		if len(s.entries) >= maxSnapshotEntries {
-			return nil
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if e = s.entries[key]; e == nil {
+			if len(s.entries) >= maxSnapshotEntries {
+				return nil
+			}
+			e = &snapEntry{key: key}
+			s.entries[key] = e
 		}
-		e = &snapEntry{key: key}
-		s.entries[key] = e
 	}
-	e.lastUsed.Store(s.now().UnixNano())
+	if e.lastUsed.Load() < now {
+		e.lastUsed.Store(now)
+	}
 	return e
 }
 
@@ -214,30 +223,55 @@ func (s *snapshot) rebuild(ctx context.Context, e *snapEntry) (*rendition, error
 	return v.(*rendition), nil
 }
 
-// newRendition packs a recorded response: gzip form, ETag, and a
-// Last-Modified that moves only when the body does.
+// newRendition packs a recorded response: gzip form, ETag, a
+// Last-Modified that moves only when the body does, and the headers of
+// both encodings.
 func newRendition(rec *responseRecorder, gen uint64, now time.Time, previous *rendition) (*rendition, error) {
-	body := bytes.Clone(rec.body.Bytes())
-	r := &rendition{
-		gen: gen, built: now, modified: now.UTC().Truncate(time.Second),
-		contentType: rec.header.Get(echo.HeaderContentType),
-		body:        body, etag: etagOf(body), // weak: the gzip form shares it
-		header: http.Header{}, cacheControl: rec.header.Get("Cache-Control"),
+	body := rec.body.Bytes()
+	r := &rendition{gen: gen, built: now, modified: now.UTC().Truncate(time.Second), etag: etagOf(body)}
+	if previous != nil && previous.etag == r.etag && bytes.Equal(previous.body, body) {
+		// Unchanged (the periodic refresh, mostly): keep the bytes and
+		// their gzip form, which costs several milliseconds of CPU on a
+		// large page.
+		r.modified, r.body, r.gzip = previous.modified, previous.body, previous.gzip
+	} else {
+		r.body = bytes.Clone(body)
+		var err error
+		if r.gzip, err = gzipped(r.body); err != nil {
+			return nil, err
+		}
 	}
-	if r.cacheControl == "" {
-		r.cacheControl = snapshotCacheControl
-	}
-	if previous != nil && previous.etag == r.etag {
-		r.modified = previous.modified
-	}
+
+	// The headers the handler set (CORS, Link...), but those the snapshot
+	// sets itself.
+	common := http.Header{}
 	for k, v := range rec.header {
 		switch k {
 		case echo.HeaderContentType, echo.HeaderContentLength, echo.HeaderContentEncoding, echo.HeaderVary,
 			"Cache-Control", echo.HeaderLastModified, "Etag", echo.HeaderXRequestID, "Date":
 			continue
 		}
-		r.header[k] = v
+		common[k] = slices.Clip(slices.Clone(v))
 	}
+	cacheControl := rec.header.Get("Cache-Control")
+	if cacheControl == "" {
+		cacheControl = snapshotCacheControl
+	}
+	common[echo.HeaderContentType] = []string{rec.header.Get(echo.HeaderContentType)}
+	common["Cache-Control"] = []string{cacheControl}
+	common["Etag"] = []string{r.etag}
+	common[echo.HeaderLastModified] = []string{r.modified.Format(http.TimeFormat)}
+	common[echo.HeaderVary] = []string{echo.HeaderAcceptEncoding}
+	r.plainHeader, r.gzipHeader = common.Clone(), common.Clone()
+	r.plainHeader[echo.HeaderContentLength] = []string{strconv.Itoa(len(r.body))}
+	r.gzipHeader[echo.HeaderContentLength] = []string{strconv.Itoa(len(r.gzip))}
+	r.gzipHeader[echo.HeaderContentEncoding] = []string{"gzip"}
+	return r, nil
+}
+
+// gzipped is body compressed as small as gzip makes it: done once per
+// change, sent many times.
+func gzipped(body []byte) ([]byte, error) {
 	var gz bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	if err != nil {
@@ -249,8 +283,7 @@ func newRendition(rec *responseRecorder, gen uint64, now time.Time, previous *re
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}
-	r.gzip = gz.Bytes()
-	return r, nil
+	return gz.Bytes(), nil
 }
 
 // snapshotted serves a public GET from the snapshot: fresh when it can,
@@ -289,26 +322,24 @@ func (a *App) snapshotted(next echo.HandlerFunc) echo.HandlerFunc {
 
 // serveRendition answers with a rendition: 304 on a matching
 // If-None-Match (or If-Modified-Since), gzip when the client takes it.
+// Every snapshot hit runs it: it allocates nothing.
 func serveRendition(c echo.Context, r *rendition) error {
 	req, h := c.Request(), c.Response().Header()
-	for k, v := range r.header {
+	body, header := r.body, r.plainHeader
+	if acceptsGzip(req) {
+		body, header = r.gzip, r.gzipHeader
+	}
+	for k, v := range header {
+		if old := h[k]; k == echo.HeaderVary && len(old) > 0 {
+			v = append(slices.Clip(old), v...) // a copy: v is shared
+		}
 		h[k] = v
 	}
-	body := r.body
-	if acceptsGzip(req) {
-		body = r.gzip
-		h.Set(echo.HeaderContentEncoding, "gzip")
-	}
-	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
-	h.Set(echo.HeaderContentType, r.contentType)
-	h.Set("Cache-Control", r.cacheControl)
-	h.Set("ETag", r.etag)
-	h.Set(echo.HeaderLastModified, r.modified.Format(http.TimeFormat))
 	if notModified(req, r.etag, r.modified) {
-		h.Del(echo.HeaderContentEncoding)
+		delete(h, echo.HeaderContentEncoding)
+		delete(h, echo.HeaderContentLength)
 		return c.NoContent(http.StatusNotModified)
 	}
-	h.Set(echo.HeaderContentLength, fmt.Sprint(len(body)))
 	c.Response().WriteHeader(http.StatusOK)
 	if req.Method == http.MethodHead {
 		return nil
@@ -317,8 +348,13 @@ func serveRendition(c echo.Context, r *rendition) error {
 	return err
 }
 
+// acceptsGzip reports whether the request's Accept-Encoding takes gzip
+// (and not with q=0).
 func acceptsGzip(req *http.Request) bool {
-	for _, part := range strings.Split(req.Header.Get(echo.HeaderAcceptEncoding), ",") {
+	rest := req.Header.Get(echo.HeaderAcceptEncoding)
+	for rest != "" {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
 			continue
