@@ -110,6 +110,28 @@ func (b *browser) noErrors(t *testing.T) {
 
 var setupCodeRE = regexp.MustCompile(`setup_code=([A-Z0-9]{4}(?:-[A-Z0-9]{4}){3})`)
 
+// demoServer serves the demo page from a fresh database of the dialect and
+// returns the server and the setup code it logged (no administrator yet).
+func demoServer(t *testing.T, dialect string) (*server, string) {
+	t.Helper()
+	env := freshEnv(t, dialect, "PAGE_NAME=Acme Cloud", "PAGE_TIME_ZONE=Europe/Berlin")
+	if out, errOut, code := runBeacon(t, env, "", "demo"); code != 0 {
+		t.Fatalf("demo: %d %s %s", code, out, errOut)
+	}
+	s := startServer(t, env)
+	var code string
+	if !waitFor(5*time.Second, func() bool {
+		m := setupCodeRE.FindStringSubmatch(s.Logs.String())
+		if m != nil {
+			code = m[1]
+		}
+		return m != nil
+	}) {
+		t.Fatalf("no setup code in the server log:\n%s", s.Logs)
+	}
+	return s, code
+}
+
 // TestConsoleInBrowser is an operator's first day in a real browser: set up
 // the first administrator with the code from the log, open an incident on
 // a component, post an update, and read both on the public page.
@@ -117,21 +139,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	chromiumPath(t)
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		t.Run(dialect, func(t *testing.T) {
-			env := freshEnv(t, dialect, "PAGE_NAME=Acme Cloud", "PAGE_TIME_ZONE=Europe/Berlin")
-			if out, errOut, code := runBeacon(t, env, "", "demo"); code != 0 {
-				t.Fatalf("demo: %d %s %s", code, out, errOut)
-			}
-			s := startServer(t, env)
-			var code string
-			if !waitFor(5*time.Second, func() bool {
-				m := setupCodeRE.FindStringSubmatch(s.Logs.String())
-				if m != nil {
-					code = m[1]
-				}
-				return m != nil
-			}) {
-				t.Fatalf("no setup code in the server log:\n%s", s.Logs)
-			}
+			s, code := demoServer(t, dialect)
 			b := newBrowser(t)
 
 			// First run: /admin leads to the setup form.

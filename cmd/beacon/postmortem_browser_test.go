@@ -17,21 +17,7 @@ func TestPostmortemInBrowser(t *testing.T) {
 	chromiumPath(t)
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		t.Run(dialect, func(t *testing.T) {
-			env := freshEnv(t, dialect, "PAGE_NAME=Acme Cloud", "PAGE_TIME_ZONE=Europe/Berlin")
-			if out, errOut, code := runBeacon(t, env, "", "demo"); code != 0 {
-				t.Fatalf("demo: %d %s %s", code, out, errOut)
-			}
-			s := startServer(t, env)
-			var code string
-			if !waitFor(5*time.Second, func() bool {
-				m := setupCodeRE.FindStringSubmatch(s.Logs.String())
-				if m != nil {
-					code = m[1]
-				}
-				return m != nil
-			}) {
-				t.Fatalf("no setup code in the server log:\n%s", s.Logs)
-			}
+			s, code := demoServer(t, dialect)
 			b := newBrowser(t)
 			b.run(t, "create the first administrator",
 				chromedp.Navigate(s.URL+"/admin"),
