@@ -2,6 +2,8 @@ module github.com/beaconstatus/beacon
 
 go 1.26.8
 
+toolchain go1.26.10
+
 require (
 	github.com/alexedwards/scs/v2 v2.9.0
 	github.com/chromedp/cdproto v0.0.0-20250724212937-08a3db8b4327

@@ -19,7 +19,9 @@ const MaxAPIBody = 1 << 20
 
 // requireToken authenticates a management API request by its token
 // ("Authorization: OAuth <token>" as Statuspage, or "Bearer <token>") and
-// records the token as the request's actor.
+// records the token as the request's actor. A token may make
+// API_RATE_LIMIT requests a minute; a client sending wrong tokens is
+// stopped after apiBadTokenLimit of them (429 with Retry-After).
 func (a *App) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		secret, ok := tokenFromHeader(c.Request().Header.Get(echo.HeaderAuthorization))
@@ -29,10 +31,18 @@ func (a *App) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		t, err := a.db.FindAPIToken(c.Request().Context(), secret)
 		if errors.Is(err, models.ErrNotFound) {
+			if err := a.hitLimit(c, "api:badtoken:ip:"+c.RealIP(), apiBadTokenLimit, apiBadTokenWindow,
+				"Too many requests with a wrong API token from this address."); err != nil {
+				return err
+			}
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="beacon", error="invalid_token"`)
 			return echo.NewHTTPError(http.StatusUnauthorized, "the API token is wrong or has been revoked")
 		}
 		if err != nil {
+			return err
+		}
+		if err := a.hitLimit(c, "api:token:"+t.ID, a.cfg.APIRateLimit, apiWindow,
+			fmt.Sprintf("This API token made more than %d requests in a minute.", a.cfg.APIRateLimit)); err != nil {
 			return err
 		}
 		setActor(c, models.Actor{Type: models.ActorToken, ID: t.ID, Name: "API token " + t.Name, Role: t.Role, IP: c.RealIP()})
@@ -160,8 +170,11 @@ func paging(c echo.Context, defaultSize, maxSize int) (limit, offset int, err er
 	for _, name := range []string{"per_page", "limit"} {
 		if v := c.QueryParam(name); v != "" {
 			n, perr := strconv.Atoi(v)
-			if perr != nil || n < 1 || n > maxSize {
+			if perr != nil || n < 1 {
 				return 0, 0, apiFieldError(name, fmt.Sprintf("must be a number from 1 to %d", maxSize))
+			}
+			if n > maxSize { // well formed, but more than a page may hold
+				return 0, 0, fieldError(http.StatusUnprocessableEntity, name, fmt.Sprintf("must be a number from 1 to %d", maxSize))
 			}
 			limit = n
 		}
@@ -178,8 +191,12 @@ func paging(c echo.Context, defaultSize, maxSize int) (limit, offset int, err er
 }
 
 // apiFieldError is a 400 about one query parameter or field.
-func apiFieldError(field, msg string) error {
-	return echo.NewHTTPError(http.StatusBadRequest, apiError{
+func apiFieldError(field, msg string) error { return fieldError(http.StatusBadRequest, field, msg) }
+
+// fieldError is an error answer with status code about one query parameter
+// or field.
+func fieldError(code int, field, msg string) error {
+	return echo.NewHTTPError(code, apiError{
 		Error: field + " " + msg, Fields: []models.FieldError{{Field: field, Message: msg}},
 	})
 }

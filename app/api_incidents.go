@@ -215,7 +215,7 @@ func (a *App) UpdateIncident(c echo.Context) error {
 	if !patchIncident && !postUpdate {
 		return badRequest("nothing to change: send name, status, body, impact_override, components or the schedule")
 	}
-	err = a.change(c, "incident.update", "incident", func(tx *models.DB) (string, any, error) {
+	err = a.changeIncident(c, id, "incident.update", "incident", func(tx *models.DB) (string, any, error) {
 		ctx := c.Request().Context()
 		if patchIncident {
 			if _, err := tx.UpdateIncident(ctx, id, p, actor); err != nil {
@@ -269,7 +269,7 @@ func (a *App) UpdateIncidentUpdate(c echo.Context) error {
 		return models.Invalid("body", "must be given")
 	}
 	var ev *models.TimelineEvent
-	err := a.change(c, "incident_update.edit", "timeline_event", func(tx *models.DB) (string, any, error) {
+	err := a.changeIncident(c, c.Param("id"), "incident_update.edit", "timeline_event", func(tx *models.DB) (string, any, error) {
 		var err error
 		ev, err = tx.EditEvent(c.Request().Context(), c.Param("id"), c.Param("update_id"), req.Body.Value, actorOf(c).Name)
 		return c.Param("update_id"), nil, err
@@ -319,7 +319,7 @@ func (a *App) CreateEvent(c echo.Context) error {
 		n.OccurredAt = *at
 	}
 	var ev *models.TimelineEvent
-	err = a.change(c, "event.create", "incident", func(tx *models.DB) (string, any, error) {
+	err = a.changeIncident(c, c.Param("id"), "event.create", "incident", func(tx *models.DB) (string, any, error) {
 		var err error
 		ev, err = tx.AddEvent(c.Request().Context(), c.Param("id"), n)
 		return c.Param("id"), map[string]string{"kind": n.Kind, "source": n.Source}, err

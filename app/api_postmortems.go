@@ -125,7 +125,7 @@ func (a *App) PutPostmortem(c echo.Context) error {
 	}
 	ctx, id, actor := c.Request().Context(), c.Param("id"), actorOf(c).Name
 	var pm *models.Postmortem
-	err = a.change(c, "postmortem.save", "incident", func(tx *models.DB) (string, any, error) {
+	err = a.changeIncident(c, id, "postmortem.save", "incident", func(tx *models.DB) (string, any, error) {
 		if _, err := tx.StartPostmortem(ctx, id, actor); err != nil {
 			return "", nil, err
 		}
@@ -155,7 +155,7 @@ func (a *App) PublishPostmortem(c echo.Context) error {
 		}
 	}
 	var pm *models.Postmortem
-	err := a.change(c, "postmortem.publish", "incident", func(tx *models.DB) (string, any, error) {
+	err := a.changeIncident(c, c.Param("id"), "postmortem.publish", "incident", func(tx *models.DB) (string, any, error) {
 		var err error
 		pm, err = tx.PublishPostmortem(c.Request().Context(), c.Param("id"), req.NotifySubscribers, actorOf(c).Name)
 		if err != nil {
@@ -173,7 +173,7 @@ func (a *App) PublishPostmortem(c echo.Context) error {
 // a published postmortem goes back to draft.
 func (a *App) RevertPostmortem(c echo.Context) error {
 	var pm *models.Postmortem
-	err := a.change(c, "postmortem.unpublish", "incident", func(tx *models.DB) (string, any, error) {
+	err := a.changeIncident(c, c.Param("id"), "postmortem.unpublish", "incident", func(tx *models.DB) (string, any, error) {
 		var err error
 		pm, err = tx.UnpublishPostmortem(c.Request().Context(), c.Param("id"), actorOf(c).Name)
 		if err != nil {
@@ -195,7 +195,7 @@ func (a *App) DeletePostmortem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = a.change(c, "postmortem.delete", "incident", func(tx *models.DB) (string, any, error) {
+	err = a.changeIncident(c, pm.IncidentID, "postmortem.delete", "incident", func(tx *models.DB) (string, any, error) {
 		return pm.IncidentID, map[string]any{"status": pm.Status, "revision": pm.Revision}, tx.DeletePostmortem(ctx, pm.IncidentID)
 	})
 	if err != nil {
@@ -247,7 +247,7 @@ func (a *App) CreateActionItem(c echo.Context) error {
 		return err
 	}
 	var item *models.ActionItem
-	err := a.change(c, "action_item.create", "action_item", func(tx *models.DB) (string, any, error) {
+	err := a.changeIncident(c, c.Param("id"), "action_item.create", "action_item", func(tx *models.DB) (string, any, error) {
 		var err error
 		item, err = tx.CreateActionItem(c.Request().Context(), c.Param("id"), req.input())
 		if err != nil {
@@ -269,7 +269,7 @@ func (a *App) UpdateActionItem(c echo.Context) error {
 		return err
 	}
 	var item *models.ActionItem
-	err := a.change(c, "action_item.update", "action_item", func(tx *models.DB) (string, any, error) {
+	err := a.changeIncident(c, c.Param("id"), "action_item.update", "action_item", func(tx *models.DB) (string, any, error) {
 		var err error
 		item, err = tx.UpdateActionItem(c.Request().Context(), c.Param("id"), c.Param("item_id"), req.input())
 		if err != nil {
@@ -287,7 +287,7 @@ func (a *App) UpdateActionItem(c echo.Context) error {
 // it answers with the item as it was.
 func (a *App) DeleteActionItem(c echo.Context) error {
 	var item *models.ActionItem
-	err := a.change(c, "action_item.delete", "action_item", func(tx *models.DB) (string, any, error) {
+	err := a.changeIncident(c, c.Param("id"), "action_item.delete", "action_item", func(tx *models.DB) (string, any, error) {
 		var err error
 		item, err = tx.DeleteActionItem(c.Request().Context(), c.Param("id"), c.Param("item_id"))
 		if err != nil {

@@ -509,7 +509,7 @@ func TestAPIIncidentBadInput(t *testing.T) {
 			{"event of unknown kind", "POST", "/incidents/" + in.ID + "/events", `{"event": {"kind": "update", "body": "x"}}`, 422, "kind"},
 			{"event on deleted incident", "POST", "/incidents/" + gone.ID + "/events", `{"event": {"kind": "note", "body": "x"}}`, 404, ""},
 			{"bad page number", "GET", "/incidents?page=zero", ``, 400, "page"},
-			{"page size too large", "GET", "/incidents?per_page=1000", ``, 400, "per_page"},
+			{"page size too large", "GET", "/incidents?per_page=1000", ``, 422, "per_page"},
 		} {
 			c.badRequest(t, db, tc.name, tc.method, tc.path, tc.body, tc.code, tc.field)
 		}

@@ -123,7 +123,7 @@ func writeJSONDoc(c echo.Context, doc any, updated time.Time) error {
 	if err != nil {
 		return err
 	}
-	return writeCacheable(c, cacheable{ContentType: echo.MIMEApplicationJSON, Body: body, Modified: updated, CacheControl: cacheAPI})
+	return writeCacheable(c, cacheable{ContentType: echo.MIMEApplicationJSON, Body: body, Modified: updated, Cache: cacheAPI})
 }
 
 // V2Summary is GET /api/v2/summary.json.

@@ -73,6 +73,9 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	default:
 		mailer = logMailer{log: log}
 	}
+	if cfg.APIRateLimit <= 0 {
+		cfg.APIRateLimit = DefaultAPIRateLimit
+	}
 	a := &App{
 		cfg: cfg, db: db, log: log, render: render, assets: assets,
 		page:   PageInfo{ID: pageID, Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},

@@ -160,14 +160,14 @@ func (a *App) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// adminHeaders marks every console response private and unframeable.
+// adminHeaders marks every console response private and sends no
+// Referer to other sites (the security headers are set for every
+// response by securityHeaders).
 func adminHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("Cache-Control", "no-store")
-		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
 		return next(c)
 	}
 }

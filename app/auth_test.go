@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -11,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,32 +18,14 @@ import (
 	"github.com/beaconstatus/beacon/models/dbtest"
 )
 
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // newLoggedApp is newTestApp with its log kept, to read what it printed.
-func newLoggedApp(t *testing.T, db *models.DB) (*app.App, *syncBuffer) {
+func newLoggedApp(t *testing.T, db *models.DB) (*app.App, *app.SyncBuffer) {
 	t.Helper()
 	cfg, err := app.LoadConfig(func(k string) string { return testEnv[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &app.SyncBuffer{}
 	a, err := app.New(context.Background(), cfg, db, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
@@ -56,7 +36,7 @@ func newLoggedApp(t *testing.T, db *models.DB) (*app.App, *syncBuffer) {
 var setupCodeRE = regexp.MustCompile(`setup_code=([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})`)
 
 // setupCode returns the setup code an App printed at start.
-func setupCode(t *testing.T, logs *syncBuffer) string {
+func setupCode(t *testing.T, logs *app.SyncBuffer) string {
 	t.Helper()
 	m := setupCodeRE.FindStringSubmatch(logs.String())
 	if m == nil {

@@ -80,7 +80,7 @@ func (a *App) ComponentBadge(c echo.Context) error {
 
 func writeBadge(c echo.Context, b badge, st publicState) error {
 	return writeCacheable(c, cacheable{ContentType: "image/svg+xml; charset=utf-8", Body: b.SVG(),
-		Modified: st.Updated, CacheControl: cacheBadge})
+		Modified: st.Updated, Cache: cacheBadge})
 }
 
 // SVG draws the badge: a grey label and a coloured message, each as wide
@@ -138,5 +138,5 @@ func (a *App) Widget(c echo.Context) error {
 	if !ok {
 		return echo.ErrNotFound
 	}
-	return writeCacheable(c, cacheable{ContentType: asset.ContentType, Body: asset.Body, CacheControl: cacheWidget})
+	return writeCacheable(c, cacheable{ContentType: asset.ContentType, Body: asset.Body, Cache: cacheWidget})
 }

@@ -33,7 +33,7 @@ func getBadge(t *testing.T, h http.Handler, path string) svgBadge {
 	if ct := rec.Header().Get("Content-Type"); ct != "image/svg+xml; charset=utf-8" {
 		t.Errorf("GET %s: Content-Type = %q", path, ct)
 	}
-	if cc := rec.Header().Get("Cache-Control"); cc != "public, max-age=60, stale-if-error=86400" {
+	if cc := rec.Header().Get("Cache-Control"); cc != "public, max-age=60, stale-while-revalidate=60, stale-if-error=86400" {
 		t.Errorf("GET %s: Cache-Control = %q", path, cc)
 	}
 	var b svgBadge
@@ -111,7 +111,7 @@ func TestWidgetScript(t *testing.T) {
 		h := newTestApp(t, db, nil).Handler()
 		rec := get(t, h, "/widget.js")
 		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "text/javascript; charset=utf-8" ||
-			rec.Header().Get("Cache-Control") != "public, max-age=3600" {
+			rec.Header().Get("Cache-Control") != "public, max-age=3600, stale-while-revalidate=86400, stale-if-error=86400" {
 			t.Fatalf("GET /widget.js = %d %v", rec.Code, rec.Header())
 		}
 		assets := static.New()

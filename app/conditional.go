@@ -11,30 +11,70 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Cache-Control of what feed readers, widgets and CDNs poll: short
-// freshness, and a stale copy may be served for a day while Beacon is down
-// (a status page must stay up when everything else is down).
-const (
-	cacheFeeds  = "public, max-age=60, stale-if-error=86400"
-	cacheAPI    = "public, max-age=10, stale-if-error=86400"
-	cacheBadge  = "public, max-age=60, stale-if-error=86400"
-	cacheWidget = "public, max-age=3600"
+// cachePolicy is how long a response may be kept: Browser is the
+// Cache-Control every cache reads, CDN the CDN-Cache-Control (RFC 9213) that
+// only a CDN reads, when it needs to say more.
+//
+// Pages and the public API are what customers and widgets read while they
+// wait for news, so browsers revalidate them on every view (max-age=0; the
+// answer is a 304 from the snapshot unless something changed): nobody reads
+// an old page after an update. A CDN in front keeps them a few seconds
+// (s-maxage), serves them stale while it revalidates, and for a day while
+// Beacon is unreachable (a status page must stay up when everything else is
+// down). stale-while-revalidate stays out of the browsers' Cache-Control:
+// they would show the old page once more after an update.
+//
+// Feed readers, badges and the widget script poll or are embedded
+// elsewhere: one Cache-Control for all, with a longer freshness.
+type cachePolicy struct {
+	Browser string
+	CDN     string
+}
+
+var (
+	cachePages = cachePolicy{
+		Browser: "public, max-age=0, s-maxage=5, stale-if-error=86400",
+		CDN:     "public, max-age=5, stale-while-revalidate=30, stale-if-error=86400",
+	}
+	cacheAPI = cachePolicy{
+		Browser: "public, max-age=0, s-maxage=10, stale-if-error=86400",
+		CDN:     "public, max-age=10, stale-while-revalidate=30, stale-if-error=86400",
+	}
+	cacheFeeds  = cachePolicy{Browser: "public, max-age=60, stale-while-revalidate=60, stale-if-error=86400"}
+	cacheBadge  = cachePolicy{Browser: "public, max-age=60, stale-while-revalidate=60, stale-if-error=86400"}
+	cacheWidget = cachePolicy{Browser: "public, max-age=3600, stale-while-revalidate=86400, stale-if-error=86400"}
 )
+
+// set writes the policy's headers.
+func (p cachePolicy) set(h http.Header) {
+	h.Set("Cache-Control", p.Browser)
+	if p.CDN != "" {
+		h.Set(headerCDNCacheControl, p.CDN)
+	}
+}
+
+const headerCDNCacheControl = "CDN-Cache-Control"
 
 // cacheable is a response built in full before it is sent: its bytes, the
 // time the data behind it last changed, and how long it may be kept.
 type cacheable struct {
-	ContentType  string
-	Body         []byte
-	Modified     time.Time // zero: no Last-Modified
-	CacheControl string
+	ContentType string
+	Body        []byte
+	Modified    time.Time // zero: no Last-Modified
+	Cache       cachePolicy
 }
 
-// etagOf is the ETag of a body: weak, since the same content may be sent
-// gzipped or not.
+// etagOf is the strong ETag of a body sent as is. Its gzip form is another
+// representation with its own strong ETag, gzipETag (RFC 9110 8.8.3: a
+// strong validator changes with the Content-Encoding).
 func etagOf(body []byte) string {
 	sum := sha256.Sum256(body)
-	return `W/"` + hex.EncodeToString(sum[:12]) + `"`
+	return `"` + hex.EncodeToString(sum[:12]) + `"`
+}
+
+// gzipETag is the ETag of the gzip form of the body whose ETag is etag.
+func gzipETag(etag string) string {
+	return strings.TrimSuffix(etag, `"`) + `-gzip"`
 }
 
 // writeCacheable sends r with ETag, Last-Modified and Cache-Control, or 304
@@ -45,12 +85,12 @@ func writeCacheable(c echo.Context, r cacheable) error {
 	h := c.Response().Header()
 	etag := etagOf(r.Body)
 	h.Set("ETag", etag)
-	h.Set("Cache-Control", r.CacheControl)
+	r.Cache.set(h)
 	modified := r.Modified.UTC().Truncate(time.Second)
 	if !r.Modified.IsZero() {
 		h.Set("Last-Modified", modified.Format(http.TimeFormat))
 	}
-	if notModified(c.Request(), etag, modified) {
+	if _, ok := notModified(c.Request(), modified, etag, gzipETag(etag)); ok {
 		return c.NoContent(http.StatusNotModified)
 	}
 	h.Set(echo.HeaderContentType, r.ContentType)
@@ -62,24 +102,38 @@ func writeCacheable(c echo.Context, r cacheable) error {
 	return c.Blob(http.StatusOK, r.ContentType, r.Body)
 }
 
-// notModified applies RFC 9110's rules: If-None-Match wins; without it,
-// If-Modified-Since at or after the last change means not modified.
-func notModified(req *http.Request, etag string, modified time.Time) bool {
+// notModified applies RFC 9110's rules: If-None-Match wins, compared
+// weakly (W/"x" matches "x"); without it, If-Modified-Since at or after
+// the last change means not modified. etags are the ETag of the
+// representation the request selects, then those of the same content's
+// other encodings: a browser or CDN holding the plain form may revalidate
+// it with a request that would select the gzip form, and the other way
+// round. match is the index of the tag that matched (0 for "*" and
+// If-Modified-Since): the 304 carries that ETag, so the cache refreshes the
+// copy it holds.
+func notModified(req *http.Request, modified time.Time, etags ...string) (match int, ok bool) {
 	if inm := req.Header.Get("If-None-Match"); inm != "" {
-		for _, tag := range strings.Split(inm, ",") {
-			tag = strings.TrimSpace(tag)
-			if tag == "*" || strings.TrimPrefix(tag, "W/") == strings.TrimPrefix(etag, "W/") {
-				return true
+		for rest := inm; rest != ""; {
+			var tag string
+			tag, rest, _ = strings.Cut(rest, ",")
+			tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+			if tag == "*" {
+				return 0, true
+			}
+			for i, etag := range etags {
+				if tag == etag {
+					return i, true
+				}
 			}
 		}
-		return false
+		return 0, false
 	}
 	if ims := req.Header.Get("If-Modified-Since"); ims != "" && !modified.IsZero() {
 		if t, err := http.ParseTime(ims); err == nil && !modified.After(t) {
-			return true
+			return 0, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // allowAnyOrigin lets any site read a response (the public API, feeds,

@@ -39,6 +39,10 @@ type Config struct {
 	// network); otherwise the connection's address counts, so nobody can
 	// dodge a per-address limit with a forged header.
 	TrustProxy bool
+	// APIRateLimit is how many management API requests one token may make
+	// per minute, counted in the database across replicas (API_RATE_LIMIT,
+	// default DefaultAPIRateLimit); more get 429 with Retry-After.
+	APIRateLimit int
 	// SchedulerInterval is how often due maintenance is started and
 	// completed (0 → DefaultSchedulerInterval); not read from the environment.
 	SchedulerInterval time.Duration
@@ -170,6 +174,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		cfg.TrustProxy = b
 	}
+	cfg.APIRateLimit = DefaultAPIRateLimit
+	if v := env("API_RATE_LIMIT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1_000_000 {
+			bad("API_RATE_LIMIT", "must be a number of requests per minute from 1 to 1000000, got %q", v)
+		}
+		cfg.APIRateLimit = n
+	}
 	loadMailConfig(&cfg, env, bad)
 	return cfg, errors.Join(errs...)
 }
@@ -246,5 +258,5 @@ func NewLogger(cfg Config, w interface{ Write([]byte) (int, error) }) *slog.Logg
 	if cfg.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(&textLog{TextHandler: slog.NewTextHandler(w, opts), w: w})
 }

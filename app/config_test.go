@@ -178,6 +178,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"SHUTDOWN_TIMEOUT", "0s"},
 		{"SHUTDOWN_TIMEOUT", "soon"},
 		{"TRUST_PROXY", "maybe"},
+		{"API_RATE_LIMIT", "0"},
+		{"API_RATE_LIMIT", "lots"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value[:min(len(tt.value), 20)], func(t *testing.T) {

@@ -88,7 +88,7 @@ func (a *App) ConsoleAddActionItem(c echo.Context) error {
 	}
 	form := newForm(c)
 	form.Clear("csrf")
-	err = a.change(c, "action_item.create", "action_item", func(tx *models.DB) (string, any, error) {
+	err = a.changeIncident(c, in.ID, "action_item.create", "action_item", func(tx *models.DB) (string, any, error) {
 		item, err := tx.CreateActionItem(c.Request().Context(), in.ID, actionItemInput(form))
 		if err != nil {
 			return "", nil, err
@@ -159,7 +159,7 @@ func (a *App) ConsoleSaveActionItem(c echo.Context) error {
 	form.Clear("csrf")
 	input := actionItemInput(form)
 	var saved *models.ActionItem
-	err = a.change(c, "action_item.update", "action_item", func(tx *models.DB) (string, any, error) {
+	err = a.changeIncident(c, in.ID, "action_item.update", "action_item", func(tx *models.DB) (string, any, error) {
 		var err error
 		saved, err = tx.UpdateActionItem(c.Request().Context(), in.ID, item.ID, input)
 		if err != nil {
@@ -191,7 +191,7 @@ func (a *App) ConsoleDeleteActionItem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = a.change(c, "action_item.delete", "action_item", func(tx *models.DB) (string, any, error) {
+	err = a.changeIncident(c, in.ID, "action_item.delete", "action_item", func(tx *models.DB) (string, any, error) {
 		_, err := tx.DeleteActionItem(c.Request().Context(), in.ID, item.ID)
 		return item.ID, map[string]string{"incident_id": in.ID, "title": item.Title}, err
 	})

@@ -160,7 +160,7 @@ func (a *App) ConsoleStartPostmortem(c echo.Context) error {
 		}
 	}
 	ctx, actor := c.Request().Context(), actorOf(c).Name
-	err = a.change(c, "postmortem.start", "incident", func(tx *models.DB) (string, any, error) {
+	err = a.changeIncident(c, in.ID, "postmortem.start", "incident", func(tx *models.DB) (string, any, error) {
 		pm, err := tx.StartPostmortem(ctx, in.ID, actor)
 		if err != nil {
 			return "", nil, err

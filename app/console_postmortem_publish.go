@@ -111,7 +111,7 @@ func (a *App) ConsolePublishPostmortem(c echo.Context) error {
 	form.Clear("csrf")
 	notify := checked(form, "notify")
 	wasPublished := pm.Published()
-	err = a.change(c, "postmortem.publish", "incident", func(tx *models.DB) (string, any, error) {
+	err = a.changeIncident(c, in.ID, "postmortem.publish", "incident", func(tx *models.DB) (string, any, error) {
 		published, err := tx.PublishPostmortem(c.Request().Context(), in.ID, notify, actorOf(c).Name)
 		if err != nil {
 			return "", nil, err
@@ -144,7 +144,7 @@ func (a *App) ConsoleUnpublishPostmortem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = a.change(c, "postmortem.unpublish", "incident", func(tx *models.DB) (string, any, error) {
+	err = a.changeIncident(c, in.ID, "postmortem.unpublish", "incident", func(tx *models.DB) (string, any, error) {
 		_, err := tx.UnpublishPostmortem(c.Request().Context(), in.ID, actorOf(c).Name)
 		return in.ID, nil, err
 	})
@@ -181,7 +181,7 @@ func (a *App) ConsoleDeletePostmortem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = a.change(c, "postmortem.delete", "incident", func(tx *models.DB) (string, any, error) {
+	err = a.changeIncident(c, in.ID, "postmortem.delete", "incident", func(tx *models.DB) (string, any, error) {
 		return in.ID, map[string]any{"status": pm.Status, "revision": pm.Revision}, tx.DeletePostmortem(c.Request().Context(), in.ID)
 	})
 	if err != nil {

@@ -29,7 +29,7 @@ func (a *App) ConsoleSavePostmortem(c echo.Context) error {
 	input, entryErrs, err := a.pmInput(pm, form, autosave)
 	changed := err == nil && (len(input.Sections) > 0 || input.ImpactStartedAt != nil || len(input.Timeline) > 0)
 	if changed {
-		err = a.change(c, "postmortem.save", "incident", func(tx *models.DB) (string, any, error) {
+		err = a.changeIncident(c, in.ID, "postmortem.save", "incident", func(tx *models.DB) (string, any, error) {
 			saved, err := tx.SavePostmortem(c.Request().Context(), in.ID, input, actorOf(c).Name)
 			if err != nil {
 				return "", nil, err

@@ -37,7 +37,7 @@ func (a *App) ConsolePostUpdate(c echo.Context) error {
 	if strings.TrimSpace(u.Body) == "" && (status == "" || status == in.Status) && len(u.Components) == 0 && !u.RestoreComponents {
 		err = models.Invalid("body", "must not be empty when neither the status nor a component changes")
 	} else {
-		err = a.change(c, "incident.update", "incident", func(tx *models.DB) (string, any, error) {
+		err = a.changeIncident(c, in.ID, "incident.update", "incident", func(tx *models.DB) (string, any, error) {
 			_, err := tx.PostUpdate(c.Request().Context(), in.ID, u)
 			return in.ID, map[string]any{"status": status, "components": u.Components, "restore_components": u.RestoreComponents}, err
 		})
@@ -67,7 +67,7 @@ func (a *App) ConsoleAddNote(c echo.Context) error {
 	form := newForm(c)
 	form.Clear("csrf")
 	n := models.NewEvent{Kind: models.EventNote, Body: form.Value("note"), Actor: actorOf(c).Name}
-	err = a.change(c, "event.create", "incident", func(tx *models.DB) (string, any, error) {
+	err = a.changeIncident(c, in.ID, "event.create", "incident", func(tx *models.DB) (string, any, error) {
 		_, err := tx.AddEvent(c.Request().Context(), in.ID, n)
 		return in.ID, map[string]string{"kind": n.Kind}, err
 	})
@@ -104,7 +104,7 @@ func (a *App) ConsoleUpdateIncident(c echo.Context) error {
 	}
 	err = v.Err()
 	if err == nil {
-		err = a.change(c, "incident.edit", "incident", func(tx *models.DB) (string, any, error) {
+		err = a.changeIncident(c, in.ID, "incident.edit", "incident", func(tx *models.DB) (string, any, error) {
 			_, err := tx.UpdateIncident(c.Request().Context(), in.ID, p, actorOf(c).Name)
 			return in.ID, map[string]any{"name": name, "impact": p.Impact}, err
 		})
@@ -155,7 +155,7 @@ func (a *App) ConsoleSaveEvent(c echo.Context) error {
 	form := newForm(c)
 	form.Clear("csrf")
 	body := form.Value("body")
-	err = a.change(c, "event.edit", "timeline_event", func(tx *models.DB) (string, any, error) {
+	err = a.changeIncident(c, in.ID, "event.edit", "timeline_event", func(tx *models.DB) (string, any, error) {
 		_, err := tx.EditEvent(c.Request().Context(), in.ID, ev.ID, body, actorOf(c).Name)
 		return ev.ID, map[string]string{"incident_id": in.ID, "kind": ev.Kind}, err
 	})

@@ -57,7 +57,12 @@ func (a *App) handleError(err error, c echo.Context) {
 		return
 	}
 	code, msg, fields := classify(err)
-	if code == http.StatusInternalServerError && !a.databaseAnswers(c.Request().Context()) {
+	if code == http.StatusInternalServerError && models.Unwritable(err) {
+		// The database reads but cannot store anything: a full disk or a
+		// read-only file. The transaction stored nothing.
+		code, msg = http.StatusServiceUnavailable, "The database cannot store changes right now (its disk is full, failing or read-only), so nothing was changed. Pages keep being served; please tell the operator."
+		c.Response().Header().Set("Retry-After", "60")
+	} else if code == http.StatusInternalServerError && !a.databaseAnswers(c.Request().Context()) {
 		// The database is gone: say so, and that nothing was changed (a
 		// failed transaction commits nothing). Public pages don't get here
 		// while the snapshot has them.
@@ -68,7 +73,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		c.Response().Header().Set("Retry-After", "5")
 	}
 	if code >= 500 {
-		a.logger(c.Request().Context()).Error("request failed", "error", err, "path", c.Request().URL.Path)
+		a.logger(c.Request().Context()).Error("request failed", "error", err, "path", loggedPath(c))
 	}
 	if code == 499 {
 		return

@@ -14,3 +14,19 @@ func (a *App) SubscriberLinkPath(purpose, subscriberID string, version int, now 
 	}
 	return u.Path
 }
+
+// SnapshotBuilds is how many times the snapshot has rendered key, and its
+// current rendition (nil when it has none), to tell a rebuilt page from
+// one left as it was.
+func (a *App) SnapshotBuilds(key string) (builds uint64, rendition any) {
+	a.snapshot.mu.RLock()
+	e := a.snapshot.entries[key]
+	a.snapshot.mu.RUnlock()
+	if e == nil {
+		return 0, nil
+	}
+	return e.builds.Load(), e.current.Load()
+}
+
+// SyncBuffer is a log destination safe for concurrent writes.
+type SyncBuffer = syncBuffer

@@ -310,7 +310,7 @@ func (a *App) writeFeed(c echo.Context, doc feedDoc, format string) error {
 		return err
 	}
 	return writeCacheable(c, cacheable{ContentType: feedContentTypes[format], Body: body,
-		Modified: doc.Updated, CacheControl: cacheFeeds})
+		Modified: doc.Updated, Cache: cacheFeeds})
 }
 
 // buildFeed writes a feed in a format: Atom 1.0, RSS 2.0 or JSON Feed 1.1.

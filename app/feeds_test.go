@@ -99,7 +99,7 @@ func fetchFeed(t *testing.T, h http.Handler, path string) (*gofeed.Feed, *httpte
 	}
 	for header, want := range map[string]string{
 		"Access-Control-Allow-Origin": "*",
-		"Cache-Control":               "public, max-age=60, stale-if-error=86400",
+		"Cache-Control":               "public, max-age=60, stale-while-revalidate=60, stale-if-error=86400",
 	} {
 		if got := rec.Header().Get(header); got != want {
 			t.Errorf("GET %s: %s = %q, want %q", path, header, got, want)

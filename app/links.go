@@ -51,7 +51,8 @@ func (a *App) verifyLink(token, purpose string, now time.Time) (SignedLink, erro
 	if !ok || len(token) > 300 {
 		return SignedLink{}, ErrBadLink
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(enc)
+	// Strict: trailing bits must be zero, so a token has one spelling.
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(enc)
 	if err != nil {
 		return SignedLink{}, ErrBadLink
 	}

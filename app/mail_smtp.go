@@ -26,6 +26,11 @@ type SMTPConfig struct {
 // SMTP_URL sets no timeout.
 const DefaultSMTPTimeout = 10 * time.Second
 
+// MaxSMTPTimeout is the longest timeout SMTP_URL may set: the notifier's
+// leases are a few times the timeout, and a longer wait on one message
+// would hold its deliveries back for as long.
+const MaxSMTPTimeout = 10 * time.Minute
+
 // ParseSMTPURL reads SMTP_URL: smtp://user:pass@host:587 (STARTTLS
 // required unless ?starttls=optional) or smtps://user:pass@host:465
 // (implicit TLS); ?timeout=30s sets the timeout.
@@ -58,8 +63,8 @@ func ParseSMTPURL(raw string) (*SMTPConfig, error) {
 			c.StartTLSOptional = true
 		case k == "timeout" && len(v) == 1:
 			d, err := time.ParseDuration(v[0])
-			if err != nil || d <= 0 {
-				return nil, fmt.Errorf("timeout must be a positive duration such as 30s, got %q", v[0])
+			if err != nil || d <= 0 || d > MaxSMTPTimeout {
+				return nil, fmt.Errorf("timeout must be a positive duration of at most %s, such as 30s, got %q", MaxSMTPTimeout, v[0])
 			}
 			c.Timeout = d
 		default:

@@ -22,7 +22,16 @@ type NotifyTuning struct {
 	RetryBase     time.Duration // delay before the second attempt, doubled for each next one (30s)
 	RetryMax      time.Duration // the longest delay between attempts (1h)
 	MaxAttempts   int           // attempts before a delivery is marked failed (8)
+	// Unrecorded bounds the messages per worker sent and not yet recorded
+	// (the one being sent included): the most a crash of Beacon can leave
+	// to be sent again (16). 1 records each before the next send.
+	Unrecorded int
 }
+
+// DefaultUnrecorded is NotifyTuning.Unrecorded's default: a process killed
+// at the worst moment sends again at most MailWorkers × DefaultUnrecorded
+// messages (with the same Message-ID) once their lease ends.
+const DefaultUnrecorded = 16
 
 // DefaultMailWorkers is how many workers send mail when MAIL_WORKERS is
 // unset.
@@ -51,6 +60,9 @@ func (t NotifyTuning) withDefaults(sendTimeout time.Duration) NotifyTuning {
 	}
 	if t.MaxAttempts <= 0 {
 		t.MaxAttempts = 8
+	}
+	if t.Unrecorded <= 0 {
+		t.Unrecorded = DefaultUnrecorded
 	}
 	return t
 }
@@ -141,7 +153,7 @@ func (a *App) RunNotifier(ctx context.Context) {
 	prefix := fmt.Sprintf("%s-%d-%s", host, os.Getpid(), models.NewID()[:6])
 	// One recorder: concurrent ones were slower on PostgreSQL (measured),
 	// and SQLite has one writer anyway.
-	rec := newRecorder(a, workers)
+	rec := newRecorder(a, workers*t.Unrecorded, t.Unrecorded, recordLinger)
 	recorded := make(chan struct{})
 	go func() { defer close(recorded); rec.run() }()
 	var wg sync.WaitGroup
@@ -165,6 +177,10 @@ func (a *App) mailDescription() string {
 	}
 	return "log (SMTP_URL unset)"
 }
+
+// recordLinger is how long the recorder waits for more outcomes to record
+// together while it holds fewer than a worker's Unrecorded.
+const recordLinger = 3 * time.Millisecond
 
 // dbTimeout bounds one database call of the notify path.
 const dbTimeout = 30 * time.Second

@@ -21,6 +21,7 @@ import (
 	"github.com/beaconstatus/beacon/app"
 	"github.com/beaconstatus/beacon/app/smtptest"
 	"github.com/beaconstatus/beacon/models"
+	"github.com/beaconstatus/beacon/models/dbtest"
 )
 
 // subscriber is a subscriber row for tests.
@@ -137,30 +138,13 @@ func eventually(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-// deliveryStatuses counts the deliveries by status.
-func deliveryStatuses(t testing.TB, db *models.DB) map[string]int {
-	t.Helper()
-	var rows []struct {
-		Status string
-		N      int
-	}
-	if err := db.Gorm.Raw(`SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status`).Scan(&rows).Error; err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]int{}
-	for _, r := range rows {
-		out[r.Status] = r.N
-	}
-	return out
-}
-
 // settled reports whether every notification is dispatched and no delivery
 // is pending or being sent.
 func settled(t testing.TB, db *models.DB) bool {
 	t.Helper()
 	var open int64
 	db.Gorm.Model(&models.Notification{}).Where("status <> ?", models.NotificationDispatched).Count(&open)
-	st := deliveryStatuses(t, db)
+	st := dbtest.DeliveryStatuses(t, db)
 	return open == 0 && st[models.DeliveryPending] == 0 && st[models.DeliverySending] == 0
 }
 

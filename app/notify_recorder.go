@@ -16,8 +16,10 @@ import (
 // the one writer of outcomes, instead of workers waiting on each other's
 // locks.
 type recorder struct {
-	a     *App
-	queue chan outcome
+	a       *App
+	queue   chan outcome
+	flushAt int           // outcomes that are written at once without lingering
+	linger  time.Duration // how long fewer wait for more
 }
 
 // outcome is the result of one delivery, to be recorded: sent, or another
@@ -31,8 +33,9 @@ type outcome struct {
 // maxRecordBatch bounds the outcomes recorded at once.
 const maxRecordBatch = 256
 
-func newRecorder(a *App, workers int) *recorder {
-	return &recorder{a: a, queue: make(chan outcome, workers)}
+// newRecorder makes a recorder whose queue holds size outcomes.
+func newRecorder(a *App, size, flushAt int, linger time.Duration) *recorder {
+	return &recorder{a: a, queue: make(chan outcome, size), flushAt: flushAt, linger: linger}
 }
 
 // close ends run once the queue is empty.
@@ -42,21 +45,47 @@ func (r *recorder) close() { close(r.queue) }
 func (r *recorder) run() {
 	batch := make([]outcome, 0, maxRecordBatch)
 	for o := range r.queue {
-		batch = append(batch[:0], o)
-	more:
-		for len(batch) < maxRecordBatch {
-			select {
-			case o, ok := <-r.queue:
-				if !ok {
-					break more
-				}
-				batch = append(batch, o)
-			default:
-				break more
-			}
-		}
+		batch = r.gather(append(batch[:0], o))
 		r.record(batch)
 	}
+}
+
+// gather adds to batch the outcomes queued, waiting up to linger for more
+// while it holds fewer than flushAt: a statement then records dozens of
+// messages, not a few (on SQLite, where a statement costs CPU rather than
+// a wait, fewer statements leave more for sending). flushAt is a worker's
+// Unrecorded, so a worker held back by it does not wait for the linger.
+func (r *recorder) gather(batch []outcome) []outcome {
+	var timeout <-chan time.Time
+	for len(batch) < maxRecordBatch {
+		select {
+		case o, ok := <-r.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, o)
+			continue
+		default:
+		}
+		if len(batch) >= r.flushAt {
+			return batch
+		}
+		if timeout == nil {
+			t := time.NewTimer(r.linger)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case o, ok := <-r.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, o)
+		case <-timeout:
+			return batch
+		}
+	}
+	return batch
 }
 
 // record writes a batch of outcomes and answers each.

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"mime"
 	"net/mail"
 	"regexp"
@@ -52,7 +53,7 @@ func TestNotifyFanOutOverSMTP(t *testing.T) {
 		runNotifier(t, a)
 		eventually(t, "all sent", func() bool { return settled(t, db) })
 
-		if st := deliveryStatuses(t, db); st[models.DeliverySent] != len(want) || len(st) != 1 {
+		if st := dbtest.DeliveryStatuses(t, db); st[models.DeliverySent] != len(want) || len(st) != 1 {
 			t.Errorf("deliveries = %v, want %d sent", st, len(want))
 		}
 		counts := srv.Counts()
@@ -260,7 +261,7 @@ func TestNotifyServerDownThenBack(t *testing.T) {
 		if !strings.HasPrefix(problems[0].Reason, "cannot reach the mail server: dial tcp "+srv.Addr) {
 			t.Errorf("reason = %q", problems[0].Reason)
 		}
-		if st := deliveryStatuses(t, db); st[models.DeliveryFailed] != 0 || st[models.DeliverySent] != 0 {
+		if st := dbtest.DeliveryStatuses(t, db); st[models.DeliveryFailed] != 0 || st[models.DeliverySent] != 0 {
 			t.Errorf("while down: %v", st)
 		}
 
@@ -271,7 +272,7 @@ func TestNotifyServerDownThenBack(t *testing.T) {
 				t.Errorf("%s received %d, want 1", e, got)
 			}
 		}
-		if st := deliveryStatuses(t, db); st[models.DeliverySent] != len(emails) {
+		if st := dbtest.DeliveryStatuses(t, db); st[models.DeliverySent] != len(emails) {
 			t.Errorf("after: %v", st)
 		}
 	})
@@ -355,6 +356,50 @@ func TestNotifyConfirmation(t *testing.T) {
 	})
 }
 
+// The email of a published postmortem names the incident and its
+// components and carries the summary (it once had an empty subject:
+// "[Acme Cloud] Postmortem: ").
+func TestNotifyPostmortemPublished(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		srv := smtptest.Start(t, smtptest.Options{})
+		api := addComponent(t, db, models.Component{Name: "API"})
+		addSubscriber(t, db, subscriber{Email: "sam@example.test", Components: []string{api.ID}})
+		in := openIncident(t, db, models.NewIncident{Name: "API errors", Components: map[string]string{api.ID: models.MajorOutage}})
+		if _, err := db.PostUpdate(ctx, in.ID, models.NewUpdate{Status: models.Resolved, Body: "Fixed.", RestoreComponents: true, Actor: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.StartPostmortem(ctx, in.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		summary := models.PostmortemInput{Sections: map[string]string{models.SectionSummary: "Requests **failed** for ten minutes."}}
+		if _, err := db.SavePostmortem(ctx, in.ID, summary, "test"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.PublishPostmortem(ctx, in.ID, true, "test"); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := mailApp(t, db, srv, nil, fastRetries, nil)
+		runNotifier(t, a)
+		eventually(t, "settled", func() bool { return settled(t, db) })
+		msgs := srv.Messages()
+		if len(msgs) != 1 {
+			t.Fatalf("sent %d messages, want the postmortem only", len(msgs))
+		}
+		p := parseMail(t, msgs[0])
+		if s := p.Header.Get("Subject"); s != "[Acme Cloud] Postmortem: API errors" {
+			t.Errorf("Subject = %q", s)
+		}
+		for _, want := range []string{"Postmortem: API errors", "Affected: API", "Requests **failed** for ten minutes.", "/incidents/" + in.ID} {
+			if !strings.Contains(p.Text, want) {
+				t.Errorf("the text lacks %q:\n%s", want, p.Text)
+			}
+		}
+		if !strings.Contains(p.HTML, "Requests <strong>failed</strong> for ten minutes.") {
+			t.Errorf("the HTML lacks the summary:\n%s", p.HTML)
+		}
+	})
+}
+
 // Stopping the notifier lets the message being sent finish and be
 // recorded, and gives back what the workers had claimed.
 func TestNotifyStopGivesBackClaims(t *testing.T) {
@@ -381,7 +426,7 @@ func TestNotifyStopGivesBackClaims(t *testing.T) {
 		close(release)
 		<-stopped
 
-		st := deliveryStatuses(t, db)
+		st := dbtest.DeliveryStatuses(t, db)
 		if st[models.DeliverySent] != 1 || st[models.DeliveryPending] != 29 || st[models.DeliverySending] != 0 {
 			t.Errorf("after stop: %v, want 1 sent and 29 pending", st)
 		}
@@ -391,31 +436,79 @@ func TestNotifyStopGivesBackClaims(t *testing.T) {
 	})
 }
 
-// Two replicas' notifiers on one database send each delivery once.
-func TestNotifyTwoReplicas(t *testing.T) {
+// A worker starts a send only while fewer than NotifyTuning.Unrecorded of
+// its messages wait to be recorded: when the server reads the k-th
+// message of the one worker, at least k-Unrecorded are recorded sent. So
+// a crash leaves at most Unrecorded acknowledged messages to be sent
+// again (1: each is recorded before the next is sent).
+func TestNotifyUnrecordedBound(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		addSubscribers(t, db, 60)
+		openIncident(t, db, models.NewIncident{Name: "API errors", Notify: true})
+		for _, window := range []int{1, 4} {
+			db.Gorm.Exec(`UPDATE deliveries SET status = 'pending', leased_by = '', lease_until = NULL`)
+			srv := smtptest.Start(t, smtptest.Options{})
+			var mu sync.Mutex
+			var read, worst int
+			srv.OnData(func(from string, to []string) error {
+				var recorded int
+				if err := db.Gorm.Raw(`SELECT COUNT(*) FROM deliveries WHERE status = 'sent'`).Scan(&recorded).Error; err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				read++
+				worst = max(worst, read-recorded)
+				return nil
+			})
+			tuning := fastRetries
+			tuning.ClaimBatch, tuning.Unrecorded = 25, window
+			a, _ := mailApp(t, db, srv, nil, tuning, map[string]string{"MAIL_WORKERS": "1"})
+			stop := runNotifier(t, a)
+			eventually(t, "all sent", func() bool { return settled(t, db) })
+			stop()
+			if srv.Total() != 60 {
+				t.Errorf("Unrecorded %d: the server got %d messages, want 60", window, srv.Total())
+			}
+			if worst > window {
+				t.Errorf("Unrecorded %d: the server read a message while %d sent before it were unrecorded", window, worst-1)
+			}
+			t.Logf("Unrecorded %d: at most %d messages unrecorded at a send", window, worst)
+		}
+	})
+}
+
+// Three replicas' notifiers on one database work on one fan-out: each
+// sends some of it, and each delivery is sent once.
+func TestNotifyThreeReplicas(t *testing.T) {
+	const replicas = 3
 	for _, dialect := range []models.Dialect{models.Postgres, models.SQLite} {
 		t.Run(string(dialect), func(t *testing.T) {
 			dsn := dbtest.NewDSN(t, dialect)
-			var replicas []*models.DB
-			for range 2 {
+			var dbs []*models.DB
+			for range replicas {
 				db, err := models.Open(ctx, dialect, dsn, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { db.Close() })
-				replicas = append(replicas, db)
+				dbs = append(dbs, db)
 			}
-			db := replicas[0]
+			db := dbs[0]
 			if _, err := db.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
 			srv := smtptest.Start(t, smtptest.Options{})
+			everySenderSends(srv, replicas)
 			emails := addSubscribers(t, db, 300)
 			openIncident(t, db, models.NewIncident{Name: "API errors", Notify: true})
 			in := openIncident(t, db, models.NewIncident{Name: "Web errors", Notify: true})
 			postUpdate(t, db, in.ID, models.NewUpdate{Status: models.Resolved, Notify: true})
-			for _, r := range replicas {
-				a, _ := mailApp(t, r, srv, nil, fastRetries, nil)
+			for i, r := range dbs {
+				a, _ := mailApp(t, r, srv, nil, fastRetries, map[string]string{
+					"MAIL_FROM": fmt.Sprintf("Acme Status <replica%d@acme.test>", i),
+					"SMTP_URL":  srv.URL() + "&timeout=60s", // longer than everySenderSends holds a message
+				})
 				runNotifier(t, a)
 			}
 			eventually(t, "settled", func() bool { return settled(t, db) })
@@ -424,11 +517,24 @@ func TestNotifyTwoReplicas(t *testing.T) {
 					t.Errorf("%s received %d messages, want 3", e, n)
 				}
 			}
+			if srv.Total() != 900 {
+				t.Errorf("the SMTP server got %d messages, want 900", srv.Total())
+			}
 			var workers []string
 			db.Gorm.Raw(`SELECT DISTINCT message_id FROM deliveries`).Scan(&workers)
 			if len(workers) != 900 {
 				t.Errorf("%d distinct Message-IDs, want 900", len(workers))
 			}
+			bySender := map[string]int{}
+			for _, m := range srv.Messages() {
+				bySender[m.From]++
+			}
+			for i := range replicas {
+				if bySender[fmt.Sprintf("replica%d@acme.test", i)] == 0 {
+					t.Errorf("replica %d sent nothing: %v", i, bySender)
+				}
+			}
+			t.Logf("messages sent per replica: %v", bySender)
 		})
 	}
 }

@@ -12,19 +12,20 @@ import (
 )
 
 // worker claims deliveries and sends them through its own Sender (its own
-// connection). The outcome of a message is recorded while the next one is
-// sent, and the worker waits for that record before it records (and sends)
-// another: a crash can leave at most its last two acknowledged messages
-// unrecorded, to be sent again with the same Message-ID. (Recording each
-// before the next send would leave one, at about half the rate on
-// PostgreSQL, where a record costs a commit.)
+// connection). The outcomes of its messages are recorded while it sends the
+// next ones, but it starts a send only while fewer than
+// NotifyTuning.Unrecorded of its outcomes wait to be recorded: a crash can
+// leave at most that many acknowledged messages unrecorded (the one being
+// sent included), to be sent again with the same Message-ID.
 type worker struct {
 	a       *App
 	t       NotifyTuning
 	name    string // leased_by
 	sender  Sender
 	rec     *recorder
-	pending chan error          // the outcome being recorded, nil when none
+	pending []chan error        // outcomes handed to the recorder and not yet recorded, oldest first
+	failed  bool                // an outcome could not be recorded: stop sending the batch
+	next    chan claim          // the next batch, being claimed ahead; nil when none
 	cache   map[int64]*outgoing // notifications being sent, by id
 	pause   time.Duration       // while the mail server is unreachable
 }
@@ -40,28 +41,28 @@ type outgoing struct {
 func (w *worker) run(ctx context.Context) {
 	defer w.sender.Close()
 	defer w.settle()
+	defer w.dropNext()
 	for ctx.Err() == nil {
-		claimedAt := w.a.now()
-		rctx, cancel := context.WithTimeout(ctx, dbTimeout)
-		var batch []models.ClaimedDelivery
-		err := w.a.write(func() (err error) {
-			batch, err = w.a.db.ClaimDeliveries(rctx, w.name, claimedAt, w.t.Lease, w.t.ClaimBatch)
-			return err
-		})
-		cancel()
-		if err != nil {
+		var c claim
+		if w.next != nil {
+			c = <-w.next
+			w.next = nil
+		} else {
+			c = w.claim(ctx)
+		}
+		if c.err != nil {
 			if ctx.Err() == nil {
-				w.a.log.Error("notifier: claim deliveries", "worker", w.name, "error", err)
+				w.a.log.Error("notifier: claim deliveries", "worker", w.name, "error", c.err)
 			}
 			wait(ctx, w.t.PollInterval, nil)
 			continue
 		}
-		if len(batch) == 0 {
+		if len(c.batch) == 0 {
 			wait(ctx, w.t.PollInterval, w.a.notify.deliveries)
 			continue
 		}
-		stop := claimedAt.Add(w.t.Lease - leaseMargin(w.a.notify.sendTimeout))
-		if unreachable := w.sendBatch(ctx, batch, stop); unreachable {
+		stop := c.at.Add(w.t.Lease - leaseMargin(w.a.notify.sendTimeout))
+		if unreachable := w.sendBatch(ctx, c.batch, stop); unreachable {
 			w.pause = min(max(2*w.pause, w.t.RetryBase/8, 100*time.Millisecond), w.t.RetryMax)
 			wait(ctx, w.pause, nil)
 		} else {
@@ -70,27 +71,80 @@ func (w *worker) run(ctx context.Context) {
 	}
 }
 
+// claim is a batch of deliveries claimed at a time.
+type claim struct {
+	batch []models.ClaimedDelivery
+	at    time.Time
+	err   error
+}
+
+// claim claims the worker's next batch.
+func (w *worker) claim(ctx context.Context) claim {
+	c := claim{at: w.a.now()}
+	rctx, cancel := context.WithTimeout(ctx, dbTimeout)
+	defer cancel()
+	c.err = w.a.write(func() (err error) {
+		c.batch, err = w.a.db.ClaimDeliveries(rctx, w.name, c.at, w.t.Lease, w.t.ClaimBatch)
+		return err
+	})
+	return c
+}
+
+// prefetch claims the worker's next batch while it sends the end of this
+// one, so that it does not wait for the claim.
+func (w *worker) prefetch(ctx context.Context) {
+	next := make(chan claim, 1)
+	w.next = next
+	go func() { next <- w.claim(ctx) }()
+}
+
+// dropNext gives back the batch prefetched, if any.
+func (w *worker) dropNext() {
+	if w.next == nil {
+		return
+	}
+	c := <-w.next
+	w.next = nil
+	if c.err == nil {
+		w.release(context.Background(), c.batch)
+	}
+}
+
 // sendBatch sends the claimed deliveries in turn, until ctx is done, the
-// lease is about to end (stop) or the mail server cannot be reached; the
-// rest is given back. It reports whether the server was unreachable.
+// lease is about to end (stop), the mail server cannot be reached or an
+// outcome could not be recorded (the database is failing, or the lease was
+// lost: sending on would only add messages to send again); the rest, and
+// the next batch if it was prefetched, are given back. It reports whether
+// the server was unreachable. Three quarters through a full batch, it
+// prefetches the next one.
 func (w *worker) sendBatch(ctx context.Context, batch []models.ClaimedDelivery, stop time.Time) (unreachable bool) {
+	w.failed = false
 	for i, d := range batch {
-		if ctx.Err() != nil || w.a.now().After(stop) {
-			w.release(ctx, batch[i:])
+		if ctx.Err() != nil || w.a.now().After(stop) || w.failed {
+			w.giveBack(ctx, batch[i:])
 			return false
 		}
 		if w.a.notify.limiter != nil {
 			if err := w.a.notify.limiter.Wait(ctx); err != nil || w.a.now().After(stop) {
-				w.release(ctx, batch[i:])
+				w.giveBack(ctx, batch[i:])
 				return false
 			}
 		}
+		if i == len(batch)*3/4 && len(batch) == w.t.ClaimBatch && w.next == nil {
+			w.prefetch(ctx)
+		}
 		if w.deliver(ctx, d) {
-			w.release(ctx, batch[i+1:])
+			w.giveBack(ctx, batch[i+1:])
 			return true
 		}
 	}
 	return false
+}
+
+// giveBack releases the rest of a batch and the batch prefetched.
+func (w *worker) giveBack(ctx context.Context, rest []models.ClaimedDelivery) {
+	w.release(ctx, rest)
+	w.dropNext()
 }
 
 // deliver sends one delivery and has its outcome recorded. It reports
@@ -164,24 +218,42 @@ func (w *worker) record(write func(ctx context.Context, db *models.DB) error) {
 	w.submit(outcome{write: write})
 }
 
-// submit queues an outcome for the recorder, once the worker's previous
-// one is recorded.
+// submit queues an outcome for the recorder, then waits until fewer than
+// Unrecorded of the worker's outcomes are waiting: the next send may
+// begin.
 func (w *worker) submit(o outcome) {
-	w.settle()
 	o.done = make(chan error, 1)
 	w.rec.queue <- o
-	w.pending = o.done
+	w.pending = append(w.pending, o.done)
+	w.collect(w.t.Unrecorded - 1)
 }
 
-// settle waits until the worker's last outcome is recorded.
-func (w *worker) settle() {
-	if w.pending == nil {
-		return
+// settle waits until all the worker's outcomes are recorded.
+func (w *worker) settle() { w.collect(0) }
+
+// collect takes the answers of the outcomes recorded so far, and waits
+// (oldest first: the recorder answers in order) until at most keep are
+// still waiting.
+func (w *worker) collect(keep int) {
+	done := 0
+	for ; done < len(w.pending); done++ {
+		var err error
+		if len(w.pending)-done > keep {
+			err = <-w.pending[done]
+		} else {
+			select {
+			case err = <-w.pending[done]:
+			default:
+				w.pending = append(w.pending[:0], w.pending[done:]...)
+				return
+			}
+		}
+		if err != nil {
+			w.a.log.Warn("notifier: outcome not recorded", "worker", w.name, "error", err)
+			w.failed = true
+		}
 	}
-	if err := <-w.pending; err != nil {
-		w.a.log.Warn("notifier: outcome not recorded", "worker", w.name, "error", err)
-	}
-	w.pending = nil
+	w.pending = w.pending[:0]
 }
 
 // release gives deliveries back to be claimed again at once.

@@ -3,10 +3,12 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -87,7 +89,7 @@ func (p *cutProxy) restore() {
 // The database goes away under a running server and comes back: the
 // public pages keep being served from the snapshot, readiness and writes
 // say what is wrong, and when the database returns everything resumes by
-// itself, with no restart.
+// itself, with no restart. Here the network to PostgreSQL is cut.
 func TestDatabaseOutageAndRecovery(t *testing.T) {
 	dsn := dbtest.NewDSN(t, models.Postgres)
 	u, err := url.Parse(dsn)
@@ -101,16 +103,38 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	a := newTestApp(t, db, nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	databaseOutage(t, db, proxy.cut, proxy.restore)
+}
+
+// The same with PostgreSQL itself stopped (pg_ctl stop -m fast) and
+// started again, on a throwaway cluster of this test.
+func TestPostgresStoppedAndRestarted(t *testing.T) {
+	cluster := dbtest.StartCluster(t)
+	admin, err := sql.Open("pgx", cluster.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.ServeListener(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	base := "http://" + ln.Addr().String()
+	_, err = admin.Exec("CREATE DATABASE beacon")
+	admin.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := models.Open(context.Background(), models.Postgres, cluster.Database("beacon"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	databaseOutage(t, db, func() { cluster.Stop(t) }, func() { cluster.Start(t) })
+}
+
+// databaseOutage runs Beacon on db, takes the database away with stop and
+// brings it back with start.
+func databaseOutage(t *testing.T, db *models.DB, stop, start func()) {
+	a := newTestApp(t, db, nil)
+	base := serveOnLoopback(t, a)
 	secret, _, err := db.CreateAPIToken(context.Background(), "outage", models.RoleEditor)
 	if err != nil {
 		t.Fatal(err)
@@ -139,6 +163,11 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 
+	console := signIn(t, a.Handler(), db, models.RoleEditor)
+	addComponent := func(name string) *httptest.ResponseRecorder {
+		return console.PostForm("/admin/components", url.Values{"name": {name}, "status": {models.Operational}})
+	}
+
 	if code, _ := openIncident("Before the outage"); code != 201 {
 		t.Fatalf("open incident = %d", code)
 	}
@@ -149,7 +178,7 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 	_, feed := get("/history.atom")
 	_, summary := get("/api/v2/summary.json")
 
-	proxy.cut()
+	stop()
 	for path, want := range map[string]string{"/": page, "/history.atom": feed, "/api/v2/summary.json": summary} {
 		if code, body := get(path); code != 200 || body != want {
 			t.Errorf("%s during the outage = %d, want 200 and the last good answer", path, code)
@@ -161,8 +190,11 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 	if code, body := openIncident("During the outage"); code != http.StatusServiceUnavailable || !strings.Contains(body, "nothing was changed") {
 		t.Errorf("write during the outage = %d %s, want 503 saying nothing was changed", code, body)
 	}
+	if rec := addComponent("Added during the outage"); rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "nothing was changed") {
+		t.Errorf("console write during the outage = %d, want 503 saying nothing was changed:\n%s", rec.Code, rec.Body)
+	}
 
-	proxy.restore()
+	start()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if code, _ := get("/readyz"); code == 200 {
@@ -176,8 +208,17 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 	if code, body := openIncident("After the outage"); code != 201 {
 		t.Fatalf("write after the outage = %d %s", code, body)
 	}
+	wantRedirect(t, addComponent("Added after the outage"), "/admin/components")
 	_, page = get("/")
 	if !strings.Contains(page, "After the outage") || strings.Contains(page, "During the outage") {
 		t.Errorf("page after recovery lacks the new incident or shows the refused one")
+	}
+	if !strings.Contains(page, "Added after the outage") || strings.Contains(page, "Added during the outage") {
+		t.Errorf("page after recovery lacks the new component or shows the refused one")
+	}
+	var refused int64
+	db.Gorm.Raw(`SELECT (SELECT COUNT(*) FROM incidents WHERE name = 'During the outage') + (SELECT COUNT(*) FROM components WHERE name = 'Added during the outage')`).Scan(&refused)
+	if refused != 0 {
+		t.Errorf("%d rows of the refused writes were stored", refused)
 	}
 }

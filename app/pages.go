@@ -15,7 +15,7 @@ import (
 func (a *App) renderPage(c echo.Context, code int, page string, view PageView) error {
 	h := c.Response().Header()
 	if h.Get("Cache-Control") == "" {
-		h.Set("Cache-Control", snapshotCacheControl)
+		cachePages.set(h)
 	}
 	return writeHTML(c, code, func(w io.Writer) error { return a.render.Render(w, page, view) })
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -45,6 +46,21 @@ func newTestApp(tb testing.TB, db *models.DB, env map[string]string) *app.App {
 		tb.Fatalf("app.New: %v", err)
 	}
 	return a
+}
+
+// serveOnLoopback serves a on a loopback port until the test ends and
+// returns its base URL.
+func serveOnLoopback(t testing.TB, a *app.App) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.ServeListener(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return "http://" + ln.Addr().String()
 }
 
 // get serves a GET request for path through h.

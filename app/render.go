@@ -130,6 +130,7 @@ func funcMap(assets *static.Assets) template.FuncMap {
 		"statusIcon":  statusIcon,
 		"impactLabel": impactLabel,
 		"barClass":    barClass,
+		"uptimeBars":  uptimeBars,
 		"excerpt":     excerpt,
 		"anchor":      anchor,
 		"fieldLabel":  fieldLabel,

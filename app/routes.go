@@ -30,10 +30,11 @@ func (a *App) routes(e *echo.Echo) {
 		e.Match([]string{http.MethodGet, http.MethodHead}, path, h, m...)
 	}
 	// public routes are served from the in-memory snapshot (snapshot.go),
-	// which keeps its own gzip form.
+	// which keeps its own gzip form. Their middlewares are composed here,
+	// once: echo would compose a route's middlewares on every request.
 	public := func(path string, h echo.HandlerFunc) {
 		a.snapshotPaths[path] = true
-		read(path, h, a.snapshotted)
+		read(path, a.snapshotted(h))
 	}
 
 	// Public pages.
@@ -50,8 +51,8 @@ func (a *App) routes(e *echo.Echo) {
 	// only their link (one-click unsubscribe, RFC 8058, has no session).
 	getHead := []string{http.MethodGet, http.MethodHead}
 	e.Match(getHead, "/subscribe", a.ShowSubscribe, subscriptionHeaders)
-	e.POST("/subscribe", a.Subscribe, subscriptionHeaders, limitBody(MaxSubscribeBody), a.sameOrigin)
-	subs := e.Group("/subscriptions", subscriptionHeaders, limitBody(MaxSubscribeBody))
+	e.POST("/subscribe", a.Subscribe, subscriptionHeaders, subscriptionBody, a.sameOrigin)
+	subs := e.Group("/subscriptions", subscriptionHeaders, subscriptionBody)
 	subs.Match(getHead, "/confirm/:token", a.ShowConfirm)
 	subs.POST("/confirm/:token", a.Confirm)
 	subs.Match(getHead, "/manage/:token", a.ShowManage)
@@ -63,7 +64,7 @@ func (a *App) routes(e *echo.Echo) {
 	// snapshot like the pages (ETag, Last-Modified, 304).
 	shared := func(path string, h echo.HandlerFunc) {
 		a.snapshotPaths[path] = true
-		read(path, h, allowAnyOrigin, a.snapshotted)
+		read(path, allowAnyOrigin(a.snapshotted(h)))
 		e.OPTIONS(path, preflight)
 	}
 	e.OPTIONS("/incidents/:id", preflight)
@@ -131,7 +132,7 @@ func (a *App) routes(e *echo.Echo) {
 	// incidents, maintenance, postmortems, subscribers),
 	// a.requireRole(models.RoleAdmin) for the rest; anonymous visitors are
 	// sent to sign in.
-	adm := e.Group("/admin", adminHeaders, a.withSession, a.checkCSRF)
+	adm := e.Group("/admin", adminHeaders, consoleBody, a.withSession, a.checkCSRF)
 	editor, admin := a.requireRole(models.RoleEditor), a.requireRole(models.RoleAdmin)
 	adm.GET("/setup", a.ShowSetup)
 	adm.POST("/setup", a.Setup)
@@ -203,7 +204,7 @@ func (a *App) routes(e *echo.Echo) {
 	adm.GET("/subscribers/new", a.NewSubscriber, editor)
 	adm.POST("/subscribers", a.CreateSubscriber, editor)
 	adm.GET("/subscribers/import", a.ShowSubscriberImport, editor)
-	adm.POST("/subscribers/import", a.ImportSubscribers, editor, limitBody(MaxImportBody))
+	adm.POST("/subscribers/import", a.ImportSubscribers, editor) // body up to MaxImportBody (consoleBody)
 	adm.GET("/subscribers/export.csv", a.ExportSubscribers, editor)
 	adm.POST("/subscribers/:id/unsubscribe", a.UnsubscribeSubscriber, editor)
 	adm.POST("/subscribers/:id/delete", a.DeleteSubscriber, editor)

@@ -22,7 +22,14 @@ func (a *App) announceSetup(ctx context.Context) error {
 		return err
 	}
 	if n > 0 {
-		return a.db.DeleteSetupCodes(ctx)
+		err := a.db.DeleteSetupCodes(ctx)
+		if models.Unwritable(err) {
+			// Left codes are of no use once users exist (CreateFirstAdmin
+			// checks): serve a database that cannot be written all the same.
+			a.log.Warn("the database cannot store changes: serving it read-only", "error", err)
+			return nil
+		}
+		return err
 	}
 	code, err := a.db.NewSetupCode(ctx)
 	if err != nil {

@@ -18,15 +18,26 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/beaconstatus/beacon/models"
 )
 
 // The snapshot serves the public pages, feeds and public API from memory:
-// each response rendered once, with its gzip form, a strong ETag and
-// Last-Modified. A hit does no database and no template work. A change
-// (pageChanged, or another replica's announcement) marks every rendition
-// stale and rebuilds the ones in use at once; until a rebuild succeeds the
-// last good rendition keeps being served, so the page stays up while the
-// database is down.
+// each response rendered once, with its gzip form, a strong ETag for each
+// and Last-Modified. A hit does no database and no template work. A change
+// (pageChanged, or another replica's announcement) marks stale what it
+// touched and rebuilds the renditions in use at once; until a rebuild
+// succeeds the last good rendition keeps being served, so the page stays up
+// while the database is down.
+//
+// What a change touched: most changes (components, a new incident or
+// maintenance, the scheduler's transitions, anything not said otherwise)
+// touch everything. A change scoped to some incidents (an update posted;
+// an incident or maintenance, its timeline, its postmortem or an action
+// item edited: see changeIncident) touches the page-wide renditions (/, history,
+// the page's feeds, the public API, badges, widget: anything not under
+// /incidents/{id}) and those of these incidents (/incidents/{id}, its feeds
+// and its postmortem pages); another incident's pages stay as they are.
 
 // Snapshot limits and timings.
 const (
@@ -38,9 +49,6 @@ const (
 	snapshotMaxAge = 30 * time.Second
 	// snapshotIdle drops renditions no one asked for in this long.
 	snapshotIdle = 10 * time.Minute
-	// snapshotCacheControl lets browsers and a CDN keep a page briefly and
-	// serve it stale while they revalidate, or while Beacon is unreachable.
-	snapshotCacheControl = "public, max-age=5, stale-while-revalidate=30, stale-if-error=86400"
 )
 
 // snapshot is the in-memory cache of rendered public responses.
@@ -48,8 +56,13 @@ type snapshot struct {
 	handler http.Handler // the router: a rebuild is an internal GET through it
 	now     func() time.Time
 
-	gen     atomic.Uint64 // bumped by every change; renditions of older generations are stale
-	mu      sync.RWMutex  // guards entries
+	// gen is bumped by every change: a page-wide rendition of an older
+	// generation is stale. allGen is the generation of the last change
+	// that touched everything: an incident's rendition older than it, or
+	// than its entry's touched, is stale.
+	gen     atomic.Uint64
+	allGen  atomic.Uint64
+	mu      sync.RWMutex // guards entries
 	entries map[string]*snapEntry
 	builds  singleflight.Group
 }
@@ -57,8 +70,11 @@ type snapshot struct {
 // snapEntry is one URL's current rendition.
 type snapEntry struct {
 	key      string
+	incident string // the incident whose page (feed, postmortem) this is; "" for a page-wide one
 	current  atomic.Pointer[rendition]
-	lastUsed atomic.Int64 // unix nanoseconds
+	lastUsed atomic.Int64  // unix nanoseconds
+	touched  atomic.Uint64 // generation of the last change scoped to incident
+	builds   atomic.Uint64 // renders run for this entry (tests count them)
 }
 
 // rendition is one rendered response, immutable once built.
@@ -68,11 +84,15 @@ type rendition struct {
 	modified time.Time // when the body last changed
 	body     []byte
 	gzip     []byte
-	etag     string // of the body; the gzip form shares it (weak)
+	etag     string // strong, of the body as is
+	gzipETag string // strong, of the gzip form
 	// plainHeader and gzipHeader are every header of a 200 answer in each
 	// encoding, made once: a hit assigns their values to the response
 	// without allocating. They, and their value slices, are never changed.
 	plainHeader, gzipHeader http.Header
+	// plainETagValue and gzipETagValue are the ETag header values, for a 304 that
+	// revalidates the other encoding's copy.
+	plainETagValue, gzipETagValue []string
 }
 
 func newSnapshot(now func() time.Time) *snapshot {
@@ -109,10 +129,38 @@ func snapshotKey(u *url.URL) string {
 	return u.Path + "?" + b.String()
 }
 
-// invalidate marks every rendition stale and rebuilds those in use, in the
-// background; a request that arrives before its rebuild waits for it.
-func (s *snapshot) invalidate() {
-	s.gen.Add(1)
+// snapshotIncident is the incident whose pages key belongs to:
+// /incidents/{id}, its feeds /incidents/{id}.atom (.rss, .json) and its
+// postmortem pages /incidents/{id}/postmortem...; "" for any other key,
+// which is page-wide.
+func snapshotIncident(key string) string {
+	path, _, _ := strings.Cut(key, "?")
+	rest, ok := strings.CutPrefix(path, "/incidents/")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	id, _, _ = strings.Cut(id, ".")
+	return id
+}
+
+// invalidate marks stale what a change touched: the renditions of the
+// given incidents and every page-wide one, or with no incidents
+// everything. It rebuilds those in use in the background; a request that
+// arrives before its rebuild waits for it.
+func (s *snapshot) invalidate(incidents ...string) {
+	s.mu.Lock() // an entry created after this sees the new generation
+	g := s.gen.Add(1)
+	if len(incidents) == 0 {
+		s.allGen.Store(g)
+	} else {
+		for _, e := range s.entries {
+			if e.incident != "" && slices.Contains(incidents, e.incident) {
+				e.touched.Store(g)
+			}
+		}
+	}
+	s.mu.Unlock()
 	go s.refresh(context.Background())
 }
 
@@ -127,7 +175,7 @@ func (s *snapshot) refresh(ctx context.Context) {
 			delete(s.entries, key)
 			continue
 		}
-		if r := e.current.Load(); r == nil || s.stale(r, now) {
+		if r := e.current.Load(); r == nil || s.stale(e, r, now) {
 			due = append(due, e)
 		}
 	}
@@ -140,8 +188,16 @@ func (s *snapshot) refresh(ctx context.Context) {
 	}
 }
 
-func (s *snapshot) stale(r *rendition, now time.Time) bool {
-	return r.gen != s.gen.Load() || now.Sub(r.built) > snapshotMaxAge
+// stale reports whether e's rendition r must be rebuilt: a change touched
+// it since it was built, or it is old.
+func (s *snapshot) stale(e *snapEntry, r *rendition, now time.Time) bool {
+	if now.Sub(r.built) > snapshotMaxAge {
+		return true
+	}
+	if e.incident == "" {
+		return r.gen != s.gen.Load()
+	}
+	return r.gen < s.allGen.Load() || r.gen < e.touched.Load()
 }
 
 // entry returns the entry of key, creating it unless the cache is full.
@@ -157,7 +213,7 @@ func (s *snapshot) entry(key string) *snapEntry {
 			if len(s.entries) >= maxSnapshotEntries {
 				return nil
 			}
-			e = &snapEntry{key: key}
+			e = &snapEntry{key: key, incident: snapshotIncident(key)}
 			s.entries[key] = e
 		}
 	}
@@ -194,6 +250,7 @@ func (s *snapshot) rebuild(ctx context.Context, e *snapEntry) (*rendition, error
 			return nil, err
 		}
 		rec := newResponseRecorder()
+		e.builds.Add(1)
 		s.handler.ServeHTTP(rec, req)
 		if rec.status >= 500 {
 			// The database is down (503) or something broke: keep serving
@@ -228,7 +285,8 @@ func (s *snapshot) rebuild(ctx context.Context, e *snapEntry) (*rendition, error
 // both encodings.
 func newRendition(rec *responseRecorder, gen uint64, now time.Time, previous *rendition) (*rendition, error) {
 	body := rec.body.Bytes()
-	r := &rendition{gen: gen, built: now, modified: now.UTC().Truncate(time.Second), etag: etagOf(body)}
+	etag := etagOf(body)
+	r := &rendition{gen: gen, built: now, modified: now.UTC().Truncate(time.Second), etag: etag, gzipETag: gzipETag(etag)}
 	if previous != nil && previous.etag == r.etag && bytes.Equal(previous.body, body) {
 		// Unchanged (the periodic refresh, mostly): keep the bytes and
 		// their gzip form, which costs several milliseconds of CPU on a
@@ -251,18 +309,23 @@ func newRendition(rec *responseRecorder, gen uint64, now time.Time, previous *re
 			"Cache-Control", echo.HeaderLastModified, "Etag", echo.HeaderXRequestID, "Date":
 			continue
 		}
+		if slices.Contains(securityHeaderNames, k) {
+			continue // securityHeaders sets them on every answer
+		}
 		common[k] = slices.Clip(slices.Clone(v))
 	}
 	cacheControl := rec.header.Get("Cache-Control")
 	if cacheControl == "" {
-		cacheControl = snapshotCacheControl
+		cacheControl = cachePages.Browser
+		common[headerCDNCacheControl] = []string{cachePages.CDN}
 	}
 	common[echo.HeaderContentType] = []string{rec.header.Get(echo.HeaderContentType)}
 	common["Cache-Control"] = []string{cacheControl}
-	common["Etag"] = []string{r.etag}
 	common[echo.HeaderLastModified] = []string{r.modified.Format(http.TimeFormat)}
 	common[echo.HeaderVary] = []string{echo.HeaderAcceptEncoding}
 	r.plainHeader, r.gzipHeader = common.Clone(), common.Clone()
+	r.plainETagValue, r.gzipETagValue = []string{r.etag}, []string{r.gzipETag}
+	r.plainHeader["Etag"], r.gzipHeader["Etag"] = r.plainETagValue, r.gzipETagValue
 	r.plainHeader[echo.HeaderContentLength] = []string{strconv.Itoa(len(r.body))}
 	r.gzipHeader[echo.HeaderContentLength] = []string{strconv.Itoa(len(r.gzip))}
 	r.gzipHeader[echo.HeaderContentEncoding] = []string{"gzip"}
@@ -301,7 +364,7 @@ func (a *App) snapshotted(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c) // the cache is full: serve live
 		}
 		r := e.current.Load()
-		if r == nil || s.stale(r, s.now()) {
+		if r == nil || s.stale(e, r, s.now()) {
 			fresh, err := s.rebuild(req.Context(), e)
 			var nc errNotCacheable
 			switch {
@@ -326,8 +389,10 @@ func (a *App) snapshotted(next echo.HandlerFunc) echo.HandlerFunc {
 func serveRendition(c echo.Context, r *rendition) error {
 	req, h := c.Request(), c.Response().Header()
 	body, header := r.body, r.plainHeader
+	etag, other, otherValue := r.etag, r.gzipETag, r.gzipETagValue
 	if acceptsGzip(req) {
 		body, header = r.gzip, r.gzipHeader
+		etag, other, otherValue = r.gzipETag, r.etag, r.plainETagValue
 	}
 	for k, v := range header {
 		if old := h[k]; k == echo.HeaderVary && len(old) > 0 {
@@ -335,7 +400,10 @@ func serveRendition(c echo.Context, r *rendition) error {
 		}
 		h[k] = v
 	}
-	if notModified(req, r.etag, r.modified) {
+	if match, ok := notModified(req, r.modified, etag, other); ok {
+		if match == 1 {
+			h["Etag"] = otherValue // the copy the client holds is current
+		}
 		delete(h, echo.HeaderContentEncoding)
 		delete(h, echo.HeaderContentLength)
 		return c.NoContent(http.StatusNotModified)
@@ -384,17 +452,18 @@ func (r *responseRecorder) Header() http.Header         { return r.header }
 func (r *responseRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *responseRecorder) WriteHeader(code int)        { r.status = code }
 
-// pageChanged is called after every change: it marks the snapshot stale
-// (the next request of a page waits for its rebuild, so no one sees the
-// old page after a write's response), wakes the notifier and tells the
-// other replicas.
-func (a *App) pageChanged() {
-	a.log.Debug("page changed")
-	a.snapshot.invalidate()
+// pageChanged is called after every change, with the incidents it was
+// limited to (none: it may have touched anything). It marks stale what
+// the change touched (the next request of such a page waits for its
+// rebuild, so no one sees the old page after a write's response), wakes
+// the notifier and tells the other replicas.
+func (a *App) pageChanged(incidents ...string) {
+	a.log.Debug("page changed", "incidents", incidents)
+	a.snapshot.invalidate(incidents...)
 	a.notificationsEnqueued() // a change to the page may have notifications
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if err := a.db.AnnounceChange(ctx, a.origin); err != nil {
+	if err := a.db.AnnounceChange(ctx, models.Change{Origin: a.origin, Incidents: incidents}); err != nil {
 		a.log.Warn("snapshot: could not tell the other replicas of a change", "error", err)
 	}
 }
@@ -405,9 +474,9 @@ func (a *App) pageChanged() {
 func (a *App) runSnapshot(ctx context.Context) {
 	go a.db.ListenForChanges(ctx,
 		func() { a.snapshot.invalidate() }, // (re)connected: changes may have been missed
-		func(origin string) {
-			if origin != a.origin {
-				a.snapshot.invalidate()
+		func(ch models.Change) {
+			if ch.Origin != a.origin {
+				a.snapshot.invalidate(ch.Incidents...)
 			}
 		},
 		func(err error) { a.log.Warn("snapshot: not hearing of other replicas' changes", "error", err) },

@@ -62,7 +62,8 @@ func TestServeRenditionSharesNothingMutable(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the flush timer's goroutine.
+// syncBuffer is a bytes.Buffer safe for concurrent writes (the log's flush
+// timer, the server's goroutines).
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

@@ -43,17 +43,15 @@ type subscriptionView struct {
 	Saved     bool        // the manage form was just saved
 }
 
-// subscriptionHeaders marks subscription pages private, unframeable and
-// script-free, and keeps their signed links out of Referer headers and
-// search engines.
+// subscriptionHeaders marks subscription pages private and keeps their
+// signed links out of Referer headers and search engines (the security
+// headers are set for every response by securityHeaders).
 func subscriptionHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("Cache-Control", "no-store")
 		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Robots-Tag", "noindex")
-		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
 		return next(c)
 	}
 }
@@ -76,7 +74,13 @@ func (a *App) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 		default:
 			return errCrossSite
 		}
-		if origin := req.Header.Get(echo.HeaderOrigin); origin != "" {
+		origin := req.Header.Get(echo.HeaderOrigin)
+		if origin == "null" && req.Header.Get("Sec-Fetch-Site") == "same-origin" {
+			// What browsers send from a page under Referrer-Policy:
+			// no-referrer, as /subscribe is: the browser vouches.
+			origin = ""
+		}
+		if origin != "" {
 			u, err := url.Parse(origin)
 			base, _ := url.Parse(a.cfg.BaseURL)
 			if err != nil || u.Host == "" || !(u.Host == base.Host && u.Scheme == base.Scheme || u.Host == req.Host) {
@@ -257,10 +261,20 @@ var errBadLinkPage = echo.NewHTTPError(http.StatusNotFound,
 // subscriberLink checks the request's signed link for purpose. Token
 // versions start at 1: a link of version 0 would mean "any version" to the
 // models, so it is refused whatever signed it.
+// Bad links count against the client's address, valid ones against their
+// subscriber (ratelimit.go); over either limit is a 429.
 func (a *App) subscriberLink(c echo.Context, purpose string) (SignedLink, error) {
 	l, err := a.verifyLink(c.Param("token"), purpose, a.now())
 	if err != nil || l.Version < 1 {
+		if err := a.hitLimit(c, "links:bad:ip:"+c.RealIP(), badLinkLimit, badLinkWindow,
+			"Too many invalid links were opened from this address."); err != nil {
+			return SignedLink{}, err
+		}
 		return SignedLink{}, errBadLinkPage
+	}
+	if err := a.hitLimit(c, "links:subscriber:"+l.SubscriberID, subscriberLinkLimit, subscriberLinkWindow,
+		"This subscription's links were opened too many times."); err != nil {
+		return SignedLink{}, err
 	}
 	return l, nil
 }
@@ -272,11 +286,17 @@ func (a *App) linkedSubscriber(c echo.Context, purpose string) (*models.Subscrib
 	if err != nil {
 		return nil, l, err
 	}
+	s, err := a.linkSubscriber(c, l)
+	return s, l, err
+}
+
+// linkSubscriber loads the subscriber of a checked link.
+func (a *App) linkSubscriber(c echo.Context, l SignedLink) (*models.Subscriber, error) {
 	s, err := a.db.GetSubscriber(c.Request().Context(), l.SubscriberID)
 	if errors.Is(err, models.ErrNotFound) || err == nil && s.TokenVersion != l.Version {
-		return nil, l, errBadLinkPage
+		return nil, errBadLinkPage
 	}
-	return s, l, err
+	return s, err
 }
 
 // linkError maps a model's answer to a signed link: ErrNotFound means the
@@ -371,7 +391,7 @@ func (a *App) Manage(c echo.Context) error {
 		}
 	}
 	if form.Invalid(err) {
-		s, _, err := a.linkedSubscriber(c, LinkManage)
+		s, err := a.linkSubscriber(c, l)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -369,6 +370,7 @@ func TestSubscriptionBadLinks(t *testing.T) {
 		revoked := *fay
 		revoked.TokenVersion = 0 // a version the subscriber never had
 
+		n := 0 // each request from its own address: bad links are limited per client (TestSubscriptionLinkRateLimits)
 		for _, purpose := range []string{app.LinkConfirm, app.LinkManage, app.LinkUnsubscribe} {
 			good := e.link(purpose, fay)
 			token := good[strings.LastIndex(good, "/")+1:]
@@ -392,6 +394,8 @@ func TestSubscriptionBadLinks(t *testing.T) {
 					before := subscriberRows(t, db)
 					req := httptest.NewRequest(method, path, strings.NewReader("List-Unsubscribe=One-Click&action=unsubscribe&kinds=incidents"))
 					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					n++
+					req.RemoteAddr = "192.0.2." + strconv.Itoa(n) + ":1234"
 					body := wantPublicPage(t, serve(e.h, req), http.StatusNotFound)
 					if !strings.Contains(body, "This link is not valid: it may have expired or been replaced by a newer one") {
 						t.Errorf("%s %s link (%s): no clear message in %s", method, purpose, name, body)
@@ -517,5 +521,8 @@ func TestSubscribeCrossSite(t *testing.T) {
 		}
 		wantPublicPage(t, e.post("/subscribe", form, "Origin", "https://status.acme.test", "Sec-Fetch-Site", "same-origin"), http.StatusOK)
 		wantPublicPage(t, e.post("/subscribe", url.Values{"email": {"bob@example.com"}}, "Origin", "http://example.com"), http.StatusOK) // the request's own host
+		// A page under Referrer-Policy: no-referrer (the /subscribe form)
+		// posts with a null Origin; the browser says it is the same origin.
+		wantPublicPage(t, e.post("/subscribe", url.Values{"email": {"cat@example.com"}}, "Origin", "null", "Sec-Fetch-Site", "same-origin"), http.StatusOK)
 	})
 }

@@ -28,7 +28,8 @@ func (db *DB) FindAPIToken(ctx context.Context, secret string) (*APIToken, error
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
 		// At most one write a minute per token: the API stays cheap.
 		if err := db.Gorm.WithContext(ctx).Model(&APIToken{}).Where("id = ?", t.ID).
-			Update("last_used_at", now).Error; err != nil {
+			Update("last_used_at", now).Error; err != nil && !Unwritable(err) {
+			// A database that cannot store changes still serves reads.
 			return nil, fmt.Errorf("models: note API token use: %w", err)
 		}
 		t.LastUsedAt = &now

@@ -10,8 +10,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/ncruces/go-sqlite3/driver"
 	"github.com/ncruces/go-sqlite3/gormlite"
 	"github.com/pressly/goose/v3"
@@ -42,6 +44,22 @@ type DB struct {
 	// gooseDSN opens SQLite for goose with the driver's default time format:
 	// goose's version table stores SQLite-style timestamps.
 	gooseDSN string
+
+	// failedAt is when a ping last failed (UnixNano): see shouldPing.
+	failedAt atomic.Int64
+}
+
+// reconnectWindow is how long after a failed ping every pooled PostgreSQL
+// connection is checked before reuse.
+const reconnectWindow = 30 * time.Second
+
+// shouldPing decides whether a pooled PostgreSQL connection is pinged before
+// it is reused: when it sat idle over a second (pgx's default), and always for
+// a while after the database failed to answer. A connection that died in a
+// short outage is then dropped for a new one, instead of failing the first
+// query after the database's return.
+func (db *DB) shouldPing(_ context.Context, p stdlib.ShouldPingParams) bool {
+	return p.IdleDuration > time.Second || time.Since(time.Unix(0, db.failedAt.Load())) < reconnectWindow
 }
 
 const sqliteTimeFormat = "&_timefmt=2006-01-02T15:04:05.000"
@@ -57,10 +75,11 @@ func SQLiteDSN(path string) string {
 // Open connects to the database and checks that it answers. It does not
 // migrate.
 func Open(ctx context.Context, dialect Dialect, dsn string, log *slog.Logger) (*DB, error) {
+	db := &DB{Dialect: dialect, gooseDSN: strings.Replace(dsn, sqliteTimeFormat, "", 1)}
 	var dialector gorm.Dialector
 	switch dialect {
 	case Postgres:
-		dialector = postgres.Open(dsn)
+		dialector = postgres.New(postgres.Config{DSN: dsn, OptionOpenDB: []stdlib.OptionOpenDB{stdlib.OptionShouldPing(db.shouldPing)}})
 	case SQLite:
 		dialector = gormlite.Open(dsn)
 	default:
@@ -94,7 +113,7 @@ func Open(ctx context.Context, dialect Dialect, dsn string, log *slog.Logger) (*
 		sqlDB.SetMaxIdleConns(10)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	db := &DB{Gorm: g, SQL: sqlDB, Dialect: dialect, gooseDSN: strings.Replace(dsn, sqliteTimeFormat, "", 1)}
+	db.Gorm, db.SQL = g, sqlDB
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := db.Ping(pingCtx); err != nil {
@@ -107,6 +126,7 @@ func Open(ctx context.Context, dialect Dialect, dsn string, log *slog.Logger) (*
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.SQL.PingContext(ctx); err != nil {
+		db.failedAt.Store(time.Now().UnixNano())
 		return fmt.Errorf("models: database unreachable: %w", err)
 	}
 	return nil

@@ -5,11 +5,27 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/ncruces/go-sqlite3"
 	"gorm.io/gorm"
 )
 
 // ErrNotFound is returned when a record does not exist.
 var ErrNotFound = errors.New("not found")
+
+// Unwritable reports whether err is the database refusing to store a
+// change because it cannot: its disk is full or failing (SQLite reports
+// a full disk under its WAL index as a disk I/O error), or the file or the
+// server is read-only. Nothing of the failed transaction was stored; reads still
+// work.
+func Unwritable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// disk_full, insufficient_resources, read_only_sql_transaction
+		return pe.Code == "53100" || pe.Code == "53000" || pe.Code == "25006"
+	}
+	return errors.Is(err, sqlite3.FULL) || errors.Is(err, sqlite3.READONLY) || errors.Is(err, sqlite3.IOERR)
+}
 
 // ErrConflict is returned when a change clashes with the record's state or
 // with another record (a duplicate, an incident that is not resolved...).

@@ -109,11 +109,25 @@ func validateMessage(v *ValidationError, field, body string) {
 	}
 }
 
+// MaxIncidentComponents is how many components one request may name, in
+// its status changes or in its list of affected components (each).
+const MaxIncidentComponents = 500
+
 func validateComponentChanges(v *ValidationError, changes map[string]string) {
+	if len(changes) > MaxIncidentComponents {
+		v.Add("components", "must list at most %d components", MaxIncidentComponents)
+		return
+	}
 	for _, id := range sortedKeys(changes) {
 		if !ValidComponentStatus(changes[id]) {
 			v.Add("components", "unknown status %q for component %q", changes[id], id)
 		}
+	}
+}
+
+func validateComponentIDs(v *ValidationError, ids []string) {
+	if len(ids) > MaxIncidentComponents {
+		v.Add("component_ids", "must list at most %d components", MaxIncidentComponents)
 	}
 }
 
@@ -179,6 +193,7 @@ func (n *NewIncident) validate(now time.Time) error {
 	}
 	validateMessage(v, "body", n.Body)
 	validateComponentChanges(v, n.Components)
+	validateComponentIDs(v, n.ComponentIDs)
 	switch {
 	case n.Kind == KindMaintenance:
 		if n.ScheduledFor == nil || n.ScheduledUntil == nil {
@@ -248,6 +263,7 @@ func (db *DB) PostUpdate(ctx context.Context, incidentID string, u NewUpdate) (*
 	v := &ValidationError{}
 	validateMessage(v, "body", u.Body)
 	validateComponentChanges(v, u.Components)
+	validateComponentIDs(v, u.ComponentIDs)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -90,12 +90,24 @@ func enqueueUpdate(tx *gorm.DB, in *Incident, u NewUpdate, ev *TimelineEvent) er
 // maintenance in, concerning its affected components; content is completed
 // with the incident's own fields.
 func enqueueAbout(tx *gorm.DB, in *Incident, kind string, eventID *string, content NotificationContent) error {
+	ids, err := completeContent(tx, in, &content)
+	if err != nil {
+		return err
+	}
+	n := &Notification{Kind: kind, IncidentID: &in.ID, EventID: eventID, Subject: in.Name}
+	return (&DB{Gorm: tx}).Enqueue(tx.Statement.Context, n, ids, content)
+}
+
+// completeContent fills content with the incident's own fields and the
+// names of its affected components, and returns those components' ids
+// (whose subscribers the notification is for).
+func completeContent(tx *gorm.DB, in *Incident, content *NotificationContent) ([]string, error) {
 	var comps []Component
 	err := tx.Model(&Component{}).Select("id", "name").
 		Where("id IN (SELECT component_id FROM incident_components WHERE incident_id = ?)", in.ID).
 		Order("position, name, id").Find(&comps).Error
 	if err != nil {
-		return fmt.Errorf("models: components of incident %s: %w", in.ID, err)
+		return nil, fmt.Errorf("models: components of incident %s: %w", in.ID, err)
 	}
 	ids, names := make([]string, len(comps)), make([]string, len(comps))
 	for i, c := range comps {
@@ -104,6 +116,5 @@ func enqueueAbout(tx *gorm.DB, in *Incident, kind string, eventID *string, conte
 	content.IncidentKind, content.Name, content.Impact = in.Kind, in.Name, in.Impact
 	content.Components = names
 	content.ScheduledFor, content.ScheduledUntil = in.ScheduledFor, in.ScheduledUntil
-	n := &Notification{Kind: kind, IncidentID: &in.ID, EventID: eventID, Subject: in.Name}
-	return (&DB{Gorm: tx}).Enqueue(tx.Statement.Context, n, ids, content)
+	return ids, nil
 }

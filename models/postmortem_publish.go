@@ -103,6 +103,14 @@ func appendPublishedEvent(tx *gorm.DB, in *Incident, postmortemID string, revisi
 	return nil
 }
 
+// postmortemNotice is the payload of a NotifyPostmortemPublished
+// notification: what its email says (the incident's name and components,
+// the summary as its message) and which revision was published.
+type postmortemNotice struct {
+	NotificationContent
+	PostmortemPayload
+}
+
 // enqueuePostmortem writes the NotifyPostmortemPublished notification of
 // the incident's latest "postmortem published" event, for the subscribers
 // of its components.
@@ -114,17 +122,20 @@ func enqueuePostmortem(ctx context.Context, tx *DB, in *Incident, pm *Postmortem
 	if err != nil {
 		return fmt.Errorf("models: find postmortem event of incident %s: %w", in.ID, err)
 	}
-	var components []string
-	err = g.Table("incident_components").Where("incident_id = ?", in.ID).Order("component_id").Pluck("component_id", &components).Error
+	content := NotificationContent{Status: in.Status, At: ev.OccurredAt}
+	if s := pm.Section(SectionSummary); s != nil {
+		content.Body, content.BodyHTML = s.Body, s.BodyHTML
+	}
+	components, err := completeContent(g, in, &content)
 	if err != nil {
-		return fmt.Errorf("models: components of incident %s: %w", in.ID, err)
+		return err
 	}
 	revision := pm.Revision
 	if n, ok := changes["revision"].(int); ok {
 		revision = n
 	}
 	n := &Notification{Kind: NotifyPostmortemPublished, IncidentID: &in.ID, EventID: &ev.ID, Subject: "Postmortem: " + in.Name}
-	return tx.Enqueue(ctx, n, components, PostmortemPayload{PostmortemID: pm.ID, Revision: revision})
+	return tx.Enqueue(ctx, n, components, postmortemNotice{content, PostmortemPayload{PostmortemID: pm.ID, Revision: revision}})
 }
 
 // UnpublishPostmortem takes a published postmortem back to draft: it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -47,7 +48,12 @@ func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 
 // EnsureSetting returns the stored value of key; when there is none it
 // stores generate()'s value first. Replicas racing to do so agree on one.
+// A stored value is only read, so a server starts on a database it may
+// not write (a read-only file) and serves it.
 func (db *DB) EnsureSetting(ctx context.Context, key string, generate func() string) (string, error) {
+	if v, err := db.GetSetting(ctx, key); !errors.Is(err, ErrNotFound) {
+		return v, err
+	}
 	s := Setting{Key: key, Value: generate(), UpdatedAt: time.Now().UTC()}
 	err := db.Gorm.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&s).Error
 	if err != nil {

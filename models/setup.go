@@ -57,8 +57,16 @@ func setupCodeKey(code string) string {
 	return setupCodePrefix + hex.EncodeToString(sum[:])
 }
 
-// DeleteSetupCodes removes every stored setup code.
+// DeleteSetupCodes removes every stored setup code. It writes only when
+// there is one, so a server starts on a database it may not write.
 func (db *DB) DeleteSetupCodes(ctx context.Context) error {
+	var n int64
+	if err := db.Gorm.WithContext(ctx).Model(&Setting{}).Where("key LIKE ?", setupCodePrefix+"%").Count(&n).Error; err != nil {
+		return fmt.Errorf("models: count setup codes: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
 	if err := db.Gorm.WithContext(ctx).Where("key LIKE ?", setupCodePrefix+"%").Delete(&Setting{}).Error; err != nil {
 		return fmt.Errorf("models: delete setup codes: %w", err)
 	}

@@ -300,12 +300,24 @@ func (db *DB) updateUser(ctx context.Context, id string, change func(tx *DB, u *
 // lockUser loads a user for update: on PostgreSQL the row stays locked
 // until the transaction ends (SQLite's write transactions are exclusive).
 func (db *DB) lockUser(ctx context.Context, id string) (*User, error) {
+	// Changes to users take turns (on PostgreSQL; SQLite's write lock
+	// already does this): keepAnAdmin then locks every administrator's row,
+	// and two transactions each holding one administrator's row and
+	// waiting for the other's would deadlock.
+	if db.Dialect == Postgres {
+		if err := db.Gorm.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock(?)", userChangesLock).Error; err != nil {
+			return nil, fmt.Errorf("models: wait for other changes to users: %w", err)
+		}
+	}
 	var u User
 	if err := db.forUpdate(ctx).Take(&u, "id = ?", id).Error; err != nil {
 		return nil, notFound(err, "load user %s", id)
 	}
 	return &u, nil
 }
+
+// userChangesLock is the PostgreSQL advisory lock changes to users take.
+const userChangesLock = 0x6265_6163_6f6e_7573 // "beaconus"
 
 // keepAnAdmin refuses (ErrConflict) when u is the only enabled
 // administrator. It locks every administrator's row first, so two

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -42,6 +43,10 @@ type browser struct {
 	errors []string
 }
 
+// stepTimeout bounds one step of b.run: a page that never shows what a
+// step waits for fails the test within it.
+const stepTimeout = 30 * time.Second
+
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -52,8 +57,36 @@ func newBrowser(t *testing.T) *browser {
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelTab(); cancelAlloc() })
+	return watch(t, ctx)
+}
+
+// newWindow is another person's window in the same chromium: a tab in a
+// browser context of its own, so it shares no cookies with b.
+func (b *browser) newWindow(t *testing.T) *browser {
+	t.Helper()
+	// chromedp's WithNewBrowserContext opens its tab without a window,
+	// which headless chromium refuses ("no browser is open"): open a
+	// window in the new context here and attach to it.
+	var id target.ID
+	b.run(t, "open a new window", chromedp.ActionFunc(func(ctx context.Context) error {
+		browser := cdp.WithExecutor(ctx, chromedp.FromContext(ctx).Browser)
+		bc, err := target.CreateBrowserContext().WithDisposeOnDetach(true).Do(browser)
+		if err != nil {
+			return err
+		}
+		id, err = target.CreateTarget("about:blank").WithBrowserContextID(bc).WithNewWindow(true).Do(browser)
+		return err
+	}))
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithTargetID(id))
+	t.Cleanup(cancel)
+	return watch(t, ctx)
+}
+
+// watch starts recording the tab's errors.
+func watch(t *testing.T, ctx context.Context) *browser {
+	t.Helper()
 	b := &browser{ctx: ctx}
 	chromedp.ListenTarget(ctx, func(ev any) {
 		b.mu.Lock()
@@ -76,7 +109,9 @@ func newBrowser(t *testing.T) *browser {
 // run performs the actions, failing the test with what step failed.
 func (b *browser) run(t *testing.T, step string, actions ...chromedp.Action) {
 	t.Helper()
-	if err := chromedp.Run(b.ctx, actions...); err != nil {
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Run(ctx, actions...); err != nil {
 		var url string
 		chromedp.Run(b.ctx, chromedp.Location(&url))
 		t.Fatalf("%s (at %s): %v", step, url, err)
@@ -112,9 +147,10 @@ var setupCodeRE = regexp.MustCompile(`setup_code=([A-Z0-9]{4}(?:-[A-Z0-9]{4}){3}
 
 // demoServer serves the demo page from a fresh database of the dialect and
 // returns the server and the setup code it logged (no administrator yet).
-func demoServer(t *testing.T, dialect string) (*server, string) {
+// vars add to or override its environment.
+func demoServer(t *testing.T, dialect string, vars ...string) (*server, string) {
 	t.Helper()
-	env := freshEnv(t, dialect, "PAGE_NAME=Acme Cloud", "PAGE_TIME_ZONE=Europe/Berlin")
+	env := freshEnv(t, dialect, append([]string{"PAGE_NAME=Acme Cloud", "PAGE_TIME_ZONE=Europe/Berlin"}, vars...)...)
 	if out, errOut, code := runBeacon(t, env, "", "demo"); code != 0 {
 		t.Fatalf("demo: %d %s %s", code, out, errOut)
 	}

@@ -116,6 +116,7 @@ func runBeacon(t *testing.T, env []string, stdin string, args ...string) (stdout
 type server struct {
 	URL    string
 	Logs   *syncBuffer // stdout and stderr
+	Env    []string    // the environment it runs with, for other commands
 	cmd    *exec.Cmd
 	exited chan struct{} // closed when the process has exited
 }
@@ -126,7 +127,7 @@ func startServer(t *testing.T, env []string) *server {
 	t.Helper()
 	servers <- struct{}{}
 	port := freePort(t)
-	s := &server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Logs: &syncBuffer{}, exited: make(chan struct{})}
+	s := &server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Logs: &syncBuffer{}, Env: env, exited: make(chan struct{})}
 	s.cmd = exec.Command(beaconBin, "serve")
 	s.cmd.Env, s.cmd.Dir = append(env[:len(env):len(env)], fmt.Sprint("PORT=", port)), t.TempDir()
 	s.cmd.Stdout, s.cmd.Stderr = s.Logs, s.Logs

@@ -11,6 +11,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/beaconstatus/beacon/app"
 	"github.com/beaconstatus/beacon/app/smtptest"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
@@ -27,14 +28,7 @@ func TestNotifyWorkerKilledMidBatch(t *testing.T) {
 		t.Run(string(dialect), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			var dbURL, dsn string
-			if dialect == models.SQLite {
-				path := filepath.Join(t.TempDir(), "beacon.db")
-				dbURL, dsn = "sqlite:"+path, models.SQLiteDSN(path)
-			} else {
-				dbURL = dbtest.NewEmptyPostgres(t)
-				dsn = dbURL
-			}
+			dbURL, dsn := emptyDatabase(t, dialect)
 			srv := smtptest.Start(t, smtptest.Options{})
 			env := beaconEnv("DATABASE_URL="+dbURL, "SMTP_URL="+srv.URL()+"&timeout=5s",
 				"MAIL_FROM=status@acme.test", "MAIL_WORKERS=1", "BASE_URL=https://status.acme.test")
@@ -83,8 +77,8 @@ func TestNotifyWorkerKilledMidBatch(t *testing.T) {
 			}
 			// A worker records an acknowledgement while it sends the next
 			// message: the fourth is recorded by now or very soon.
-			if !waitFor(time.Minute, func() bool { return statuses(t, db)[models.DeliverySent] == 4 }) {
-				t.Fatalf("the four acknowledged messages are not recorded: %v", statuses(t, db))
+			if !waitFor(time.Minute, func() bool { return dbtest.DeliveryStatuses(t, db)[models.DeliverySent] == 4 }) {
+				t.Fatalf("the four acknowledged messages are not recorded: %v", dbtest.DeliveryStatuses(t, db))
 			}
 			if err := first.cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
@@ -92,7 +86,7 @@ func TestNotifyWorkerKilledMidBatch(t *testing.T) {
 			<-first.exited
 			close(dead)
 
-			st := statuses(t, db)
+			st := dbtest.DeliveryStatuses(t, db)
 			if st[models.DeliverySent] != 4 || st[models.DeliverySending] != 8 {
 				t.Fatalf("after the kill: %v, want 4 sent and 8 still leased", st)
 			}
@@ -103,8 +97,8 @@ func TestNotifyWorkerKilledMidBatch(t *testing.T) {
 			}
 
 			second := startServer(t, env)
-			if !waitFor(time.Minute, func() bool { return statuses(t, db)[models.DeliverySent] == 12 }) {
-				t.Fatalf("not all sent: %v\n%s", statuses(t, db), second.Logs)
+			if !waitFor(time.Minute, func() bool { return dbtest.DeliveryStatuses(t, db)[models.DeliverySent] == 12 }) {
+				t.Fatalf("not all sent: %v\n%s", dbtest.DeliveryStatuses(t, db), second.Logs)
 			}
 			counts := srv.Counts()
 			for _, e := range emails {
@@ -119,19 +113,135 @@ func TestNotifyWorkerKilledMidBatch(t *testing.T) {
 	}
 }
 
-// statuses counts the deliveries by status.
-func statuses(t *testing.T, db *models.DB) map[string]int {
-	t.Helper()
-	var rows []struct {
-		Status string
-		N      int
+// TestNotifyKilledMidFanOut kills 'beacon serve' (SIGKILL) in the middle
+// of emailing an incident update to 2,000 subscribers with four workers,
+// and starts it again: every subscriber gets the message, and the only
+// copies are of messages the mail server had accepted but the killed
+// process had not yet recorded, at most app.DefaultUnrecorded per
+// worker, each a copy with the same Message-ID.
+func TestNotifyKilledMidFanOut(t *testing.T) {
+	t.Parallel()
+	const subscribers, workers = 2000, 4
+	for _, dialect := range []models.Dialect{models.SQLite, models.Postgres} {
+		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			dbURL, dsn := emptyDatabase(t, dialect)
+			srv := smtptest.Start(t, smtptest.Options{})
+			// A mail server that takes a moment per message, as real ones do,
+			// so the kill lands in the middle.
+			srv.OnData(func(string, []string) error { time.Sleep(2 * time.Millisecond); return nil })
+			env := beaconEnv("DATABASE_URL="+dbURL, "SMTP_URL="+srv.URL()+"&timeout=5s",
+				"MAIL_FROM=status@acme.test", fmt.Sprint("MAIL_WORKERS=", workers), "BASE_URL=https://status.acme.test")
+			if out, errOut, code := runBeacon(t, env, "", "migrate"); code != 0 {
+				t.Fatalf("beacon migrate: exit %d, %s %s", code, out, errOut)
+			}
+			out, errOut, code := runBeacon(t, env, "", "token", "add", "--name", "alerts", "--role", "editor")
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			token := lines[len(lines)-1]
+			if code != 0 || !strings.HasPrefix(token, "bcn_") {
+				t.Fatalf("token add: exit %d, %q %q", code, out, errOut)
+			}
+			db, err := models.Open(ctx, dialect, dsn, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			emails := make([]string, subscribers)
+			err = db.InTx(ctx, func(tx *models.DB) error {
+				now := time.Now().UTC()
+				for i := range emails {
+					emails[i] = fmt.Sprintf("user%04d@example.test", i)
+					if err := tx.Gorm.Exec(`INSERT INTO subscribers (id, email, email_normalized, status, created_at, updated_at, confirmed_at)
+						VALUES (?, ?, ?, 'confirmed', ?, ?, ?)`, models.NewID(), emails[i], emails[i], now, now, now).Error; err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			first := startServer(t, env)
+			var pages []struct{ ID string }
+			if code := apiCall(t, "GET", first.URL+"/v1/pages", token, nil, &pages); code != 200 || len(pages) != 1 {
+				t.Fatalf("GET /v1/pages = %d", code)
+			}
+			if code := apiCall(t, "POST", first.URL+"/v1/pages/"+pages[0].ID+"/incidents", token, map[string]any{"incident": map[string]any{
+				"name": "API errors", "status": "investigating", "body": "We are looking into it.", "deliver_notifications": true,
+			}}, nil); code != 201 {
+				t.Fatalf("open incident = %d", code)
+			}
+			if !waitFor(time.Minute, func() bool { return srv.Total() >= subscribers/4 }) {
+				t.Fatalf("only %d messages within a minute:\n%s", srv.Total(), first.Logs)
+			}
+			if err := first.cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			<-first.exited
+			atKill := srv.Total()
+			st := dbtest.DeliveryStatuses(t, db)
+			t.Logf("%s: killed with %d messages accepted by the mail server; deliveries %v", dialect, atKill, st)
+			if atKill >= subscribers {
+				t.Fatalf("the fan-out finished before the kill (%d messages): nothing was tested", atKill)
+			}
+			// The killed workers' leases run out (the test moves the clock for
+			// this one step instead of waiting out the lease).
+			if _, err := db.ReleaseExpired(ctx, time.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+
+			second := startServer(t, env)
+			if !waitFor(2*time.Minute, func() bool { return dbtest.DeliveryStatuses(t, db)[models.DeliverySent] == subscribers }) {
+				t.Fatalf("not all sent after the restart: %v\n%s", dbtest.DeliveryStatuses(t, db), second.Logs)
+			}
+			if st := dbtest.DeliveryStatuses(t, db); len(st) != 1 {
+				t.Errorf("deliveries after the restart: %v, want %d sent", st, subscribers)
+			}
+			counts := srv.Counts()
+			duplicates := 0
+			for _, e := range emails {
+				switch n := counts[e]; {
+				case n == 0:
+					t.Errorf("%s got no message", e)
+				case n > 1:
+					duplicates += n - 1
+					ids := map[string]bool{}
+					for _, m := range srv.Messages() {
+						if m.To[0] == e {
+							msg, err := m.Parse()
+							if err != nil {
+								t.Fatal(err)
+							}
+							ids[msg.Header.Get("Message-Id")] = true
+						}
+					}
+					if len(ids) != 1 {
+						t.Errorf("%s got %d messages with %d Message-IDs, want copies of one", e, n, len(ids))
+					}
+				}
+			}
+			if len(counts) != subscribers || srv.Total() != subscribers+duplicates {
+				t.Errorf("%d addresses got %d messages, want %d and %d", len(counts), srv.Total(), subscribers, subscribers+duplicates)
+			}
+			bound := workers * app.DefaultUnrecorded
+			t.Logf("%s: SIGKILL after %d of %d messages: %d sent twice (bound: %d workers × %d = %d)",
+				dialect, atKill, subscribers, duplicates, workers, app.DefaultUnrecorded, bound)
+			if duplicates > bound {
+				t.Errorf("%d messages sent twice, more than the %d that can be in flight", duplicates, bound)
+			}
+		})
 	}
-	if err := db.Gorm.Raw(`SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status`).Scan(&rows).Error; err != nil {
-		t.Fatal(err)
+}
+
+// emptyDatabase makes a database of dialect with no schema for a beacon
+// process: its DATABASE_URL, and the DSN the test opens it with.
+func emptyDatabase(t *testing.T, dialect models.Dialect) (dbURL, dsn string) {
+	if dialect == models.SQLite {
+		path := filepath.Join(t.TempDir(), "beacon.db")
+		return "sqlite:" + path, models.SQLiteDSN(path)
 	}
-	out := map[string]int{}
-	for _, r := range rows {
-		out[r.Status] = r.N
-	}
-	return out
+	dbURL = dbtest.NewEmptyPostgres(t)
+	return dbURL, dbURL
 }

@@ -48,8 +48,8 @@ func main() {
 	flag.IntVar(&o.load.threads, "t", 2, "wrk threads")
 	flag.DurationVar(&o.load.duration, "d", 10*time.Second, "duration of each wrk run")
 	flag.IntVar(&o.rounds, "rounds", 3, "wrk runs per target and server, alternating which server goes first; the median is reported")
-	flag.DurationVar(&o.memory, "memory", 2*time.Minute, "length of the memory run under mixed load")
-	flag.DurationVar(&o.freshFor, "fresh", time.Minute, "length of the run posting an update every second under load")
+	flag.DurationVar(&o.memory, "memory", 2*time.Minute, "length of the memory run under mixed load (0: skip it and the update run)")
+	flag.DurationVar(&o.freshFor, "fresh", time.Minute, "length of the run posting an update every second under load (0: skip it and the memory run)")
 	flag.IntVar(&o.propagations, "n", 20, "updates timed from the API to the page")
 	flag.IntVar(&o.replicas, "replicas", 3, "replicas on PostgreSQL for the propagation across replicas")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (databases, logs)")
@@ -72,10 +72,12 @@ func main() {
 		if err != nil {
 			log.Printf("%s: %v", d, err)
 			rep.failed = true
+			if res == nil {
+				res = &result{dialect: d}
+			}
+			res.err = err.Error()
 		}
-		if res != nil {
-			rep.results = append(rep.results, res)
-		}
+		rep.results = append(rep.results, res)
 	}
 	w := io.Writer(os.Stdout)
 	if *out != "" {
@@ -244,40 +246,48 @@ func runDatabase(o options, dir, dialect string) (res *result, err error) {
 	}
 	log.Printf("%s: propagation measured", dialect)
 
-	// Memory over a long mixed run.
+	// Memory over a long mixed run (-memory 0 skips it).
 	script, err := writeMixedScript(sub, targets)
 	if err != nil {
 		return res, err
 	}
-	res.mixedCommand = fmt.Sprintf("wrk -t %d -c %d -d %ds --latency -s mixed.lua URL", o.load.threads, o.load.conns, int(o.memory.Seconds()))
-	res.memoryFor = o.memory
-	rss = sampleRSS(beacon, time.Second)
-	ml := o.load
-	ml.duration = o.memory
-	if res.memoryLoad, err = runWrk(ml, beacon.url, false, script); err != nil {
-		return res, err
+	if o.memory > 0 {
+		res.mixedCommand = fmt.Sprintf("wrk -t %d -c %d -d %ds --latency -s mixed.lua URL", o.load.threads, o.load.conns, int(o.memory.Seconds()))
+		res.memoryFor = o.memory
+		rss = sampleRSS(beacon, time.Second)
+		ml := o.load
+		ml.duration = o.memory
+		res.memoryLoad, err = runWrk(ml, beacon.url, false, script)
+		res.memoryRSS = rss.finish()
+		if err != nil {
+			return res, err
+		}
+		log.Printf("%s: memory run done", dialect)
 	}
-	res.memoryRSS = rss.finish()
-	log.Printf("%s: memory run done", dialect)
 
-	// The same load while an update is posted every second.
-	fl := o.load
-	fl.duration = o.freshFor
-	ctx, cancel := context.WithCancel(context.Background())
-	freshDone := make(chan freshness)
-	go func() { freshDone <- checkFreshness(ctx, api, beacon, targets, time.Second) }()
-	rss = sampleRSS(beacon, time.Second)
-	res.freshLoad, err = runWrk(fl, beacon.url, false, script)
-	cancel()
-	res.fresh = <-freshDone
-	res.freshRSS = rss.finish()
-	if err != nil {
-		return res, err
+	// The same load while an update is posted every second (-fresh 0
+	// skips it).
+	if o.freshFor > 0 {
+		fl := o.load
+		fl.duration = o.freshFor
+		ctx, cancel := context.WithCancel(context.Background())
+		freshDone := make(chan freshness)
+		go func() { freshDone <- checkFreshness(ctx, api, beacon, targets, time.Second) }()
+		rss = sampleRSS(beacon, time.Second)
+		res.freshLoad, err = runWrk(fl, beacon.url, false, script)
+		cancel()
+		res.fresh = <-freshDone
+		res.freshRSS = rss.finish()
+		if err != nil {
+			return res, err
+		}
+		res.freshRan = true
+		log.Printf("%s: freshness run done: %d updates, %d stale, %d errors", dialect, res.fresh.updates, len(res.fresh.stale), len(res.fresh.errors))
 	}
 	time.Sleep(5 * time.Second)
 	res.afterRSS, _ = beacon.rssKB()
 	res.logWarn, res.logErr, res.logFirst = beacon.problems()
-	log.Printf("%s: freshness run done: %d updates, %d stale, %d errors", dialect, res.fresh.updates, len(res.fresh.stale), len(res.fresh.errors))
+	res.logRead = true
 	return res, nil
 }
 

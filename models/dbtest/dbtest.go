@@ -14,6 +14,7 @@ package dbtest
 import (
 	"context"
 	"database/sql"
+	"flag"
 	"fmt"
 	"net"
 	"net/url"
@@ -195,43 +196,113 @@ func (p *postgresServer) exec(stmt string) error {
 	return err
 }
 
-// startCluster runs initdb and pg_ctl from the installed PostgreSQL on a
-// free loopback port, in a temporary directory.
+// startCluster starts the throwaway cluster of the test binary, when no
+// server answers.
 func (p *postgresServer) startCluster() error {
+	c, err := newCluster()
+	if err != nil {
+		return err
+	}
+	p.cluster = c.data
+	p.adminURL = c.URL
+	return p.ping()
+}
+
+// Cluster is a throwaway PostgreSQL server of one test, for tests that
+// stop and start PostgreSQL under a running Beacon (never the shared
+// server the other tests use).
+type Cluster struct {
+	URL    string // postgres://postgres@127.0.0.1:PORT/postgres?sslmode=disable
+	dir    string // the temporary directory: socket, log, data/
+	data   string
+	binDir string
+	port   int
+}
+
+// StartCluster runs initdb and pg_ctl from the installed PostgreSQL in a
+// temporary directory, on a free loopback port; the cluster is stopped and
+// removed when the test ends. Without PostgreSQL's binaries the test is
+// skipped, or fails when CI is set.
+func StartCluster(tb testing.TB) *Cluster {
+	tb.Helper()
+	c, err := newCluster()
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("throwaway PostgreSQL cluster: %v", err)
+		}
+		fmt.Fprintf(os.Stderr, "\n!!! SKIPPING a test that needs its own PostgreSQL cluster: %v\n\n", err)
+		tb.Skipf("no throwaway PostgreSQL cluster: %v", err)
+	}
+	tb.Cleanup(func() {
+		pgCommand(c.dir, filepath.Join(c.binDir, "pg_ctl"), "-D", c.data, "-m", "immediate", "stop").Run()
+		os.RemoveAll(c.dir)
+	})
+	return c
+}
+
+// Database returns the URL of database name on the cluster.
+func (c *Cluster) Database(name string) string { return withDatabase(c.URL, name) }
+
+// Stop shuts the server down (pg_ctl stop -m fast: connections are cut,
+// no new ones are accepted).
+func (c *Cluster) Stop(tb testing.TB) {
+	tb.Helper()
+	if err := c.pgctl("-D", c.data, "-m", "fast", "-w", "stop"); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// Start starts the stopped server again on the same port.
+func (c *Cluster) Start(tb testing.TB) {
+	tb.Helper()
+	if err := c.start(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func (c *Cluster) start() error {
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", c.port, c.dir)
+	return c.pgctl("-D", c.data, "-o", opts, "-w", "-l", filepath.Join(c.dir, "log"), "start")
+}
+
+func (c *Cluster) pgctl(args ...string) error {
+	cmd := pgCommand(c.dir, filepath.Join(c.binDir, "pg_ctl"), args...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_ctl %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// newCluster runs initdb and starts the server.
+func newCluster() (*Cluster, error) {
 	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
 	if len(bins) == 0 {
-		if _, err := exec.LookPath("initdb"); err != nil {
-			return fmt.Errorf("PostgreSQL binaries not installed")
+		path, err := exec.LookPath("initdb")
+		if err != nil {
+			return nil, fmt.Errorf("PostgreSQL binaries not installed")
 		}
-		bins = []string{"initdb"}
+		bins = []string{path}
 	}
-	binDir := filepath.Dir(bins[len(bins)-1])
-	dir, err := os.MkdirTemp("", "beacon-pg-")
-	if err != nil {
-		return err
+	c := &Cluster{binDir: filepath.Dir(bins[len(bins)-1])}
+	var err error
+	if c.dir, err = os.MkdirTemp("", "beacon-pg-"); err != nil {
+		return nil, err
 	}
-	data := filepath.Join(dir, "data")
-	port, err := freePort()
-	if err != nil {
-		return err
+	c.data = filepath.Join(c.dir, "data")
+	if c.port, err = freePort(); err != nil {
+		return nil, err
 	}
-	run := func(name string, args ...string) error {
-		cmd := pgCommand(dir, filepath.Join(binDir, name), args...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("%s: %v: %s", name, err, strings.TrimSpace(string(out)))
-		}
-		return nil
+	cmd := pgCommand(c.dir, filepath.Join(c.binDir, "initdb"), "-D", c.data, "-U", "postgres", "--auth=trust", "--no-sync")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(c.dir)
+		return nil, fmt.Errorf("initdb: %v: %s", err, strings.TrimSpace(string(out)))
 	}
-	if err := run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync"); err != nil {
-		return err
+	if err := c.start(); err != nil {
+		os.RemoveAll(c.dir)
+		return nil, err
 	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dir)
-	if err := run("pg_ctl", "-D", data, "-o", opts, "-w", "-l", filepath.Join(dir, "log"), "start"); err != nil {
-		return err
-	}
-	p.cluster = data
-	p.adminURL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-	return p.ping()
+	c.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", c.port)
+	return c, nil
 }
 
 // pgCommand runs a PostgreSQL binary, as the postgres user when we are root
@@ -269,4 +340,50 @@ func withDatabase(raw, name string) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// FuzzDialects are the databases a fuzz target runs on: both for the seed
+// corpus (go test), SQLite alone while fuzzing (go test -fuzz), whose
+// worker processes may be stopped before they could drop a PostgreSQL
+// database.
+func FuzzDialects() []models.Dialect {
+	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
+		return []models.Dialect{models.SQLite}
+	}
+	return []models.Dialect{models.SQLite, models.Postgres}
+}
+
+// SeedConfirmedSubscribers inserts n confirmed subscribers of the whole
+// page in one statement (the fan-out benchmarks' lists).
+func SeedConfirmedSubscribers(tb testing.TB, db *models.DB, n int) {
+	tb.Helper()
+	now := time.Now().UTC()
+	q := `INSERT INTO subscribers (id, email, email_normalized, status, created_at, updated_at)
+		SELECT 'sub' || substr('0000000' || g, -7), 'user' || g || '@example.test', 'user' || g || '@example.test',
+		       'confirmed', ?, ? FROM seq`
+	if db.Dialect == models.Postgres {
+		q = `WITH seq AS (SELECT g FROM generate_series(1, ?) g) ` + q
+	} else {
+		q = `WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < ?) ` + q
+	}
+	if err := db.Gorm.Exec(q, n, now, now).Error; err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// DeliveryStatuses counts the deliveries by status.
+func DeliveryStatuses(tb testing.TB, db *models.DB) map[string]int {
+	tb.Helper()
+	var rows []struct {
+		Status string
+		N      int
+	}
+	if err := db.Gorm.Raw(`SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status`).Scan(&rows).Error; err != nil {
+		tb.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out
 }

@@ -1,0 +1,137 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// contentSecurityPolicy is the policy of every response. Scripts and
+// styles come only from Beacon itself (static/, under hashed URLs): no
+// page has an inline script, a <style> block or a style attribute, so
+// none needs a nonce or a hash. Images may come from any https site,
+// because an update written in Markdown may show one. No page may be
+// framed: the embeddable widget is a script (/widget.js) that draws its
+// banner in the host page, and badges are images, so neither is framed.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https:; " +
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// hstsValue is Strict-Transport-Security when BASE_URL is https: a year.
+const hstsValue = "max-age=31536000"
+
+// securityHeaderNames are the headers securityHeaders sets; the snapshot
+// leaves them out of its renditions, since every answer gets them here.
+var securityHeaderNames = []string{
+	"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
+	"X-Frame-Options", "Strict-Transport-Security",
+}
+
+// securityHeaders sets the security headers on every response, whatever
+// answers it (a snapshot hit, a handler, the error handler, a panic): the
+// header values are made once, so a request pays a few map stores.
+// Routes that need stricter values set them after (subscriptionHeaders
+// sends no Referer at all).
+func (a *App) securityHeaders() echo.MiddlewareFunc {
+	set := http.Header{
+		"Content-Security-Policy": {contentSecurityPolicy},
+		"X-Content-Type-Options":  {"nosniff"},
+		"Referrer-Policy":         {"strict-origin-when-cross-origin"},
+		"X-Frame-Options":         {"DENY"},
+	}
+	if strings.HasPrefix(a.cfg.BaseURL, "https://") {
+		set["Strict-Transport-Security"] = []string{hstsValue}
+	}
+	type header struct {
+		key   string
+		value []string
+	}
+	var list []header // a slice: cheaper to walk than the map, on every request
+	for _, k := range securityHeaderNames {
+		if v, ok := set[k]; ok {
+			list = append(list, header{k, slices.Clip(v)}) // shared by every response: an Add must copy
+		}
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			for _, kv := range list {
+				h[kv.key] = kv.value
+			}
+			return next(c)
+		}
+	}
+}
+
+// MaxConsoleBody is the largest body a console form may send (the
+// subscriber import has its own, larger limit: MaxImportBody).
+const MaxConsoleBody = 1 << 20
+
+// errTooLarge is the answer to a body over its limit.
+func errTooLarge(limit int64) error {
+	return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than %d bytes", limit))
+}
+
+// consoleBody caps the body of every console request: MaxImportBody for
+// the subscriber import, MaxConsoleBody for the rest.
+var consoleBody = limitForm(func(c echo.Context) int64 {
+	if c.Path() == "/admin/subscribers/import" {
+		return MaxImportBody
+	}
+	return MaxConsoleBody
+})
+
+// limitForm caps the body of a form post at limitOf(c) bytes. It parses
+// the form here, so a body over the limit is a 413 rather than a form that
+// looks empty (and fails its CSRF check, or misses its fields), whether
+// the client sent a Content-Length or not.
+func limitForm(limitOf func(echo.Context) int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			switch req.Method {
+			case http.MethodGet, http.MethodHead, http.MethodOptions:
+				return next(c)
+			}
+			limit := limitOf(c)
+			if req.ContentLength > limit {
+				return errTooLarge(limit)
+			}
+			req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
+			var err error
+			if strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+				err = req.ParseMultipartForm(limit)
+			} else {
+				err = req.ParseForm()
+			}
+			var tooLarge *http.MaxBytesError
+			switch {
+			case errors.As(err, &tooLarge):
+				return errTooLarge(tooLarge.Limit)
+			case err != nil && !errors.Is(err, http.ErrNotMultipart):
+				return echo.NewHTTPError(http.StatusBadRequest, "the form could not be read")
+			}
+			return next(c)
+		}
+	}
+}
+
+// subscriptionBody caps the public subscription forms at MaxSubscribeBody.
+var subscriptionBody = limitForm(func(echo.Context) int64 { return MaxSubscribeBody })
+
+// loggedPath is the path a request is logged under: the route's pattern
+// for the subscription pages, whose paths carry a signed link that must
+// not end up in a log file; the path itself for the rest.
+func loggedPath(c echo.Context) string {
+	p := c.Request().URL.Path
+	if strings.HasPrefix(p, "/subscriptions/") {
+		if route := c.Path(); strings.HasPrefix(route, "/subscriptions/") {
+			return route
+		}
+		return "/subscriptions/…"
+	}
+	return p
+}
