@@ -213,9 +213,21 @@ func (cli *CLI) setup(ctx context.Context, migrateSQLite bool, logTo io.Writer) 
 	return cfg, log, db, nil
 }
 
+// serveGCPercent is the garbage collector's GOGC in beacon serve, unless
+// the GOGC environment variable sets it.
+const serveGCPercent = 400
+
 func (cli *CLI) serve(ctx context.Context, args []string) error {
 	if err := parseFlags(flags("serve"), args); err != nil {
 		return err
+	}
+	// Under a traffic spike the server allocates fast on a small live heap
+	// (about 11 MB on the large demo): at the default pacing (GOGC=100) the
+	// collector runs a dozen times a second, and its marking lands on the
+	// slowest requests. GOGC=400 (docs/benchmarks.md) keeps p99 within 1.5x of
+	// a bare server's for a heap of a few tens of MB. GOGC, when set, wins.
+	if cli.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
 	}
 	// The server logs a line per request: in batches (logbuffer.go).
 	logs := newLogBuffer(cli.Stderr)

@@ -3,6 +3,8 @@ package app
 import (
 	"net/url"
 	"time"
+
+	"github.com/labstack/echo/v4"
 )
 
 // SubscriberLinkPath is the path of a signed subscriber link made at now,
@@ -27,6 +29,10 @@ func (a *App) SnapshotBuilds(key string) (builds uint64, rendition any) {
 	}
 	return e.builds.Load(), e.current.Load()
 }
+
+// Router is the App's echo router, to walk its routes (Handler answers
+// snapshot hits before it).
+func (a *App) Router() *echo.Echo { return a.echo }
 
 // SyncBuffer is a log destination safe for concurrent writes.
 type SyncBuffer = syncBuffer

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"time"
 
@@ -23,45 +24,53 @@ func (a *App) logger(ctx context.Context) *slog.Logger {
 	return a.log
 }
 
-// requestLogger puts the request id in the request's context (logger
-// makes a logger with it, for the few requests that log more) and logs one
-// line when the request ends. It is on the path of every snapshot hit, so
-// it keeps the per-request cost down: no logger is built for the line.
+// requestLogger gives the request its id (the X-Request-Id header of the
+// answer, and in the request's context: logger makes a logger with it, for
+// the few requests that log more) and logs one line when the request
+// ends.
 func (a *App) requestLogger(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		req := c.Request()
-		id := c.Response().Header().Get(echo.HeaderXRequestID)
+		id := requestIDOf(req)
+		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
 		c.SetRequest(req.WithContext(context.WithValue(req.Context(), requestIDKey, id)))
 
 		err := next(c)
 		if err != nil {
 			c.Error(err) // write the error response now, so its status is logged
 		}
-		status := c.Response().Status
-		level, msg := slog.LevelInfo, "request"
-		if isSnapshotBuild(req.Context()) {
-			level, msg = slog.LevelDebug, "snapshot build"
-		}
-		if status >= 500 {
-			level = slog.LevelError
-		}
-		h := a.log.Handler()
-		if !h.Enabled(req.Context(), level) {
-			return nil
-		}
-		now := time.Now()
-		logAccess(req.Context(), h, now, accessLine{level: level, msg: msg, id: id, method: req.Method, path: loggedPath(c),
-			status: status, bytes: c.Response().Size, duration: now.Sub(start), remote: c.RealIP()})
+		a.logRequest(req.Context(), start, accessLine{id: id, method: req.Method, path: loggedPath(c),
+			status: c.Response().Status, bytes: c.Response().Size, remote: c.RealIP()})
 		return nil
 	}
+}
+
+// logRequest writes the line of a request that started at start: info,
+// debug for the snapshot's own builds, error for a 5xx. It is on the path
+// of every snapshot hit, so it keeps the cost down: no logger is built for
+// the line, and nothing at all is done when the level is off.
+func (a *App) logRequest(ctx context.Context, start time.Time, l accessLine) {
+	l.level, l.msg = slog.LevelInfo, "request"
+	if isSnapshotBuild(ctx) {
+		l.level, l.msg = slog.LevelDebug, "snapshot build"
+	}
+	if l.status >= 500 {
+		l.level = slog.LevelError
+	}
+	h := a.log.Handler()
+	if !h.Enabled(ctx, l.level) {
+		return
+	}
+	now := time.Now()
+	l.duration = now.Sub(start)
+	logAccess(ctx, h, now, l)
 }
 
 // middlewares are applied to every request, outermost first.
 func (a *App) middlewares() []echo.MiddlewareFunc {
 	return []echo.MiddlewareFunc{
-		middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: requestID}),
-		a.securityHeaders(),
+		a.securityHeaders,
 		a.requestLogger,
 		// Pages compress well (the uptime bars repeat); static files and
 		// the snapshot carry their own precomputed gzip.
@@ -78,6 +87,15 @@ func (a *App) middlewares() []echo.MiddlewareFunc {
 			},
 		}),
 	}
+}
+
+// requestIDOf is the id of req: the X-Request-Id it came with (a proxy in
+// front may have set one), else a new one.
+func requestIDOf(req *http.Request) string {
+	if id := req.Header.Get(echo.HeaderXRequestID); id != "" {
+		return id
+	}
+	return requestID()
 }
 
 // requestID is a request's id in the log and the X-Request-Id header: 16

@@ -15,6 +15,7 @@ func (a *App) newEcho() *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = a.handleError
 	a.snapshotPaths = map[string]bool{}
+	a.securityHeaderList = securityHeaderValues(a.cfg.BaseURL)
 	e.IPExtractor = echo.ExtractIPDirect()
 	if a.cfg.TrustProxy {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader() // trusts loopback and private-network proxies

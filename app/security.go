@@ -30,39 +30,46 @@ var securityHeaderNames = []string{
 	"X-Frame-Options", "Strict-Transport-Security",
 }
 
-// securityHeaders sets the security headers on every response, whatever
-// answers it (a snapshot hit, a handler, the error handler, a panic): the
-// header values are made once, so a request pays a few map stores.
-// Routes that need stricter values set them after (subscriptionHeaders
-// sends no Referer at all).
-func (a *App) securityHeaders() echo.MiddlewareFunc {
+// headerValue is one header and its value, shared by every response
+// that sends it: the slice is clipped, so an Add copies it.
+type headerValue struct {
+	key   string
+	value []string
+}
+
+// securityHeaderValues are the security headers of every response, made
+// once: a request pays a few map stores. A slice: cheaper to walk than a
+// map.
+func securityHeaderValues(baseURL string) []headerValue {
 	set := http.Header{
 		"Content-Security-Policy": {contentSecurityPolicy},
 		"X-Content-Type-Options":  {"nosniff"},
 		"Referrer-Policy":         {"strict-origin-when-cross-origin"},
 		"X-Frame-Options":         {"DENY"},
 	}
-	if strings.HasPrefix(a.cfg.BaseURL, "https://") {
+	if strings.HasPrefix(baseURL, "https://") {
 		set["Strict-Transport-Security"] = []string{hstsValue}
 	}
-	type header struct {
-		key   string
-		value []string
-	}
-	var list []header // a slice: cheaper to walk than the map, on every request
+	var list []headerValue
 	for _, k := range securityHeaderNames {
 		if v, ok := set[k]; ok {
-			list = append(list, header{k, slices.Clip(v)}) // shared by every response: an Add must copy
+			list = append(list, headerValue{k, slices.Clip(v)})
 		}
 	}
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			h := c.Response().Header()
-			for _, kv := range list {
-				h[kv.key] = kv.value
-			}
-			return next(c)
+	return list
+}
+
+// securityHeaders sets the security headers on every response, whatever
+// answers it (a handler, the error handler, a panic; a snapshot hit sets
+// them in ServeHTTP). Routes that need stricter values set them after
+// (subscriptionHeaders sends no Referer at all).
+func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		for _, kv := range a.securityHeaderList {
+			h[kv.key] = kv.value
 		}
+		return next(c)
 	}
 }
 

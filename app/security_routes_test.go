@@ -333,11 +333,7 @@ func TestEveryRouteChecksItsRole(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		a := newTestApp(t, db, nil)
-		h := a.Handler()
-		e, ok := h.(*echo.Echo)
-		if !ok {
-			t.Fatalf("Handler is a %T, want the *echo.Echo router", h)
-		}
+		h, e := a.Handler(), a.Router()
 		pageID, err := db.GetSetting(ctx, models.SettingPageID)
 		if err != nil {
 			t.Fatal(err)

@@ -379,15 +379,17 @@ func (a *App) snapshotted(next echo.HandlerFunc) echo.HandlerFunc {
 				a.logger(req.Context()).Warn("snapshot: serving the last good page", "path", e.key, "error", err)
 			}
 		}
-		return serveRendition(c, r)
+		writeRendition(c.Response(), req, r)
+		return nil
 	}
 }
 
-// serveRendition answers with a rendition: 304 on a matching
+// writeRendition answers with a rendition: 304 on a matching
 // If-None-Match (or If-Modified-Since), gzip when the client takes it.
-// Every snapshot hit runs it: it allocates nothing.
-func serveRendition(c echo.Context, r *rendition) error {
-	req, h := c.Request(), c.Response().Header()
+// Every snapshot hit runs it: it allocates nothing. It returns the status
+// and the number of body bytes written.
+func writeRendition(w http.ResponseWriter, req *http.Request, r *rendition) (status, n int) {
+	h := w.Header()
 	body, header := r.body, r.plainHeader
 	etag, other, otherValue := r.etag, r.gzipETag, r.gzipETagValue
 	if acceptsGzip(req) {
@@ -406,14 +408,34 @@ func serveRendition(c echo.Context, r *rendition) error {
 		}
 		delete(h, echo.HeaderContentEncoding)
 		delete(h, echo.HeaderContentLength)
-		return c.NoContent(http.StatusNotModified)
+		w.WriteHeader(http.StatusNotModified)
+		return http.StatusNotModified, 0
 	}
-	c.Response().WriteHeader(http.StatusOK)
-	if req.Method == http.MethodHead {
+	w.WriteHeader(http.StatusOK)
+	if req.Method != http.MethodHead {
+		n, _ = w.Write(body) // an error: the client went away
+	}
+	return http.StatusOK, n
+}
+
+// hit returns the fresh rendition of key, if the snapshot has one; it
+// creates nothing and rebuilds nothing.
+func (s *snapshot) hit(key string) *rendition {
+	s.mu.RLock()
+	e := s.entries[key]
+	s.mu.RUnlock()
+	if e == nil {
 		return nil
 	}
-	_, err := c.Response().Write(body)
-	return err
+	r := e.current.Load()
+	now := s.now()
+	if r == nil || s.stale(e, r, now) {
+		return nil
+	}
+	if n := now.UnixNano(); e.lastUsed.Load() < n {
+		e.lastUsed.Store(n)
+	}
+	return r
 }
 
 // acceptsGzip reports whether the request's Accept-Encoding takes gzip
