@@ -8,7 +8,7 @@ PORT      ?= 8080
 # the installed Go is older; `go run ./cmd/beacon` works with the installed Go.
 export GOTOOLCHAIN = auto
 
-.PHONY: run build test vet fmt fmt-check lint fuzz bench bench-fanout bench-load clean
+.PHONY: run build test vet fmt fmt-check lint fuzz bench bench-go bench-fanout bench-load clean
 
 ## run: build Beacon, load the demo page into beacon.db (first time only) and serve it on :8080
 run: build
@@ -50,9 +50,13 @@ lint: vet fmt-check
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## bench: benchmarks on both databases (cold render of the status page, posting an update, a
+## bench: every benchmark of the outage-day figures (docs/benchmarks.md): bench-go, then bench-load
+## (about 25 minutes in all)
+bench: bench-go bench-load
+
+## bench-go: Go benchmarks on both databases (cold render of the status page, posting an update, a
 ## snapshot hit, an API update to the new page)
-bench:
+bench-go:
 	$(GO) test -run '^$$' -bench 'ColdRender|RenderOnly|PostUpdate|SnapshotHit|UpdateToPage' -benchmem -benchtime 3s ./app/ ./models/
 
 ## bench-fanout: one incident update emailed to 10,000 and 100,000 subscribers over SMTP, both databases (minutes)
