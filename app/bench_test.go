@@ -131,7 +131,7 @@ func BenchmarkPostUpdate(b *testing.B) {
 			if _, err := app.LoadDemo(ctx, db, time.Now()); err != nil {
 				b.Fatalf("LoadDemo: %v", err)
 			}
-			h := newTestApp(b, db, nil).Handler()
+			h := newTestApp(b, db, benchEnv).Handler()
 			secret, _, err := db.CreateAPIToken(ctx, "bench", models.RoleEditor)
 			if err != nil {
 				b.Fatal(err)
