@@ -217,10 +217,15 @@ func (s *snapshot) entry(key string) *snapEntry {
 			s.entries[key] = e
 		}
 	}
+	e.use(now)
+	return e
+}
+
+// use records that e was asked for at now (unix nanoseconds).
+func (e *snapEntry) use(now int64) {
 	if e.lastUsed.Load() < now {
 		e.lastUsed.Store(now)
 	}
-	return e
 }
 
 func (s *snapshot) drop(key string) {
@@ -432,9 +437,7 @@ func (s *snapshot) hit(key string) *rendition {
 	if r == nil || s.stale(e, r, now) {
 		return nil
 	}
-	if n := now.UnixNano(); e.lastUsed.Load() < n {
-		e.lastUsed.Store(n)
-	}
+	e.use(now.UnixNano())
 	return r
 }
 
