@@ -108,11 +108,8 @@ func (a *App) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		if r := a.snapshot.hit(snapshotKey(req.URL)); r != nil {
 			start := time.Now()
 			id := requestIDOf(req)
-			h := w.Header()
-			for _, kv := range a.securityHeaderList {
-				h[kv.key] = kv.value
-			}
-			h[echo.HeaderXRequestID] = []string{id}
+			setHeaderValues(w.Header(), a.securityHeaderList)
+			w.Header()[echo.HeaderXRequestID] = []string{id}
 			status, n := writeRendition(w, req, r)
 			a.logRequest(req.Context(), start, accessLine{id: id, method: req.Method, path: req.URL.Path,
 				status: status, bytes: int64(n), remote: a.echo.IPExtractor(req)})

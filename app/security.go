@@ -37,6 +37,13 @@ type headerValue struct {
 	value []string
 }
 
+// setHeaderValues sets each header of list on h, sharing the values.
+func setHeaderValues(h http.Header, list []headerValue) {
+	for _, kv := range list {
+		h[kv.key] = kv.value
+	}
+}
+
 // securityHeaderValues are the security headers of every response, made
 // once: a request pays a few map stores. A slice: cheaper to walk than a
 // map.
@@ -65,10 +72,7 @@ func securityHeaderValues(baseURL string) []headerValue {
 // (subscriptionHeaders sends no Referer at all).
 func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Response().Header()
-		for _, kv := range a.securityHeaderList {
-			h[kv.key] = kv.value
-		}
+		setHeaderValues(c.Response().Header(), a.securityHeaderList)
 		return next(c)
 	}
 }
