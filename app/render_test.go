@@ -468,6 +468,7 @@ func htmlMatches(n *html.Node, keyValue []string) bool {
 	return false
 }
 
+// htmlAttr is n's attribute key, "" when it has none.
 func htmlAttr(n *html.Node, key string) string {
 	for _, a := range n.Attr {
 		if a.Key == key {

@@ -35,24 +35,24 @@ func liveMarkup(t testing.TB, doc string, email bool) []string {
 			tag := n.Data
 			switch tag {
 			case "script":
-				src := attrOf(n, "src")
+				src := htmlAttr(n, "src")
 				if !strings.HasPrefix(src, "/static/") || n.FirstChild != nil || email {
 					problems = append(problems, "a script element: "+renderNode(n))
 				}
 			case "iframe", "frame", "frameset", "object", "embed", "applet", "base", "style", "form", "input", "textarea", "button", "select":
 				// Forms are Beacon's own on the pages that have them:
 				// checked by where they post.
-				if (tag == "form" && strings.HasPrefix(attrOf(n, "action"), "/") && !email) ||
+				if (tag == "form" && strings.HasPrefix(htmlAttr(n, "action"), "/") && !email) ||
 					(tag == "input" || tag == "textarea" || tag == "button" || tag == "select") && !email {
 					break
 				}
 				problems = append(problems, "a "+tag+" element: "+renderNode(n))
 			case "meta":
-				if attrOf(n, "http-equiv") != "" {
+				if htmlAttr(n, "http-equiv") != "" {
 					problems = append(problems, "a meta http-equiv: "+renderNode(n))
 				}
 			case "link":
-				if email || !strings.HasPrefix(attrOf(n, "href"), "/") && attrOf(n, "rel") != "alternate" {
+				if email || !strings.HasPrefix(htmlAttr(n, "href"), "/") && htmlAttr(n, "rel") != "alternate" {
 					problems = append(problems, "a link element: "+renderNode(n))
 				}
 			}
@@ -77,14 +77,4 @@ func liveMarkup(t testing.TB, doc string, email bool) []string {
 	}
 	walk(root)
 	return problems
-}
-
-// attrOf is n's attribute key, "" when it has none.
-func attrOf(n *html.Node, key string) string {
-	for _, a := range n.Attr {
-		if a.Key == key {
-			return a.Val
-		}
-	}
-	return ""
 }
