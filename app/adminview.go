@@ -213,12 +213,3 @@ func (fv FieldView) WithHint(hint string) FieldView {
 	return fv
 }
 
-// fieldLabel turns a field name into words for the error summary:
-// "setup_code" → "Setup code".
-func fieldLabel(name string) string {
-	s := strings.ReplaceAll(name, "_", " ")
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}

@@ -90,7 +90,7 @@ func (a *App) Login(c echo.Context) error {
 	if !allowed {
 		a.logger(ctx).Warn("sign-in throttled", "email", email, "remote", c.RealIP())
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
-		form.Problem = fmt.Sprintf("Too many failed sign-in attempts. Try again in %s.", humanWait(retry))
+		form.Problem = fmt.Sprintf("Too many failed sign-in attempts. Try again in %s.", web.HumanWait(retry))
 		v.Form = form
 		return a.renderAdmin(c, http.StatusTooManyRequests, "login.html", v)
 	}
@@ -165,14 +165,3 @@ func limitKey(email string) string {
 	return email
 }
 
-// humanWait says how long to wait, in whole minutes (or seconds under one).
-func humanWait(d time.Duration) string {
-	if d < time.Minute {
-		return fmt.Sprintf("%d seconds", int(math.Ceil(d.Seconds())))
-	}
-	m := int(math.Ceil(d.Minutes()))
-	if m == 1 {
-		return "1 minute"
-	}
-	return fmt.Sprintf("%d minutes", m)
-}

@@ -1,4 +1,4 @@
-package app
+package view
 
 import (
 	"context"
@@ -12,28 +12,28 @@ import (
 const UptimeDays = 90
 
 // pageView starts the view every public page gets.
-func (a *App) pageView(title, path string) PageView {
-	return PageView{Page: a.page, Title: title, Path: path, UptimeDays: UptimeDays}
+func (site *Site) Page(title, path string) PageView {
+	return PageView{Page: site.Info, Title: title, Path: path, UptimeDays: UptimeDays}
 }
 
 // buildStatusPage gathers everything the index page shows: the banner,
 // active incidents, maintenance, and every component with its uptime bar.
-func (a *App) buildStatusPage(ctx context.Context, now time.Time) (PageView, error) {
-	v := a.pageView("", "/")
-	comps, err := a.db.ListComponents(ctx)
+func (site *Site) StatusPage(ctx context.Context, now time.Time) (PageView, error) {
+	v := site.Page("", "/")
+	comps, err := site.DB.ListComponents(ctx)
 	if err != nil {
 		return v, err
 	}
-	unresolved, err := a.db.ListUnresolved(ctx)
+	unresolved, err := site.DB.ListUnresolved(ctx)
 	if err != nil {
 		return v, err
 	}
-	windowStart := a.uptimeWindowStart(now)
-	history, err := a.db.StatusHistory(ctx, windowStart)
+	windowStart := site.UptimeWindowStart(now)
+	history, err := site.DB.StatusHistory(ctx, windowStart)
 	if err != nil {
 		return v, err
 	}
-	affecting, err := a.db.ListIncidentsAffecting(ctx, windowStart, now)
+	affecting, err := site.DB.ListIncidentsAffecting(ctx, windowStart, now)
 	if err != nil {
 		return v, err
 	}
@@ -43,7 +43,7 @@ func (a *App) buildStatusPage(ctx context.Context, now time.Time) (PageView, err
 
 	updated := time.Time{}
 	for _, in := range unresolved {
-		s := a.incidentSummary(&in)
+		s := site.Summary(&in)
 		if in.Kind == models.KindMaintenance {
 			v.Maintenances = append(v.Maintenances, s)
 		} else {
@@ -52,7 +52,7 @@ func (a *App) buildStatusPage(ctx context.Context, now time.Time) (PageView, err
 		updated = maxTime(updated, in.UpdatedAt)
 	}
 	// Maintenance: soonest first.
-	sortByWindow(v.Maintenances, unresolved)
+	SortByWindow(v.Maintenances, unresolved)
 
 	incidentsByComponent := map[string][]models.Incident{}
 	for _, in := range affecting {
@@ -81,9 +81,9 @@ func (a *App) buildStatusPage(ctx context.Context, now time.Time) (PageView, err
 		cv := ComponentView{ID: c.ID, Name: c.Name, Description: c.Description, Status: c.Status,
 			StatusLabel: models.ComponentStatusLabel(c.Status)}
 		if c.Showcase {
-			up := models.ComputeUptime(history[c.ID], UptimeDays, now, a.cfg.TimeZone, a.cfg.PartialOutageWeight)
-			cv.Uptime = formatPercent(up.Percent)
-			cv.Days = a.uptimeDays(up, incidentsByComponent[c.ID], now)
+			up := models.ComputeUptime(history[c.ID], UptimeDays, now, site.TimeZone, site.PartialOutageWeight)
+			cv.Uptime = FormatPercent(up.Percent)
+			cv.Days = site.UptimeBar(up, incidentsByComponent[c.ID], now)
 		}
 		group.Components = append(group.Components, cv)
 		if group.Name == "" {
@@ -102,23 +102,23 @@ func (a *App) buildStatusPage(ctx context.Context, now time.Time) (PageView, err
 	if updated.IsZero() {
 		updated = now
 	}
-	v.UpdatedAt = a.displayTime(updated)
+	v.UpdatedAt = site.Time(updated)
 	return v, nil
 }
 
 // uptimeDays turns computed uptime into bars, each with the incidents that
 // touched the component that day.
-func (a *App) uptimeDays(up models.Uptime, incidents []models.Incident, now time.Time) []DayView {
+func (site *Site) UptimeBar(up models.Uptime, incidents []models.Incident, now time.Time) []DayView {
 	days := make([]DayView, len(up.Days))
 	for i, d := range up.Days {
 		dv := DayView{
 			Date:    d.Day.Format("Jan 2, 2006"),
 			ISODate: d.Day.Format("2006-01-02"),
-			Level:   dayLevel(d.Worst),
-			Label:   dayLabel(d),
+			Level:   DayLevel(d.Worst),
+			Label:   DayLabel(d),
 		}
 		for _, in := range incidentsOnDay(incidents, d.Day, now) {
-			dv.Incidents = append(dv.Incidents, IncidentLink{Name: in.Name, URL: incidentURL(in.ID)})
+			dv.Incidents = append(dv.Incidents, IncidentLink{Name: in.Name, URL: IncidentURL(in.ID)})
 		}
 		days[i] = dv
 	}
@@ -127,9 +127,9 @@ func (a *App) uptimeDays(up models.Uptime, incidents []models.Incident, now time
 
 // uptimeWindowStart is the first midnight (in the page's zone) of the
 // uptime bars ending now.
-func (a *App) uptimeWindowStart(now time.Time) time.Time {
-	local := now.In(a.cfg.TimeZone)
-	return time.Date(local.Year(), local.Month(), local.Day()-(UptimeDays-1), 0, 0, 0, 0, a.cfg.TimeZone)
+func (site *Site) UptimeWindowStart(now time.Time) time.Time {
+	local := now.In(site.TimeZone)
+	return time.Date(local.Year(), local.Month(), local.Day()-(UptimeDays-1), 0, 0, 0, 0, site.TimeZone)
 }
 
 // incidentsOnDay keeps the incidents open at some time of the day that
@@ -149,36 +149,36 @@ func incidentsOnDay(incidents []models.Incident, day, now time.Time) []models.In
 	return out
 }
 
-func incidentURL(id string) string { return "/incidents/" + id }
+func IncidentURL(id string) string { return "/incidents/" + id }
 
 // incidentSummary is an incident as listed on the index and history pages.
-func (a *App) incidentSummary(in *models.Incident) IncidentSummary {
+func (site *Site) Summary(in *models.Incident) IncidentSummary {
 	s := IncidentSummary{
-		ID: in.ID, Name: in.Name, URL: incidentURL(in.ID), Kind: in.Kind, Impact: in.Impact,
+		ID: in.ID, Name: in.Name, URL: IncidentURL(in.ID), Kind: in.Kind, Impact: in.Impact,
 		Status: in.Status, StatusLabel: models.IncidentStatusLabel(in.Status),
-		CreatedAt:  a.displayTime(in.HappenedAt()), // a maintenance: its window's start
-		ResolvedAt: a.displayTimePtr(in.ResolvedAt),
-		Window:     a.window(in.ScheduledFor, in.ScheduledUntil),
+		CreatedAt:  site.Time(in.HappenedAt()), // a maintenance: its window's start
+		ResolvedAt: site.TimePtr(in.ResolvedAt),
+		Window:     site.Window(in.ScheduledFor, in.ScheduledUntil),
 	}
 	for _, c := range in.Components {
 		s.Components = append(s.Components, c.Name)
 	}
 	if ups := in.Updates(); len(ups) > 0 {
-		u := a.updateView(ups[0])
+		u := site.Update(ups[0])
 		s.Latest = &u
 	}
 	if in.PublishedPostmortem() != nil {
-		s.PostmortemURL = postmortemURL(in.ID)
+		s.PostmortemURL = PostmortemURL(in.ID)
 	}
 	return s
 }
 
-func (a *App) updateView(e models.TimelineEvent) UpdateView {
+func (site *Site) Update(e models.TimelineEvent) UpdateView {
 	u := UpdateView{
 		ID: e.ID, Status: e.Status, StatusLabel: models.IncidentStatusLabel(e.Status),
 		// BodyHTML was rendered from Markdown and sanitized when it was saved.
 		BodyHTML: template.HTML(e.BodyHTML),
-		At:       a.displayTime(e.OccurredAt),
+		At:       site.Time(e.OccurredAt),
 	}
 	for _, c := range e.AffectedComponents {
 		u.Components = append(u.Components, ComponentChange{Name: c.Name, OldStatus: c.OldStatus,
@@ -188,23 +188,23 @@ func (a *App) updateView(e models.TimelineEvent) UpdateView {
 }
 
 // incidentView is one incident with its whole public timeline.
-func (a *App) incidentView(in *models.Incident) *IncidentView {
+func (site *Site) Incident(in *models.Incident) *IncidentView {
 	v := &IncidentView{
-		IncidentSummary: a.incidentSummary(in),
-		ScheduledFor:    a.displayTimePtr(in.ScheduledFor),
-		ScheduledUntil:  a.displayTimePtr(in.ScheduledUntil),
+		IncidentSummary: site.Summary(in),
+		ScheduledFor:    site.TimePtr(in.ScheduledFor),
+		ScheduledUntil:  site.TimePtr(in.ScheduledUntil),
 	}
 	if in.ResolvedAt != nil {
-		v.Duration = humanDuration(in.ResolvedAt.Sub(in.StartedAt))
+		v.Duration = HumanDuration(in.ResolvedAt.Sub(in.StartedAt))
 	}
 	for _, e := range in.Updates() {
-		v.Updates = append(v.Updates, a.updateView(e))
+		v.Updates = append(v.Updates, site.Update(e))
 	}
 	return v
 }
 
-// sortByWindow orders maintenance summaries by the start of their window.
-func sortByWindow(list []IncidentSummary, all []models.Incident) {
+// SortByWindow orders maintenance summaries by the start of their window.
+func SortByWindow(list []IncidentSummary, all []models.Incident) {
 	start := map[string]time.Time{}
 	for _, in := range all {
 		if in.ScheduledFor != nil {

@@ -1,4 +1,4 @@
-package app
+package notify
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/beaconstatus/beacon/app/links"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -18,8 +19,8 @@ import (
 // leave at most that many acknowledged messages unrecorded (the one being
 // sent included), to be sent again with the same Message-ID.
 type worker struct {
-	a       *App
-	t       NotifyTuning
+	n       *Notifier
+	t       Tuning
 	name    string // leased_by
 	sender  Sender
 	rec     *recorder
@@ -52,16 +53,16 @@ func (w *worker) run(ctx context.Context) {
 		}
 		if c.err != nil {
 			if ctx.Err() == nil {
-				w.a.log.Error("notifier: claim deliveries", "worker", w.name, "error", c.err)
+				w.n.log.Error("notifier: claim deliveries", "worker", w.name, "error", c.err)
 			}
 			wait(ctx, w.t.PollInterval, nil)
 			continue
 		}
 		if len(c.batch) == 0 {
-			wait(ctx, w.t.PollInterval, w.a.notify.deliveries)
+			wait(ctx, w.t.PollInterval, w.n.deliveries)
 			continue
 		}
-		stop := c.at.Add(w.t.Lease - leaseMargin(w.a.notify.sendTimeout))
+		stop := c.at.Add(w.t.Lease - leaseMargin(w.n.set.SendTimeout))
 		if unreachable := w.sendBatch(ctx, c.batch, stop); unreachable {
 			w.pause = min(max(2*w.pause, w.t.RetryBase/8, 100*time.Millisecond), w.t.RetryMax)
 			wait(ctx, w.pause, nil)
@@ -80,11 +81,11 @@ type claim struct {
 
 // claim claims the worker's next batch.
 func (w *worker) claim(ctx context.Context) claim {
-	c := claim{at: w.a.now()}
+	c := claim{at: w.n.now()}
 	rctx, cancel := context.WithTimeout(ctx, dbTimeout)
 	defer cancel()
-	c.err = w.a.write(func() (err error) {
-		c.batch, err = w.a.db.ClaimDeliveries(rctx, w.name, c.at, w.t.Lease, w.t.ClaimBatch)
+	c.err = w.n.write(func() (err error) {
+		c.batch, err = w.n.store.ClaimDeliveries(rctx, w.name, c.at, w.t.Lease, w.t.ClaimBatch)
 		return err
 	})
 	return c
@@ -120,12 +121,12 @@ func (w *worker) dropNext() {
 func (w *worker) sendBatch(ctx context.Context, batch []models.ClaimedDelivery, stop time.Time) (unreachable bool) {
 	w.failed = false
 	for i, d := range batch {
-		if ctx.Err() != nil || w.a.now().After(stop) || w.failed {
+		if ctx.Err() != nil || w.n.now().After(stop) || w.failed {
 			w.giveBack(ctx, batch[i:])
 			return false
 		}
-		if w.a.notify.limiter != nil {
-			if err := w.a.notify.limiter.Wait(ctx); err != nil || w.a.now().After(stop) {
+		if w.n.limiter != nil {
+			if err := w.n.limiter.Wait(ctx); err != nil || w.n.now().After(stop) {
 				w.giveBack(ctx, batch[i:])
 				return false
 			}
@@ -152,33 +153,33 @@ func (w *worker) giveBack(ctx context.Context, rest []models.ClaimedDelivery) {
 func (w *worker) deliver(ctx context.Context, d models.ClaimedDelivery) (unreachable bool) {
 	n, err := w.notification(ctx, d.NotificationID)
 	if err != nil {
-		w.a.log.Error("notifier: load notification", "notification", d.NotificationID, "error", err)
-		next := w.a.now().Add(w.t.RetryBase)
-		w.record(func(ctx context.Context, db *models.DB) error {
+		w.n.log.Error("notifier: load notification", "notification", d.NotificationID, "error", err)
+		next := w.n.now().Add(w.t.RetryBase)
+		w.record(func(ctx context.Context, db Store) error {
 			return db.DeferDelivery(ctx, d.ID, w.name, "internal error: notification unreadable", next)
 		})
 		return false
 	}
 	if d.SubscriberStatus != "confirmed" && n.Kind != models.NotifySubscriberConfirm {
-		w.record(func(ctx context.Context, db *models.DB) error {
+		w.record(func(ctx context.Context, db Store) error {
 			return db.SkipDelivery(ctx, d.ID, w.name, "the subscriber is "+orGone(d.SubscriberStatus))
 		})
 		return false
 	}
-	msg, err := w.a.deliveryMessage(n, d, w.a.now())
+	msg, err := w.n.deliveryMessage(n, d, w.n.now())
 	if err != nil {
-		w.a.log.Error("notifier: build message", "delivery", d.ID, "error", err)
+		w.n.log.Error("notifier: build message", "delivery", d.ID, "error", err)
 		reason := "cannot build the message: " + err.Error()
-		w.record(func(ctx context.Context, db *models.DB) error { return db.FailDelivery(ctx, d.ID, w.name, reason) })
+		w.record(func(ctx context.Context, db Store) error { return db.FailDelivery(ctx, d.ID, w.name, reason) })
 		return false
 	}
 	// A send that has begun is finished (bounded by the SMTP timeout),
 	// even when shutting down: its outcome is then known and recorded.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*w.a.notify.sendTimeout+dbTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*w.n.set.SendTimeout+dbTimeout)
 	err = w.sender.Send(sctx, msg)
 	cancel()
 	if err == nil {
-		at := w.a.now()
+		at := w.n.now()
 		w.submit(outcome{sent: &models.SentDelivery{ID: d.ID, Worker: w.name, MessageID: msg.MessageID, At: at}})
 		return false
 	}
@@ -187,17 +188,17 @@ func (w *worker) deliver(ctx context.Context, d models.ClaimedDelivery) (unreach
 	attempt := d.Attempts + 1
 	switch {
 	case unreachable:
-		w.a.log.Warn("notifier: mail server unreachable", "worker", w.name, "error", err)
-		next := w.a.now().Add(max(w.pause, w.t.RetryBase/8))
-		w.record(func(ctx context.Context, db *models.DB) error {
+		w.n.log.Warn("notifier: mail server unreachable", "worker", w.name, "error", err)
+		next := w.n.now().Add(max(w.pause, w.t.RetryBase/8))
+		w.record(func(ctx context.Context, db Store) error {
 			return db.DeferDelivery(ctx, d.ID, w.name, reason, next)
 		})
 	case permanent || attempt >= w.t.MaxAttempts:
-		w.a.log.Warn("notifier: delivery failed", "delivery", d.ID, "attempts", attempt, "error", reason)
-		w.record(func(ctx context.Context, db *models.DB) error { return db.FailDelivery(ctx, d.ID, w.name, reason) })
+		w.n.log.Warn("notifier: delivery failed", "delivery", d.ID, "attempts", attempt, "error", reason)
+		w.record(func(ctx context.Context, db Store) error { return db.FailDelivery(ctx, d.ID, w.name, reason) })
 	default:
-		next := w.a.now().Add(backoff(w.t, attempt))
-		w.record(func(ctx context.Context, db *models.DB) error {
+		next := w.n.now().Add(backoff(w.t, attempt))
+		w.record(func(ctx context.Context, db Store) error {
 			return db.RetryDelivery(ctx, d.ID, w.name, reason, next)
 		})
 	}
@@ -214,7 +215,7 @@ func orGone(status string) string {
 // record hands a delivery's outcome (a write other than sent) to the
 // recorder; write runs with the recorder's context, which a shutdown does
 // not cancel.
-func (w *worker) record(write func(ctx context.Context, db *models.DB) error) {
+func (w *worker) record(write func(ctx context.Context, db Store) error) {
 	w.submit(outcome{write: write})
 }
 
@@ -249,7 +250,7 @@ func (w *worker) collect(keep int) {
 			}
 		}
 		if err != nil {
-			w.a.log.Warn("notifier: outcome not recorded", "worker", w.name, "error", err)
+			w.n.log.Warn("notifier: outcome not recorded", "worker", w.name, "error", err)
 			w.failed = true
 		}
 	}
@@ -267,8 +268,8 @@ func (w *worker) release(ctx context.Context, rest []models.ClaimedDelivery) {
 	}
 	rctx, cancel := detached(ctx)
 	defer cancel()
-	if err := w.a.write(func() error { return w.a.db.ReleaseDeliveries(rctx, w.name, ids) }); err != nil {
-		w.a.log.Error("notifier: release deliveries", "worker", w.name, "error", err)
+	if err := w.n.write(func() error { return w.n.store.ReleaseDeliveries(rctx, w.name, ids) }); err != nil {
+		w.n.log.Error("notifier: release deliveries", "worker", w.name, "error", err)
 	}
 }
 
@@ -280,7 +281,7 @@ func (w *worker) notification(ctx context.Context, id int64) (*outgoing, error) 
 	}
 	rctx, cancel := detached(ctx)
 	defer cancel()
-	n, err := w.a.db.GetNotification(rctx, id)
+	n, err := w.n.store.GetNotification(rctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +289,7 @@ func (w *worker) notification(ctx context.Context, id int64) (*outgoing, error) 
 	if err := json.Unmarshal([]byte(n.Payload), &out.content); err != nil {
 		return nil, fmt.Errorf("notification %d payload: %w", id, err)
 	}
-	if out.prepared, err = w.a.prepareNotification(out); err != nil {
+	if out.prepared, err = w.n.prepareNotification(out); err != nil {
 		return nil, err
 	}
 	if w.cache == nil || len(w.cache) >= 16 {
@@ -301,7 +302,7 @@ func (w *worker) notification(ctx context.Context, id int64) (*outgoing, error) 
 // backoff is the delay after a failed attempt (1 for the first): RetryBase
 // doubled for each attempt before, at most RetryMax, with jitter so that
 // deliveries failed together are not all tried again together.
-func backoff(t NotifyTuning, attempt int) time.Duration {
+func backoff(t Tuning, attempt int) time.Duration {
 	d := t.RetryBase
 	for i := 1; i < attempt && d < t.RetryMax; i++ {
 		d *= 2
@@ -312,36 +313,36 @@ func backoff(t NotifyTuning, attempt int) time.Duration {
 
 // prepareNotification renders a notification's message for all its
 // recipients.
-func (a *App) prepareNotification(n *outgoing) (*PreparedEmail, error) {
+func (nf *Notifier) prepareNotification(n *outgoing) (*PreparedEmail, error) {
 	e := Email{
-		Page: a.page, TimeZone: a.cfg.TimeZone,
-		FromName: a.cfg.MailFromName, FromAddress: a.cfg.MailFromAddress,
+		PageName: nf.set.PageName, TimeZone: nf.set.TimeZone,
+		FromName: nf.set.FromName, FromAddress: nf.set.FromAddress,
 		Kind: n.Kind, Content: n.content,
 	}
 	if n.IncidentID != nil {
-		e.IncidentURL = a.cfg.BaseURL + "/incidents/" + *n.IncidentID
+		e.IncidentURL = nf.set.BaseURL + "/incidents/" + *n.IncidentID
 	}
-	return a.notify.emails.Prepare(e)
+	return nf.emails.Prepare(e)
 }
 
 // deliveryMessage is the message of a delivery at now: signed links for
 // its subscriber, a Message-ID made of the notification's and the
 // delivery's ids (the same if it is ever sent twice, so mail clients can
 // drop the copy).
-func (a *App) deliveryMessage(n *outgoing, d models.ClaimedDelivery, now time.Time) (*Message, error) {
+func (nf *Notifier) deliveryMessage(n *outgoing, d models.ClaimedDelivery, now time.Time) (*Message, error) {
 	host := "beacon.invalid"
-	if u, err := url.Parse(a.cfg.BaseURL); err == nil && u.Hostname() != "" {
+	if u, err := url.Parse(nf.set.BaseURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
 	r := Recipient{
 		To:             d.Email,
-		ManageURL:      a.subscriberURL(LinkManage, d.SubscriberID, d.TokenVersion, now),
-		UnsubscribeURL: a.subscriberURL(LinkUnsubscribe, d.SubscriberID, d.TokenVersion, now),
+		ManageURL:      nf.sign.SubscriberURL(links.Manage, d.SubscriberID, d.TokenVersion, now),
+		UnsubscribeURL: nf.sign.SubscriberURL(links.Unsubscribe, d.SubscriberID, d.TokenVersion, now),
 		MessageID:      fmt.Sprintf("<beacon.%d.%d@%s>", n.ID, d.ID, host),
 		Date:           now,
 	}
 	if n.Kind == models.NotifySubscriberConfirm {
-		r.ConfirmURL = a.subscriberURL(LinkConfirm, d.SubscriberID, d.TokenVersion, now)
+		r.ConfirmURL = nf.sign.SubscriberURL(links.Confirm, d.SubscriberID, d.TokenVersion, now)
 	}
 	return n.prepared.For(r)
 }

@@ -1,4 +1,4 @@
-package app
+package view
 
 import (
 	"context"
@@ -82,37 +82,37 @@ type RevisionView struct {
 	Timeline []EntryView
 }
 
-func postmortemURL(incidentID string) string { return incidentURL(incidentID) + "/postmortem" }
+func PostmortemURL(incidentID string) string { return IncidentURL(incidentID) + "/postmortem" }
 
 // postmortemView builds the view of a postmortem loaded by GetPostmortem.
-func (a *App) postmortemView(ctx context.Context, pm *models.Postmortem) (*PostmortemView, error) {
+func (site *Site) Postmortem(ctx context.Context, pm *models.Postmortem) (*PostmortemView, error) {
 	v := &PostmortemView{
-		URL: postmortemURL(pm.IncidentID), Draft: !pm.Published(), Revision: pm.Revision,
-		PublishedAt: a.displayTimePtr(pm.FirstPublishedAt),
+		URL: PostmortemURL(pm.IncidentID), Draft: !pm.Published(), Revision: pm.Revision,
+		PublishedAt: site.TimePtr(pm.FirstPublishedAt),
 	}
-	revs, err := a.db.ListPostmortemRevisions(ctx, pm.IncidentID)
+	revs, err := site.DB.ListPostmortemRevisions(ctx, pm.IncidentID)
 	if err != nil {
 		return nil, err
 	}
 	if len(revs) > 1 {
 		v.RevisionsURL = v.URL + "/revisions"
-		v.UpdatedAt = a.displayTime(revs[0].CreatedAt)
+		v.UpdatedAt = site.Time(revs[0].CreatedAt)
 	}
 	for _, spec := range models.PostmortemSections {
 		if s := pm.Section(spec.Key); s != nil {
 			v.Sections = append(v.Sections, SectionView{Key: s.Key, Label: spec.Label, BodyHTML: template.HTML(s.BodyHTML)})
 		}
 	}
-	v.Durations = a.durationViews(pm.Durations())
+	v.Durations = site.Durations(pm.Durations())
 	if pm.Incident != nil {
 		for _, c := range pm.Incident.Components {
 			v.Components = append(v.Components, c.Name)
 		}
 	}
 	for _, e := range pm.PublicTimeline() {
-		v.Timeline = append(v.Timeline, a.entryView(e.OccurredAt, e.Status, e.BodyHTML))
+		v.Timeline = append(v.Timeline, site.Entry(e.OccurredAt, e.Status, e.BodyHTML))
 	}
-	now := a.now().In(a.cfg.TimeZone)
+	now := site.Now().In(site.TimeZone)
 	for _, item := range pm.ActionItems {
 		iv := ActionItemView{Title: item.Title, Status: item.Status, StatusLabel: models.ActionItemStatusLabel(item.Status),
 			URL: item.URL, Overdue: item.Overdue(now)}
@@ -124,16 +124,16 @@ func (a *App) postmortemView(ctx context.Context, pm *models.Postmortem) (*Postm
 	return v, nil
 }
 
-func (a *App) entryView(at time.Time, status, html string) EntryView {
+func (site *Site) Entry(at time.Time, status, html string) EntryView {
 	// The HTML was rendered from Markdown and sanitized when it was saved.
-	return EntryView{At: a.displayTime(at), Status: status, StatusLabel: models.IncidentStatusLabel(status), BodyHTML: template.HTML(html)}
+	return EntryView{At: site.Time(at), Status: status, StatusLabel: models.IncidentStatusLabel(status), BodyHTML: template.HTML(html)}
 }
 
 // durationViews lists the milestones that are known.
-func (a *App) durationViews(d models.Durations) []DurationView {
+func (site *Site) Durations(d models.Durations) []DurationView {
 	var out []DurationView
 	if !d.ImpactStart.IsZero() {
-		out = append(out, DurationView{Label: "Impact began", At: a.displayTime(d.ImpactStart)})
+		out = append(out, DurationView{Label: "Impact began", At: site.Time(d.ImpactStart)})
 	}
 	for _, m := range []struct {
 		label string
@@ -145,32 +145,32 @@ func (a *App) durationViews(d models.Durations) []DurationView {
 		{"Customer-facing duration", d.CustomerFacing},
 	} {
 		if v, ok := m.fn(); ok {
-			out = append(out, DurationView{Label: m.label, Value: humanDuration(v)})
+			out = append(out, DurationView{Label: m.label, Value: HumanDuration(v)})
 		}
 	}
 	return out
 }
 
 // revisionView builds one version of the revision history.
-func (a *App) revisionView(r *models.PostmortemRevision, latest bool) (RevisionView, error) {
+func (site *Site) Revision(r *models.PostmortemRevision, latest bool) (RevisionView, error) {
 	content, err := r.Decode()
 	if err != nil {
 		return RevisionView{}, err
 	}
-	v := RevisionView{Number: r.Number, At: a.displayTime(r.CreatedAt), EditedBy: r.EditedBy, Latest: latest}
+	v := RevisionView{Number: r.Number, At: site.Time(r.CreatedAt), EditedBy: r.EditedBy, Latest: latest}
 	for _, s := range content.Sections {
 		v.Sections = append(v.Sections, SectionView{Key: s.Key, Label: models.SectionLabel(s.Key), BodyHTML: template.HTML(s.BodyHTML)})
 	}
 	for _, e := range content.Timeline {
-		v.Timeline = append(v.Timeline, a.entryView(e.OccurredAt, e.Status, e.BodyHTML))
+		v.Timeline = append(v.Timeline, site.Entry(e.OccurredAt, e.Status, e.BodyHTML))
 	}
 	return v, nil
 }
 
 // postmortemSummary is a published postmortem in the index.
-func (a *App) postmortemSummary(pm *models.Postmortem) PostmortemSummary {
-	s := PostmortemSummary{URL: postmortemURL(pm.IncidentID), IncidentURL: incidentURL(pm.IncidentID),
-		PublishedAt: a.displayTimePtr(pm.PublishedAt)}
+func (site *Site) PostmortemCard(pm *models.Postmortem) PostmortemSummary {
+	s := PostmortemSummary{URL: PostmortemURL(pm.IncidentID), IncidentURL: IncidentURL(pm.IncidentID),
+		PublishedAt: site.TimePtr(pm.PublishedAt)}
 	if in := pm.Incident; in != nil {
 		s.Name, s.Impact = in.Name, in.Impact
 		for _, c := range in.Components {
@@ -182,7 +182,7 @@ func (a *App) postmortemSummary(pm *models.Postmortem) PostmortemSummary {
 		first = &pm.Sections[0]
 	}
 	if first != nil {
-		s.Excerpt = excerpt(template.HTML(first.BodyHTML), 240)
+		s.Excerpt = Excerpt(template.HTML(first.BodyHTML), 240)
 	}
 	return s
 }

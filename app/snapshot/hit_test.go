@@ -1,12 +1,10 @@
-package app
+package snapshot
 
 import (
-	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +29,7 @@ func TestWriteRenditionSharesNothingMutable(t *testing.T) {
 			req.Header.Set("Accept-Encoding", "gzip, deflate, br")
 		}
 		w := httptest.NewRecorder()
-		writeRendition(w, req, r)
+		WriteRendition(w, req, r)
 		return w
 	}
 	first := serveOnce(true)
@@ -56,56 +54,5 @@ func TestWriteRenditionSharesNothingMutable(t *testing.T) {
 			t.Errorf("gzip %v: Content-Encoding %q, Content-Length %q; want %q, %d", gz,
 				h.Get(echo.HeaderContentEncoding), h.Get(echo.HeaderContentLength), wantEnc, wantLen)
 		}
-	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes (the log's flush
-// timer, the server's goroutines).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// The log is written in batches, in order, and nothing is lost: a full
-// batch at once, the rest by the timer or on Flush.
-func TestLogBuffer(t *testing.T) {
-	var out syncBuffer
-	b := newLogBuffer(&out)
-	var want strings.Builder
-	line := strings.Repeat("x", 99) + "\n"
-	n := 2*logBatchSize/len(line) + 7
-	for i := range n {
-		l := strconv.Itoa(i) + line
-		want.WriteString(l)
-		b.Write([]byte(l))
-	}
-	if got := out.String(); len(got) < logBatchSize || !strings.HasPrefix(want.String(), got) {
-		t.Fatalf("after %d bytes, %d written; want the full batches, in order", want.Len(), len(got))
-	}
-	b.Flush()
-	if out.String() != want.String() {
-		t.Fatal("after Flush, the log is not every line in order")
-	}
-
-	// A lone line is written by the timer, without a Flush.
-	b.Write([]byte("lone line\n"))
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.HasSuffix(out.String(), "lone line\n") {
-		if time.Now().After(deadline) {
-			t.Fatal("a lone line was never written")
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -1,4 +1,9 @@
-package app
+// Package web is the HTTP kit the surfaces share: cache policies and
+// conditional answers, security headers and body limits, errors with
+// messages safe for clients, rate limits, the request's actor and logger,
+// and Writes, the one way a handler changes the database and states what
+// the change touched.
+package web
 
 import (
 	"crypto/sha256"
@@ -11,7 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// cachePolicy is how long a response may be kept: Browser is the
+// CachePolicy is how long a response may be kept: Browser is the
 // Cache-Control every cache reads, CDN the CDN-Cache-Control (RFC 9213) that
 // only a CDN reads, when it needs to say more.
 //
@@ -26,71 +31,71 @@ import (
 //
 // Feed readers, badges and the widget script poll or are embedded
 // elsewhere: one Cache-Control for all, with a longer freshness.
-type cachePolicy struct {
+type CachePolicy struct {
 	Browser string
 	CDN     string
 }
 
 var (
-	cachePages = cachePolicy{
+	CachePages = CachePolicy{
 		Browser: "public, max-age=0, s-maxage=5, stale-if-error=86400",
 		CDN:     "public, max-age=5, stale-while-revalidate=30, stale-if-error=86400",
 	}
-	cacheAPI = cachePolicy{
+	CacheAPI = CachePolicy{
 		Browser: "public, max-age=0, s-maxage=10, stale-if-error=86400",
 		CDN:     "public, max-age=10, stale-while-revalidate=30, stale-if-error=86400",
 	}
-	cacheFeeds  = cachePolicy{Browser: "public, max-age=60, stale-while-revalidate=60, stale-if-error=86400"}
-	cacheBadge  = cachePolicy{Browser: "public, max-age=60, stale-while-revalidate=60, stale-if-error=86400"}
-	cacheWidget = cachePolicy{Browser: "public, max-age=3600, stale-while-revalidate=86400, stale-if-error=86400"}
+	CacheFeeds  = CachePolicy{Browser: "public, max-age=60, stale-while-revalidate=60, stale-if-error=86400"}
+	CacheBadge  = CachePolicy{Browser: "public, max-age=60, stale-while-revalidate=60, stale-if-error=86400"}
+	CacheWidget = CachePolicy{Browser: "public, max-age=3600, stale-while-revalidate=86400, stale-if-error=86400"}
 )
 
-// set writes the policy's headers.
-func (p cachePolicy) set(h http.Header) {
+// Set writes the policy's headers.
+func (p CachePolicy) Set(h http.Header) {
 	h.Set("Cache-Control", p.Browser)
 	if p.CDN != "" {
-		h.Set(headerCDNCacheControl, p.CDN)
+		h.Set(HeaderCDNCacheControl, p.CDN)
 	}
 }
 
-const headerCDNCacheControl = "CDN-Cache-Control"
+const HeaderCDNCacheControl = "CDN-Cache-Control"
 
-// cacheable is a response built in full before it is sent: its bytes, the
+// Cacheable is a response built in full before it is sent: its bytes, the
 // time the data behind it last changed, and how long it may be kept.
-type cacheable struct {
+type Cacheable struct {
 	ContentType string
 	Body        []byte
 	Modified    time.Time // zero: no Last-Modified
-	Cache       cachePolicy
+	Cache       CachePolicy
 }
 
-// etagOf is the strong ETag of a body sent as is. Its gzip form is another
-// representation with its own strong ETag, gzipETag (RFC 9110 8.8.3: a
+// ETagOf is the strong ETag of a body sent as is. Its gzip form is another
+// representation with its own strong ETag, GzipETag (RFC 9110 8.8.3: a
 // strong validator changes with the Content-Encoding).
-func etagOf(body []byte) string {
+func ETagOf(body []byte) string {
 	sum := sha256.Sum256(body)
 	return `"` + hex.EncodeToString(sum[:12]) + `"`
 }
 
-// gzipETag is the ETag of the gzip form of the body whose ETag is etag.
-func gzipETag(etag string) string {
+// GzipETag is the ETag of the gzip form of the body whose ETag is etag.
+func GzipETag(etag string) string {
 	return strings.TrimSuffix(etag, `"`) + `-gzip"`
 }
 
-// writeCacheable sends r with ETag, Last-Modified and Cache-Control, or 304
+// WriteCacheable sends r with ETag, Last-Modified and Cache-Control, or 304
 // Not Modified when the request's If-None-Match (or, without one,
 // If-Modified-Since) says the client has it already. HEAD gets the headers
 // only.
-func writeCacheable(c echo.Context, r cacheable) error {
+func WriteCacheable(c echo.Context, r Cacheable) error {
 	h := c.Response().Header()
-	etag := etagOf(r.Body)
+	etag := ETagOf(r.Body)
 	h.Set("ETag", etag)
-	r.Cache.set(h)
+	r.Cache.Set(h)
 	modified := r.Modified.UTC().Truncate(time.Second)
 	if !r.Modified.IsZero() {
 		h.Set("Last-Modified", modified.Format(http.TimeFormat))
 	}
-	if _, ok := notModified(c.Request(), modified, etag, gzipETag(etag)); ok {
+	if _, ok := NotModified(c.Request(), modified, etag, GzipETag(etag)); ok {
 		return c.NoContent(http.StatusNotModified)
 	}
 	h.Set(echo.HeaderContentType, r.ContentType)
@@ -102,7 +107,7 @@ func writeCacheable(c echo.Context, r cacheable) error {
 	return c.Blob(http.StatusOK, r.ContentType, r.Body)
 }
 
-// notModified applies RFC 9110's rules: If-None-Match wins, compared
+// NotModified applies RFC 9110's rules: If-None-Match wins, compared
 // weakly (W/"x" matches "x"); without it, If-Modified-Since at or after
 // the last change means not modified. etags are the ETag of the
 // representation the request selects, then those of the same content's
@@ -111,7 +116,7 @@ func writeCacheable(c echo.Context, r cacheable) error {
 // round. match is the index of the tag that matched (0 for "*" and
 // If-Modified-Since): the 304 carries that ETag, so the cache refreshes the
 // copy it holds.
-func notModified(req *http.Request, modified time.Time, etags ...string) (match int, ok bool) {
+func NotModified(req *http.Request, modified time.Time, etags ...string) (match int, ok bool) {
 	if inm := req.Header.Get("If-None-Match"); inm != "" {
 		for rest := inm; rest != ""; {
 			var tag string
@@ -136,9 +141,9 @@ func notModified(req *http.Request, modified time.Time, etags ...string) (match 
 	return 0, false
 }
 
-// allowAnyOrigin lets any site read a response (the public API, feeds,
+// AllowAnyOrigin lets any site read a response (the public API, feeds,
 // badges): a widget on a customer's site fetches them.
-func allowAnyOrigin(next echo.HandlerFunc) echo.HandlerFunc {
+func AllowAnyOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		// Shared, never-modified values: snapshot hits allocate nothing.
 		h := c.Response().Header()
@@ -153,9 +158,9 @@ var (
 	exposedHeaders = []string{"ETag, Last-Modified, Link, X-Total-Count"}
 )
 
-// preflight answers a CORS preflight (OPTIONS) for a public read: any
+// Preflight answers a CORS Preflight (OPTIONS) for a public read: any
 // origin may GET it, sending the conditional headers.
-func preflight(c echo.Context) error {
+func Preflight(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderAccessControlAllowOrigin, "*")
 	h.Set(echo.HeaderAccessControlAllowMethods, "GET, HEAD, OPTIONS")

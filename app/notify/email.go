@@ -1,4 +1,4 @@
-package app
+package notify
 
 import (
 	"bytes"
@@ -49,7 +49,7 @@ func NewEmailTemplates() (*EmailTemplates, error) {
 // Email is everything one message says: what EmailTemplates.Build turns
 // into a Message.
 type Email struct {
-	Page                  PageInfo
+	PageName              string
 	TimeZone              *time.Location // the page's, for the times shown
 	FromName, FromAddress string
 	To                    string
@@ -123,7 +123,7 @@ func (t *EmailTemplates) Prepare(e Email) (*PreparedEmail, error) {
 	}
 	e.To, e.ManageURL, e.UnsubscribeURL, e.ConfirmURL = p.marks[0], p.marks[1], p.marks[2], p.marks[3]
 	v := emailView{Email: e, Heading: emailHeading(e.Kind, e.Content)}
-	v.Subject = headerText("["+e.Page.Name+"] "+v.Heading, MaxSubjectLength)
+	v.Subject = headerText("["+e.PageName+"] "+v.Heading, MaxSubjectLength)
 	if !e.Content.At.IsZero() && e.Kind != models.NotifyMaintenanceReminder {
 		v.When = formatEmailTime(e.Content.At, e.TimeZone)
 	}

@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"bytes"
@@ -7,14 +7,14 @@ import (
 
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// getBuffer returns an empty buffer from the pool; putBuffer returns it.
-func getBuffer() *bytes.Buffer {
+// GetBuffer returns an empty buffer from the pool; PutBuffer returns it.
+func GetBuffer() *bytes.Buffer {
 	b := buffers.Get().(*bytes.Buffer)
 	b.Reset()
 	return b
 }
 
-func putBuffer(b *bytes.Buffer) {
+func PutBuffer(b *bytes.Buffer) {
 	if b.Cap() <= 1<<20 {
 		buffers.Put(b)
 	}

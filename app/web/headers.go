@@ -1,4 +1,4 @@
-package app
+package web
 
 import (
 	"errors"
@@ -23,31 +23,31 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // hstsValue is Strict-Transport-Security when BASE_URL is https: a year.
 const hstsValue = "max-age=31536000"
 
-// securityHeaderNames are the headers securityHeaders sets; the snapshot
+// SecurityHeaderNames are the headers securityHeaders sets; the snapshot
 // leaves them out of its renditions, since every answer gets them here.
-var securityHeaderNames = []string{
+var SecurityHeaderNames = []string{
 	"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
 	"X-Frame-Options", "Strict-Transport-Security",
 }
 
-// headerValue is one header and its value, shared by every response
+// HeaderValue is one header and its value, shared by every response
 // that sends it: the slice is clipped, so an Add copies it.
-type headerValue struct {
-	key   string
-	value []string
+type HeaderValue struct {
+	Key   string
+	Value []string
 }
 
-// setHeaderValues sets each header of list on h, sharing the values.
-func setHeaderValues(h http.Header, list []headerValue) {
+// SetHeaderValues sets each header of list on h, sharing the values.
+func SetHeaderValues(h http.Header, list []HeaderValue) {
 	for _, kv := range list {
-		h[kv.key] = kv.value
+		h[kv.Key] = kv.Value
 	}
 }
 
-// securityHeaderValues are the security headers of every response, made
+// SecurityHeaderValues are the security headers of every response, made
 // once: a request pays a few map stores. A slice: cheaper to walk than a
 // map.
-func securityHeaderValues(baseURL string) []headerValue {
+func SecurityHeaderValues(baseURL string) []HeaderValue {
 	set := http.Header{
 		"Content-Security-Policy": {contentSecurityPolicy},
 		"X-Content-Type-Options":  {"nosniff"},
@@ -57,49 +57,25 @@ func securityHeaderValues(baseURL string) []headerValue {
 	if strings.HasPrefix(baseURL, "https://") {
 		set["Strict-Transport-Security"] = []string{hstsValue}
 	}
-	var list []headerValue
-	for _, k := range securityHeaderNames {
+	var list []HeaderValue
+	for _, k := range SecurityHeaderNames {
 		if v, ok := set[k]; ok {
-			list = append(list, headerValue{k, slices.Clip(v)})
+			list = append(list, HeaderValue{k, slices.Clip(v)})
 		}
 	}
 	return list
 }
 
-// securityHeaders sets the security headers on every response, whatever
-// answers it (a handler, the error handler, a panic; a snapshot hit sets
-// them in ServeHTTP). Routes that need stricter values set them after
-// (subscriptionHeaders sends no Referer at all).
-func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		setHeaderValues(c.Response().Header(), a.securityHeaderList)
-		return next(c)
-	}
-}
-
-// MaxConsoleBody is the largest body a console form may send (the
-// subscriber import has its own, larger limit: MaxImportBody).
-const MaxConsoleBody = 1 << 20
-
-// errTooLarge is the answer to a body over its limit.
-func errTooLarge(limit int64) error {
+// ErrTooLarge is the answer to a body over its limit.
+func ErrTooLarge(limit int64) error {
 	return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than %d bytes", limit))
 }
 
-// consoleBody caps the body of every console request: MaxImportBody for
-// the subscriber import, MaxConsoleBody for the rest.
-var consoleBody = limitForm(func(c echo.Context) int64 {
-	if c.Path() == "/admin/subscribers/import" {
-		return MaxImportBody
-	}
-	return MaxConsoleBody
-})
-
-// limitForm caps the body of a form post at limitOf(c) bytes. It parses
+// LimitForm caps the body of a form post at limitOf(c) bytes. It parses
 // the form here, so a body over the limit is a 413 rather than a form that
 // looks empty (and fails its CSRF check, or misses its fields), whether
 // the client sent a Content-Length or not.
-func limitForm(limitOf func(echo.Context) int64) echo.MiddlewareFunc {
+func LimitForm(limitOf func(echo.Context) int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
@@ -109,7 +85,7 @@ func limitForm(limitOf func(echo.Context) int64) echo.MiddlewareFunc {
 			}
 			limit := limitOf(c)
 			if req.ContentLength > limit {
-				return errTooLarge(limit)
+				return ErrTooLarge(limit)
 			}
 			req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
 			var err error
@@ -121,7 +97,7 @@ func limitForm(limitOf func(echo.Context) int64) echo.MiddlewareFunc {
 			var tooLarge *http.MaxBytesError
 			switch {
 			case errors.As(err, &tooLarge):
-				return errTooLarge(tooLarge.Limit)
+				return ErrTooLarge(tooLarge.Limit)
 			case err != nil && !errors.Is(err, http.ErrNotMultipart):
 				return echo.NewHTTPError(http.StatusBadRequest, "the form could not be read")
 			}
@@ -130,13 +106,10 @@ func limitForm(limitOf func(echo.Context) int64) echo.MiddlewareFunc {
 	}
 }
 
-// subscriptionBody caps the public subscription forms at MaxSubscribeBody.
-var subscriptionBody = limitForm(func(echo.Context) int64 { return MaxSubscribeBody })
-
-// loggedPath is the path a request is logged under: the route's pattern
+// LoggedPath is the path a request is logged under: the route's pattern
 // for the subscription pages, whose paths carry a signed link that must
 // not end up in a log file; the path itself for the rest.
-func loggedPath(c echo.Context) string {
+func LoggedPath(c echo.Context) string {
 	p := c.Request().URL.Path
 	if strings.HasPrefix(p, "/subscriptions/") {
 		if route := c.Path(); strings.HasPrefix(route, "/subscriptions/") {

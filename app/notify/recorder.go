@@ -1,4 +1,4 @@
-package app
+package notify
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // the one writer of outcomes, instead of workers waiting on each other's
 // locks.
 type recorder struct {
-	a       *App
+	n       *Notifier
 	queue   chan outcome
 	flushAt int           // outcomes that are written at once without lingering
 	linger  time.Duration // how long fewer wait for more
@@ -26,16 +26,16 @@ type recorder struct {
 // write.
 type outcome struct {
 	sent  *models.SentDelivery
-	write func(ctx context.Context, db *models.DB) error // RetryDelivery, FailDelivery...
-	done  chan error                                     // gets the outcome's error (ErrLeaseLost...) once written
+	write func(ctx context.Context, db Store) error // RetryDelivery, FailDelivery...
+	done  chan error                                // gets the outcome's error (ErrLeaseLost...) once written
 }
 
 // maxRecordBatch bounds the outcomes recorded at once.
 const maxRecordBatch = 256
 
 // newRecorder makes a recorder whose queue holds size outcomes.
-func newRecorder(a *App, size, flushAt int, linger time.Duration) *recorder {
-	return &recorder{a: a, queue: make(chan outcome, size), flushAt: flushAt, linger: linger}
+func newRecorder(n *Notifier, size, flushAt int, linger time.Duration) *recorder {
+	return &recorder{n: n, queue: make(chan outcome, size), flushAt: flushAt, linger: linger}
 }
 
 // close ends run once the queue is empty.
@@ -99,7 +99,7 @@ func (r *recorder) record(batch []outcome) {
 			continue
 		}
 		o.done <- r.retrying(func(ctx context.Context) error {
-			return r.a.write(func() error { return o.write(ctx, r.a.db) })
+			return r.n.write(func() error { return o.write(ctx, r.n.store) })
 		})
 	}
 	if len(sent) == 0 {
@@ -107,8 +107,8 @@ func (r *recorder) record(batch []outcome) {
 	}
 	var lost []int64
 	err := r.retrying(func(ctx context.Context) error {
-		return r.a.write(func() (err error) {
-			lost, err = r.a.db.MarkSentBatch(ctx, sent)
+		return r.n.write(func() (err error) {
+			lost, err = r.n.store.MarkSentBatch(ctx, sent)
 			return err
 		})
 	})
@@ -119,7 +119,7 @@ func (r *recorder) record(batch []outcome) {
 	for i, s := range sent {
 		switch {
 		case err != nil:
-			r.a.log.Error("notifier: sent message not recorded: it will be sent again", "delivery", s.ID, "error", err)
+			r.n.log.Error("notifier: sent message not recorded: it will be sent again", "delivery", s.ID, "error", err)
 			sentDone[i] <- err
 		case isLost[s.ID]:
 			sentDone[i] <- fmt.Errorf("%w (delivery %d, worker %s)", models.ErrLeaseLost, s.ID, s.Worker)

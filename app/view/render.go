@@ -1,4 +1,4 @@
-package app
+package view
 
 import (
 	"fmt"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/web"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/static"
 	"github.com/beaconstatus/beacon/views"
@@ -104,12 +105,22 @@ func (r *Renderer) RenderAdmin(w io.Writer, page string, data any) error {
 	return nil
 }
 
-// renderAdmin answers with a console page, rendered fully before anything
-// is sent, never cached. view is an AdminView or a view embedding one
-// (see adminview.go).
-func (a *App) renderAdmin(c echo.Context, code int, page string, view any) error {
+// Admin answers with a console page, rendered fully before anything is
+// sent, never cached. view is a console view (console.AdminView or one
+// embedding it).
+func (r *Renderer) Admin(c echo.Context, code int, page string, view any) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return writeHTML(c, code, func(w io.Writer) error { return a.render.RenderAdmin(w, page, view) })
+	return web.WriteHTML(c, code, func(w io.Writer) error { return r.RenderAdmin(w, page, view) })
+}
+
+// Page answers with a public page, rendered fully before anything is
+// sent, with the pages' cache policy unless the handler set its own.
+func (r *Renderer) Page(c echo.Context, code int, page string, view PageView) error {
+	h := c.Response().Header()
+	if h.Get("Cache-Control") == "" {
+		web.CachePages.Set(h)
+	}
+	return web.WriteHTML(c, code, func(w io.Writer) error { return r.Render(w, page, view) })
 }
 
 // Pages lists the public page names the Renderer knows.
@@ -127,21 +138,21 @@ func funcMap(assets *static.Assets) template.FuncMap {
 		"asset":       assets.URL,
 		"lower":       strings.ToLower,
 		"join":        strings.Join,
-		"statusIcon":  statusIcon,
-		"impactLabel": impactLabel,
+		"statusIcon":  StatusIcon,
+		"impactLabel": ImpactLabel,
 		"barClass":    barClass,
 		"uptimeBars":  uptimeBars,
-		"excerpt":     excerpt,
+		"excerpt":     Excerpt,
 		"anchor":      anchor,
-		"fieldLabel":  fieldLabel,
+		"fieldLabel":  FieldLabel,
 
 		"minPasswordLength": func() int { return models.MinPasswordLength },
 	}
 }
 
-// statusIcon names the icon symbol (views/partials/icons.html) for a
+// StatusIcon names the icon symbol (views/partials/icons.html) for a
 // component status, a banner indicator or an incident status.
-func statusIcon(status string) string {
+func StatusIcon(status string) string {
 	switch status {
 	case "operational", "none", "resolved", "completed", "postmortem":
 		return "check"
@@ -161,9 +172,9 @@ func statusIcon(status string) string {
 	return "info" // monitoring, verifying and anything new
 }
 
-// impactLabel is the words for an incident's impact, shown next to its
+// ImpactLabel is the words for an incident's impact, shown next to its
 // colour stripe.
-func impactLabel(impact string) string {
+func ImpactLabel(impact string) string {
 	switch impact {
 	case "none":
 		return "No impact"
@@ -215,9 +226,9 @@ func barClass(i, n int) string {
 	return strings.Join(classes, " ")
 }
 
-// excerpt turns sanitized update HTML into plain text of at most max
+// Excerpt turns sanitized update HTML into plain text of at most max
 // characters, cut at a word boundary.
-func excerpt(body template.HTML, max int) string {
+func Excerpt(body template.HTML, max int) string {
 	// Drop tags, keeping a space where one stood so words do not run together.
 	var b strings.Builder
 	inTag := false
@@ -246,4 +257,14 @@ func excerpt(body template.HTML, max int) string {
 // anchor makes an id fragment from a label: "November 2026" → "november-2026".
 func anchor(label string) string {
 	return strings.Join(strings.Fields(strings.ToLower(label)), "-")
+}
+
+// FieldLabel turns a field name into words for the error summary:
+// "setup_code" → "Setup code".
+func FieldLabel(name string) string {
+	s := strings.ReplaceAll(name, "_", " ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -1,4 +1,4 @@
-package app
+package view
 
 import (
 	"fmt"
@@ -9,11 +9,11 @@ import (
 )
 
 // displayTime formats t for the page's time zone.
-func (a *App) displayTime(t time.Time) DisplayTime {
+func (site *Site) Time(t time.Time) DisplayTime {
 	if t.IsZero() {
 		return DisplayTime{Zero: true}
 	}
-	l := t.In(a.cfg.TimeZone)
+	l := t.In(site.TimeZone)
 	return DisplayTime{
 		ISO:   l.Format("2006-01-02T15:04:05.000Z07:00"),
 		Human: l.Format("Jan 2, 2006 15:04 MST"),
@@ -22,31 +22,31 @@ func (a *App) displayTime(t time.Time) DisplayTime {
 	}
 }
 
-func (a *App) displayTimePtr(t *time.Time) DisplayTime {
+func (site *Site) TimePtr(t *time.Time) DisplayTime {
 	if t == nil {
 		return DisplayTime{Zero: true}
 	}
-	return a.displayTime(*t)
+	return site.Time(*t)
 }
 
 // window formats a maintenance window: "Nov 25, 2026 02:00 – 04:00 CET",
 // with the end's date when it ends on another day.
-func (a *App) window(from, until *time.Time) string {
+func (site *Site) Window(from, until *time.Time) string {
 	if from == nil || until == nil {
 		return ""
 	}
-	f, u := from.In(a.cfg.TimeZone), until.In(a.cfg.TimeZone)
+	f, u := from.In(site.TimeZone), until.In(site.TimeZone)
 	if f.Format("2006-01-02") == u.Format("2006-01-02") {
 		return f.Format("Jan 2, 2006 15:04") + " – " + u.Format("15:04 MST")
 	}
 	return f.Format("Jan 2, 2006 15:04 MST") + " – " + u.Format("Jan 2, 2006 15:04 MST")
 }
 
-// humanDuration writes a duration as "2 hrs 14 mins", "45 mins", "3 days 2 hrs".
-func humanDuration(d time.Duration) string { return models.HumanDuration(d) }
+// HumanDuration writes a duration as "2 hrs 14 mins", "45 mins", "3 days 2 hrs".
+func HumanDuration(d time.Duration) string { return models.HumanDuration(d) }
 
-// dayLevel is the CSS level of an uptime day.
-func dayLevel(worst string) string {
+// DayLevel is the CSS level of an uptime day.
+func DayLevel(worst string) string {
 	switch worst {
 	case "":
 		return "nodata"
@@ -70,9 +70,9 @@ var dayPhrases = []struct{ status, phrase string }{
 	{models.UnderMaintenance, "under maintenance"},
 }
 
-// dayLabel says what happened on an uptime day, worst first: "Partial
+// DayLabel says what happened on an uptime day, worst first: "Partial
 // outage for 2 hrs 5 mins, degraded performance for 30 mins".
-func dayLabel(d models.DayUptime) string {
+func DayLabel(d models.DayUptime) string {
 	if d.Worst == "" {
 		return "No data"
 	}
@@ -82,7 +82,7 @@ func dayLabel(d models.DayUptime) string {
 			if label != "" {
 				label += ", "
 			}
-			label += p.phrase + " for " + humanDuration(dur)
+			label += p.phrase + " for " + HumanDuration(dur)
 		}
 	}
 	if label == "" {
@@ -91,9 +91,9 @@ func dayLabel(d models.DayUptime) string {
 	return strings.ToUpper(label[:1]) + label[1:]
 }
 
-// formatPercent writes an uptime percentage with two decimals, never
+// FormatPercent writes an uptime percentage with two decimals, never
 // rounding a day with downtime up to 100.00%.
-func formatPercent(p float64) string {
+func FormatPercent(p float64) string {
 	if p < 100 && p > 99.995 {
 		return "99.99%"
 	}

@@ -1,4 +1,6 @@
-package app
+// Package snapshot serves the public pages, feeds and public API from
+// memory. See Cache.
+package snapshot
 
 import (
 	"bytes"
@@ -6,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,49 +19,49 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/beaconstatus/beacon/app/web"
 	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/singleflight"
-
-	"github.com/beaconstatus/beacon/models"
 )
 
-// The snapshot serves the public pages, feeds and public API from memory:
+// Cache, the snapshot, serves the public pages, feeds and public API from memory:
 // each response rendered once, with its gzip form, a strong ETag for each
 // and Last-Modified. A hit does no database and no template work. A change
-// (pageChanged, or another replica's announcement) marks stale what it
+// (Invalidate, after a write here or another replica's announcement) marks stale what it
 // touched and rebuilds the renditions in use at once; until a rebuild
-// succeeds the last good rendition keeps being served, so the page stays up
+// succeeds the last good Rendition keeps being served, so the page stays up
 // while the database is down.
 //
 // What a change touched: most changes (components, a new incident or
 // maintenance, the scheduler's transitions, anything not said otherwise)
 // touch everything. A change scoped to some incidents (an update posted;
 // an incident or maintenance, its timeline, its postmortem or an action
-// item edited: see changeIncident) touches the page-wide renditions (/, history,
+// item edited: see web.Incident) touches the page-wide renditions (/, history,
 // the page's feeds, the public API, badges, widget: anything not under
 // /incidents/{id}) and those of these incidents (/incidents/{id}, its feeds
 // and its postmortem pages); another incident's pages stay as they are.
 
 // Snapshot limits and timings.
 const (
-	// maxSnapshotEntries bounds the memory: beyond it, new keys are served
+	// maxEntries bounds the memory: beyond it, new keys are served
 	// live (rendered per request) until old ones are dropped.
-	maxSnapshotEntries = 2000
-	// snapshotMaxAge rebuilds renditions at least this often, so
+	maxEntries = 2000
+	// MaxAge rebuilds renditions at least this often, so
 	// time-driven content (uptime bars, maintenance windows) stays right.
-	snapshotMaxAge = 30 * time.Second
-	// snapshotIdle drops renditions no one asked for in this long.
-	snapshotIdle = 10 * time.Minute
+	MaxAge = 30 * time.Second
+	// idleAfter drops renditions no one asked for in this long.
+	idleAfter = 10 * time.Minute
 )
 
-// snapshot is the in-memory cache of rendered public responses.
-type snapshot struct {
+// Cache is the in-memory snapshot of rendered public responses.
+type Cache struct {
 	handler http.Handler // the router: a rebuild is an internal GET through it
 	now     func() time.Time
+	log     *slog.Logger
 
-	// gen is bumped by every change: a page-wide rendition of an older
+	// gen is bumped by every change: a page-wide Rendition of an older
 	// generation is stale. allGen is the generation of the last change
-	// that touched everything: an incident's rendition older than it, or
+	// that touched everything: an incident's Rendition older than it, or
 	// than its entry's touched, is stale.
 	gen     atomic.Uint64
 	allGen  atomic.Uint64
@@ -67,18 +70,18 @@ type snapshot struct {
 	builds  singleflight.Group
 }
 
-// snapEntry is one URL's current rendition.
+// snapEntry is one URL's current Rendition.
 type snapEntry struct {
 	key      string
 	incident string // the incident whose page (feed, postmortem) this is; "" for a page-wide one
-	current  atomic.Pointer[rendition]
+	current  atomic.Pointer[Rendition]
 	lastUsed atomic.Int64  // unix nanoseconds
 	touched  atomic.Uint64 // generation of the last change scoped to incident
 	builds   atomic.Uint64 // renders run for this entry (tests count them)
 }
 
-// rendition is one rendered response, immutable once built.
-type rendition struct {
+// Rendition is one rendered response, immutable once built.
+type Rendition struct {
 	gen      uint64
 	built    time.Time
 	modified time.Time // when the body last changed
@@ -95,19 +98,25 @@ type rendition struct {
 	plainETagValue, gzipETagValue []string
 }
 
-func newSnapshot(now func() time.Time) *snapshot {
-	return &snapshot{now: now, entries: map[string]*snapEntry{}}
+// New is an empty cache; its rebuilds are internal requests to the
+// handler given to SetHandler.
+func New(now func() time.Time, log *slog.Logger) *Cache {
+	return &Cache{now: now, log: log, entries: map[string]*snapEntry{}}
 }
+
+// SetHandler is the router a rebuild is an internal GET through (the
+// router's snapshotted routes use the cache: it is built first).
+func (s *Cache) SetHandler(h http.Handler) { s.handler = h }
 
 // buildKey marks an internal rebuild request, so the snapshot middleware
 // lets it through to the real handler.
 type buildKey struct{}
 
-func isSnapshotBuild(ctx context.Context) bool { return ctx.Value(buildKey{}) != nil }
+func IsBuild(ctx context.Context) bool { return ctx.Value(buildKey{}) != nil }
 
-// snapshotKey is the cache key of a request: its path and its query with
-// the parameters sorted, so ?a=1&b=2 and ?b=2&a=1 share a rendition.
-func snapshotKey(u *url.URL) string {
+// Key is the cache key of a request: its path and its query with
+// the parameters sorted, so ?a=1&b=2 and ?b=2&a=1 share a Rendition.
+func Key(u *url.URL) string {
 	if u.RawQuery == "" {
 		return u.Path
 	}
@@ -129,11 +138,11 @@ func snapshotKey(u *url.URL) string {
 	return u.Path + "?" + b.String()
 }
 
-// snapshotIncident is the incident whose pages key belongs to:
+// incidentOf is the incident whose pages key belongs to:
 // /incidents/{id}, its feeds /incidents/{id}.atom (.rss, .json) and its
 // postmortem pages /incidents/{id}/postmortem...; "" for any other key,
 // which is page-wide.
-func snapshotIncident(key string) string {
+func incidentOf(key string) string {
 	path, _, _ := strings.Cut(key, "?")
 	rest, ok := strings.CutPrefix(path, "/incidents/")
 	if !ok {
@@ -144,11 +153,11 @@ func snapshotIncident(key string) string {
 	return id
 }
 
-// invalidate marks stale what a change touched: the renditions of the
+// Invalidate marks stale what a change touched: the renditions of the
 // given incidents and every page-wide one, or with no incidents
 // everything. It rebuilds those in use in the background; a request that
 // arrives before its rebuild waits for it.
-func (s *snapshot) invalidate(incidents ...string) {
+func (s *Cache) Invalidate(incidents ...string) {
 	s.mu.Lock() // an entry created after this sees the new generation
 	g := s.gen.Add(1)
 	if len(incidents) == 0 {
@@ -166,12 +175,12 @@ func (s *snapshot) invalidate(incidents ...string) {
 
 // refresh rebuilds the renditions in use that are stale or old, and drops
 // those no one asked for lately.
-func (s *snapshot) refresh(ctx context.Context) {
+func (s *Cache) refresh(ctx context.Context) {
 	now := s.now()
 	s.mu.Lock()
 	var due []*snapEntry
 	for key, e := range s.entries {
-		if now.Sub(time.Unix(0, e.lastUsed.Load())) > snapshotIdle {
+		if now.Sub(time.Unix(0, e.lastUsed.Load())) > idleAfter {
 			delete(s.entries, key)
 			continue
 		}
@@ -184,14 +193,14 @@ func (s *snapshot) refresh(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		s.rebuild(ctx, e) // a failure keeps the last good rendition
+		s.rebuild(ctx, e) // a failure keeps the last good Rendition
 	}
 }
 
-// stale reports whether e's rendition r must be rebuilt: a change touched
+// stale reports whether e's Rendition r must be rebuilt: a change touched
 // it since it was built, or it is old.
-func (s *snapshot) stale(e *snapEntry, r *rendition, now time.Time) bool {
-	if now.Sub(r.built) > snapshotMaxAge {
+func (s *Cache) stale(e *snapEntry, r *Rendition, now time.Time) bool {
+	if now.Sub(r.built) > MaxAge {
 		return true
 	}
 	if e.incident == "" {
@@ -201,7 +210,7 @@ func (s *snapshot) stale(e *snapEntry, r *rendition, now time.Time) bool {
 }
 
 // entry returns the entry of key, creating it unless the cache is full.
-func (s *snapshot) entry(key string) *snapEntry {
+func (s *Cache) entry(key string) *snapEntry {
 	now := s.now().UnixNano()
 	s.mu.RLock()
 	e := s.entries[key]
@@ -210,10 +219,10 @@ func (s *snapshot) entry(key string) *snapEntry {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if e = s.entries[key]; e == nil {
-			if len(s.entries) >= maxSnapshotEntries {
+			if len(s.entries) >= maxEntries {
 				return nil
 			}
-			e = &snapEntry{key: key, incident: snapshotIncident(key)}
+			e = &snapEntry{key: key, incident: incidentOf(key)}
 			s.entries[key] = e
 		}
 	}
@@ -228,7 +237,7 @@ func (e *snapEntry) use(now int64) {
 	}
 }
 
-func (s *snapshot) drop(key string) {
+func (s *Cache) drop(key string) {
 	s.mu.Lock()
 	delete(s.entries, key)
 	s.mu.Unlock()
@@ -244,7 +253,7 @@ func (e errNotCacheable) Error() string {
 
 // rebuild renders the entry again through the router, once however many
 // requests ask at the same time, and installs the result.
-func (s *snapshot) rebuild(ctx context.Context, e *snapEntry) (*rendition, error) {
+func (s *Cache) rebuild(ctx context.Context, e *snapEntry) (*Rendition, error) {
 	// Read the generation first: a change during the build leaves the
 	// result stale. A request joins only a build that started after the
 	// last change it may have seen, never an older one.
@@ -259,7 +268,7 @@ func (s *snapshot) rebuild(ctx context.Context, e *snapEntry) (*rendition, error
 		s.handler.ServeHTTP(rec, req)
 		if rec.status >= 500 {
 			// The database is down (503) or something broke: keep serving
-			// the last good rendition.
+			// the last good Rendition.
 			return nil, fmt.Errorf("snapshot: rebuild of %s answered %d", e.key, rec.status)
 		}
 		if rec.status != http.StatusOK || rec.header.Get("Set-Cookie") != "" {
@@ -282,16 +291,16 @@ func (s *snapshot) rebuild(ctx context.Context, e *snapEntry) (*rendition, error
 	if err != nil {
 		return nil, err
 	}
-	return v.(*rendition), nil
+	return v.(*Rendition), nil
 }
 
 // newRendition packs a recorded response: gzip form, ETag, a
 // Last-Modified that moves only when the body does, and the headers of
 // both encodings.
-func newRendition(rec *responseRecorder, gen uint64, now time.Time, previous *rendition) (*rendition, error) {
+func newRendition(rec *responseRecorder, gen uint64, now time.Time, previous *Rendition) (*Rendition, error) {
 	body := rec.body.Bytes()
-	etag := etagOf(body)
-	r := &rendition{gen: gen, built: now, modified: now.UTC().Truncate(time.Second), etag: etag, gzipETag: gzipETag(etag)}
+	etag := web.ETagOf(body)
+	r := &Rendition{gen: gen, built: now, modified: now.UTC().Truncate(time.Second), etag: etag, gzipETag: web.GzipETag(etag)}
 	if previous != nil && previous.etag == r.etag && bytes.Equal(previous.body, body) {
 		// Unchanged (the periodic refresh, mostly): keep the bytes and
 		// their gzip form, which costs several milliseconds of CPU on a
@@ -314,15 +323,15 @@ func newRendition(rec *responseRecorder, gen uint64, now time.Time, previous *re
 			"Cache-Control", echo.HeaderLastModified, "Etag", echo.HeaderXRequestID, "Date":
 			continue
 		}
-		if slices.Contains(securityHeaderNames, k) {
+		if slices.Contains(web.SecurityHeaderNames, k) {
 			continue // securityHeaders sets them on every answer
 		}
 		common[k] = slices.Clip(slices.Clone(v))
 	}
 	cacheControl := rec.header.Get("Cache-Control")
 	if cacheControl == "" {
-		cacheControl = cachePages.Browser
-		common[headerCDNCacheControl] = []string{cachePages.CDN}
+		cacheControl = web.CachePages.Browser
+		common[web.HeaderCDNCacheControl] = []string{web.CachePages.CDN}
 	}
 	common[echo.HeaderContentType] = []string{rec.header.Get(echo.HeaderContentType)}
 	common["Cache-Control"] = []string{cacheControl}
@@ -354,17 +363,16 @@ func gzipped(body []byte) ([]byte, error) {
 	return gz.Bytes(), nil
 }
 
-// snapshotted serves a public GET from the snapshot: fresh when it can,
-// the last good rendition when a rebuild fails (the database is down),
-// and live when the answer is not a cacheable page.
-func (a *App) snapshotted(next echo.HandlerFunc) echo.HandlerFunc {
+// Serve serves a public GET from the snapshot: fresh when it can, the last
+// good Rendition when a rebuild fails (the database is down), and live
+// when the answer is not a cacheable page.
+func (s *Cache) Serve(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		if isSnapshotBuild(req.Context()) {
+		if IsBuild(req.Context()) {
 			return next(c)
 		}
-		s := a.snapshot
-		e := s.entry(snapshotKey(req.URL))
+		e := s.entry(Key(req.URL))
 		if e == nil {
 			return next(c) // the cache is full: serve live
 		}
@@ -381,19 +389,19 @@ func (a *App) snapshotted(next echo.HandlerFunc) echo.HandlerFunc {
 			case r == nil:
 				return next(c) // nothing good to fall back on: the live error
 			default:
-				a.logger(req.Context()).Warn("snapshot: serving the last good page", "path", e.key, "error", err)
+				web.Logger(req.Context(), s.log).Warn("snapshot: serving the last good page", "path", e.key, "error", err)
 			}
 		}
-		writeRendition(c.Response(), req, r)
+		WriteRendition(c.Response(), req, r)
 		return nil
 	}
 }
 
-// writeRendition answers with a rendition: 304 on a matching
+// WriteRendition answers with a Rendition: 304 on a matching
 // If-None-Match (or If-Modified-Since), gzip when the client takes it.
 // Every snapshot hit runs it: it allocates nothing. It returns the status
 // and the number of body bytes written.
-func writeRendition(w http.ResponseWriter, req *http.Request, r *rendition) (status, n int) {
+func WriteRendition(w http.ResponseWriter, req *http.Request, r *Rendition) (status, n int) {
 	h := w.Header()
 	body, header := r.body, r.plainHeader
 	etag, other, otherValue := r.etag, r.gzipETag, r.gzipETagValue
@@ -407,7 +415,7 @@ func writeRendition(w http.ResponseWriter, req *http.Request, r *rendition) (sta
 		}
 		h[k] = v
 	}
-	if match, ok := notModified(req, r.modified, etag, other); ok {
+	if match, ok := web.NotModified(req, r.modified, etag, other); ok {
 		if match == 1 {
 			h["Etag"] = otherValue // the copy the client holds is current
 		}
@@ -423,9 +431,9 @@ func writeRendition(w http.ResponseWriter, req *http.Request, r *rendition) (sta
 	return http.StatusOK, n
 }
 
-// hit returns the fresh rendition of key, if the snapshot has one; it
+// Hit returns the fresh Rendition of key, if the snapshot has one; it
 // creates nothing and rebuilds nothing.
-func (s *snapshot) hit(key string) *rendition {
+func (s *Cache) Hit(key string) *Rendition {
 	s.mu.RLock()
 	e := s.entries[key]
 	s.mu.RUnlock()
@@ -477,43 +485,30 @@ func (r *responseRecorder) Header() http.Header         { return r.header }
 func (r *responseRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *responseRecorder) WriteHeader(code int)        { r.status = code }
 
-// pageChanged is called after every change, with the incidents it was
-// limited to (none: it may have touched anything). It marks stale what
-// the change touched (the next request of such a page waits for its
-// rebuild, so no one sees the old page after a write's response), wakes
-// the notifier and tells the other replicas.
-func (a *App) pageChanged(incidents ...string) {
-	a.log.Debug("page changed", "incidents", incidents)
-	a.snapshot.invalidate(incidents...)
-	a.notificationsEnqueued() // a change to the page may have notifications
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := a.db.AnnounceChange(ctx, models.Change{Origin: a.origin, Incidents: incidents}); err != nil {
-		a.log.Warn("snapshot: could not tell the other replicas of a change", "error", err)
-	}
-}
-
-// runSnapshot keeps the snapshot current until ctx ends: it rebuilds what
-// is in use every few seconds (time-driven content) and, on PostgreSQL,
-// invalidates it when another replica announces a change.
-func (a *App) runSnapshot(ctx context.Context) {
-	go a.db.ListenForChanges(ctx,
-		func() { a.snapshot.invalidate() }, // (re)connected: changes may have been missed
-		func(ch models.Change) {
-			if ch.Origin != a.origin {
-				a.snapshot.invalidate(ch.Incidents...)
-			}
-		},
-		func(err error) { a.log.Warn("snapshot: not hearing of other replicas' changes", "error", err) },
-	)
-	tick := time.NewTicker(snapshotMaxAge / 3)
+// Refresh rebuilds what is in use every few seconds (time-driven content:
+// uptime bars, maintenance windows) until ctx ends.
+func (s *Cache) Refresh(ctx context.Context) {
+	tick := time.NewTicker(MaxAge / 3)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			a.snapshot.refresh(ctx)
+			s.refresh(ctx)
 		}
 	}
+}
+
+// Builds is how many times the snapshot has rendered key, and its current
+// Rendition (nil when it has none), to tell a rebuilt page from one left
+// as it was.
+func (s *Cache) Builds(key string) (builds uint64, current *Rendition) {
+	s.mu.RLock()
+	e := s.entries[key]
+	s.mu.RUnlock()
+	if e == nil {
+		return 0, nil
+	}
+	return e.builds.Load(), e.current.Load()
 }
