@@ -97,10 +97,10 @@ func (a *App) handleError(err error, c echo.Context) {
 		}
 		return
 	}
-	view := a.pageView(title, c.Request().URL.Path)
-	view.Error = &ErrorView{Code: code, Title: title, Message: msg}
+	pv := a.pageView(title, c.Request().URL.Path)
+	pv.Error = &ErrorView{Code: code, Title: title, Message: msg}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	if rerr := a.renderPage(c, code, "error.html", view); rerr != nil {
+	if rerr := a.renderPage(c, code, "error.html", pv); rerr != nil {
 		a.logger(c.Request().Context()).Error("render error page", "error", rerr)
 		c.String(code, title+": "+msg)
 	}

@@ -170,13 +170,13 @@ func (n *Notifier) write(fn func() error) error {
 	return fn()
 }
 
-// Wake tells this replica's dispatcher that a change may have written to
-// the outbox (the other replicas poll).
-func (n *Notifier) Wake() { n.dispatch.Broadcast() }
-
-// WakeWorkers tells this replica's workers that deliveries may be waiting
-// (failed ones put back by an operator).
-func (n *Notifier) WakeWorkers() { n.deliveries.Broadcast() }
+// Wake tells this replica's dispatcher and workers that a change may have
+// written to the outbox or put failed deliveries back (the other replicas
+// poll).
+func (n *Notifier) Wake() {
+	n.dispatch.Broadcast()
+	n.deliveries.Broadcast()
+}
 
 // Run runs the notify path until ctx is cancelled: a dispatcher that
 // expands notifications into deliveries, and Settings.Workers workers that

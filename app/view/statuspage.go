@@ -49,7 +49,7 @@ func (site *Site) StatusPage(ctx context.Context, now time.Time) (PageView, erro
 		} else {
 			v.Active = append(v.Active, s)
 		}
-		updated = maxTime(updated, in.UpdatedAt)
+		updated = MaxTime(updated, in.UpdatedAt)
 	}
 	// Maintenance: soonest first.
 	SortByWindow(v.Maintenances, unresolved)
@@ -63,7 +63,7 @@ func (site *Site) StatusPage(ctx context.Context, now time.Time) (PageView, erro
 
 	var group *GroupView
 	for _, c := range comps {
-		updated = maxTime(updated, c.UpdatedAt)
+		updated = MaxTime(updated, c.UpdatedAt)
 		if c.IsGroup {
 			v.Groups = append(v.Groups, GroupView{ID: c.ID, Name: c.Name, Status: c.Status,
 				StatusLabel: models.ComponentStatusLabel(c.Status)})
@@ -117,7 +117,7 @@ func (site *Site) UptimeBar(up models.Uptime, incidents []models.Incident, now t
 			Level:   DayLevel(d.Worst),
 			Label:   DayLabel(d),
 		}
-		for _, in := range incidentsOnDay(incidents, d.Day, now) {
+		for _, in := range IncidentsOnDay(incidents, d.Day, now) {
 			dv.Incidents = append(dv.Incidents, IncidentLink{Name: in.Name, URL: IncidentURL(in.ID)})
 		}
 		days[i] = dv
@@ -132,9 +132,9 @@ func (site *Site) UptimeWindowStart(now time.Time) time.Time {
 	return time.Date(local.Year(), local.Month(), local.Day()-(UptimeDays-1), 0, 0, 0, 0, site.TimeZone)
 }
 
-// incidentsOnDay keeps the incidents open at some time of the day that
+// IncidentsOnDay keeps the incidents open at some time of the day that
 // starts at midnight day (in the page's zone).
-func incidentsOnDay(incidents []models.Incident, day, now time.Time) []models.Incident {
+func IncidentsOnDay(incidents []models.Incident, day, now time.Time) []models.Incident {
 	dayEnd := day.AddDate(0, 0, 1)
 	var out []models.Incident
 	for _, in := range incidents {
@@ -218,7 +218,8 @@ func SortByWindow(list []IncidentSummary, all []models.Incident) {
 	}
 }
 
-func maxTime(a, b time.Time) time.Time {
+// MaxTime is the later of a and b.
+func MaxTime(a, b time.Time) time.Time {
 	if b.After(a) {
 		return b
 	}

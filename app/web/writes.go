@@ -107,3 +107,22 @@ func (w *Writes) Done(eff Effects) {
 		w.after(eff)
 	}
 }
+
+// Subscriber runs fn on the subscriber of the :id parameter through Do:
+// an unsubscription or a deletion, which touches nothing public and sends
+// nothing.
+func (w *Writes) Subscriber(c echo.Context, action string, fn func(tx *models.DB, id string) (*models.Subscriber, error)) (*models.Subscriber, error) {
+	id := c.Param("id")
+	if !models.ValidID(id) {
+		return nil, models.ErrNotFound
+	}
+	var s *models.Subscriber
+	err := w.Do(c, Private, action, "subscriber", func(tx *models.DB) (string, any, error) {
+		var err error
+		if s, err = fn(tx, id); err != nil {
+			return "", nil, err
+		}
+		return id, map[string]string{"email": s.Email}, nil
+	})
+	return s, err
+}

@@ -1,0 +1,240 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/app/web"
+	"github.com/beaconstatus/beacon/models"
+)
+
+// MaxAPIBody is the largest request body the management API reads.
+const MaxAPIBody = 1 << 20
+
+// requireToken authenticates a management API request by its token
+// ("Authorization: OAuth <token>" as Statuspage, or "Bearer <token>") and
+// records the token as the request's actor. A token may make
+// API_RATE_LIMIT requests a minute; a client sending wrong tokens is
+// stopped after apiBadTokenLimit of them (429 with Retry-After).
+func (h *Handler) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		secret, ok := tokenFromHeader(c.Request().Header.Get(echo.HeaderAuthorization))
+		if !ok {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="beacon"`)
+			return echo.NewHTTPError(http.StatusUnauthorized, "missing API token: send the header Authorization: OAuth <token> (or Bearer <token>)")
+		}
+		t, err := h.DB.FindAPIToken(c.Request().Context(), secret)
+		if errors.Is(err, models.ErrNotFound) {
+			if err := h.Limits.Hit(c, "api:badtoken:ip:"+c.RealIP(), apiBadTokenLimit, apiBadTokenWindow,
+				"Too many requests with a wrong API token from this address."); err != nil {
+				return err
+			}
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="beacon", error="invalid_token"`)
+			return echo.NewHTTPError(http.StatusUnauthorized, "the API token is wrong or has been revoked")
+		}
+		if err != nil {
+			return err
+		}
+		if err := h.Limits.Hit(c, "api:token:"+t.ID, h.RateLimit, apiWindow,
+			fmt.Sprintf("This API token made more than %d requests in a minute.", h.RateLimit)); err != nil {
+			return err
+		}
+		web.SetActor(c, models.Actor{Type: models.ActorToken, ID: t.ID, Name: "API token " + t.Name, Role: t.Role, IP: c.RealIP()})
+		return next(c)
+	}
+}
+
+// tokenFromHeader reads the token of an Authorization header.
+func tokenFromHeader(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !(strings.EqualFold(scheme, "OAuth") || strings.EqualFold(scheme, "Bearer")) {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+// requireAPIRole lets an API request through when its actor holds role; an
+// anonymous actor gets 401, one without the role 403.
+func requireAPIRole(role string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			actor := web.ActorOf(c)
+			if actor.Anonymous() {
+				return echo.NewHTTPError(http.StatusUnauthorized, "sign in first")
+			}
+			if !actor.Can(role) {
+				return echo.NewHTTPError(http.StatusForbidden, fmt.Sprintf("this needs the %s role", role))
+			}
+			return next(c)
+		}
+	}
+}
+
+// requirePage answers 404 for any page id but this page's.
+func (h *Handler) requirePage(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Param("page_id") != h.Site.Info.ID {
+			return echo.NewHTTPError(http.StatusNotFound, "no page with this id")
+		}
+		return next(c)
+	}
+}
+
+// limitBody caps the request body; a larger one is a 413.
+func limitBody(max int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			if req.ContentLength > max {
+				return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than %d bytes", max))
+			}
+			req.Body = http.MaxBytesReader(c.Response(), req.Body, max)
+			return next(c)
+		}
+	}
+}
+
+// bindJSON decodes a JSON body wrapped as Statuspage wraps it
+// ({"incident": {...}}) into dst; an unwrapped object is accepted too.
+// Malformed JSON and wrongly typed fields are a 400 naming the field.
+func bindJSON(c echo.Context, wrapper string, dst any) error {
+	body, err := io.ReadAll(c.Request().Body)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit))
+	}
+	if err != nil {
+		return web.BadRequest("could not read the request body")
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return web.BadRequest("the request body is empty: send a JSON object {%q: {...}}", wrapper)
+	}
+	var outer map[string]json.RawMessage
+	if err := json.Unmarshal(body, &outer); err != nil {
+		return jsonError(err, "")
+	}
+	inner, prefix := body, ""
+	if raw, ok := outer[wrapper]; ok {
+		inner, prefix = raw, wrapper+"."
+	}
+	if err := json.Unmarshal(inner, dst); err != nil {
+		return jsonError(err, prefix)
+	}
+	return nil
+}
+
+// jsonError turns a decoding error into a 400 that says where it is.
+func jsonError(err error, prefix string) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return echo.NewHTTPError(http.StatusBadRequest, web.APIError{
+			Error:  fmt.Sprintf("field %s%s must be a %s", prefix, typeErr.Field, jsonKind(typeErr.Type.Kind().String())),
+			Fields: []models.FieldError{{Field: typeErr.Field, Message: "must be a " + jsonKind(typeErr.Type.Kind().String())}},
+		})
+	case errors.As(err, &typeErr):
+		return web.BadRequest("the request body must be a JSON object")
+	case errors.As(err, &syntaxErr):
+		return web.BadRequest("the request body is not valid JSON (at byte %d)", syntaxErr.Offset)
+	}
+	return web.BadRequest("the request body is not valid JSON")
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "int", "int64", "float64":
+		return "number"
+	case "slice":
+		return "list"
+	case "map", "struct":
+		return "object"
+	}
+	return goKind
+}
+
+// paging reads ?page=N&per_page=M (or Statuspage's limit=M), 1-based.
+func paging(c echo.Context, defaultSize, maxSize int) (limit, offset int, err error) {
+	limit = defaultSize
+	for _, name := range []string{"per_page", "limit"} {
+		if v := c.QueryParam(name); v != "" {
+			n, perr := strconv.Atoi(v)
+			if perr != nil || n < 1 {
+				return 0, 0, apiFieldError(name, fmt.Sprintf("must be a number from 1 to %d", maxSize))
+			}
+			if n > maxSize { // well formed, but more than a page may hold
+				return 0, 0, fieldError(http.StatusUnprocessableEntity, name, fmt.Sprintf("must be a number from 1 to %d", maxSize))
+			}
+			limit = n
+		}
+	}
+	page := 1
+	if v := c.QueryParam("page"); v != "" {
+		n, perr := strconv.Atoi(v)
+		if perr != nil || n < 1 || n > 1_000_000 {
+			return 0, 0, apiFieldError("page", "must be a number from 1")
+		}
+		page = n
+	}
+	return limit, (page - 1) * limit, nil
+}
+
+// apiFieldError is a 400 about one query parameter or field.
+func apiFieldError(field, msg string) error { return fieldError(http.StatusBadRequest, field, msg) }
+
+// fieldError is an error answer with status code about one query parameter
+// or field.
+func fieldError(code int, field, msg string) error {
+	return echo.NewHTTPError(code, web.APIError{
+		Error: field + " " + msg, Fields: []models.FieldError{{Field: field, Message: msg}},
+	})
+}
+
+// ListPages is GET /v1/pages: Beacon serves one page.
+func (h *Handler) listPages(c echo.Context) error {
+	p, err := h.jsonPageOf(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, []jsonPage{p})
+}
+
+// ShowPage is GET /v1/pages/{page_id}.
+func (h *Handler) showPage(c echo.Context) error {
+	p, err := h.jsonPageOf(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+func (h *Handler) jsonPageOf(c echo.Context) (jsonPage, error) {
+	updated, err := h.DB.LastChange(c.Request().Context())
+	if err != nil {
+		return jsonPage{}, err
+	}
+	yes := true
+	return jsonPage{
+		ID: h.Site.Info.ID, Name: h.Site.Info.Name, URL: h.Site.BaseURL, TimeZone: h.Site.Info.TimeZone,
+		UpdatedAt: h.isoTime(updated), Domain: hostOf(h.Site.BaseURL),
+		AllowPageSubscribers: &yes, AllowIncidentSubscribers: &yes, AllowEmailSubscribers: &yes, AllowRSSAtomFeeds: &yes,
+	}, nil
+}
+
+func hostOf(baseURL string) string {
+	_, rest, _ := strings.Cut(baseURL, "://")
+	host, _, _ := strings.Cut(rest, "/")
+	return host
+}

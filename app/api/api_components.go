@@ -1,0 +1,340 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/app/web"
+	"github.com/beaconstatus/beacon/models"
+)
+
+// optional is a JSON field that tells "absent" from "null" from a value,
+// as a PATCH needs.
+type optional[T any] struct {
+	Set   bool // the field was in the body
+	Null  bool // ... as null
+	Value T
+}
+
+// UnmarshalJSON records that the field was present.
+func (o *optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Null = true
+		return nil
+	}
+	return json.Unmarshal(b, &o.Value)
+}
+
+// MarshalJSON writes the value, or null when absent (for the audit log).
+func (o optional[T]) MarshalJSON() ([]byte, error) {
+	if !o.Set || o.Null {
+		return []byte("null"), nil
+	}
+	return json.Marshal(o.Value)
+}
+
+// IsZero reports an absent field, so omitzero leaves it out.
+func (o optional[T]) IsZero() bool { return !o.Set }
+
+// ptr returns the value when it was given and not null.
+func (o optional[T]) ptr() *T {
+	if !o.Set || o.Null {
+		return nil
+	}
+	return &o.Value
+}
+
+// componentRequest is the body of POST and PATCH /components.
+type componentRequest struct {
+	Name               optional[string] `json:"name,omitzero"`
+	Description        optional[string] `json:"description,omitzero"`
+	Status             optional[string] `json:"status,omitzero"`
+	GroupID            optional[string] `json:"group_id,omitzero"`
+	Position           optional[int]    `json:"position,omitzero"`
+	Showcase           optional[bool]   `json:"showcase,omitzero"`
+	OnlyShowIfDegraded optional[bool]   `json:"only_show_if_degraded,omitzero"`
+	StartDate          optional[string] `json:"start_date,omitzero"`
+}
+
+// patch is the request as a models.ComponentPatch.
+func (r *componentRequest) patch() models.ComponentPatch {
+	p := models.ComponentPatch{
+		Name: r.Name.ptr(), Status: r.Status.ptr(), Position: r.Position.ptr(),
+		Showcase: r.Showcase.ptr(), OnlyShowIfDegraded: r.OnlyShowIfDegraded.ptr(),
+	}
+	if r.Description.Set {
+		d := r.Description.Value // null clears it
+		p.Description = &d
+	}
+	if r.GroupID.Set {
+		g := r.GroupID.Value // null ungroups
+		p.GroupID = &g
+	}
+	return p
+}
+
+// ListComponents is GET /v1/pages/{page_id}/components: every component
+// and group in page order.
+func (h *Handler) listComponents(c echo.Context) error {
+	list, err := h.DB.ListComponents(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.jsonComponentsOf(list))
+}
+
+// ShowComponent is GET /v1/pages/{page_id}/components/{id}.
+func (h *Handler) showComponent(c echo.Context) error {
+	comp, err := h.DB.GetComponent(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.jsonComponentWithMembers(c, comp))
+}
+
+// jsonComponentWithMembers shapes one component, a group with its members.
+func (h *Handler) jsonComponentWithMembers(c echo.Context, comp *models.Component) any {
+	var members []string
+	if comp.IsGroup {
+		list, err := h.DB.ListComponents(c.Request().Context())
+		if err == nil {
+			members = groupMembers(list)[comp.ID]
+		}
+	}
+	return h.jsonComponentOf(comp, members)
+}
+
+// CreateComponent is POST /v1/pages/{page_id}/components.
+func (h *Handler) createComponent(c echo.Context) error {
+	var req componentRequest
+	if err := bindJSON(c, "component", &req); err != nil {
+		return err
+	}
+	comp := &models.Component{
+		Name: req.Name.Value, Description: req.Description.Value, Status: req.Status.Value,
+		GroupID: req.GroupID.ptr(), Position: req.Position.Value, Showcase: true,
+		OnlyShowIfDegraded: req.OnlyShowIfDegraded.Value,
+	}
+	if p := req.Showcase.ptr(); p != nil {
+		comp.Showcase = *p
+	}
+	if p := req.GroupID.ptr(); p != nil && *p == "" {
+		comp.GroupID = nil
+	}
+	if p := req.StartDate.ptr(); p != nil && *p != "" {
+		d, err := time.Parse(time.DateOnly, *p)
+		if err != nil {
+			return models.Invalid("start_date", "must be a date like 2026-01-31")
+		}
+		comp.StartDate = &d
+	}
+	err := h.Writes.Do(c, web.Everything, "component.create", "component", func(tx *models.DB) (string, any, error) {
+		return comp.ID, map[string]string{"name": comp.Name}, tx.CreateComponent(c.Request().Context(), comp, web.ActorOf(c).Name)
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, h.jsonComponentOf(comp, nil))
+}
+
+// UpdateComponent is PATCH (or PUT) /v1/pages/{page_id}/components/{id}.
+func (h *Handler) updateComponent(c echo.Context) error {
+	var req componentRequest
+	if err := bindJSON(c, "component", &req); err != nil {
+		return err
+	}
+	var comp *models.Component
+	err := h.Writes.Do(c, web.Everything, "component.update", "component", func(tx *models.DB) (string, any, error) {
+		var err error
+		comp, err = tx.UpdateComponent(c.Request().Context(), c.Param("id"), req.patch(), web.ActorOf(c).Name)
+		return c.Param("id"), req, err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.jsonComponentWithMembers(c, comp))
+}
+
+// DeleteComponent is DELETE /v1/pages/{page_id}/components/{id}.
+func (h *Handler) deleteComponent(c echo.Context) error {
+	err := h.Writes.Do(c, web.Everything, "component.delete", "component", func(tx *models.DB) (string, any, error) {
+		return c.Param("id"), nil, tx.DeleteComponent(c.Request().Context(), c.Param("id"))
+	})
+	if err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// groupRequest is the body of POST and PATCH /component-groups. As in
+// Statuspage, the description may sit beside the wrapper.
+type groupRequest struct {
+	Description    optional[string] `json:"description"`
+	ComponentGroup struct {
+		Name        optional[string]   `json:"name,omitzero"`
+		Description optional[string]   `json:"description,omitzero"`
+		Components  optional[[]string] `json:"components,omitzero"`
+		Position    optional[int]      `json:"position,omitzero"`
+	} `json:"component_group,omitzero"`
+}
+
+func (r *groupRequest) description() optional[string] {
+	if r.ComponentGroup.Description.Set {
+		return r.ComponentGroup.Description
+	}
+	return r.Description
+}
+
+// ListComponentGroups is GET /v1/pages/{page_id}/component-groups.
+func (h *Handler) listComponentGroups(c echo.Context) error {
+	list, err := h.DB.ListComponents(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	members := groupMembers(list)
+	out := []jsonComponentGroup{}
+	for i := range list {
+		if list[i].IsGroup {
+			out = append(out, h.jsonGroupOf(&list[i], members[list[i].ID]))
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// ShowComponentGroup is GET /v1/pages/{page_id}/component-groups/{id}.
+func (h *Handler) showComponentGroup(c echo.Context) error {
+	g, members, err := h.loadGroup(c, h.DB, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.jsonGroupOf(g, members))
+}
+
+// loadGroup loads a group and its members' ids; a plain component is 404.
+func (h *Handler) loadGroup(c echo.Context, db *models.DB, id string) (*models.Component, []string, error) {
+	list, err := db.ListComponents(c.Request().Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range list {
+		if list[i].ID == id && list[i].IsGroup {
+			return &list[i], groupMembers(list)[id], nil
+		}
+	}
+	return nil, nil, models.ErrNotFound
+}
+
+// CreateComponentGroup is POST /v1/pages/{page_id}/component-groups: the
+// group and its members move in one transaction.
+func (h *Handler) createComponentGroup(c echo.Context) error {
+	var req groupRequest
+	if err := bindJSON(c, "", &req); err != nil {
+		return err
+	}
+	g := &models.Component{IsGroup: true, Name: req.ComponentGroup.Name.Value,
+		Description: req.description().Value, Position: req.ComponentGroup.Position.Value, Showcase: true}
+	var members []string
+	err := h.Writes.Do(c, web.Everything, "component_group.create", "component", func(tx *models.DB) (string, any, error) {
+		ctx := c.Request().Context()
+		if err := tx.CreateComponent(ctx, g, web.ActorOf(c).Name); err != nil {
+			return "", nil, err
+		}
+		if err := h.setGroupMembers(c, tx, g.ID, req.ComponentGroup.Components.Value); err != nil {
+			return "", nil, err
+		}
+		var err error
+		g, members, err = h.loadGroup(c, tx, g.ID)
+		return g.ID, map[string]any{"name": g.Name, "components": members}, err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, h.jsonGroupOf(g, members))
+}
+
+// UpdateComponentGroup is PATCH (or PUT) /v1/pages/{page_id}/component-groups/{id}.
+// A components list replaces the group's members.
+func (h *Handler) updateComponentGroup(c echo.Context) error {
+	var req groupRequest
+	if err := bindJSON(c, "", &req); err != nil {
+		return err
+	}
+	var g *models.Component
+	var members []string
+	err := h.Writes.Do(c, web.Everything, "component_group.update", "component", func(tx *models.DB) (string, any, error) {
+		ctx := c.Request().Context()
+		id := c.Param("id")
+		_, members, err := h.loadGroup(c, tx, id)
+		if err != nil {
+			return "", nil, err
+		}
+		desc := req.description()
+		p := models.ComponentPatch{Name: req.ComponentGroup.Name.ptr(), Position: req.ComponentGroup.Position.ptr()}
+		if desc.Set {
+			p.Description = &desc.Value
+		}
+		if _, err := tx.UpdateComponent(ctx, id, p, web.ActorOf(c).Name); err != nil {
+			return "", nil, err
+		}
+		if list := req.ComponentGroup.Components; list.Set {
+			empty := ""
+			for _, m := range members { // former members not listed leave the group
+				if !slices.Contains(list.Value, m) {
+					if _, err := tx.UpdateComponent(ctx, m, models.ComponentPatch{GroupID: &empty}, web.ActorOf(c).Name); err != nil {
+						return "", nil, err
+					}
+				}
+			}
+			if err := h.setGroupMembers(c, tx, id, list.Value); err != nil {
+				return "", nil, err
+			}
+		}
+		return id, req.ComponentGroup, nil
+	})
+	if err != nil {
+		return err
+	}
+	g, members, err = h.loadGroup(c, h.DB, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.jsonGroupOf(g, members))
+}
+
+// setGroupMembers moves the listed components into the group.
+func (h *Handler) setGroupMembers(c echo.Context, tx *models.DB, groupID string, ids []string) error {
+	for _, id := range ids {
+		if _, err := tx.GetComponent(c.Request().Context(), id); err != nil {
+			if errors.Is(err, models.ErrNotFound) {
+				return models.Invalid("components", "no component with id %q", id)
+			}
+			return err
+		}
+		g := groupID
+		if _, err := tx.UpdateComponent(c.Request().Context(), id, models.ComponentPatch{GroupID: &g}, web.ActorOf(c).Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteComponentGroup is DELETE /v1/pages/{page_id}/component-groups/{id}:
+// the members stay, ungrouped.
+func (h *Handler) deleteComponentGroup(c echo.Context) error {
+	err := h.Writes.Do(c, web.Everything, "component_group.delete", "component", func(tx *models.DB) (string, any, error) {
+		if _, _, err := h.loadGroup(c, tx, c.Param("id")); err != nil {
+			return "", nil, err
+		}
+		return c.Param("id"), nil, tx.DeleteComponent(c.Request().Context(), c.Param("id"))
+	})
+	if err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

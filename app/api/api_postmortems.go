@@ -1,0 +1,303 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/app/web"
+	"github.com/beaconstatus/beacon/models"
+)
+
+// postmortemFields decodes the body of PUT /postmortem: Statuspage's
+// body_draft (stored as the supporting notes), Beacon's section keys,
+// impact_started_at and timeline entries. Unknown fields are a 422 naming
+// them, so a misspelt section is not silently dropped.
+func postmortemFields(c echo.Context) (models.PostmortemInput, error) {
+	var raw map[string]json.RawMessage
+	if err := bindJSON(c, "postmortem", &raw); err != nil {
+		return models.PostmortemInput{}, err
+	}
+	in := models.PostmortemInput{Sections: map[string]string{}}
+	v := &models.ValidationError{}
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		val := raw[key]
+		switch {
+		case key == "body_draft" || models.ValidSectionKey(key):
+			var s *string
+			if err := json.Unmarshal(val, &s); err != nil {
+				return in, apiFieldError(key, "must be a string")
+			}
+			section := key
+			if key == "body_draft" {
+				section = models.SectionNotes
+			}
+			in.Sections[section] = ""
+			if s != nil {
+				in.Sections[section] = *s
+			}
+		case key == "impact_started_at":
+			var s optional[string]
+			if err := json.Unmarshal(val, &s); err != nil {
+				return in, apiFieldError(key, "must be a string")
+			}
+			at, err := parseAPITime(key, s)
+			if err != nil {
+				v.Add(key, "must be an ISO 8601 time such as 2026-11-24T14:00:00Z")
+			}
+			in.ImpactStartedAt = at
+		case key == "timeline":
+			entries, err := timelineFields(val, v)
+			if err != nil {
+				return in, err
+			}
+			in.Timeline = entries
+		default:
+			v.Add(key, "is not a postmortem field: send body_draft, impact_started_at, timeline or a section (%s)", sectionKeys())
+		}
+	}
+	return in, v.Err()
+}
+
+func sectionKeys() string {
+	keys := ""
+	for i, s := range models.PostmortemSections {
+		if i > 0 {
+			keys += ", "
+		}
+		keys += s.Key
+	}
+	return keys
+}
+
+// entryRequest is one timeline entry of PUT /postmortem.
+type entryRequest struct {
+	ID         string           `json:"id"`
+	OccurredAt optional[string] `json:"occurred_at"`
+	Body       optional[string] `json:"body"`
+	Included   optional[bool]   `json:"included"`
+	Remove     bool             `json:"remove"`
+}
+
+// timelineFields decodes the timeline entries; bad times are added to v.
+func timelineFields(raw json.RawMessage, v *models.ValidationError) ([]models.EntryInput, error) {
+	var list []entryRequest
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, apiFieldError("timeline", "must be a list of entries {id, occurred_at, body, included, remove}")
+	}
+	out := make([]models.EntryInput, 0, len(list))
+	for i, e := range list {
+		in := models.EntryInput{ID: e.ID, Body: e.Body.ptr(), Included: e.Included.ptr(), Remove: e.Remove}
+		at, err := parseAPITime("occurred_at", e.OccurredAt)
+		if err != nil {
+			v.Add("timeline", "entry %d: occurred_at must be an ISO 8601 time such as 2026-11-24T14:00:00Z", i+1)
+		}
+		in.OccurredAt = at
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+// ShowPostmortemJSON is GET /v1/pages/{page_id}/incidents/{id}/postmortem:
+// the postmortem, draft or published, with its blameless warnings.
+func (h *Handler) showPostmortemJSON(c echo.Context) error {
+	pm, err := h.DB.GetPostmortem(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return h.postmortemJSON(c, http.StatusOK, pm)
+}
+
+// PutPostmortem is PUT /v1/pages/{page_id}/incidents/{id}/postmortem: it
+// drafts the postmortem from the timeline when there is none yet, then
+// applies the body (Statuspage's body_draft, or Beacon's sections and
+// timeline). A published postmortem keeps the change as a revision.
+func (h *Handler) putPostmortem(c echo.Context) error {
+	in, err := postmortemFields(c)
+	if err != nil {
+		return err
+	}
+	ctx, id, actor := c.Request().Context(), c.Param("id"), web.ActorOf(c).Name
+	var pm *models.Postmortem
+	err = h.Writes.Do(c, web.Incident(id), "postmortem.save", "incident", func(tx *models.DB) (string, any, error) {
+		if _, err := tx.StartPostmortem(ctx, id, actor); err != nil {
+			return "", nil, err
+		}
+		var err error
+		pm, err = tx.SavePostmortem(ctx, id, in, actor)
+		if err != nil {
+			return "", nil, err
+		}
+		return id, map[string]any{"revision": pm.Revision}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return h.postmortemJSON(c, http.StatusOK, pm)
+}
+
+// PublishPostmortem is PUT /v1/pages/{page_id}/incidents/{id}/postmortem/publish
+// with {"postmortem": {"notify_subscribers": true}}: subscribers are
+// notified once, when asked. The body may be left out (no notification).
+func (h *Handler) publishPostmortem(c echo.Context) error {
+	var req struct {
+		NotifySubscribers bool `json:"notify_subscribers"`
+	}
+	if c.Request().ContentLength != 0 {
+		if err := bindJSON(c, "postmortem", &req); err != nil {
+			return err
+		}
+	}
+	var pm *models.Postmortem
+	err := h.Writes.Do(c, web.Incident(c.Param("id")), "postmortem.publish", "incident", func(tx *models.DB) (string, any, error) {
+		var err error
+		pm, err = tx.PublishPostmortem(c.Request().Context(), c.Param("id"), req.NotifySubscribers, web.ActorOf(c).Name)
+		if err != nil {
+			return "", nil, err
+		}
+		return pm.IncidentID, map[string]any{"notify_subscribers": req.NotifySubscribers, "revision": pm.Revision}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return h.postmortemJSON(c, http.StatusOK, pm)
+}
+
+// RevertPostmortem is PUT /v1/pages/{page_id}/incidents/{id}/postmortem/revert:
+// a published postmortem goes back to draft.
+func (h *Handler) revertPostmortem(c echo.Context) error {
+	var pm *models.Postmortem
+	err := h.Writes.Do(c, web.Incident(c.Param("id")), "postmortem.unpublish", "incident", func(tx *models.DB) (string, any, error) {
+		var err error
+		pm, err = tx.UnpublishPostmortem(c.Request().Context(), c.Param("id"), web.ActorOf(c).Name)
+		if err != nil {
+			return "", nil, err
+		}
+		return pm.IncidentID, nil, nil
+	})
+	if err != nil {
+		return err
+	}
+	return h.postmortemJSON(c, http.StatusOK, pm)
+}
+
+// DeletePostmortem is DELETE /v1/pages/{page_id}/incidents/{id}/postmortem:
+// it answers with the postmortem as it was.
+func (h *Handler) deletePostmortem(c echo.Context) error {
+	ctx := c.Request().Context()
+	pm, err := h.DB.GetPostmortem(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	err = h.Writes.Do(c, web.Incident(pm.IncidentID), "postmortem.delete", "incident", func(tx *models.DB) (string, any, error) {
+		return pm.IncidentID, map[string]any{"status": pm.Status, "revision": pm.Revision}, tx.DeletePostmortem(ctx, pm.IncidentID)
+	})
+	if err != nil {
+		return err
+	}
+	return h.postmortemJSON(c, http.StatusOK, pm)
+}
+
+// actionItemRequest is the body of POST and PATCH action-items.
+type actionItemRequest struct {
+	Title    optional[string] `json:"title"`
+	Owner    optional[string] `json:"owner"`
+	DueDate  optional[string] `json:"due_date"`
+	Status   optional[string] `json:"status"`
+	URL      optional[string] `json:"url"`
+	Position optional[int]    `json:"position"`
+}
+
+// input turns the request into a models.ActionItemInput: null clears a
+// field (an empty title is then refused).
+func (r *actionItemRequest) input() models.ActionItemInput {
+	str := func(o optional[string]) *string {
+		if !o.Set {
+			return nil
+		}
+		return &o.Value
+	}
+	return models.ActionItemInput{Title: str(r.Title), Owner: str(r.Owner), DueDate: str(r.DueDate),
+		Status: str(r.Status), URL: str(r.URL), Position: r.Position.ptr()}
+}
+
+// ListActionItems is GET /v1/pages/{page_id}/incidents/{id}/postmortem/action-items.
+func (h *Handler) listActionItems(c echo.Context) error {
+	list, err := h.DB.ListActionItems(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]jsonActionItem, 0, len(list))
+	for i := range list {
+		out = append(out, h.jsonActionItemOf(c.Param("id"), &list[i]))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// CreateActionItem is POST /v1/pages/{page_id}/incidents/{id}/postmortem/action-items.
+func (h *Handler) createActionItem(c echo.Context) error {
+	var req actionItemRequest
+	if err := bindJSON(c, "action_item", &req); err != nil {
+		return err
+	}
+	var item *models.ActionItem
+	err := h.Writes.Do(c, web.Incident(c.Param("id")), "action_item.create", "action_item", func(tx *models.DB) (string, any, error) {
+		var err error
+		item, err = tx.CreateActionItem(c.Request().Context(), c.Param("id"), req.input())
+		if err != nil {
+			return "", nil, err
+		}
+		return item.ID, map[string]string{"incident_id": c.Param("id"), "title": item.Title}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, h.jsonActionItemOf(c.Param("id"), item))
+}
+
+// UpdateActionItem is PATCH /v1/pages/{page_id}/incidents/{id}/postmortem/action-items/{item_id}:
+// an item of another incident is not found.
+func (h *Handler) updateActionItem(c echo.Context) error {
+	var req actionItemRequest
+	if err := bindJSON(c, "action_item", &req); err != nil {
+		return err
+	}
+	var item *models.ActionItem
+	err := h.Writes.Do(c, web.Incident(c.Param("id")), "action_item.update", "action_item", func(tx *models.DB) (string, any, error) {
+		var err error
+		item, err = tx.UpdateActionItem(c.Request().Context(), c.Param("id"), c.Param("item_id"), req.input())
+		if err != nil {
+			return "", nil, err
+		}
+		return item.ID, req, nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.jsonActionItemOf(c.Param("id"), item))
+}
+
+// DeleteActionItem is DELETE /v1/pages/{page_id}/incidents/{id}/postmortem/action-items/{item_id}:
+// it answers with the item as it was.
+func (h *Handler) deleteActionItem(c echo.Context) error {
+	var item *models.ActionItem
+	err := h.Writes.Do(c, web.Incident(c.Param("id")), "action_item.delete", "action_item", func(tx *models.DB) (string, any, error) {
+		var err error
+		item, err = tx.DeleteActionItem(c.Request().Context(), c.Param("id"), c.Param("item_id"))
+		if err != nil {
+			return "", nil, err
+		}
+		return item.ID, map[string]string{"incident_id": c.Param("id"), "title": item.Title}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.jsonActionItemOf(c.Param("id"), item))
+}

@@ -1,0 +1,164 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/app/web"
+	"github.com/beaconstatus/beacon/models"
+)
+
+// Email subscribers in the management API, in Statuspage's v1 shape with
+// Beacon's extensions (status, all_components, notify_*, confirmed_at,
+// unsubscribed_at).
+
+// jsonSubscriber is a subscriber object. Beacon has email subscribers
+// only: the fields of other modes are always null.
+type jsonSubscriber struct {
+	ID                           string   `json:"id"`
+	Mode                         string   `json:"mode"`
+	Email                        string   `json:"email"`
+	Endpoint                     *string  `json:"endpoint"`
+	PhoneNumber                  *string  `json:"phone_number"`
+	PhoneCountry                 *string  `json:"phone_country"`
+	DisplayPhoneNumber           *string  `json:"display_phone_number"`
+	ObfuscatedChannelName        *string  `json:"obfuscated_channel_name"`
+	WorkspaceName                *string  `json:"workspace_name"`
+	QuarantinedAt                jsonTime `json:"quarantined_at"`
+	PurgeAt                      jsonTime `json:"purge_at"` // when an unconfirmed subscriber is removed
+	Components                   []string `json:"components"`
+	PageAccessUserID             *string  `json:"page_access_user_id"`
+	CreatedAt                    jsonTime `json:"created_at"`
+	SkipConfirmationNotification bool     `json:"skip_confirmation_notification"`
+
+	Status            string   `json:"status"` // pending, confirmed, unsubscribed
+	AllComponents     bool     `json:"all_components"`
+	NotifyIncidents   bool     `json:"notify_incidents"`
+	NotifyMaintenance bool     `json:"notify_maintenance"`
+	NotifyPostmortems bool     `json:"notify_postmortems"`
+	ConfirmedAt       jsonTime `json:"confirmed_at"`
+	UnsubscribedAt    jsonTime `json:"unsubscribed_at"`
+}
+
+// jsonSubscriberOf shapes a subscriber.
+func (h *Handler) jsonSubscriberOf(s *models.Subscriber) jsonSubscriber {
+	comps := s.ComponentIDs
+	if comps == nil {
+		comps = []string{}
+	}
+	return jsonSubscriber{
+		ID: s.ID, Mode: "email", Email: s.Email, PurgeAt: h.isoTimePtr(s.PurgeAt()), Components: comps,
+		CreatedAt:                    h.isoTime(s.CreatedAt),
+		SkipConfirmationNotification: s.ConfirmedAt != nil && s.ConfirmationSentAt == nil,
+		Status:                       s.Status, AllComponents: s.AllComponents,
+		NotifyIncidents: s.NotifyIncidents, NotifyMaintenance: s.NotifyMaintenance, NotifyPostmortems: s.NotifyPostmortems,
+		ConfirmedAt: h.isoTimePtr(s.ConfirmedAt), UnsubscribedAt: h.isoTimePtr(s.UnsubscribedAt),
+	}
+}
+
+// subscriberStates maps Statuspage's ?state= to Beacon's statuses.
+var subscriberStates = map[string]string{
+	"active": models.SubscriberConfirmed, "unconfirmed": models.SubscriberPending,
+	"unsubscribed": models.SubscriberUnsubscribed, "all": "",
+}
+
+// ListSubscribersJSON is GET /v1/pages/{page_id}/subscribers: ?q= searches
+// addresses, ?state= is active (the default), unconfirmed, unsubscribed,
+// quarantined (always none) or all; ?type= other than email finds none;
+// ?page= and ?per_page= (or limit=) page, newest first.
+func (h *Handler) listSubscribersJSON(c echo.Context) error {
+	limit, offset, err := paging(c, 100, 1000)
+	if err != nil {
+		return err
+	}
+	state := c.QueryParam("state")
+	if state == "" {
+		state = "active"
+	}
+	status, ok := subscriberStates[state]
+	if !ok && state != "quarantined" {
+		return apiFieldError("state", "must be active, unconfirmed, unsubscribed, quarantined or all")
+	}
+	out := []jsonSubscriber{}
+	if typ := c.QueryParam("type"); state == "quarantined" || typ != "" && typ != "email" {
+		return c.JSON(http.StatusOK, out)
+	}
+	list, _, err := h.DB.ListSubscribers(c.Request().Context(), models.SubscriberFilter{Query: c.QueryParam("q"), Status: status, Limit: limit, Offset: offset})
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		out = append(out, h.jsonSubscriberOf(&list[i]))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// ShowSubscriberJSON is GET /v1/pages/{page_id}/subscribers/{id}.
+func (h *Handler) showSubscriberJSON(c echo.Context) error {
+	if !models.ValidID(c.Param("id")) {
+		return models.ErrNotFound
+	}
+	s, err := h.DB.GetSubscriber(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.jsonSubscriberOf(s))
+}
+
+// subscriberRequest is the body of POST /subscribers. The notify_* fields
+// are Beacon's; absent, they are true.
+type subscriberRequest struct {
+	Email                        string         `json:"email"`
+	ComponentIDs                 []string       `json:"component_ids"`
+	SkipConfirmationNotification bool           `json:"skip_confirmation_notification"`
+	NotifyIncidents              optional[bool] `json:"notify_incidents,omitzero"`
+	NotifyMaintenance            optional[bool] `json:"notify_maintenance,omitzero"`
+	NotifyPostmortems            optional[bool] `json:"notify_postmortems,omitzero"`
+}
+
+// CreateSubscriberJSON is POST /v1/pages/{page_id}/subscribers: a new email
+// subscriber, sent a confirmation email unless
+// skip_confirmation_notification. An address already subscribed is a 409.
+func (h *Handler) createSubscriberJSON(c echo.Context) error {
+	var req subscriberRequest
+	if err := bindJSON(c, "subscriber", &req); err != nil {
+		return err
+	}
+	ch := models.SubscriberChoices{ComponentIDs: req.ComponentIDs, Incidents: true, Maintenance: true, Postmortems: true}
+	for _, k := range []struct {
+		field optional[bool]
+		dst   *bool
+	}{{req.NotifyIncidents, &ch.Incidents}, {req.NotifyMaintenance, &ch.Maintenance}, {req.NotifyPostmortems, &ch.Postmortems}} {
+		if p := k.field.ptr(); p != nil {
+			*k.dst = *p
+		}
+	}
+	var s *models.Subscriber
+	err := h.Writes.Do(c, web.Mail, "subscriber.create", "subscriber", func(tx *models.DB) (string, any, error) {
+		var err error
+		s, err = tx.AddSubscriber(c.Request().Context(), models.NewSubscriber{Email: req.Email, Choices: ch,
+			SkipConfirmation: req.SkipConfirmationNotification, Source: models.SourceAPI}, h.Now())
+		if err != nil {
+			return "", nil, err
+		}
+		return s.ID, map[string]any{"email": s.Email, "skip_confirmation": req.SkipConfirmationNotification}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, h.jsonSubscriberOf(s))
+}
+
+// DeleteSubscriberJSON is DELETE /v1/pages/{page_id}/subscribers/{id}:
+// as in Statuspage, it unsubscribes (the record of the opt-out stays, so
+// an import cannot subscribe them again) and answers the subscriber.
+func (h *Handler) deleteSubscriberJSON(c echo.Context) error {
+	s, err := h.Writes.Subscriber(c, "subscriber.unsubscribe", func(tx *models.DB, id string) (*models.Subscriber, error) {
+		return tx.Unsubscribe(c.Request().Context(), id, 0, h.Now())
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.jsonSubscriberOf(s))
+}

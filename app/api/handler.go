@@ -1,0 +1,94 @@
+// Package api is Beacon's two APIs: the management API under /v1 in
+// Atlassian Statuspage's v1 shapes (components, incidents and their
+// updates, subscribers, postmortems, action items, timeline events),
+// authenticated by API token; and the public API v2 (/api/v2/...), the
+// same documents as Statuspage's, served from the snapshot.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/app/view"
+	"github.com/beaconstatus/beacon/app/web"
+	"github.com/beaconstatus/beacon/models"
+)
+
+// Handler answers the management API and the public API v2.
+type Handler struct {
+	DB        *models.DB
+	Site      *view.Site
+	Writes    *web.Writes
+	Limits    *web.Limits
+	RateLimit int // management API requests one token may make per minute (API_RATE_LIMIT)
+	Log       *slog.Logger
+	Now       func() time.Time
+}
+
+// Rate limits of the management API, counted in the database so they hold
+// across replicas: requests per token per minute (Handler.RateLimit), and
+// requests with a wrong or revoked token per client address.
+const (
+	apiWindow         = time.Minute
+	apiBadTokenLimit  = 20
+	apiBadTokenWindow = 10 * time.Minute
+)
+
+// Mount adds the APIs' routes to e; shared serves a public API document
+// from the snapshot, readable by any site (CORS).
+func (h *Handler) Mount(e *echo.Echo, shared func(path string, handler echo.HandlerFunc)) {
+	// Public API v2: Statuspage's documents.
+	shared("/api/v2/summary.json", h.v2Summary)
+	shared("/api/v2/status.json", h.v2Status)
+	shared("/api/v2/components.json", h.v2Components)
+	shared("/api/v2/components/:id/uptime.json", h.v2ComponentUptime)
+	shared("/api/v2/incidents.json", h.v2Incidents)
+	shared("/api/v2/incidents/unresolved.json", h.v2UnresolvedIncidents)
+	shared("/api/v2/scheduled-maintenances.json", h.v2Maintenances)
+	shared("/api/v2/scheduled-maintenances/upcoming.json", h.v2UpcomingMaintenances)
+	shared("/api/v2/scheduled-maintenances/active.json", h.v2ActiveMaintenances)
+
+	// Management API: Statuspage's v1 shapes, authenticated by API token.
+	e.GET("/v1/pages", h.listPages, limitBody(MaxAPIBody), h.requireToken)
+	v1 := e.Group("/v1/pages/:page_id", limitBody(MaxAPIBody), h.requireToken, h.requirePage)
+	apiEditor, apiAdmin := requireAPIRole(models.RoleEditor), requireAPIRole(models.RoleAdmin)
+	v1.GET("", h.showPage)
+	v1.GET("/components", h.listComponents)
+	v1.POST("/components", h.createComponent, apiEditor)
+	v1.GET("/components/:id", h.showComponent)
+	v1.Match([]string{http.MethodPatch, http.MethodPut}, "/components/:id", h.updateComponent, apiEditor)
+	v1.DELETE("/components/:id", h.deleteComponent, apiEditor)
+	v1.GET("/component-groups", h.listComponentGroups)
+	v1.POST("/component-groups", h.createComponentGroup, apiEditor)
+	v1.GET("/component-groups/:id", h.showComponentGroup)
+	v1.Match([]string{http.MethodPatch, http.MethodPut}, "/component-groups/:id", h.updateComponentGroup, apiEditor)
+	v1.DELETE("/component-groups/:id", h.deleteComponentGroup, apiEditor)
+	v1.GET("/incidents", h.listIncidents)
+	v1.POST("/incidents", h.createIncident, apiEditor)
+	v1.GET("/incidents/unresolved", h.listUnresolvedIncidents)
+	v1.GET("/incidents/scheduled", h.listScheduledMaintenance)
+	v1.GET("/incidents/upcoming", h.listScheduledMaintenance)
+	v1.GET("/incidents/active_maintenance", h.listActiveMaintenance)
+	v1.GET("/incidents/:id", h.showIncidentJSON)
+	v1.Match([]string{http.MethodPatch, http.MethodPut}, "/incidents/:id", h.updateIncident, apiEditor)
+	v1.DELETE("/incidents/:id", h.deleteIncident, apiAdmin)
+	v1.PATCH("/incidents/:id/incident_updates/:update_id", h.updateIncidentUpdate, apiEditor)
+	v1.GET("/incidents/:id/events", h.listEvents)
+	v1.POST("/incidents/:id/events", h.createEvent, apiEditor)
+	v1.GET("/subscribers", h.listSubscribersJSON, apiEditor)
+	v1.POST("/subscribers", h.createSubscriberJSON, apiEditor)
+	v1.GET("/subscribers/:id", h.showSubscriberJSON, apiEditor)
+	v1.DELETE("/subscribers/:id", h.deleteSubscriberJSON, apiEditor)
+	v1.GET("/incidents/:id/postmortem", h.showPostmortemJSON)
+	v1.PUT("/incidents/:id/postmortem", h.putPostmortem, apiEditor)
+	v1.PUT("/incidents/:id/postmortem/publish", h.publishPostmortem, apiEditor)
+	v1.PUT("/incidents/:id/postmortem/revert", h.revertPostmortem, apiEditor)
+	v1.DELETE("/incidents/:id/postmortem", h.deletePostmortem, apiEditor)
+	v1.GET("/incidents/:id/postmortem/action-items", h.listActionItems)
+	v1.POST("/incidents/:id/postmortem/action-items", h.createActionItem, apiEditor)
+	v1.PATCH("/incidents/:id/postmortem/action-items/:item_id", h.updateActionItem, apiEditor)
+	v1.DELETE("/incidents/:id/postmortem/action-items/:item_id", h.deleteActionItem, apiEditor)
+}

@@ -1,0 +1,101 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/models"
+)
+
+// ShowAccount is the signed-in operator's own page: their details, the
+// password form and "sign out other sessions".
+func (h *Handler) showAccount(c echo.Context) error {
+	return h.Render.Admin(c, http.StatusOK, "account.html", h.adminView(c, "Your account", "account"))
+}
+
+// ChangeOwnPassword sets a new password after checking the current one.
+// Every other session of the user ends; this one goes on.
+func (h *Handler) changeOwnPassword(c echo.Context) error {
+	ctx := c.Request().Context()
+	me := currentUser(c)
+	form := view.NewForm(c)
+	current, password := form.Value("current_password"), form.Value("password")
+	form.Clear("current_password", "password", "password_confirm", "csrf", "username")
+	fail := func(err error) error {
+		if !form.Invalid(err) {
+			return err
+		}
+		v := h.adminView(c, "Your account", "account")
+		v.Form = form
+		return h.Render.Admin(c, http.StatusUnprocessableEntity, "account.html", v)
+	}
+
+	// A wrong current password counts as a failed sign-in: a borrowed
+	// session cannot be used to guess it.
+	emailKey := "login:email:" + limitKey(me.Email)
+	allowed, _, err := h.DB.HitRateLimit(ctx, emailKey, loginEmailLimit, loginWindow, h.Now())
+	if err != nil {
+		return err
+	}
+	if !allowed {
+		return fail(models.Invalid("current_password", "was wrong too many times: try again later"))
+	}
+	if _, err := h.DB.Authenticate(ctx, me.Email, current); errors.Is(err, models.ErrBadCredentials) {
+		return fail(models.Invalid("current_password", "is not your current password"))
+	} else if err != nil {
+		return err
+	}
+	if err := h.DB.UndoRateLimitHit(ctx, emailKey); err != nil {
+		return err
+	}
+	if password != c.FormValue("password_confirm") {
+		return fail(models.Invalid("password_confirm", "does not match the new password"))
+	}
+
+	var u *models.User
+	err = h.Writes.Do(c, web.Private, "user.password", "user", func(tx *models.DB) (string, any, error) {
+		var err error
+		u, err = tx.ChangePassword(ctx, me.ID, password)
+		return me.ID, nil, err
+	})
+	if err != nil {
+		return fail(err)
+	}
+	if err := h.keepSession(c, u); err != nil {
+		return err
+	}
+	h.flash(c, "Your password is changed. Other sessions are signed out.")
+	return c.Redirect(http.StatusSeeOther, "/admin/account")
+}
+
+// RevokeOtherSessions signs the operator out everywhere but here.
+func (h *Handler) revokeOtherSessions(c echo.Context) error {
+	me := currentUser(c)
+	var u *models.User
+	err := h.Writes.Do(c, web.Private, "user.revoke_sessions", "user", func(tx *models.DB) (string, any, error) {
+		var err error
+		u, err = tx.RevokeSessions(c.Request().Context(), me.ID)
+		return me.ID, map[string]bool{"kept_current": true}, err
+	})
+	if err != nil {
+		return err
+	}
+	if err := h.keepSession(c, u); err != nil {
+		return err
+	}
+	h.flash(c, "Other sessions are signed out.")
+	return c.Redirect(http.StatusSeeOther, "/admin/account")
+}
+
+// keepSession carries this session over to the user's new epoch, with a
+// new token, after every other session was ended.
+func (h *Handler) keepSession(c echo.Context, u *models.User) error {
+	ctx := c.Request().Context()
+	if err := h.Sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	h.Sessions.Put(ctx, sessionEpoch, u.SessionEpoch)
+	return nil
+}

@@ -1,0 +1,89 @@
+// Package public answers the public side of the page: the status page,
+// incidents, history and postmortems, the feeds, badges and the widget,
+// and the subscription pages the signed links of the emails open. Pages,
+// feeds, badges and the widget are served from the snapshot (app/snapshot);
+// nothing here writes but the subscription pages.
+package public
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/app/links"
+	"github.com/beaconstatus/beacon/app/view"
+	"github.com/beaconstatus/beacon/app/web"
+	"github.com/beaconstatus/beacon/models"
+	"github.com/beaconstatus/beacon/static"
+)
+
+// Handler answers the public pages.
+type Handler struct {
+	DB     *models.DB
+	Site   *view.Site
+	Render *view.Renderer
+	Assets *static.Assets
+	Links  *links.Signer // the subscription pages' signed links
+	Writes *web.Writes   // a subscription queues its confirmation
+	Limits *web.Limits
+	Log    *slog.Logger
+	Now    func() time.Time
+}
+
+// Rate limits of the signed subscriber links (confirm, manage,
+// unsubscribe): forged, altered or expired links per client address, and
+// uses of one subscriber's valid links. The valid ones are not limited per
+// address: a mail provider's one-click unsubscribe (RFC 8058) posts for
+// many subscribers from a few addresses.
+const (
+	badLinkLimit         = 20
+	badLinkWindow        = 10 * time.Minute
+	subscriberLinkLimit  = 30
+	subscriberLinkWindow = 10 * time.Minute
+)
+
+// Mount adds the public routes to e. cached serves a page, a feed or a
+// badge from the snapshot; shared does the same for what other sites read
+// too (CORS, preflights answered).
+func (h *Handler) Mount(e *echo.Echo, cached, shared func(path string, handler echo.HandlerFunc)) {
+	// Pages.
+	cached("/", h.showStatusPage)
+	cached("/incidents/:id", h.showIncidentOrFeed) // and the incident's feeds, /incidents/{id}.atom (.rss, .json)
+	cached("/history", h.showHistory)
+	cached("/incidents/:id/postmortem", h.showPostmortem)
+	cached("/incidents/:id/postmortem/revisions", h.showPostmortemRevisions)
+	cached("/postmortems", h.showPostmortems)
+	e.OPTIONS("/incidents/:id", web.Preflight)
+
+	// Email subscriptions: the subscribe form, and the pages the signed
+	// links of the emails open. Confirm and unsubscribe show a button that
+	// POSTs, so mail scanners change nothing; the POSTs need only their
+	// link (one-click unsubscribe, RFC 8058, has no session).
+	getHead := []string{http.MethodGet, http.MethodHead}
+	e.Match(getHead, "/subscribe", h.showSubscribe, subscriptionHeaders)
+	e.POST("/subscribe", h.subscribe, subscriptionHeaders, subscriptionBody, h.sameOrigin)
+	subs := e.Group("/subscriptions", subscriptionHeaders, subscriptionBody)
+	subs.Match(getHead, "/confirm/:token", h.showConfirm)
+	subs.POST("/confirm/:token", h.confirm)
+	subs.Match(getHead, "/manage/:token", h.showManage)
+	subs.POST("/manage/:token", h.manage)
+	subs.Match(getHead, "/unsubscribe/:token", h.showUnsubscribe)
+	subs.POST("/unsubscribe/:token", h.postUnsubscribe)
+
+	// Feeds, badges and the widget: any site may read them.
+	for _, format := range []string{"atom", "rss", "json"} {
+		shared("/history."+format, h.historyFeed)
+		shared("/components/:id/history."+format, h.componentFeed)
+	}
+	shared("/badge.svg", h.badge)
+	shared("/components/:id/badge.svg", h.componentBadge)
+	shared("/widget.js", h.widget)
+
+	// Static files, under content-hashed URLs.
+	e.Match(getHead, "/static/*", h.serveStatic)
+}
+
+// subscriptionBody caps the public subscription forms at MaxSubscribeBody.
+var subscriptionBody = web.LimitForm(func(echo.Context) int64 { return MaxSubscribeBody })

@@ -1,0 +1,109 @@
+package public
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/app/view"
+	"github.com/beaconstatus/beacon/app/web"
+	"github.com/beaconstatus/beacon/models"
+)
+
+// ShowStatusPage is the public status page: banner, incidents, maintenance
+// and components with their uptime bars.
+func (h *Handler) showStatusPage(c echo.Context) error {
+	v, err := h.Site.StatusPage(c.Request().Context(), h.Now())
+	if err != nil {
+		return err
+	}
+	return h.Render.Page(c, http.StatusOK, "index.html", v)
+}
+
+// ShowIncident is one incident or maintenance with its public timeline.
+func (h *Handler) showIncident(c echo.Context) error {
+	id := c.Param("id")
+	if !models.ValidID(id) {
+		return models.ErrNotFound
+	}
+	in, err := h.DB.GetIncident(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	v := h.Site.Page(in.Name, c.Request().URL.Path)
+	v.Incident = h.Site.Incident(in)
+	if err := h.attachPostmortem(c.Request().Context(), v.Incident, in); err != nil {
+		return err
+	}
+	v.UpdatedAt = h.Site.Time(in.UpdatedAt)
+	return h.Render.Page(c, http.StatusOK, "incident.html", v)
+}
+
+// HistoryMonthsPerPage is how many calendar months one history page covers.
+const HistoryMonthsPerPage = 3
+
+// ShowHistory lists past incidents and maintenance by month, newest first,
+// three months a page (?page=N).
+func (h *Handler) showHistory(c echo.Context) error {
+	page := 1
+	if raw := c.QueryParam("page"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			return web.BadRequest("page must be a whole number from 1 up, got %q", raw)
+		}
+		page = n
+	}
+	ctx := c.Request().Context()
+	now := h.Now().In(h.Site.TimeZone)
+	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, h.Site.TimeZone)
+
+	pages := 1
+	if oldest, ok, err := h.DB.OldestIncidentStart(ctx); err != nil {
+		return err
+	} else if ok {
+		o := oldest.In(h.Site.TimeZone)
+		months := (thisMonth.Year()-o.Year())*12 + int(thisMonth.Month()-o.Month()) + 1
+		pages = max(1, (months+HistoryMonthsPerPage-1)/HistoryMonthsPerPage)
+	}
+	if page > pages {
+		return echo.NewHTTPError(http.StatusNotFound, "There is no history page "+strconv.Itoa(page)+": the history has "+strconv.Itoa(pages)+".")
+	}
+
+	// The newest month of this page, and the first day after it.
+	top := thisMonth.AddDate(0, -(page-1)*HistoryMonthsPerPage, 0)
+	from := top.AddDate(0, -(HistoryMonthsPerPage - 1), 0)
+	list, err := h.DB.ListIncidentsBetween(ctx, from, top.AddDate(0, 1, 0))
+	if err != nil {
+		return err
+	}
+	v := h.Site.Page("Incident history", "/history")
+	v.PageNum, v.NumPages = page, pages
+	for m := 0; m < HistoryMonthsPerPage; m++ {
+		start := top.AddDate(0, -m, 0)
+		end := start.AddDate(0, 1, 0)
+		mv := view.MonthView{Label: start.Format("January 2006")}
+		for i := range list {
+			if list[i].Kind == models.KindMaintenance && list[i].Unresolved() {
+				continue // upcoming maintenance is on the status page, not in history
+			}
+			t := list[i].HappenedAt()
+			if !t.Before(start) && t.Before(end) {
+				mv.Incidents = append(mv.Incidents, h.Site.Summary(&list[i]))
+			}
+		}
+		v.Months = append(v.Months, mv)
+	}
+	if page > 1 {
+		v.PrevURL = "/history"
+		if page > 2 {
+			v.PrevURL += "?page=" + strconv.Itoa(page-1)
+		}
+	}
+	if page < pages {
+		v.NextURL = "/history?page=" + strconv.Itoa(page+1)
+	}
+	v.UpdatedAt = h.Site.Time(h.Now())
+	return h.Render.Page(c, http.StatusOK, "history.html", v)
+}

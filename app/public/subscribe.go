@@ -1,0 +1,443 @@
+package public
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/app/links"
+	"github.com/beaconstatus/beacon/app/view"
+	"github.com/beaconstatus/beacon/app/web"
+	"github.com/beaconstatus/beacon/models"
+)
+
+// Public subscription pages: the subscribe form, and the pages the signed
+// links of the emails open (confirm, manage, unsubscribe). See
+// docs/subscribers.md for the choices made here (privacy, CSRF, limits).
+
+// Limits on the subscribe form, counted in the database so they hold
+// across replicas. Confirmation emails to one address are limited again by
+// models.ConfirmationResendInterval.
+const (
+	subscribeWindow       = time.Hour
+	subscribeClientLimit  = 20 // subscribe requests per client address per window
+	subscribeAddressLimit = 5  // subscribe requests per email address per window
+)
+
+// MaxSubscribeBody is the largest body a public subscription form may send.
+const MaxSubscribeBody = 64 << 10
+
+// subscriptionView is what the public subscription pages receive.
+type subscriptionView struct {
+	view.PageView
+	Form      view.Form   // what was entered, and its problems
+	Choices   choicesView // components and kinds of update to choose from
+	Email     string      // the subscriber's address
+	Step      string      // which part of subscription.html: confirm, confirmed, manage, unsubscribe, unsubscribed
+	ManageURL string      // where to change the subscription, once confirmed
+	Saved     bool        // the manage form was just saved
+}
+
+// subscriptionHeaders marks subscription pages private and keeps their
+// signed links out of Referer headers and search engines (the security
+// headers are set for every response by securityHeaders).
+func subscriptionHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Robots-Tag", "noindex")
+		return next(c)
+	}
+}
+
+// errCrossSite answers a public form posted from another site.
+var errCrossSite = echo.NewHTTPError(http.StatusForbidden,
+	"This form was not sent from this site, so nothing was done. Open the status page and subscribe there.")
+
+// sameOrigin refuses (403) a public form that a browser says was posted
+// from another site (Sec-Fetch-Site, or an Origin other than this page's).
+// The public forms have no session to protect; what this stops is another
+// site making its visitors' browsers subscribe addresses from their own
+// network addresses, dodging the per-client limit. Requests without those
+// headers (not from a browser) are let through: they gain nothing.
+func (h *Handler) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		switch req.Header.Get("Sec-Fetch-Site") {
+		case "", "same-origin", "none":
+		default:
+			return errCrossSite
+		}
+		origin := req.Header.Get(echo.HeaderOrigin)
+		if origin == "null" && req.Header.Get("Sec-Fetch-Site") == "same-origin" {
+			// What browsers send from a page under Referrer-Policy:
+			// no-referrer, as /subscribe is: the browser vouches.
+			origin = ""
+		}
+		if origin != "" {
+			u, err := url.Parse(origin)
+			base, _ := url.Parse(h.Site.BaseURL)
+			if err != nil || u.Host == "" || !(u.Host == base.Host && u.Scheme == base.Scheme || u.Host == req.Host) {
+				return errCrossSite
+			}
+		}
+		return next(c)
+	}
+}
+
+// renderSubscription answers with a public subscription page.
+func (h *Handler) renderSubscription(c echo.Context, code int, page string, v subscriptionView) error {
+	return web.WriteHTML(c, code, func(w io.Writer) error { return h.Render.Render(w, page, v) })
+}
+
+// newSubscriptionView starts the view of a subscription page.
+func (h *Handler) newSubscriptionView(c echo.Context, title string) subscriptionView {
+	return subscriptionView{PageView: h.Site.Page(title, c.Request().URL.Path)}
+}
+
+// ShowSubscribe is the subscribe form: an address, components and kinds of
+// update.
+func (h *Handler) showSubscribe(c echo.Context) error {
+	v := h.newSubscriptionView(c, "Subscribe")
+	var err error
+	if v.Choices, err = h.choices(c, models.EveryNotification(), view.Form{}); err != nil {
+		return err
+	}
+	return h.renderSubscription(c, http.StatusOK, "subscribe.html", v)
+}
+
+// Subscribe is POST /subscribe: email, component_ids (repeatable; none
+// means the whole page), kinds (repeatable: incidents, maintenance,
+// postmortems; none means all, unless the full form was sent). It answers
+// "check your inbox" whether the address is new, pending, confirmed or
+// unsubscribed, so it tells nobody who subscribes; too many requests from
+// one client or for one address get 429.
+func (h *Handler) subscribe(c echo.Context) error {
+	ctx := c.Request().Context()
+	form := view.NewForm(c)
+	v := h.newSubscriptionView(c, "Subscribe")
+	ch, kindsErr := choicesFromForm(form, form.Value("full") != "")
+	reshow := func(code int) error {
+		var err error
+		if v.Choices, err = h.choices(c, ch, form); err != nil {
+			return err
+		}
+		v.Form = form
+		return h.renderSubscription(c, code, "subscribe.html", v)
+	}
+
+	now := h.Now()
+	keys := []string{"subscribe:ip:" + c.RealIP()}
+	limits := []int{subscribeClientLimit}
+	if _, norm, err := models.ParseEmail("email", form.Value("email")); err == nil {
+		keys, limits = append(keys, "subscribe:email:"+norm), append(limits, subscribeAddressLimit)
+	}
+	for i, key := range keys {
+		allowed, retry, err := h.DB.HitRateLimit(ctx, key, limits[i], subscribeWindow, now)
+		if err != nil {
+			return err
+		}
+		if !allowed {
+			web.Logger(ctx, h.Log).Warn("subscribe throttled", "key", key)
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
+			form.Problem = fmt.Sprintf("Too many subscription requests. Nothing was sent. Please try again in %s.", web.HumanWait(retry))
+			return reshow(http.StatusTooManyRequests)
+		}
+	}
+
+	if form.Invalid(kindsErr) {
+		return reshow(http.StatusUnprocessableEntity)
+	}
+	s, outcome, err := h.DB.Subscribe(ctx, form.Value("email"), ch, models.SourceWeb, now)
+	if form.Invalid(err) {
+		return reshow(http.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	h.Writes.Done(web.Mail) // the confirmation is in the outbox: send it now
+	web.Logger(ctx, h.Log).Info("subscribe", "subscriber", s.ID, "outcome", string(outcome))
+	v.Title, v.Email = "Check your inbox", form.Value("email")
+	return h.renderSubscription(c, http.StatusOK, "subscribe_sent.html", v)
+}
+
+// The kinds of update a subscriber chooses from, as the form names them.
+var updateKinds = []struct{ value, label, hint string }{
+	{"incidents", "Incidents", "when one is opened, updated and resolved"},
+	{"maintenance", "Scheduled maintenance", "when it is planned, shortly before it starts, when it starts and when it ends"},
+	{"postmortems", "Postmortems", "when the report of an incident is published"},
+}
+
+// choicesFromForm reads component_ids and kinds. Without full (a form
+// that only asks for the address) no kinds means every kind.
+func choicesFromForm(form view.Form, full bool) (models.SubscriberChoices, error) {
+	ch := models.SubscriberChoices{ComponentIDs: form.Values["component_ids"]}
+	kinds := form.Values["kinds"]
+	if len(kinds) == 0 && !full {
+		kinds = []string{"incidents", "maintenance", "postmortems"}
+	}
+	for _, k := range kinds {
+		switch k {
+		case "incidents":
+			ch.Incidents = true
+		case "maintenance":
+			ch.Maintenance = true
+		case "postmortems":
+			ch.Postmortems = true
+		default:
+			return ch, models.Invalid("kinds", "must be incidents, maintenance or postmortems")
+		}
+	}
+	return ch, nil
+}
+
+// choicesView is the components and kinds of update a form offers, with
+// what is chosen; views/partials/subscriptions.html shows it.
+type choicesView struct {
+	Groups          []choiceGroup
+	Kinds           []kindChoice
+	ComponentsError string
+	KindsError      string
+}
+
+// choiceGroup is a group of components (Name "" for ungrouped ones).
+type choiceGroup struct {
+	ID, Name   string
+	Checked    bool
+	Components []choiceItem
+}
+
+// choiceItem is one component to choose.
+type choiceItem struct {
+	ID, Name string
+	Checked  bool
+}
+
+// kindChoice is one kind of update to choose.
+type kindChoice struct {
+	Value, Label, Hint string
+	Checked            bool
+}
+
+// choices lists the page's components and the kinds of update, with ch's
+// chosen, and the form's problems with them.
+func (h *Handler) choices(c echo.Context, ch models.SubscriberChoices, form view.Form) (choicesView, error) {
+	comps, err := h.DB.ListComponents(c.Request().Context())
+	if err != nil {
+		return choicesView{}, err
+	}
+	v := choicesView{ComponentsError: form.Error("component_ids"), KindsError: form.Error("kinds")}
+	var group *choiceGroup
+	for _, comp := range comps {
+		chosen := slices.Contains(ch.ComponentIDs, comp.ID)
+		switch {
+		case comp.IsGroup:
+			v.Groups = append(v.Groups, choiceGroup{ID: comp.ID, Name: comp.Name, Checked: chosen})
+			group = &v.Groups[len(v.Groups)-1]
+			continue
+		case comp.GroupID == nil && (group == nil || group.Name != ""):
+			v.Groups = append(v.Groups, choiceGroup{})
+			group = &v.Groups[len(v.Groups)-1]
+		}
+		group.Components = append(group.Components, choiceItem{ID: comp.ID, Name: comp.Name, Checked: chosen})
+	}
+	kinds := map[string]bool{"incidents": ch.Incidents, "maintenance": ch.Maintenance, "postmortems": ch.Postmortems}
+	for _, k := range updateKinds {
+		v.Kinds = append(v.Kinds, kindChoice{Value: k.value, Label: k.label, Hint: k.hint, Checked: kinds[k.value]})
+	}
+	return v, nil
+}
+
+// errBadLinkPage answers a signed link that is forged, altered, expired,
+// meant for something else, revoked, or whose subscriber is gone.
+var errBadLinkPage = echo.NewHTTPError(http.StatusNotFound,
+	"This link is not valid: it may have expired or been replaced by a newer one. To get updates, subscribe again from the status page.")
+
+// subscriberLink checks the request's signed link for purpose. Token
+// versions start at 1: a link of version 0 would mean "any version" to the
+// models, so it is refused whatever signed it.
+// Bad links count against the client's address, valid ones against their
+// subscriber (ratelimit.go); over either limit is a 429.
+func (h *Handler) subscriberLink(c echo.Context, purpose string) (links.Link, error) {
+	l, err := h.Links.Verify(c.Param("token"), purpose, h.Now())
+	if err != nil || l.Version < 1 {
+		if err := h.Limits.Hit(c, "links:bad:ip:"+c.RealIP(), badLinkLimit, badLinkWindow,
+			"Too many invalid links were opened from this address."); err != nil {
+			return links.Link{}, err
+		}
+		return links.Link{}, errBadLinkPage
+	}
+	if err := h.Limits.Hit(c, "links:subscriber:"+l.SubscriberID, subscriberLinkLimit, subscriberLinkWindow,
+		"This subscription's links were opened too many times."); err != nil {
+		return links.Link{}, err
+	}
+	return l, nil
+}
+
+// linkedSubscriber checks the request's signed link for purpose and loads
+// its subscriber.
+func (h *Handler) linkedSubscriber(c echo.Context, purpose string) (*models.Subscriber, links.Link, error) {
+	l, err := h.subscriberLink(c, purpose)
+	if err != nil {
+		return nil, l, err
+	}
+	s, err := h.linkSubscriber(c, l)
+	return s, l, err
+}
+
+// linkSubscriber loads the subscriber of a checked link.
+func (h *Handler) linkSubscriber(c echo.Context, l links.Link) (*models.Subscriber, error) {
+	s, err := h.DB.GetSubscriber(c.Request().Context(), l.SubscriberID)
+	if errors.Is(err, models.ErrNotFound) || err == nil && s.TokenVersion != l.Version {
+		return nil, errBadLinkPage
+	}
+	return s, err
+}
+
+// linkError maps a model's answer to a signed link: ErrNotFound means the
+// link no longer points anywhere.
+func linkError(err error) error {
+	if errors.Is(err, models.ErrNotFound) {
+		return errBadLinkPage
+	}
+	return err
+}
+
+// ShowConfirm is the page a confirmation link opens: a button that POSTs,
+// so a mail scanner following the link confirms nothing.
+func (h *Handler) showConfirm(c echo.Context) error {
+	s, _, err := h.linkedSubscriber(c, links.Confirm)
+	if err != nil {
+		return err
+	}
+	v := h.newSubscriptionView(c, "Confirm your subscription")
+	v.Email, v.Step = s.Email, "confirm"
+	switch s.Status {
+	case models.SubscriberConfirmed:
+		v.Title, v.Step, v.ManageURL = "You are subscribed", "confirmed", h.manageURL(s)
+	case models.SubscriberUnsubscribed:
+		v.Title, v.Step = "You are unsubscribed", "unsubscribed"
+	}
+	return h.renderSubscription(c, http.StatusOK, "subscription.html", v)
+}
+
+// Confirm confirms the subscription of a confirmation link.
+func (h *Handler) confirm(c echo.Context) error {
+	l, err := h.subscriberLink(c, links.Confirm)
+	if err != nil {
+		return err
+	}
+	s, err := h.DB.ConfirmSubscriber(c.Request().Context(), l.SubscriberID, l.Version, h.Now())
+	if err != nil {
+		return linkError(err)
+	}
+	v := h.newSubscriptionView(c, "You are subscribed")
+	v.Email, v.Step, v.ManageURL = s.Email, "confirmed", h.manageURL(s)
+	return h.renderSubscription(c, http.StatusOK, "subscription.html", v)
+}
+
+// manageURL is the path of the manage page of s.
+func (h *Handler) manageURL(s *models.Subscriber) string {
+	u, _ := url.Parse(h.Links.SubscriberURL(links.Manage, s.ID, s.TokenVersion, h.Now()))
+	return u.Path
+}
+
+// ShowManage is the page a manage link opens: the subscriber's components
+// and kinds of update, and a way to unsubscribe.
+func (h *Handler) showManage(c echo.Context) error {
+	s, _, err := h.linkedSubscriber(c, links.Manage)
+	if err != nil {
+		return err
+	}
+	return h.renderManage(c, http.StatusOK, s, s.Choices(), view.Form{}, false)
+}
+
+// renderManage shows the manage page of s with choices ch.
+func (h *Handler) renderManage(c echo.Context, code int, s *models.Subscriber, ch models.SubscriberChoices, form view.Form, saved bool) error {
+	v := h.newSubscriptionView(c, "Your subscription")
+	v.Email, v.Step, v.Form, v.Saved = s.Email, "manage", form, saved
+	if s.Status == models.SubscriberUnsubscribed {
+		v.Title, v.Step = "You are unsubscribed", "unsubscribed"
+	}
+	var err error
+	if v.Choices, err = h.choices(c, ch, form); err != nil {
+		return err
+	}
+	return h.renderSubscription(c, code, "subscription.html", v)
+}
+
+// Manage saves the choices of the manage form, or unsubscribes
+// (action=unsubscribe).
+func (h *Handler) manage(c echo.Context) error {
+	ctx := c.Request().Context()
+	l, err := h.subscriberLink(c, links.Manage)
+	if err != nil {
+		return err
+	}
+	form := view.NewForm(c)
+	if form.Value("action") == "unsubscribe" {
+		return h.unsubscribeLinked(c, l)
+	}
+	ch, err := choicesFromForm(form, true)
+	if err == nil {
+		var s *models.Subscriber
+		if s, err = h.DB.UpdateSubscriberChoices(ctx, l.SubscriberID, l.Version, ch, h.Now()); err == nil {
+			return h.renderManage(c, http.StatusOK, s, s.Choices(), view.Form{}, true)
+		}
+	}
+	if form.Invalid(err) {
+		s, err := h.linkSubscriber(c, l)
+		if err != nil {
+			return err
+		}
+		return h.renderManage(c, http.StatusUnprocessableEntity, s, ch, form, false)
+	}
+	return linkError(err)
+}
+
+// ShowUnsubscribe is the page an unsubscribe link opens: a button that
+// POSTs.
+func (h *Handler) showUnsubscribe(c echo.Context) error {
+	s, _, err := h.linkedSubscriber(c, links.Unsubscribe)
+	if err != nil {
+		return err
+	}
+	v := h.newSubscriptionView(c, "Unsubscribe")
+	v.Email, v.Step = s.Email, "unsubscribe"
+	if s.Status == models.SubscriberUnsubscribed {
+		v.Title, v.Step = "You are unsubscribed", "unsubscribed"
+	}
+	return h.renderSubscription(c, http.StatusOK, "subscription.html", v)
+}
+
+// Unsubscribe unsubscribes the subscriber of an unsubscribe link. It is
+// also RFC 8058's one-click unsubscribe (List-Unsubscribe-Post): a POST
+// with the body List-Unsubscribe=One-Click from the mail provider, with no
+// cookie or session; the signed link is its only credential.
+func (h *Handler) postUnsubscribe(c echo.Context) error {
+	l, err := h.subscriberLink(c, links.Unsubscribe)
+	if err != nil {
+		return err
+	}
+	return h.unsubscribeLinked(c, l)
+}
+
+func (h *Handler) unsubscribeLinked(c echo.Context, l links.Link) error {
+	s, err := h.DB.Unsubscribe(c.Request().Context(), l.SubscriberID, l.Version, h.Now())
+	if err != nil {
+		return linkError(err)
+	}
+	web.Logger(c.Request().Context(), h.Log).Info("unsubscribe", "subscriber", s.ID, "via", l.Purpose)
+	v := h.newSubscriptionView(c, "You are unsubscribed")
+	v.Email, v.Step = s.Email, "unsubscribed"
+	return h.renderSubscription(c, http.StatusOK, "subscription.html", v)
+}
