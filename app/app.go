@@ -1,5 +1,8 @@
-// Package app is Beacon's application: HTTP handlers (one file per
-// resource), the route table, configuration and the view builders.
+// Package app is Beacon's application: it wires the packages under app/
+// (the public pages, the APIs and the console; the snapshot and the
+// notifier; the kits they share) into one App, with the route table, the
+// configuration, the error handler and the middlewares. See
+// docs/architecture.md for the map.
 package app
 
 import (
@@ -12,34 +15,45 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/api"
+	"github.com/beaconstatus/beacon/app/console"
+	"github.com/beaconstatus/beacon/app/links"
+	"github.com/beaconstatus/beacon/app/notify"
+	"github.com/beaconstatus/beacon/app/public"
+	"github.com/beaconstatus/beacon/app/snapshot"
+	"github.com/beaconstatus/beacon/app/view"
+	"github.com/beaconstatus/beacon/app/web"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/static"
 )
 
-// App is one Beacon server: its configuration, database, templates and
-// routes. Build it with New, serve it with Serve.
+// App is one Beacon server: its configuration, database, the surfaces
+// that answer requests (public, api, console), the snapshot that serves
+// the public ones, and the notifier. Build it with New, serve it with
+// Serve.
 type App struct {
 	cfg    Config
 	db     *models.DB
 	log    *slog.Logger
 	echo   *echo.Echo
-	render *Renderer
-	assets *static.Assets
-	page   PageInfo
-	secret []byte // signs links; from SECRET_KEY or generated once and stored
 	now    func() time.Time
+	site   *view.Site
+	render *view.Renderer
+	writes *web.Writes // every handler's writes; their effects come back to afterWrite
 
-	sessions *scs.SessionManager // console sessions, stored in the database (sessions.go)
-	snapshot *snapshot           // rendered public responses (snapshot.go)
-	origin   string              // this replica's id in change announcements
+	public  *public.Handler
+	api     *api.Handler
+	console *console.Handler
+
+	snapshot *snapshot.Cache  // rendered public responses
+	origin   string           // this replica's id in change announcements
+	notifier *notify.Notifier // the outbox dispatcher and mail workers
 	// snapshotPaths are the route paths served from the snapshot.
 	snapshotPaths map[string]bool
 	// securityHeaderList are the security headers of every response.
-	securityHeaderList []headerValue
-	notify             *notifier // the outbox dispatcher and mail workers (notifier.go)
+	securityHeaderList []web.HeaderValue
 }
 
 // New builds the App on an open, migrated database: it loads (or creates)
@@ -59,40 +73,70 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 		}
 	}
 	assets := static.New()
-	render, err := NewRenderer(assets)
+	render, err := view.NewRenderer(assets)
 	if err != nil {
 		return nil, fmt.Errorf("app: templates: %w", err)
 	}
-	emails, err := NewEmailTemplates()
+	emails, err := notify.NewEmailTemplates()
 	if err != nil {
 		return nil, fmt.Errorf("app: templates: %w", err)
-	}
-	mailer := cfg.Mailer
-	switch {
-	case mailer != nil:
-	case cfg.SMTP != nil:
-		mailer = NewSMTPMailer(*cfg.SMTP)
-	default:
-		mailer = logMailer{log: log}
 	}
 	if cfg.APIRateLimit <= 0 {
 		cfg.APIRateLimit = DefaultAPIRateLimit
 	}
-	a := &App{
-		cfg: cfg, db: db, log: log, render: render, assets: assets,
-		page:   PageInfo{ID: pageID, Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},
-		secret: []byte(secret),
-		now:    time.Now,
-		notify: newNotifier(cfg, emails, mailer),
+	a := &App{cfg: cfg, db: db, log: log, render: render, now: time.Now, origin: models.NewID()}
+	a.site = &view.Site{
+		DB:      db,
+		Info:    view.PageInfo{ID: pageID, Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},
+		BaseURL: cfg.BaseURL, TimeZone: cfg.TimeZone, PartialOutageWeight: cfg.PartialOutageWeight, Now: a.now,
 	}
-	a.sessions = newSessionManager(cfg, db, a.now)
-	if err := a.announceSetup(ctx); err != nil {
+	signer := links.NewSigner([]byte(secret), cfg.BaseURL)
+	a.notifier = notify.New(db, a.mailer(), emails, signer, log, a.now, a.notifySettings())
+	a.writes = web.NewWrites(db, a.afterWrite)
+	limits := web.NewLimits(db, a.now, log)
+	a.public = &public.Handler{DB: db, Site: a.site, Render: render, Assets: assets, Links: signer,
+		Writes: a.writes, Limits: limits, Log: log, Now: a.now}
+	a.api = &api.Handler{DB: db, Site: a.site, Writes: a.writes, Limits: limits,
+		RateLimit: cfg.APIRateLimit, Log: log, Now: a.now}
+	a.console = &console.Handler{DB: db, Site: a.site, Render: render, Writes: a.writes,
+		Sessions: console.NewSessions(db, a.now, cfg.BaseURL), Log: log, Now: a.now}
+	if err := a.console.AnnounceSetup(ctx); err != nil {
 		return nil, err
 	}
-	a.snapshot, a.origin = newSnapshot(a.now), models.NewID()
+	a.snapshot = snapshot.New(a.now, log)
 	a.echo = a.newEcho()
-	a.snapshot.handler = a.echo
+	a.snapshot.SetHandler(a.echo)
 	return a, nil
+}
+
+// mailer is the mail driver of the configuration: the one given (tests),
+// SMTP when SMTP_URL is set, else the log driver.
+func (a *App) mailer() notify.Mailer {
+	switch {
+	case a.cfg.Mailer != nil:
+		return a.cfg.Mailer
+	case a.cfg.SMTP != nil:
+		return notify.NewSMTPMailer(*a.cfg.SMTP)
+	}
+	return notify.LogMailer(a.log)
+}
+
+// notifySettings are the notifier's part of the configuration.
+func (a *App) notifySettings() notify.Settings {
+	set := notify.Settings{
+		Tuning: a.cfg.Notify, Workers: a.cfg.MailWorkers, MailRate: a.cfg.MailRate,
+		OneWriter: a.db.Dialect == models.SQLite,
+		PageName:  a.cfg.PageName, BaseURL: a.cfg.BaseURL, TimeZone: a.cfg.TimeZone,
+		FromName: a.cfg.MailFromName, FromAddress: a.cfg.MailFromAddress,
+		Mail: "log (SMTP_URL unset)",
+	}
+	switch {
+	case a.cfg.Mailer != nil:
+		set.Mail = fmt.Sprintf("%T", a.cfg.Mailer)
+	case a.cfg.SMTP != nil:
+		set.Mail, set.SendTimeout = "smtp "+a.cfg.SMTP.String(), a.cfg.SMTP.Timeout
+	}
+	return set
 }
 
 // Handler is the App's HTTP handler, for tests and embedding.
@@ -105,12 +149,12 @@ func (a *App) Handler() http.Handler { return a }
 // page whose rendition is missing or stale, goes through echo.
 func (a *App) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if (req.Method == http.MethodGet || req.Method == http.MethodHead) && req.URL.RawPath == "" {
-		if r := a.snapshot.hit(snapshotKey(req.URL)); r != nil {
+		if r := a.snapshot.Hit(snapshot.Key(req.URL)); r != nil {
 			start := time.Now()
 			id := requestIDOf(req)
-			setHeaderValues(w.Header(), a.securityHeaderList)
+			web.SetHeaderValues(w.Header(), a.securityHeaderList)
 			w.Header()[echo.HeaderXRequestID] = []string{id}
-			status, n := writeRendition(w, req, r)
+			status, n := snapshot.WriteRendition(w, req, r)
 			a.logRequest(req.Context(), start, accessLine{id: id, method: req.Method, path: req.URL.Path,
 				status: status, bytes: int64(n), remote: a.echo.IPExtractor(req)})
 			return
@@ -143,7 +187,7 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
-	stopSweeper := a.startSweeper(ctx)
+	stopSweeper := a.console.StartSweeper(ctx)
 	defer stopSweeper()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -161,7 +205,7 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	// sending and give back the deliveries they claimed.
 	notifyCtx, stopNotifier := context.WithCancel(ctx)
 	notifyDone := make(chan struct{})
-	go func() { defer close(notifyDone); a.RunNotifier(notifyCtx) }()
+	go func() { defer close(notifyDone); a.notifier.Run(notifyCtx) }()
 	waitNotifier := func() { stopNotifier(); <-notifyDone }
 	defer waitNotifier()
 	a.log.Info("serving", "addr", ln.Addr().String(), "url", a.cfg.BaseURL, "database", string(a.db.Dialect))
@@ -185,3 +229,7 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	a.log.Info("stopped")
 	return nil
 }
+
+// RunNotifier runs the notify path until ctx is cancelled (Serve runs it;
+// tests run it alone): see notify.Notifier.Run.
+func (a *App) RunNotifier(ctx context.Context) { a.notifier.Run(ctx) }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/demo"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
 )
@@ -31,7 +32,7 @@ type benchPage struct {
 // only higher.
 var benchEnv = map[string]string{"API_RATE_LIMIT": "1000000"}
 
-func newBenchPage(b *testing.B, dialect models.Dialect, load func(context.Context, *models.DB, time.Time) (app.DemoSummary, error)) *benchPage {
+func newBenchPage(b *testing.B, dialect models.Dialect, load func(context.Context, *models.DB, time.Time) (demo.Summary, error)) *benchPage {
 	b.Helper()
 	db := dbtest.MustOpenDB(b, dialect)
 	ctx := context.Background()
@@ -103,7 +104,7 @@ func (w *discardWriter) Write(b []byte) (int, error) {
 // the snapshot (the outage-day spike): the whole middleware chain, the
 // request log line, and the snapshot lookup, on the large demo.
 func BenchmarkSnapshotHit(b *testing.B) {
-	p := newBenchPage(b, models.SQLite, app.LoadLargeDemo)
+	p := newBenchPage(b, models.SQLite, demo.LoadLarge)
 	for _, path := range []string{"/", "/api/v2/summary.json", "/history.atom"} {
 		for _, encoding := range []string{"plain", "gzip"} {
 			b.Run(fmt.Sprintf("%s/%s", path, encoding), func(b *testing.B) {
@@ -134,7 +135,7 @@ func BenchmarkSnapshotHit(b *testing.B) {
 func BenchmarkUpdateToPage(b *testing.B) {
 	for _, dialect := range []models.Dialect{models.SQLite, models.Postgres} {
 		b.Run(string(dialect), func(b *testing.B) {
-			p := newBenchPage(b, dialect, app.LoadLargeDemo)
+			p := newBenchPage(b, dialect, demo.LoadLarge)
 			p.getPage(b, "/", "Acme Cloud")
 			i := 0
 			for b.Loop() {

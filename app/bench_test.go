@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/demo"
+	"github.com/beaconstatus/beacon/app/view"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
 	"github.com/beaconstatus/beacon/static"
@@ -25,8 +26,8 @@ func BenchmarkStatusPageColdRender(b *testing.B) {
 	for _, dialect := range []models.Dialect{models.SQLite, models.Postgres} {
 		for _, demo := range []struct {
 			name string
-			load func(context.Context, *models.DB, time.Time) (app.DemoSummary, error)
-		}{{"demo", app.LoadDemo}, {"large", app.LoadLargeDemo}} {
+			load func(context.Context, *models.DB, time.Time) (demo.Summary, error)
+		}{{"demo", demo.Load}, {"large", demo.LoadLarge}} {
 			b.Run(string(dialect)+"/"+demo.name, func(b *testing.B) {
 				p := newBenchPage(b, dialect, demo.load)
 				p.getPage(b, "/", "Acme Cloud")
@@ -50,7 +51,7 @@ func BenchmarkStatusPageColdRender(b *testing.B) {
 // active incident and an upcoming maintenance) without touching a
 // database: the templates' share of a cold render.
 func BenchmarkRenderOnly(b *testing.B) {
-	r, err := app.NewRenderer(static.New())
+	r, err := view.NewRenderer(static.New())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -71,45 +72,45 @@ func BenchmarkRenderOnly(b *testing.B) {
 }
 
 // demoShapedView is an index PageView the size of the demo's.
-func demoShapedView() app.PageView {
+func demoShapedView() view.PageView {
 	now := time.Date(2026, 11, 24, 21, 0, 0, 0, time.UTC)
-	at := func(t time.Time) app.DisplayTime {
-		return app.DisplayTime{ISO: t.Format(time.RFC3339), Human: t.Format("Jan 2, 2006 15:04 MST"),
+	at := func(t time.Time) view.DisplayTime {
+		return view.DisplayTime{ISO: t.Format(time.RFC3339), Human: t.Format("Jan 2, 2006 15:04 MST"),
 			Date: t.Format("Jan 2, 2006"), Clock: t.Format("15:04 MST")}
 	}
-	update := app.UpdateView{ID: "u1", Status: models.Monitoring, StatusLabel: "Monitoring", At: at(now),
+	update := view.UpdateView{ID: "u1", Status: models.Monitoring, StatusLabel: "Monitoring", At: at(now),
 		BodyHTML: "<p>Deliveries are flowing again and the backlog is draining; about 60% of delayed events have been delivered.</p>",
-		Components: []app.ComponentChange{{Name: "Webhooks", OldStatus: models.PartialOutage,
+		Components: []view.ComponentChange{{Name: "Webhooks", OldStatus: models.PartialOutage,
 			NewStatus: models.DegradedPerformance, NewLabel: "Degraded Performance"}}}
-	v := app.PageView{
-		Page:       app.PageInfo{ID: "page", Name: "Acme Cloud", URL: "https://status.acme.test", TimeZone: "UTC"},
-		Status:     app.OverallStatus{Indicator: "major", Description: "Partial System Outage"},
+	v := view.PageView{
+		Page:       view.PageInfo{ID: "page", Name: "Acme Cloud", URL: "https://status.acme.test", TimeZone: "UTC"},
+		Status:     view.OverallStatus{Indicator: "major", Description: "Partial System Outage"},
 		UpdatedAt:  at(now),
 		Path:       "/",
-		UptimeDays: app.UptimeDays,
-		Active: []app.IncidentSummary{{ID: "i1", Name: "Delayed webhook deliveries", URL: "/incidents/i1",
+		UptimeDays: view.UptimeDays,
+		Active: []view.IncidentSummary{{ID: "i1", Name: "Delayed webhook deliveries", URL: "/incidents/i1",
 			Kind: models.KindIncident, Impact: models.ImpactMajor, Status: models.Monitoring, StatusLabel: "Monitoring",
 			Latest: &update, CreatedAt: at(now), Components: []string{"Webhooks", "API"}}},
-		Maintenances: []app.IncidentSummary{{ID: "m1", Name: "Database upgrade", URL: "/incidents/m1",
+		Maintenances: []view.IncidentSummary{{ID: "m1", Name: "Database upgrade", URL: "/incidents/m1",
 			Kind: models.KindMaintenance, Impact: models.ImpactMaintenance, Status: models.Scheduled, StatusLabel: "Scheduled",
 			CreatedAt: at(now), Window: "Nov 26, 2026 21:00 – 23:00 UTC", Components: []string{"Database", "API", "Web app"}}},
 	}
 	for g, members := range []int{3, 3, 3, 1} {
-		group := app.GroupView{Status: models.Operational, StatusLabel: "Operational"}
+		group := view.GroupView{Status: models.Operational, StatusLabel: "Operational"}
 		if g < 3 {
 			group.ID, group.Name = fmt.Sprint("g", g), fmt.Sprint("Group ", g)
 		}
 		for c := range members {
-			cv := app.ComponentView{ID: fmt.Sprint("c", g, c), Name: fmt.Sprint("Component ", g, c),
+			cv := view.ComponentView{ID: fmt.Sprint("c", g, c), Name: fmt.Sprint("Component ", g, c),
 				Description: "Edge locations in Frankfurt, Amsterdam and London.",
 				Status:      models.Operational, StatusLabel: "Operational", Uptime: "99.95%"}
-			for d := range app.UptimeDays {
-				day := now.AddDate(0, 0, d-app.UptimeDays+1)
-				dv := app.DayView{Date: day.Format("Jan 2, 2006"), ISODate: day.Format("2006-01-02"),
+			for d := range view.UptimeDays {
+				day := now.AddDate(0, 0, d-view.UptimeDays+1)
+				dv := view.DayView{Date: day.Format("Jan 2, 2006"), ISODate: day.Format("2006-01-02"),
 					Level: "operational", Label: "No downtime"}
 				if d%17 == 5 {
 					dv.Level, dv.Label = "partial", "Partial outage for 55 mins"
-					dv.Incidents = []app.IncidentLink{{Name: "Elevated API error rates", URL: "/incidents/x"}}
+					dv.Incidents = []view.IncidentLink{{Name: "Elevated API error rates", URL: "/incidents/x"}}
 				}
 				cv.Days = append(cv.Days, dv)
 			}
@@ -128,7 +129,7 @@ func BenchmarkPostUpdate(b *testing.B) {
 		b.Run(string(dialect), func(b *testing.B) {
 			db := dbtest.MustOpenDB(b, dialect)
 			ctx := context.Background()
-			if _, err := app.LoadDemo(ctx, db, time.Now()); err != nil {
+			if _, err := demo.Load(ctx, db, time.Now()); err != nil {
 				b.Fatalf("LoadDemo: %v", err)
 			}
 			h := newTestApp(b, db, benchEnv).Handler()

@@ -10,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
+	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -49,7 +51,7 @@ type Config struct {
 
 	// SMTP is the mail server (SMTP_URL); nil → the log driver, which
 	// writes messages to the log instead of sending them.
-	SMTP *SMTPConfig
+	SMTP *notify.SMTPConfig
 	// MailFromName and MailFromAddress are who messages come from
 	// (MAIL_FROM, "Name <address>" or an address; required with SMTP_URL,
 	// else PAGE_NAME <noreply@BASE_URL's host>).
@@ -62,10 +64,10 @@ type Config struct {
 	MailWorkers int
 	// Mailer replaces the driver SMTP chooses (tests: a MemoryMailer); not
 	// read from the environment.
-	Mailer Mailer
+	Mailer notify.Mailer
 	// Notify tunes the dispatcher and the workers (zero fields →
 	// defaults); not read from the environment.
-	Notify NotifyTuning
+	Notify notify.Tuning
 }
 
 // ConfigError names an environment variable with a wrong value.
@@ -189,16 +191,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 // loadMailConfig reads SMTP_URL, MAIL_FROM, MAIL_RATE and MAIL_WORKERS.
 func loadMailConfig(cfg *Config, env func(string) string, bad func(name, format string, args ...any)) {
 	if v := env("SMTP_URL"); v != "" {
-		smtp, err := ParseSMTPURL(v)
+		smtp, err := notify.ParseSMTPURL(v)
 		if err != nil {
 			bad("SMTP_URL", "%s", err)
 		}
 		cfg.SMTP = smtp
 	}
-	cfg.MailWorkers = DefaultMailWorkers
+	cfg.MailWorkers = notify.DefaultMailWorkers
 	if v := env("MAIL_FROM"); v != "" {
 		a, err := mail.ParseAddress(v)
-		if err != nil || strings.ContainsFunc(v, isControl) {
+		if err != nil || strings.ContainsFunc(v, unicode.IsControl) {
 			bad("MAIL_FROM", "must be an address such as status@example.com or \"Example Status <status@example.com>\", got %q", v)
 		} else {
 			cfg.MailFromName, cfg.MailFromAddress = a.Name, a.Address
@@ -260,3 +262,7 @@ func NewLogger(cfg Config, w interface{ Write([]byte) (int, error) }) *slog.Logg
 	}
 	return slog.New(&textLog{TextHandler: slog.NewTextHandler(w, opts), w: w})
 }
+
+// DefaultAPIRateLimit is API_RATE_LIMIT's default: management API requests
+// per token per minute.
+const DefaultAPIRateLimit = 600

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/notify"
 )
 
 // FuzzLoadConfig: any values of the variables an operator sets give a
@@ -67,7 +68,7 @@ func FuzzLoadConfig(f *testing.F) {
 			t.Fatalf("a header could be injected through MAIL_FROM: %q %q", cfg.MailFromName, cfg.MailFromAddress)
 		}
 		if s := cfg.SMTP; s != nil {
-			if s.Host == "" || s.Port < 1 || s.Port > 65535 || s.Timeout <= 0 || s.Timeout > app.MaxSMTPTimeout {
+			if s.Host == "" || s.Port < 1 || s.Port > 65535 || s.Timeout <= 0 || s.Timeout > notify.MaxSMTPTimeout {
 				t.Fatalf("SMTP = %+v", *s)
 			}
 			if len(s.Password) >= 6 && strings.Contains(s.String(), s.Password) && !strings.Contains(s.Host, s.Password) {

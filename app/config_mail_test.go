@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/notify"
 )
 
 // Without SMTP_URL mail goes to the log, from the page's name; the rest of
@@ -17,7 +18,7 @@ func TestLoadConfigMailDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.SMTP != nil || cfg.MailFromName != "Acme" || cfg.MailFromAddress != "noreply@status.acme.test" ||
-		cfg.MailRate != 0 || cfg.MailWorkers != app.DefaultMailWorkers {
+		cfg.MailRate != 0 || cfg.MailWorkers != notify.DefaultMailWorkers {
 		t.Errorf("mail config = %+v %q %q %v %d", cfg.SMTP, cfg.MailFromName, cfg.MailFromAddress, cfg.MailRate, cfg.MailWorkers)
 	}
 	cfg, _ = app.LoadConfig(envOf(nil))
@@ -29,14 +30,14 @@ func TestLoadConfigMailDefaults(t *testing.T) {
 func TestLoadConfigMailValues(t *testing.T) {
 	tests := []struct {
 		url  string
-		want app.SMTPConfig
+		want notify.SMTPConfig
 	}{
-		{"smtp://user:p%40ss@mail.example.com", app.SMTPConfig{Host: "mail.example.com", Port: 587, Username: "user",
-			Password: "p@ss", Timeout: app.DefaultSMTPTimeout}},
-		{"smtp://mail.example.com:2525?starttls=optional&timeout=30s", app.SMTPConfig{Host: "mail.example.com",
+		{"smtp://user:p%40ss@mail.example.com", notify.SMTPConfig{Host: "mail.example.com", Port: 587, Username: "user",
+			Password: "p@ss", Timeout: notify.DefaultSMTPTimeout}},
+		{"smtp://mail.example.com:2525?starttls=optional&timeout=30s", notify.SMTPConfig{Host: "mail.example.com",
 			Port: 2525, StartTLSOptional: true, Timeout: 30 * time.Second}},
-		{"smtps://u:hunter2@mail.example.com", app.SMTPConfig{Host: "mail.example.com", Port: 465, Username: "u",
-			Password: "hunter2", ImplicitTLS: true, Timeout: app.DefaultSMTPTimeout}},
+		{"smtps://u:hunter2@mail.example.com", notify.SMTPConfig{Host: "mail.example.com", Port: 465, Username: "u",
+			Password: "hunter2", ImplicitTLS: true, Timeout: notify.DefaultSMTPTimeout}},
 	}
 	for _, tt := range tests {
 		cfg, err := app.LoadConfig(envOf(map[string]string{"SMTP_URL": tt.url, "MAIL_FROM": "Acme Status <status@acme.test>",

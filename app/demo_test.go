@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/demo"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
 )
@@ -15,7 +15,7 @@ func TestLoadDemo(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		now := time.Now()
-		sum, err := app.LoadDemo(ctx, db, now)
+		sum, err := demo.Load(ctx, db, now)
 		if err != nil {
 			t.Fatalf("LoadDemo: %v", err)
 		}
@@ -141,7 +141,7 @@ func TestLoadDemo(t *testing.T) {
 		}
 
 		// A second run refuses and adds nothing.
-		_, err = app.LoadDemo(ctx, db, now)
+		_, err = demo.Load(ctx, db, now)
 		var conflict *models.ErrConflict
 		if !errors.As(err, &conflict) {
 			t.Errorf("second LoadDemo: %v, want a conflict", err)
@@ -169,7 +169,7 @@ func TestLoadDemoRefusesIncidents(t *testing.T) {
 		if _, err := db.OpenIncident(ctx, models.NewIncident{Name: "Outage", Body: "Down."}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := app.LoadDemo(ctx, db, time.Now())
+		_, err := demo.Load(ctx, db, time.Now())
 		var conflict *models.ErrConflict
 		if !errors.As(err, &conflict) {
 			t.Fatalf("LoadDemo on a database with an incident: %v, want a conflict", err)
@@ -191,7 +191,7 @@ func TestLoadLargeDemo(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		now := time.Now()
-		sum, err := app.LoadLargeDemo(ctx, db, now)
+		sum, err := demo.LoadLarge(ctx, db, now)
 		if err != nil {
 			t.Fatalf("LoadLargeDemo: %v", err)
 		}
@@ -292,7 +292,7 @@ func TestLoadLargeDemo(t *testing.T) {
 			t.Errorf("%d of 25 components below 100%% uptime in 90 days, want most", hurt)
 		}
 
-		if _, err := app.LoadLargeDemo(ctx, db, now); err == nil {
+		if _, err := demo.LoadLarge(ctx, db, now); err == nil {
 			t.Error("second LoadLargeDemo succeeded, want a conflict")
 		}
 	})

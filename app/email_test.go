@@ -6,15 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
 )
 
-func testEmail(kind string, c models.NotificationContent) app.Email {
+func testEmail(kind string, c models.NotificationContent) notify.Email {
 	berlin, _ := time.LoadLocation("Europe/Berlin")
-	return app.Email{
-		Page:     app.PageInfo{Name: "Acme Cloud", URL: "https://status.acme.test"},
+	return notify.Email{
+		PageName: "Acme Cloud",
 		TimeZone: berlin, FromName: "Acme Status", FromAddress: "status@acme.test", To: "ann@example.test",
 		Kind: kind, Content: c, IncidentURL: "https://status.acme.test/incidents/abc",
 		ManageURL: "https://status.acme.test/subscriptions/manage/TOKEN-M", UnsubscribeURL: "https://status.acme.test/subscriptions/unsubscribe/TOKEN-U",
@@ -26,7 +26,7 @@ func testEmail(kind string, c models.NotificationContent) app.Email {
 // Build names the page, the incident and its status in the subject of each
 // kind, and puts the manage and unsubscribe links in every message.
 func TestBuildEmailSubjectsAndLinks(t *testing.T) {
-	tpl, err := app.NewEmailTemplates()
+	tpl, err := notify.NewEmailTemplates()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestBuildEmailSubjectsAndLinks(t *testing.T) {
 // Headers take no line breaks whatever the strings hold; a bad address or
 // a header with a control character is refused, not sent.
 func TestBuildEmailHeaderInjection(t *testing.T) {
-	tpl, _ := app.NewEmailTemplates()
+	tpl, _ := notify.NewEmailTemplates()
 	c := models.NotificationContent{Name: "A\r\nBcc: evil@example.test\x00", Status: models.Investigating}
 	e := testEmail(models.NotifyIncidentOpened, c)
 	e.FromName = "Acme\nX-Evil: 1"
@@ -93,8 +93,8 @@ func TestBuildEmailHeaderInjection(t *testing.T) {
 		t.Errorf("subject %q, from %q", m.Subject, m.FromName)
 	}
 	long := testEmail(models.NotifyIncidentOpened, models.NotificationContent{Name: strings.Repeat("é", 300), Status: models.Investigating})
-	if m, err := tpl.Build(long); err != nil || len([]rune(m.Subject)) != app.MaxSubjectLength {
-		t.Errorf("a long subject is not cut to %d characters (%v)", app.MaxSubjectLength, err)
+	if m, err := tpl.Build(long); err != nil || len([]rune(m.Subject)) != notify.MaxSubjectLength {
+		t.Errorf("a long subject is not cut to %d characters (%v)", notify.MaxSubjectLength, err)
 	}
 	for _, to := range []string{"ann@example.test\r\nBcc: evil@example.test", "Ann <ann@example.test>", "not an address", ""} {
 		e := testEmail(models.NotifyIncidentOpened, c)
@@ -103,7 +103,7 @@ func TestBuildEmailHeaderInjection(t *testing.T) {
 			t.Errorf("recipient %q accepted", to)
 		}
 	}
-	bad := &app.Message{FromAddress: "a@b.test", To: "c@d.test", Subject: "x", MessageID: "<a\nb>"}
+	bad := &notify.Message{FromAddress: "a@b.test", To: "c@d.test", Subject: "x", MessageID: "<a\nb>"}
 	if err := bad.Check(); err == nil {
 		t.Error("a Message-ID with a line break passes Check")
 	}
@@ -134,7 +134,7 @@ func TestNotifyMemoryDriver(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		addSubscribers(t, db, 3)
 		openIncident(t, db, models.NewIncident{Name: "API errors", Notify: true})
-		mm := &app.MemoryMailer{}
+		mm := &notify.MemoryMailer{}
 		a, _ := mailApp(t, db, nil, mm, fastRetries, nil)
 		runNotifier(t, a)
 		eventually(t, "sent", func() bool { return settled(t, db) })

@@ -2,53 +2,16 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/view"
+	"github.com/beaconstatus/beacon/app/web"
 	"github.com/beaconstatus/beacon/models"
 )
-
-// apiError is the JSON body of an error under /api and /v1.
-type apiError struct {
-	Error  string              `json:"error"`
-	Fields []models.FieldError `json:"fields,omitempty"`
-}
-
-// classify maps an error to a status code and a message safe to show a
-// client. Internal error text never leaves the server.
-func classify(err error) (int, string, []models.FieldError) {
-	var he *echo.HTTPError
-	var ve *models.ValidationError
-	var ce *models.ErrConflict
-	switch {
-	case errors.As(err, &he):
-		if body, ok := he.Message.(apiError); ok {
-			return he.Code, body.Error, body.Fields
-		}
-		msg, ok := he.Message.(string)
-		if !ok || he.Internal != nil && he.Code >= 500 {
-			msg = http.StatusText(he.Code)
-		}
-		if he.Code == http.StatusNotFound && msg == http.StatusText(http.StatusNotFound) {
-			msg = "The page you are looking for does not exist."
-		}
-		return he.Code, msg, nil
-	case errors.Is(err, models.ErrNotFound):
-		return http.StatusNotFound, "The page you are looking for does not exist.", nil
-	case errors.As(err, &ve):
-		return http.StatusUnprocessableEntity, ve.Error(), ve.Fields
-	case errors.As(err, &ce):
-		return http.StatusConflict, ce.Message, nil
-	case errors.Is(err, context.Canceled):
-		return 499, "Request cancelled.", nil
-	}
-	return http.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment.", nil
-}
 
 // handleError is echo's HTTPErrorHandler: it logs unexpected errors and
 // answers JSON under /api and /v1, the HTML error page elsewhere.
@@ -56,7 +19,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	code, msg, fields := classify(err)
+	code, msg, fields := web.Classify(err)
 	if code == http.StatusInternalServerError && models.Unwritable(err) {
 		// The database reads but cannot store anything: a full disk or a
 		// read-only file. The transaction stored nothing.
@@ -73,7 +36,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		c.Response().Header().Set("Retry-After", "5")
 	}
 	if code >= 500 {
-		a.logger(c.Request().Context()).Error("request failed", "error", err, "path", loggedPath(c))
+		a.logger(c.Request().Context()).Error("request failed", "error", err, "path", web.LoggedPath(c))
 	}
 	if code == 499 {
 		return
@@ -83,7 +46,7 @@ func (a *App) handleError(err error, c echo.Context) {
 			c.NoContent(code)
 			return
 		}
-		c.JSON(code, apiError{Error: msg, Fields: fields})
+		c.JSON(code, web.APIError{Error: msg, Fields: fields})
 		return
 	}
 	title := http.StatusText(code)
@@ -91,16 +54,16 @@ func (a *App) handleError(err error, c echo.Context) {
 		title = "Page not found"
 	}
 	if isAdminPath(c.Request().URL.Path) {
-		if rerr := a.renderAdminError(c, code, title, msg); rerr != nil {
+		if rerr := a.console.RenderError(c, code, title, msg); rerr != nil {
 			a.logger(c.Request().Context()).Error("render error page", "error", rerr)
 			c.String(code, title+": "+msg)
 		}
 		return
 	}
-	pv := a.pageView(title, c.Request().URL.Path)
-	pv.Error = &ErrorView{Code: code, Title: title, Message: msg}
+	pv := a.site.Page(title, c.Request().URL.Path)
+	pv.Error = &view.ErrorView{Code: code, Title: title, Message: msg}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	if rerr := a.renderPage(c, code, "error.html", pv); rerr != nil {
+	if rerr := a.render.Page(c, code, "error.html", pv); rerr != nil {
 		a.logger(c.Request().Context()).Error("render error page", "error", rerr)
 		c.String(code, title+": "+msg)
 	}
@@ -110,11 +73,6 @@ func isAdminPath(p string) bool { return p == "/admin" || strings.HasPrefix(p, "
 
 func isAPIPath(p string) bool {
 	return p == "/api" || strings.HasPrefix(p, "/api/") || p == "/v1" || strings.HasPrefix(p, "/v1/")
-}
-
-// badRequest is a 400 with a message that names what is wrong.
-func badRequest(format string, args ...any) error {
-	return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf(format, args...))
 }
 
 // databaseAnswers pings the database briefly, to tell an outage from a bug.

@@ -10,7 +10,7 @@ import (
 // SubscriberLinkPath is the path of a signed subscriber link made at now,
 // for the black-box tests (which cannot read the email the dispatcher sends).
 func (a *App) SubscriberLinkPath(purpose, subscriberID string, version int, now time.Time) string {
-	u, err := url.Parse(a.subscriberURL(purpose, subscriberID, version, now))
+	u, err := url.Parse(a.public.Links.SubscriberURL(purpose, subscriberID, version, now))
 	if err != nil {
 		panic(err)
 	}
@@ -21,13 +21,11 @@ func (a *App) SubscriberLinkPath(purpose, subscriberID string, version int, now 
 // current rendition (nil when it has none), to tell a rebuilt page from
 // one left as it was.
 func (a *App) SnapshotBuilds(key string) (builds uint64, rendition any) {
-	a.snapshot.mu.RLock()
-	e := a.snapshot.entries[key]
-	a.snapshot.mu.RUnlock()
-	if e == nil {
-		return 0, nil
+	n, r := a.snapshot.Builds(key)
+	if r == nil {
+		return n, nil
 	}
-	return e.builds.Load(), e.current.Load()
+	return n, r
 }
 
 // Router is the App's echo router, to walk its routes (Handler answers

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/app/smtptest"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
@@ -57,8 +57,8 @@ func fanout(b *testing.B, dialect models.Dialect, n int) {
 		b.Fatal(err)
 	}
 	srv := smtptest.Start(b, smtptest.Options{Discard: true})
-	a, _ := mailApp(b, db, srv, nil, app.NotifyTuning{}, nil)
-	cfg, err := app.ParseSMTPURL(srv.URL())
+	a, _ := mailApp(b, db, srv, nil, notify.Tuning{}, nil)
+	cfg, err := notify.ParseSMTPURL(srv.URL())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func fanout(b *testing.B, dialect models.Dialect, n int) {
 	var emails []string
 	db.Gorm.Raw(`SELECT email FROM subscribers ORDER BY id`).Scan(&emails)
 	bare1 := bareLoop(b, *cfg, emails, 1)
-	bareW := bareLoop(b, *cfg, emails, app.DefaultMailWorkers)
+	bareW := bareLoop(b, *cfg, emails, notify.DefaultMailWorkers)
 	emails = nil
 	if srv.Total() != 2*n {
 		b.Fatalf("bare loops sent %d, want %d", srv.Total(), 2*n)
@@ -143,17 +143,17 @@ func fanout(b *testing.B, dialect models.Dialect, n int) {
 // bareLoop sends a message to each address over conns connections, the
 // messages made as Beacon makes them (rendered once, then filled in for
 // each recipient), and returns the messages per second.
-func bareLoop(b *testing.B, cfg app.SMTPConfig, emails []string, conns int) float64 {
+func bareLoop(b *testing.B, cfg notify.SMTPConfig, emails []string, conns int) float64 {
 	b.Helper()
-	tpl, err := app.NewEmailTemplates()
+	tpl, err := notify.NewEmailTemplates()
 	if err != nil {
 		b.Fatal(err)
 	}
-	mailer := app.NewSMTPMailer(cfg)
+	mailer := notify.NewSMTPMailer(cfg)
 	at := time.Now()
 	start := time.Now()
-	prepared, err := tpl.Prepare(app.Email{
-		Page: app.PageInfo{Name: "Acme Cloud", URL: "https://status.acme.test"}, TimeZone: time.UTC,
+	prepared, err := tpl.Prepare(notify.Email{
+		PageName: "Acme Cloud", TimeZone: time.UTC,
 		FromName: "Acme Status", FromAddress: "status@acme.test", Kind: models.NotifyIncidentUpdated,
 		Content: models.NotificationContent{IncidentKind: models.KindIncident, Name: "API errors", Status: models.Identified,
 			Body: "A bad deploy; rolling back.", BodyHTML: "<p>A bad deploy; rolling back.</p>", Components: []string{"API"}, At: at},
@@ -168,7 +168,7 @@ func bareLoop(b *testing.B, cfg app.SMTPConfig, emails []string, conns int) floa
 			s := mailer.NewSender()
 			defer s.Close()
 			for i := c; i < len(emails); i += conns {
-				m, err := prepared.For(app.Recipient{To: emails[i],
+				m, err := prepared.For(notify.Recipient{To: emails[i],
 					ManageURL:      "https://status.acme.test/subscriptions/manage/" + emails[i],
 					UnsubscribeURL: "https://status.acme.test/subscriptions/unsubscribe/" + emails[i],
 					MessageID:      fmt.Sprintf("<bare.%d@status.acme.test>", i), Date: at})

@@ -8,8 +8,8 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Healthz answers 200 while the process is up.
-func (a *App) Healthz(c echo.Context) error {
+// healthz answers 200 while the process is up.
+func (a *App) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
@@ -21,9 +21,9 @@ type readiness struct {
 	Reason        string `json:"reason,omitempty"`
 }
 
-// Readyz answers 200 when the database answers and its schema is current,
+// readyz answers 200 when the database answers and its schema is current,
 // else 503 with the reason.
-func (a *App) Readyz(c echo.Context) error {
+func (a *App) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	r := readiness{Status: "ready", Database: string(a.db.Dialect)}

@@ -16,23 +16,23 @@ const (
 	logBatchSize = 32 << 10
 )
 
-// logBuffer batches the lines written to w: each is written at most
+// LogBuffer batches the lines written to w: each is written at most
 // logFlushDelay after it came, or sooner once logBatchSize bytes wait.
 // Flush writes what waits (on shutdown).
-type logBuffer struct {
+type LogBuffer struct {
 	mu        sync.Mutex
 	w         io.Writer
 	buf       []byte
 	scheduled bool // a flush is due within logFlushDelay
 }
 
-func newLogBuffer(w io.Writer) *logBuffer {
-	return &logBuffer{w: w, buf: make([]byte, 0, logBatchSize)}
+func NewLogBuffer(w io.Writer) *LogBuffer {
+	return &LogBuffer{w: w, buf: make([]byte, 0, logBatchSize)}
 }
 
 // Write keeps p for the next batch. Errors of the underlying writer are
 // not reported: there is nowhere left to log them.
-func (b *logBuffer) Write(p []byte) (int, error) {
+func (b *LogBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.buf = append(b.buf, p...)
@@ -47,14 +47,14 @@ func (b *logBuffer) Write(p []byte) (int, error) {
 }
 
 // Flush writes every waiting line now.
-func (b *logBuffer) Flush() {
+func (b *LogBuffer) Flush() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.scheduled = false
 	b.flushLocked()
 }
 
-func (b *logBuffer) flushLocked() {
+func (b *LogBuffer) flushLocked() {
 	if len(b.buf) > 0 {
 		b.w.Write(b.buf)
 		b.buf = b.buf[:0]

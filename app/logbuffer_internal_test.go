@@ -32,7 +32,7 @@ func (s *syncBuffer) String() string {
 // batch at once, the rest by the timer or on Flush.
 func TestLogBuffer(t *testing.T) {
 	var out syncBuffer
-	b := newLogBuffer(&out)
+	b := NewLogBuffer(&out)
 	var want strings.Builder
 	line := strings.Repeat("x", 99) + "\n"
 	n := 2*logBatchSize/len(line) + 7

@@ -8,21 +8,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/beaconstatus/beacon/app/snapshot"
+	"github.com/beaconstatus/beacon/app/web"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
 
-type ctxKey int
-
-const requestIDKey ctxKey = iota
-
 // logger returns the request's logger (with its request id), or the App's.
-func (a *App) logger(ctx context.Context) *slog.Logger {
-	if id, ok := ctx.Value(requestIDKey).(string); ok {
-		return a.log.With("request_id", id)
-	}
-	return a.log
-}
+func (a *App) logger(ctx context.Context) *slog.Logger { return web.Logger(ctx, a.log) }
 
 // requestLogger gives the request its id (the X-Request-Id header of the
 // answer, and in the request's context: logger makes a logger with it, for
@@ -34,13 +27,13 @@ func (a *App) requestLogger(next echo.HandlerFunc) echo.HandlerFunc {
 		req := c.Request()
 		id := requestIDOf(req)
 		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
-		c.SetRequest(req.WithContext(context.WithValue(req.Context(), requestIDKey, id)))
+		c.SetRequest(req.WithContext(web.WithRequestID(req.Context(), id)))
 
 		err := next(c)
 		if err != nil {
 			c.Error(err) // write the error response now, so its status is logged
 		}
-		a.logRequest(req.Context(), start, accessLine{id: id, method: req.Method, path: loggedPath(c),
+		a.logRequest(req.Context(), start, accessLine{id: id, method: req.Method, path: web.LoggedPath(c),
 			status: c.Response().Status, bytes: c.Response().Size, remote: c.RealIP()})
 		return nil
 	}
@@ -52,7 +45,7 @@ func (a *App) requestLogger(next echo.HandlerFunc) echo.HandlerFunc {
 // the line, and nothing at all is done when the level is off.
 func (a *App) logRequest(ctx context.Context, start time.Time, l accessLine) {
 	l.level, l.msg = slog.LevelInfo, "request"
-	if isSnapshotBuild(ctx) {
+	if snapshot.IsBuild(ctx) {
 		l.level, l.msg = slog.LevelDebug, "snapshot build"
 	}
 	if l.status >= 500 {
@@ -111,4 +104,15 @@ func requestID() string {
 		v >>= 4
 	}
 	return string(b[:])
+}
+
+// securityHeaders sets the security headers on every response, whatever
+// answers it (a handler, the error handler, a panic; a snapshot hit sets
+// them in ServeHTTP). Routes that need stricter values set them after
+// (the subscription pages send no Referer at all).
+func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		web.SetHeaderValues(c.Response().Header(), a.securityHeaderList)
+		return next(c)
+	}
 }

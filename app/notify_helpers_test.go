@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/app/smtptest"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
@@ -71,13 +72,13 @@ func addSubscribers(t testing.TB, db *models.DB, n int) []string {
 
 // fastRetries are tunings for tests: retries after milliseconds, not
 // minutes.
-var fastRetries = app.NotifyTuning{PollInterval: 20 * time.Millisecond, RetryBase: 40 * time.Millisecond,
+var fastRetries = notify.Tuning{PollInterval: 20 * time.Millisecond, RetryBase: 40 * time.Millisecond,
 	RetryMax: 200 * time.Millisecond, ClaimBatch: 5, DispatchBatch: 7}
 
 // mailApp builds an App on db sending through srv (nil: memory mailer mm)
 // with tuning t, configured from testEnv and env; its log goes to the
 // returned records.
-func mailApp(t testing.TB, db *models.DB, srv *smtptest.Server, mm *app.MemoryMailer, tuning app.NotifyTuning, env map[string]string) (*app.App, logRecords) {
+func mailApp(t testing.TB, db *models.DB, srv *smtptest.Server, mm *notify.MemoryMailer, tuning notify.Tuning, env map[string]string) (*app.App, logRecords) {
 	t.Helper()
 	cfg, err := app.LoadConfig(func(k string) string {
 		if v, ok := env[k]; ok {

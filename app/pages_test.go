@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/view"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
 )
@@ -317,8 +318,8 @@ func TestStatusPageComponents(t *testing.T) {
 
 		// Showcased components have a 90-day bar with their uptime; others none.
 		api := componentItem(t, body, "API")
-		if n := strings.Count(api, `<li class="day`); n != app.UptimeDays {
-			t.Errorf("API has %d uptime days, want %d", n, app.UptimeDays)
+		if n := strings.Count(api, `<li class="day`); n != view.UptimeDays {
+			t.Errorf("API has %d uptime days, want %d", n, view.UptimeDays)
 		}
 		contains(t, api, "100.00% uptime", `aria-label="API uptime, last 90 days"`)
 		billing := componentItem(t, body, "Billing")
@@ -366,11 +367,11 @@ func TestStatusPageUptimeBar(t *testing.T) {
 
 		item := componentItem(t, wantPage(t, get(t, newTestApp(t, db, nil).Handler(), "/"), http.StatusOK), "API")
 		bars := barRE.FindAllStringSubmatch(item, -1)
-		if len(bars) != app.UptimeDays {
-			t.Fatalf("%d bars, want %d", len(bars), app.UptimeDays)
+		if len(bars) != view.UptimeDays {
+			t.Fatalf("%d bars, want %d", len(bars), view.UptimeDays)
 		}
 		for i, b := range bars {
-			back := app.UptimeDays - 1 - i
+			back := view.UptimeDays - 1 - i
 			date := day(back, 0, 0).Format("Jan 2, 2006")
 			level, label := "operational", date+": No downtime"
 			switch {

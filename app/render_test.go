@@ -10,14 +10,14 @@ import (
 
 	"golang.org/x/net/html"
 
-	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/view"
 	"github.com/beaconstatus/beacon/static"
 )
 
-// newRenderTestRenderer builds an app.Renderer over the real embedded templates.
-func newRenderTestRenderer(t *testing.T) *app.Renderer {
+// newRenderTestRenderer builds an view.Renderer over the real embedded templates.
+func newRenderTestRenderer(t *testing.T) *view.Renderer {
 	t.Helper()
-	r, err := app.NewRenderer(static.New())
+	r, err := view.NewRenderer(static.New())
 	if err != nil {
 		t.Fatalf("NewRenderer: %v", err)
 	}
@@ -25,7 +25,7 @@ func newRenderTestRenderer(t *testing.T) *app.Renderer {
 }
 
 // renderPage renders page with data and checks the rules every page must obey.
-func renderPage(t *testing.T, r *app.Renderer, page string, data app.PageView) string {
+func renderPage(t *testing.T, r *view.Renderer, page string, data view.PageView) string {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := r.Render(&buf, page, data); err != nil {
@@ -37,13 +37,13 @@ func renderPage(t *testing.T, r *app.Renderer, page string, data app.PageView) s
 }
 
 // viewTime formats t the way the page builder does, in Europe/Berlin.
-func viewTime(t time.Time) app.DisplayTime {
+func viewTime(t time.Time) view.DisplayTime {
 	loc, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		loc = time.FixedZone("CET", 3600)
 	}
 	t = t.In(loc)
-	return app.DisplayTime{
+	return view.DisplayTime{
 		ISO:   t.Format(time.RFC3339),
 		Human: t.Format("Jan 2, 2006 15:04 MST"),
 		Date:  t.Format("Jan 2, 2006"),
@@ -54,11 +54,11 @@ func viewTime(t time.Time) app.DisplayTime {
 var renderNow = time.Date(2026, 11, 20, 13, 5, 0, 0, time.UTC)
 
 // viewDays builds n days ending today with a realistic mix of levels.
-func viewDays(n int, seed int) []app.DayView {
-	days := make([]app.DayView, n)
+func viewDays(n int, seed int) []view.DayView {
+	days := make([]view.DayView, n)
 	for i := range days {
 		d := renderNow.AddDate(0, 0, i-n+1)
-		day := app.DayView{
+		day := view.DayView{
 			Date:    d.Format("Jan 2, 2006"),
 			ISODate: d.Format("2006-01-02"),
 			Level:   "operational",
@@ -73,78 +73,78 @@ func viewDays(n int, seed int) []app.DayView {
 			day.Level, day.Label = "maintenance", "Under maintenance for 2 hrs"
 		case i == n-3:
 			day.Level, day.Label = "partial", "Partial outage for 2 hrs 5 mins"
-			day.Incidents = []app.IncidentLink{{Name: "Elevated API error rates", URL: "/incidents/inc-old"}}
+			day.Incidents = []view.IncidentLink{{Name: "Elevated API error rates", URL: "/incidents/inc-old"}}
 		case i == n-1 && seed == 1:
 			day.Level, day.Label = "major", "Major outage for 1 hr 12 mins"
-			day.Incidents = []app.IncidentLink{{Name: "Checkout unavailable", URL: "/incidents/inc-1"}}
+			day.Incidents = []view.IncidentLink{{Name: "Checkout unavailable", URL: "/incidents/inc-1"}}
 		}
 		days[i] = day
 	}
 	return days
 }
 
-// viewFrame is the part of an app.PageView every page has.
-func viewFrame(title string) app.PageView {
-	return app.PageView{
-		Page:      app.PageInfo{ID: "pg1", Name: "Acme Cloud", URL: "https://status.acme.test", TimeZone: "Europe/Berlin"},
+// viewFrame is the part of an view.PageView every page has.
+func viewFrame(title string) view.PageView {
+	return view.PageView{
+		Page:      view.PageInfo{ID: "pg1", Name: "Acme Cloud", URL: "https://status.acme.test", TimeZone: "Europe/Berlin"},
 		Title:     title,
-		Status:    app.OverallStatus{Indicator: "major", Description: "Partial System Outage"},
+		Status:    view.OverallStatus{Indicator: "major", Description: "Partial System Outage"},
 		UpdatedAt: viewTime(renderNow),
 	}
 }
 
-func viewUpdates() []app.UpdateView {
-	return []app.UpdateView{
+func viewUpdates() []view.UpdateView {
+	return []view.UpdateView{
 		{ID: "u3", Status: "monitoring", StatusLabel: "Monitoring", At: viewTime(renderNow.Add(-10 * time.Minute)),
 			BodyHTML:   template.HTML("<p>A fix has been deployed; we are <strong>monitoring</strong> the results.</p>"),
-			Components: []app.ComponentChange{{Name: "Checkout", OldStatus: "major_outage", NewStatus: "degraded_performance", NewLabel: "Degraded Performance"}}},
+			Components: []view.ComponentChange{{Name: "Checkout", OldStatus: "major_outage", NewStatus: "degraded_performance", NewLabel: "Degraded Performance"}}},
 		{ID: "u2", Status: "identified", StatusLabel: "Identified", At: viewTime(renderNow.Add(-40 * time.Minute)),
 			BodyHTML: template.HTML("<p>The cause is a failed database failover.</p>")},
 		{ID: "u1", Status: "investigating", StatusLabel: "Investigating", At: viewTime(renderNow.Add(-70 * time.Minute)),
 			BodyHTML: template.HTML("<p>Payments are failing for some customers.</p>"),
-			Components: []app.ComponentChange{
+			Components: []view.ComponentChange{
 				{Name: "Checkout", OldStatus: "operational", NewStatus: "major_outage", NewLabel: "Major Outage"},
 				{Name: "API", OldStatus: "operational", NewStatus: "partial_outage", NewLabel: "Partial Outage"},
 			}},
 	}
 }
 
-func viewActiveIncident() app.IncidentSummary {
+func viewActiveIncident() view.IncidentSummary {
 	u := viewUpdates()
-	return app.IncidentSummary{
+	return view.IncidentSummary{
 		ID: "inc-1", Name: "Checkout unavailable", URL: "/incidents/inc-1", Kind: "incident",
 		Impact: "critical", Status: "monitoring", StatusLabel: "Monitoring", Latest: &u[0],
 		CreatedAt: viewTime(renderNow.Add(-70 * time.Minute)), Components: []string{"Checkout", "API"},
 	}
 }
 
-func viewMaintenance() app.IncidentSummary {
-	return app.IncidentSummary{
+func viewMaintenance() view.IncidentSummary {
+	return view.IncidentSummary{
 		ID: "mnt-1", Name: "Database upgrade", URL: "/incidents/mnt-1", Kind: "maintenance",
 		Impact: "maintenance", Status: "scheduled", StatusLabel: "Scheduled",
 		Window:     "Nov 25, 02:00 – 04:00 CET",
-		Latest:     &app.UpdateView{ID: "mu1", Status: "scheduled", StatusLabel: "Scheduled", At: viewTime(renderNow.Add(-48 * time.Hour)), BodyHTML: "<p>We will upgrade the primary database.</p>"},
+		Latest:     &view.UpdateView{ID: "mu1", Status: "scheduled", StatusLabel: "Scheduled", At: viewTime(renderNow.Add(-48 * time.Hour)), BodyHTML: "<p>We will upgrade the primary database.</p>"},
 		CreatedAt:  viewTime(renderNow.Add(-48 * time.Hour)),
 		Components: []string{"API"},
 	}
 }
 
-func viewIndex() app.PageView {
+func viewIndex() view.PageView {
 	p := viewFrame("")
 	p.Path = "/"
 	p.UptimeDays = 90
-	p.Active = []app.IncidentSummary{viewActiveIncident()}
-	p.Maintenances = []app.IncidentSummary{viewMaintenance()}
-	p.Groups = []app.GroupView{
-		{ID: "g0", Name: "", Status: "operational", StatusLabel: "Operational", Components: []app.ComponentView{
+	p.Active = []view.IncidentSummary{viewActiveIncident()}
+	p.Maintenances = []view.IncidentSummary{viewMaintenance()}
+	p.Groups = []view.GroupView{
+		{ID: "g0", Name: "", Status: "operational", StatusLabel: "Operational", Components: []view.ComponentView{
 			{ID: "c1", Name: "Website", Description: "Marketing site and docs", Status: "operational", StatusLabel: "Operational", Uptime: "100.0%", Days: viewDays(90, 0)},
 		}},
-		{ID: "g1", Name: "Core Platform", Status: "major_outage", StatusLabel: "Major Outage", Components: []app.ComponentView{
+		{ID: "g1", Name: "Core Platform", Status: "major_outage", StatusLabel: "Major Outage", Components: []view.ComponentView{
 			{ID: "c2", Name: "API", Status: "partial_outage", StatusLabel: "Partial Outage", Uptime: "99.87%", Days: viewDays(90, 1)},
 			{ID: "c3", Name: "Checkout", Description: "Card payments", Status: "major_outage", StatusLabel: "Major Outage", Uptime: "99.12%", Days: viewDays(90, 1)},
 			{ID: "c4", Name: "Search", Status: "degraded_performance", StatusLabel: "Degraded Performance", Uptime: "99.95%", Days: viewDays(90, 2)},
 		}},
-		{ID: "g2", Name: "Infrastructure", Status: "under_maintenance", StatusLabel: "Under Maintenance", Components: []app.ComponentView{
+		{ID: "g2", Name: "Infrastructure", Status: "under_maintenance", StatusLabel: "Under Maintenance", Components: []view.ComponentView{
 			{ID: "c5", Name: "Database", Status: "under_maintenance", StatusLabel: "Under Maintenance", Uptime: "100.0%", Days: viewDays(90, 3)},
 		}},
 	}
@@ -232,7 +232,7 @@ func TestRenderIndex(t *testing.T) {
 func TestRenderIndexAllOperational(t *testing.T) {
 	r := newRenderTestRenderer(t)
 	p := viewIndex()
-	p.Status = app.OverallStatus{Indicator: "none", Description: "All Systems Operational"}
+	p.Status = view.OverallStatus{Indicator: "none", Description: "All Systems Operational"}
 	p.Active, p.Maintenances = nil, nil
 	out := renderPage(t, r, "index.html", p)
 	renderContains(t, out, "banner-none", "All Systems Operational", `<use href="#i-check">`)
@@ -245,7 +245,7 @@ func TestRenderIncident(t *testing.T) {
 	inc.Status, inc.StatusLabel = "resolved", "Resolved"
 	inc.ResolvedAt = viewTime(renderNow.Add(20 * time.Minute))
 	p := viewFrame("Checkout unavailable")
-	p.Incident = &app.IncidentView{IncidentSummary: inc, Duration: "1 hr 30 mins", Updates: viewUpdates()}
+	p.Incident = &view.IncidentView{IncidentSummary: inc, Duration: "1 hr 30 mins", Updates: viewUpdates()}
 	out := renderPage(t, r, "incident.html", p)
 
 	renderContains(t, out,
@@ -275,11 +275,11 @@ func TestRenderMaintenance(t *testing.T) {
 	r := newRenderTestRenderer(t)
 	m := viewMaintenance()
 	p := viewFrame("Database upgrade")
-	p.Incident = &app.IncidentView{
+	p.Incident = &view.IncidentView{
 		IncidentSummary: m,
 		ScheduledFor:    viewTime(time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)),
 		ScheduledUntil:  viewTime(time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)),
-		Updates:         []app.UpdateView{*m.Latest},
+		Updates:         []view.UpdateView{*m.Latest},
 	}
 	out := renderPage(t, r, "incident.html", p)
 	renderContains(t, out, "<dt>Scheduled</dt>", ">Maintenance<",
@@ -293,11 +293,11 @@ func TestRenderHistory(t *testing.T) {
 	resolved := viewActiveIncident()
 	resolved.Status, resolved.StatusLabel = "resolved", "Resolved"
 	resolved.ResolvedAt = viewTime(renderNow.Add(20 * time.Minute))
-	resolved.Latest = &app.UpdateView{StatusLabel: "Resolved", BodyHTML: "<p>All payments are processed again &amp; queued ones were retried.</p><p>" + template.HTML(strings.Repeat("More detail. ", 40)) + "</p>"}
+	resolved.Latest = &view.UpdateView{StatusLabel: "Resolved", BodyHTML: "<p>All payments are processed again &amp; queued ones were retried.</p><p>" + template.HTML(strings.Repeat("More detail. ", 40)) + "</p>"}
 	p := viewFrame("Incident history")
 	p.Path = "/history"
-	p.Months = []app.MonthView{
-		{Label: "November 2026", Incidents: []app.IncidentSummary{resolved, viewMaintenance()}},
+	p.Months = []view.MonthView{
+		{Label: "November 2026", Incidents: []view.IncidentSummary{resolved, viewMaintenance()}},
 		{Label: "October 2026"},
 	}
 	p.PrevURL, p.NextURL = "/history?page=1", "/history?page=3"
@@ -326,12 +326,12 @@ func TestRenderHistory(t *testing.T) {
 func TestRenderError(t *testing.T) {
 	r := newRenderTestRenderer(t)
 	p := viewFrame("Page not found")
-	p.Error = &app.ErrorView{Code: 404, Title: "Page not found", Message: "There is no incident here."}
+	p.Error = &view.ErrorView{Code: 404, Title: "Page not found", Message: "There is no incident here."}
 	out := renderPage(t, r, "error.html", p)
 	renderContains(t, out, ">404<", "<h1>Page not found</h1>", "There is no incident here.", `href="/"`)
 
 	// The error page must also render when the status page itself is unknown.
-	out = renderPage(t, r, "error.html", app.PageView{Title: "Server error", Error: &app.ErrorView{Code: 500, Title: "Something went wrong"}})
+	out = renderPage(t, r, "error.html", view.PageView{Title: "Server error", Error: &view.ErrorView{Code: 500, Title: "Something went wrong"}})
 	renderContains(t, out, "<title>Server error · Status</title>", ">500<")
 }
 
@@ -373,9 +373,9 @@ func TestRenderBarClasses(t *testing.T) {
 func TestRenderExcerpt(t *testing.T) {
 	r := newRenderTestRenderer(t)
 	inc := viewActiveIncident()
-	inc.Latest = &app.UpdateView{StatusLabel: "Resolved", BodyHTML: "<p>Fixed &lt;b&gt;\n the   <em>cache</em>.</p><p>Next</p>"}
+	inc.Latest = &view.UpdateView{StatusLabel: "Resolved", BodyHTML: "<p>Fixed &lt;b&gt;\n the   <em>cache</em>.</p><p>Next</p>"}
 	p := viewFrame("Incident history")
-	p.Months = []app.MonthView{{Label: "November 2026", Incidents: []app.IncidentSummary{inc}}}
+	p.Months = []view.MonthView{{Label: "November 2026", Incidents: []view.IncidentSummary{inc}}}
 	out := renderPage(t, r, "history.html", p)
 	renderContains(t, out, "<strong>Resolved</strong> – Fixed &lt;b&gt; the cache . Next</p>")
 	renderLacks(t, out, "<em>cache</em>")

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"time"
+
+	"github.com/beaconstatus/beacon/app/web"
 )
 
 // DefaultSchedulerInterval is how often the scheduler looks for
@@ -47,7 +49,7 @@ func (a *App) schedulerRound(ctx context.Context) {
 	started, completed, err := a.db.RunDueMaintenance(rctx, a.now())
 	if started+completed > 0 {
 		a.log.Info("scheduler: maintenance transitions", "started", started, "completed", completed)
-		a.pageChanged()
+		a.writes.Done(web.Everything)
 	}
 	if err != nil {
 		a.log.Error("scheduler: maintenance round failed", "error", err)
@@ -55,7 +57,7 @@ func (a *App) schedulerRound(ctx context.Context) {
 	reminded, err := a.db.RunDueReminders(rctx, a.now())
 	if reminded > 0 {
 		a.log.Info("scheduler: maintenance reminders", "reminded", reminded)
-		a.notificationsEnqueued()
+		a.writes.Done(web.Mail)
 	}
 	if err != nil {
 		a.log.Error("scheduler: maintenance reminders failed", "error", err)

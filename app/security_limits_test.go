@@ -15,7 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/api"
+	"github.com/beaconstatus/beacon/app/console"
+	"github.com/beaconstatus/beacon/app/links"
+	"github.com/beaconstatus/beacon/app/public"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
 )
@@ -54,16 +57,16 @@ func TestInputLimits(t *testing.T) {
 		}
 
 		// Bodies over their limits.
-		bigJSON := `{"component": {"name": "x", "description": "` + strings.Repeat("a", app.MaxAPIBody) + `"}}`
+		bigJSON := `{"component": {"name": "x", "description": "` + strings.Repeat("a", api.MaxAPIBody) + `"}}`
 		for _, hide := range []bool{false, true} {
 			req := httptest.NewRequest(http.MethodPost, "/v1/pages/"+c.pageID+"/components", strings.NewReader(bigJSON))
 			req.Header.Set("Authorization", c.auth)
 			req.Header.Set("Content-Type", "application/json")
-			expect(fmt.Sprintf("API body over %d bytes (length hidden %v)", app.MaxAPIBody, hide), send(req, hide), 413, "larger than")
+			expect(fmt.Sprintf("API body over %d bytes (length hidden %v)", api.MaxAPIBody, hide), send(req, hide), 413, "larger than")
 		}
 		admin := signIn(t, h, db, models.RoleAdmin)
 		before := tableCounts(t, db)
-		bigForm := url.Values{"csrf": {admin.CSRF()}, "name": {strings.Repeat("a", app.MaxConsoleBody)}}.Encode()
+		bigForm := url.Values{"csrf": {admin.CSRF()}, "name": {strings.Repeat("a", console.MaxConsoleBody)}}.Encode()
 		for _, hide := range []bool{false, true} {
 			req := httptest.NewRequest(http.MethodPost, "/admin/components", strings.NewReader(bigForm))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -71,12 +74,12 @@ func TestInputLimits(t *testing.T) {
 			for _, ck := range []string{"beacon_session"} {
 				req.AddCookie(&http.Cookie{Name: ck, Value: admin.Cookie(ck).Value})
 			}
-			expect(fmt.Sprintf("console form over %d bytes (length hidden %v)", app.MaxConsoleBody, hide), send(req, hide), 413, "larger than")
+			expect(fmt.Sprintf("console form over %d bytes (length hidden %v)", console.MaxConsoleBody, hide), send(req, hide), 413, "larger than")
 		}
 		// The import takes more, up to its own limit.
 		var csv bytes.Buffer
 		csv.WriteString("email\n")
-		for i := 0; csv.Len() <= app.MaxImportBody; i++ {
+		for i := 0; csv.Len() <= console.MaxImportBody; i++ {
 			fmt.Fprintf(&csv, "someone-with-a-long-address-%08d@example.test\n", i)
 		}
 		var mp bytes.Buffer
@@ -89,17 +92,17 @@ func TestInputLimits(t *testing.T) {
 			req := httptest.NewRequest(http.MethodPost, "/admin/subscribers/import", bytes.NewReader(mp.Bytes()))
 			req.Header.Set("Content-Type", w.FormDataContentType())
 			req.AddCookie(&http.Cookie{Name: "beacon_session", Value: admin.Cookie("beacon_session").Value})
-			expect(fmt.Sprintf("import over %d bytes (length hidden %v)", app.MaxImportBody, hide), send(req, hide), 413, "larger than")
+			expect(fmt.Sprintf("import over %d bytes (length hidden %v)", console.MaxImportBody, hide), send(req, hide), 413, "larger than")
 		}
 		// A console form under the limit with a field too long: 422 naming it.
 		long := admin.PostForm("/admin/components", url.Values{"name": {strings.Repeat("n", models.MaxNameLength+1)}})
 		expect("console component name too long", long, 422, "at most 255")
-		bigSub := url.Values{"email": {"a@example.test"}, "pad": {strings.Repeat("x", app.MaxSubscribeBody)}}.Encode()
+		bigSub := url.Values{"email": {"a@example.test"}, "pad": {strings.Repeat("x", public.MaxSubscribeBody)}}.Encode()
 		for _, hide := range []bool{false, true} {
 			req := httptest.NewRequest(http.MethodPost, "/subscribe", strings.NewReader(bigSub))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.RemoteAddr = "192.0.2.99:1"
-			expect(fmt.Sprintf("subscribe form over %d bytes (length hidden %v)", app.MaxSubscribeBody, hide), send(req, hide), 413, "larger than")
+			expect(fmt.Sprintf("subscribe form over %d bytes (length hidden %v)", public.MaxSubscribeBody, hide), send(req, hide), 413, "larger than")
 		}
 
 		// Fields, lists and page sizes.
@@ -233,7 +236,7 @@ func TestSubscriptionLinkRateLimits(t *testing.T) {
 		now := time.Now()
 		// Forged, and expired (signed long ago).
 		ann := addSubscriber(t, db, subscriber{Email: "ann@example.test"})
-		expired := a.SubscriberLinkPath(app.LinkConfirm, ann, 1, now.Add(-30*24*time.Hour))
+		expired := a.SubscriberLinkPath(links.Confirm, ann, 1, now.Add(-30*24*time.Hour))
 		for i := range 20 {
 			path := "/subscriptions/unsubscribe/forged" + strconv.Itoa(i)
 			if i%2 == 1 {
@@ -255,14 +258,14 @@ func TestSubscriptionLinkRateLimits(t *testing.T) {
 		// 40 subscribers, including from the throttled address: all work.
 		for i := range 40 {
 			id := addSubscriber(t, db, subscriber{Email: fmt.Sprintf("user%02d@example.test", i)})
-			rec := from(http.MethodPost, a.SubscriberLinkPath(app.LinkUnsubscribe, id, 1, now), "192.0.2.50:1")
+			rec := from(http.MethodPost, a.SubscriberLinkPath(links.Unsubscribe, id, 1, now), "192.0.2.50:1")
 			if rec.Code != http.StatusOK {
 				t.Fatalf("one-click unsubscribe %d from one address: %d", i+1, rec.Code)
 			}
 		}
 
 		// One subscriber's link opened over and over.
-		manage := a.SubscriberLinkPath(app.LinkManage, ann, 1, now)
+		manage := a.SubscriberLinkPath(links.Manage, ann, 1, now)
 		for i := range 30 {
 			if rec := from(http.MethodGet, manage, fmt.Sprintf("198.51.100.%d:1", i+1)); rec.Code != http.StatusOK {
 				t.Fatalf("manage link use %d: %d", i+1, rec.Code)

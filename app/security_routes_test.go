@@ -119,7 +119,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 type access int
 
 const (
-	public        access = iota // anyone: public pages, feeds, static files, subscription links
+	anyone        access = iota // anyone: public pages, feeds, static files, subscription links
 	guest                       // the console's pages for the signed-out (sign in, setup)
 	consoleEditor               // a signed-in editor or admin
 	consoleAdmin                // a signed-in admin
@@ -133,37 +133,37 @@ const (
 // fails TestEveryRouteChecksItsRole: a new route must be added with its
 // expected access, which the test then checks.
 var routeAccess = map[string]access{
-	"GET,HEAD /": public,
-	"GET,HEAD,OPTIONS /api/v2/components.json":                                 public,
-	"GET,HEAD,OPTIONS /api/v2/components/:id/uptime.json":                      public,
-	"GET,HEAD,OPTIONS /api/v2/incidents.json":                                  public,
-	"GET,HEAD,OPTIONS /api/v2/incidents/unresolved.json":                       public,
-	"GET,HEAD,OPTIONS /api/v2/scheduled-maintenances.json":                     public,
-	"GET,HEAD,OPTIONS /api/v2/scheduled-maintenances/active.json":              public,
-	"GET,HEAD,OPTIONS /api/v2/scheduled-maintenances/upcoming.json":            public,
-	"GET,HEAD,OPTIONS /api/v2/status.json":                                     public,
-	"GET,HEAD,OPTIONS /api/v2/summary.json":                                    public,
-	"GET,HEAD,OPTIONS /badge.svg":                                              public,
-	"GET,HEAD,OPTIONS /components/:id/badge.svg":                               public,
-	"GET,HEAD,OPTIONS /components/:id/history.atom":                            public,
-	"GET,HEAD,OPTIONS /components/:id/history.json":                            public,
-	"GET,HEAD,OPTIONS /components/:id/history.rss":                             public,
-	"GET,HEAD /healthz":                                                        public,
-	"GET,HEAD /history":                                                        public,
-	"GET,HEAD,OPTIONS /history.atom":                                           public,
-	"GET,HEAD,OPTIONS /history.json":                                           public,
-	"GET,HEAD,OPTIONS /history.rss":                                            public,
-	"GET,HEAD,OPTIONS /incidents/:id":                                          public,
-	"GET,HEAD /incidents/:id/postmortem":                                       public,
-	"GET,HEAD /incidents/:id/postmortem/revisions":                             public,
-	"GET,HEAD /postmortems":                                                    public,
-	"GET,HEAD /readyz":                                                         public,
-	"GET,HEAD /static/*":                                                       public,
-	"GET,HEAD,POST /subscribe":                                                 public,
-	"GET,HEAD,POST /subscriptions/confirm/:token":                              public,
-	"GET,HEAD,POST /subscriptions/manage/:token":                               public,
-	"GET,HEAD,POST /subscriptions/unsubscribe/:token":                          public,
-	"GET,HEAD,OPTIONS /widget.js":                                              public,
+	"GET,HEAD /": anyone,
+	"GET,HEAD,OPTIONS /api/v2/components.json":                                 anyone,
+	"GET,HEAD,OPTIONS /api/v2/components/:id/uptime.json":                      anyone,
+	"GET,HEAD,OPTIONS /api/v2/incidents.json":                                  anyone,
+	"GET,HEAD,OPTIONS /api/v2/incidents/unresolved.json":                       anyone,
+	"GET,HEAD,OPTIONS /api/v2/scheduled-maintenances.json":                     anyone,
+	"GET,HEAD,OPTIONS /api/v2/scheduled-maintenances/active.json":              anyone,
+	"GET,HEAD,OPTIONS /api/v2/scheduled-maintenances/upcoming.json":            anyone,
+	"GET,HEAD,OPTIONS /api/v2/status.json":                                     anyone,
+	"GET,HEAD,OPTIONS /api/v2/summary.json":                                    anyone,
+	"GET,HEAD,OPTIONS /badge.svg":                                              anyone,
+	"GET,HEAD,OPTIONS /components/:id/badge.svg":                               anyone,
+	"GET,HEAD,OPTIONS /components/:id/history.atom":                            anyone,
+	"GET,HEAD,OPTIONS /components/:id/history.json":                            anyone,
+	"GET,HEAD,OPTIONS /components/:id/history.rss":                             anyone,
+	"GET,HEAD /healthz":                                                        anyone,
+	"GET,HEAD /history":                                                        anyone,
+	"GET,HEAD,OPTIONS /history.atom":                                           anyone,
+	"GET,HEAD,OPTIONS /history.json":                                           anyone,
+	"GET,HEAD,OPTIONS /history.rss":                                            anyone,
+	"GET,HEAD,OPTIONS /incidents/:id":                                          anyone,
+	"GET,HEAD /incidents/:id/postmortem":                                       anyone,
+	"GET,HEAD /incidents/:id/postmortem/revisions":                             anyone,
+	"GET,HEAD /postmortems":                                                    anyone,
+	"GET,HEAD /readyz":                                                         anyone,
+	"GET,HEAD /static/*":                                                       anyone,
+	"GET,HEAD,POST /subscribe":                                                 anyone,
+	"GET,HEAD,POST /subscriptions/confirm/:token":                              anyone,
+	"GET,HEAD,POST /subscriptions/manage/:token":                               anyone,
+	"GET,HEAD,POST /subscriptions/unsubscribe/:token":                          anyone,
+	"GET,HEAD,OPTIONS /widget.js":                                              anyone,
 	"PATCH /v1/pages/:page_id/component-groups/:id":                            apiEditor,
 	"PUT /v1/pages/:page_id/component-groups/:id":                              apiEditor,
 	"PATCH /v1/pages/:page_id/components/:id":                                  apiEditor,
@@ -440,7 +440,7 @@ func TestEveryRouteChecksItsRole(t *testing.T) {
 				}
 			}
 			switch acc {
-			case public, guest:
+			case anyone, guest:
 				c := newConsoleClient(t, h)
 				c.RemoteAddr = fmt.Sprintf("203.0.113.%d:1", len(path)%250+1)
 				if strings.HasPrefix(route, "/admin") && method == http.MethodPost {

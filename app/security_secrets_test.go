@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/links"
+	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
 )
@@ -34,7 +36,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mm := &app.MemoryMailer{}
+		mm := &notify.MemoryMailer{}
 		cfg.Mailer, cfg.Notify = mm, fastRetries
 		logs := &app.SyncBuffer{}
 		a, err := app.New(ctx, cfg, db, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
@@ -109,20 +111,20 @@ func TestNoSecretsInLogs(t *testing.T) {
 		stop := runNotifier(t, a)
 		eventually(t, "the confirmation sent", func() bool { return len(mm.Messages()) > 0 })
 		stop()
-		links := linkRE.FindAllStringSubmatch(mm.Messages()[0].Text, -1)
-		if len(links) == 0 {
+		found := linkRE.FindAllStringSubmatch(mm.Messages()[0].Text, -1)
+		if len(found) == 0 {
 			t.Fatalf("no signed links in the email:\n%s", mm.Messages()[0].Text)
 		}
-		for _, l := range links {
+		for _, l := range found {
 			secrets = append(secrets, l[2])
 			path := strings.TrimPrefix(l[0], "https://status.acme.test")
 			get(t, h, path)
-			if l[1] == app.LinkConfirm {
+			if l[1] == links.Confirm {
 				httpPostForm(h, path, nil)
 			}
 		}
-		for _, l := range links {
-			if l[1] == app.LinkUnsubscribe {
+		for _, l := range found {
+			if l[1] == links.Unsubscribe {
 				httpPostForm(h, strings.TrimPrefix(l[0], "https://status.acme.test"), url.Values{"List-Unsubscribe": {"One-Click"}})
 			}
 		}

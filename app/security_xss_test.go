@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/links"
+	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
 )
@@ -54,7 +55,7 @@ func shortPayload(n int) string {
 func TestXSSPayloadsNeverRun(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		mm := &app.MemoryMailer{}
+		mm := &notify.MemoryMailer{}
 		pageName := `<script>alert(0)</script><b onclick=alert(0)>Acme</b>`
 		a, _ := mailApp(t, db, nil, mm, fastRetries, map[string]string{"PAGE_NAME": pageName})
 		h := a.Handler()
@@ -161,8 +162,8 @@ func TestXSSPayloadsNeverRun(t *testing.T) {
 			pmPath + "/revisions":    {"MARKDOWN-SHOWN"},
 			"/postmortems":           {escaped + "23)"},
 			"/subscribe":             {escaped + "22)"},
-			a.SubscriberLinkPath(app.LinkManage, reader, version, time.Now()):      {escaped + "22)"},
-			a.SubscriberLinkPath(app.LinkUnsubscribe, reader, version, time.Now()): {escaped + "0)"},
+			a.SubscriberLinkPath(links.Manage, reader, version, time.Now()):      {escaped + "22)"},
+			a.SubscriberLinkPath(links.Unsubscribe, reader, version, time.Now()): {escaped + "0)"},
 		}
 		for path, want := range pages {
 			rec := get(t, h, path)

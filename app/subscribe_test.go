@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/links"
+	"github.com/beaconstatus/beacon/app/public"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
 )
@@ -193,7 +195,7 @@ func TestSubscribeAnswersTheSame(t *testing.T) {
 		}
 
 		// Confirmed: same page, nothing changes, nothing sent.
-		wantPublicPage(t, e.post(e.link(app.LinkConfirm, s), nil), http.StatusOK)
+		wantPublicPage(t, e.post(e.link(links.Confirm, s), nil), http.StatusOK)
 		before := subscriberRows(t, db)
 		other := url.Values{"email": {"Ann@Example.com"}} // whole page, every kind
 		if third := wantPublicPage(t, e.post("/subscribe", other), http.StatusOK); third != first {
@@ -214,7 +216,7 @@ func TestSubscribeAnswersTheSame(t *testing.T) {
 		}
 
 		// Unsubscribed: pending again, with a new confirmation and new links.
-		wantPublicPage(t, e.post(e.link(app.LinkUnsubscribe, s), nil), http.StatusOK)
+		wantPublicPage(t, e.post(e.link(links.Unsubscribe, s), nil), http.StatusOK)
 		if again := wantPublicPage(t, e.post("/subscribe", form), http.StatusOK); again != first {
 			t.Error("subscribing an unsubscribed address answers differently")
 		}
@@ -222,7 +224,7 @@ func TestSubscribeAnswersTheSame(t *testing.T) {
 		if back.Status != models.SubscriberPending || back.TokenVersion != 2 || confirmationsQueued(t, db, s) != 2 {
 			t.Errorf("resubscribed = %+v, %d confirmations", back, confirmationsQueued(t, db, s))
 		}
-		wantPublicPage(t, e.post(e.link(app.LinkConfirm, s), nil), http.StatusNotFound) // the old version
+		wantPublicPage(t, e.post(e.link(links.Confirm, s), nil), http.StatusNotFound) // the old version
 	})
 }
 
@@ -233,7 +235,7 @@ func TestConfirmManageUnsubscribePages(t *testing.T) {
 		s := e.subscriber("cy@example.com")
 
 		// Following the link (as a mail scanner does) confirms nothing.
-		confirm := e.link(app.LinkConfirm, s)
+		confirm := e.link(links.Confirm, s)
 		for _, method := range []string{http.MethodGet, http.MethodHead} {
 			rec := serve(e.h, httptest.NewRequest(method, confirm, nil))
 			if rec.Code != http.StatusOK {
@@ -255,7 +257,7 @@ func TestConfirmManageUnsubscribePages(t *testing.T) {
 		contains(t, wantPublicPage(t, get(t, e.h, confirm), http.StatusOK), "<h1>You are subscribed</h1>")
 
 		// Manage: the current choices, then new ones.
-		manage := e.link(app.LinkManage, s)
+		manage := e.link(links.Manage, s)
 		body = wantPublicPage(t, get(t, e.h, manage), http.StatusOK)
 		contains(t, body, "<h1>Your subscription</h1>", `<form method="post" action="`+manage+`"`, `name="action" value="unsubscribe"`)
 		if got := checkedBoxes(body); got != "kinds=incidents kinds=maintenance kinds=postmortems" {
@@ -310,7 +312,7 @@ func TestOneClickUnsubscribe(t *testing.T) {
 		dee, eve := e.subscriber("dee@example.com"), e.subscriber("eve@example.com")
 
 		// Following the link shows a button and changes nothing.
-		link := e.link(app.LinkUnsubscribe, dee)
+		link := e.link(links.Unsubscribe, dee)
 		body := wantPublicPage(t, get(t, e.h, link), http.StatusOK)
 		contains(t, body, "<h1>Unsubscribe</h1>", `<form method="post" action="`+link+`"`)
 		if e.subscriber("dee@example.com").Status != models.SubscriberConfirmed {
@@ -338,7 +340,7 @@ func TestOneClickUnsubscribe(t *testing.T) {
 		mw := multipart.NewWriter(&buf)
 		mw.WriteField("List-Unsubscribe", "One-Click")
 		mw.Close()
-		req = httptest.NewRequest(http.MethodPost, e.link(app.LinkUnsubscribe, eve), &buf)
+		req = httptest.NewRequest(http.MethodPost, e.link(links.Unsubscribe, eve), &buf)
 		req.Header.Set("Content-Type", mw.FormDataContentType())
 		req.Header.Set("Origin", "https://mail.example.net")
 		if rec := serve(e.h, req); rec.Code != http.StatusOK {
@@ -361,7 +363,7 @@ func TestSubscriptionBadLinks(t *testing.T) {
 		wantPublicPage(t, e.post("/subscribe", url.Values{"email": {"gone@example.com"}}), http.StatusOK)
 		gone := e.subscriber("gone@example.com")
 		goneLinks := map[string]string{}
-		for _, p := range []string{app.LinkConfirm, app.LinkManage, app.LinkUnsubscribe} {
+		for _, p := range []string{links.Confirm, links.Manage, links.Unsubscribe} {
 			goneLinks[p] = e.link(p, gone)
 		}
 		if _, err := db.DeleteSubscriber(ctx, gone.ID); err != nil {
@@ -371,12 +373,12 @@ func TestSubscriptionBadLinks(t *testing.T) {
 		revoked.TokenVersion = 0 // a version the subscriber never had
 
 		n := 0 // each request from its own address: bad links are limited per client (TestSubscriptionLinkRateLimits)
-		for _, purpose := range []string{app.LinkConfirm, app.LinkManage, app.LinkUnsubscribe} {
+		for _, purpose := range []string{links.Confirm, links.Manage, links.Unsubscribe} {
 			good := e.link(purpose, fay)
 			token := good[strings.LastIndex(good, "/")+1:]
-			other := app.LinkManage
-			if purpose == app.LinkManage {
-				other = app.LinkConfirm
+			other := links.Manage
+			if purpose == links.Manage {
+				other = links.Confirm
 			}
 			otherToken := e.link(other, fay)
 			otherToken = otherToken[strings.LastIndex(otherToken, "/")+1:]
@@ -384,7 +386,7 @@ func TestSubscriptionBadLinks(t *testing.T) {
 			for name, path := range map[string]string{
 				"forged":        base + "ZmFrZQ.ZmFrZQ",
 				"altered":       base + strings.Replace(token, token[:4], "AAAA", 1),
-				"expired":       e.link(purpose, fay, time.Now().Add(-app.ManageLinkLifetime-time.Hour)),
+				"expired":       e.link(purpose, fay, time.Now().Add(-links.ManageLinkLifetime-time.Hour)),
 				"other purpose": base + otherToken,
 				"revoked":       e.link(purpose, &revoked),
 				"gone":          goneLinks[purpose],
@@ -407,7 +409,7 @@ func TestSubscriptionBadLinks(t *testing.T) {
 			}
 		}
 		// A confirmation link expires after ConfirmLinkLifetime.
-		expired := e.link(app.LinkConfirm, fay, time.Now().Add(-app.ConfirmLinkLifetime-time.Minute))
+		expired := e.link(links.Confirm, fay, time.Now().Add(-links.ConfirmLinkLifetime-time.Minute))
 		wantPublicPage(t, e.post(expired, nil), http.StatusNotFound)
 		if e.subscriber("fay@example.com").Status != models.SubscriberPending {
 			t.Error("an expired link confirmed")
@@ -450,7 +452,7 @@ func TestSubscribeBadInput(t *testing.T) {
 			t.Errorf("bad input changed the database:\n%s\n%s", before, after)
 		}
 		// An oversized body is refused before it is read.
-		big := url.Values{"email": {"ann@example.com"}, "junk": {strings.Repeat("x", app.MaxSubscribeBody)}}
+		big := url.Values{"email": {"ann@example.com"}, "junk": {strings.Repeat("x", public.MaxSubscribeBody)}}
 		if rec := e.post("/subscribe", big); rec.Code != http.StatusRequestEntityTooLarge {
 			t.Errorf("oversized body: %d", rec.Code)
 		}

@@ -1,12 +1,9 @@
 package console
 
 import (
-	"errors"
-	"net/url"
-	"strings"
-
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/view"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -25,15 +22,15 @@ import (
 
 // AdminView is the data every admin page template receives.
 type AdminView struct {
-	Page    view.PageInfo     // the status page
-	Title   string       // the <title>, and usually the page's <h1>
-	Section string       // which Nav item is current: "dashboard", "incidents", "users"...
-	User    *models.User // the signed-in operator; nil on the sign-in and setup pages
-	CSRF    string       // the session's CSRF token: every form sends it back ({{template "csrf" $}})
-	Flash   string       // a message left by the previous request, e.g. "Added editor ann@example.com."
-	Nav     []NavItem    // the console's sections this user may open
-	Form    view.Form         // a submitted form shown again, with its values and errors
-	Error   *view.ErrorView   // the error page's content
+	Page    view.PageInfo   // the status page
+	Title   string          // the <title>, and usually the page's <h1>
+	Section string          // which Nav item is current: "dashboard", "incidents", "users"...
+	User    *models.User    // the signed-in operator; nil on the sign-in and setup pages
+	CSRF    string          // the session's CSRF token: every form sends it back ({{template "csrf" $}})
+	Flash   string          // a message left by the previous request, e.g. "Added editor ann@example.com."
+	Nav     []NavItem       // the console's sections this user may open
+	Form    view.Form       // a submitted form shown again, with its values and errors
+	Error   *view.ErrorView // the error page's content
 }
 
 // NavItem is one link of the console's navigation.
@@ -86,4 +83,3 @@ func adminNav(u *models.User, section string) []NavItem {
 	}
 	return nav
 }
-

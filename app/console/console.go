@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/view"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -27,8 +28,8 @@ type dashboardView struct {
 // choices of its quick update form.
 type dashboardIncident struct {
 	adminIncident
-	Latest       *timelineItem // the newest public update
-	StatusRadios view.RadioGroup    // the quick form's status view.Radios, the current one checked
+	Latest       *timelineItem   // the newest public update
+	StatusRadios view.RadioGroup // the quick form's status view.Radios, the current one checked
 }
 
 // adminIncident is an incident or maintenance in a console list.
@@ -36,11 +37,11 @@ type adminIncident struct {
 	ID, Name, Kind      string
 	Impact              string
 	Status, StatusLabel string
-	URL                 string      // its console page
-	PublicURL           string      // its page on the status page
+	URL                 string           // its console page
+	PublicURL           string           // its page on the status page
 	Since               view.DisplayTime // when it started
 	Resolved            view.DisplayTime // when it was resolved or completed
-	Window              string      // maintenance: its window
+	Window              string           // maintenance: its window
 	Components          []string
 	Excerpt             string // the latest public update, in short
 }
@@ -119,9 +120,9 @@ func (h *Handler) adminIncident(in *models.Incident) adminIncident {
 // consoleIncidentURL is the console page of an incident or maintenance.
 func consoleIncidentURL(id string) string { return "/admin/incidents/" + id }
 
-// renderAdminError is the console's error page, inside the admin layout
+// RenderError is the console's error page, inside the admin layout
 // (with the navigation when someone is signed in).
-func (h *Handler) renderAdminError(c echo.Context, code int, title, msg string) error {
+func (h *Handler) RenderError(c echo.Context, code int, title, msg string) error {
 	if currentUser(c) == nil && hasSession(c) && code != http.StatusInternalServerError {
 		// A page no route signs in for (a 404): show who is signed in all the same.
 		if u, err := h.sessionUser(c); err == nil && u != nil {

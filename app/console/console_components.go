@@ -6,6 +6,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/view"
+	"github.com/beaconstatus/beacon/app/web"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -26,8 +28,8 @@ type componentRow struct {
 	Description        string
 	Showcase           bool
 	OnlyShowIfDegraded bool
-	First, Last        bool     // at its level: no up, no down button
-	Members            int      // a group's components
+	First, Last        bool          // at its level: no up, no down button
+	Members            int           // a group's components
 	Statuses           []view.Option // the quick status select, the current one selected
 }
 

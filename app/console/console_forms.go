@@ -3,12 +3,12 @@ package console
 import (
 	"html/template"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/view"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -156,4 +156,3 @@ func redirectBack(c echo.Context, f view.Form, fallback string) error {
 	}
 	return c.Redirect(http.StatusSeeOther, fallback)
 }
-

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/view"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -19,7 +20,7 @@ type incidentPageView struct {
 	AdminView
 	Incident    incidentDetail
 	Timeline    []timelineItem // newest first
-	Statuses    []view.Option       // the update form's status view.Radios
+	Statuses    []view.Option  // the update form's status view.Radios
 	Components  componentPicker
 	Impacts     []view.Option
 	UpdateForm  view.Form // post an update

@@ -8,6 +8,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/view"
+	"github.com/beaconstatus/beacon/app/web"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -22,18 +24,18 @@ type pmEditorView struct {
 	AdminView
 	Incident    adminIncident
 	Postmortem  pmState
-	EditForm    view.Form            // sections, impact start, timeline
-	Sections    []view.FieldView     // one textarea per section, with its hint
-	ImpactStart view.FieldView       // datetime-local in the page's time zone
-	Entries     []pmEntryField  // the drafted timeline, oldest first
-	NewEntry    pmNewEntry      // add an entry by hand
-	Facts       []pmFact        // durations computed from the timeline
-	Components  []string        // affected components
-	Items       []pmItemRow     // action items
-	ItemForm    view.Form            // add an action item
-	ItemFields  []view.FieldView     // its fields
-	Publish     pmPublishPanel  // warnings, publish, unpublish
-	Revisions   []pmRevisionRow // published versions, newest first
+	EditForm    view.Form        // sections, impact start, timeline
+	Sections    []view.FieldView // one textarea per section, with its hint
+	ImpactStart view.FieldView   // datetime-local in the page's time zone
+	Entries     []pmEntryField   // the drafted timeline, oldest first
+	NewEntry    pmNewEntry       // add an entry by hand
+	Facts       []pmFact         // durations computed from the timeline
+	Components  []string         // affected components
+	Items       []pmItemRow      // action items
+	ItemForm    view.Form        // add an action item
+	ItemFields  []view.FieldView // its fields
+	Publish     pmPublishPanel   // warnings, publish, unpublish
+	Revisions   []pmRevisionRow  // published versions, newest first
 	TimeZone    string
 }
 
@@ -221,7 +223,7 @@ func (h *Handler) consolePostmortem(c echo.Context) error {
 type pmForms struct {
 	edit, item *view.Form
 	entryErrs  map[string]string // timeline entry id → its problem
-	failed     *view.Form             // the form whose problems the page lists
+	failed     *view.Form        // the form whose problems the page lists
 }
 
 // renderPMEditor shows the editor of pm.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/view"
+	"github.com/beaconstatus/beacon/app/web"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -18,10 +20,10 @@ import (
 type pmPublishPanel struct {
 	URL       string // the editor
 	Published bool
-	Notified  bool             // subscribers were notified (once ever)
-	Notify    view.CheckboxView     // "notify subscribers"; on by default the first time
-	Warnings  []models.Warning // the blameless check: it warns, it does not block
-	Empty     bool             // no section has text: it cannot be published
+	Notified  bool              // subscribers were notified (once ever)
+	Notify    view.CheckboxView // "notify subscribers"; on by default the first time
+	Warnings  []models.Warning  // the blameless check: it warns, it does not block
+	Empty     bool              // no section has text: it cannot be published
 }
 
 // pmPublishPanel builds the publish box of pm, with the blameless check

@@ -7,6 +7,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/view"
+	"github.com/beaconstatus/beacon/app/web"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -39,7 +41,7 @@ func (h *Handler) consoleSavePostmortem(c echo.Context) error {
 		})
 	}
 	if autosave {
-		if code, msg, fields := classify(err); err != nil && code == http.StatusUnprocessableEntity {
+		if code, msg, fields := web.Classify(err); err != nil && code == http.StatusUnprocessableEntity {
 			return c.JSON(code, web.APIError{Error: msg, Fields: fields})
 		} else if err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/web"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -41,10 +42,10 @@ const sessionLoadedKey = "beacon.session"
 // manager's methods panic on a request without one.
 func hasSession(c echo.Context) bool { return c.Get(sessionLoadedKey) == true }
 
-// newSessionManager configures scs for the console: cookie beacon_session
-// on /admin, HttpOnly, SameSite=Lax, Secure when BASE_URL is https; the
-// store keeps only hashes of the tokens.
-func newSessionManager(cfg Config, db *models.DB, now func() time.Time) *scs.SessionManager {
+// NewSessions configures scs for the console: cookie beacon_session on
+// /admin, HttpOnly, SameSite=Lax, Secure when baseURL is https; the store
+// (the sessions table of db) keeps only hashes of the tokens.
+func NewSessions(db *models.DB, now func() time.Time, baseURL string) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = sessionStore{db: db, now: now}
 	sm.HashTokenInStore = true
@@ -54,7 +55,7 @@ func newSessionManager(cfg Config, db *models.DB, now func() time.Time) *scs.Ses
 	sm.Cookie.Path = "/admin"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
-	sm.Cookie.Secure = strings.HasPrefix(cfg.BaseURL, "https://")
+	sm.Cookie.Secure = strings.HasPrefix(baseURL, "https://")
 	return sm
 }
 
@@ -172,10 +173,10 @@ func (h *Handler) flash(c echo.Context, format string, args ...any) {
 	h.Sessions.Put(c.Request().Context(), sessionFlash, fmt.Sprintf(format, args...))
 }
 
-// startSweeper deletes expired sessions and stale rate-limit counters now
+// StartSweeper deletes expired sessions and stale rate-limit counters now
 // and every sweepInterval, until ctx ends or stop is called; stop waits
 // for a sweep in progress to finish.
-func (h *Handler) startSweeper(ctx context.Context) (stop func()) {
+func (h *Handler) StartSweeper(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/view"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -13,10 +14,10 @@ import (
 // first administrator is created with a one-time setup code from the
 // server's log (see models/setup.go). `beacon user add` works too.
 
-// announceSetup runs at start: with no user yet it stores a setup code and
+// AnnounceSetup runs at start: with no user yet it stores a setup code and
 // logs it; once users exist it deletes any codes left (e.g. after `beacon
 // user add`).
-func (h *Handler) announceSetup(ctx context.Context) error {
+func (h *Handler) AnnounceSetup(ctx context.Context) error {
 	n, err := h.DB.CountUsers(ctx)
 	if err != nil {
 		return err

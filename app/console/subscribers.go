@@ -10,6 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/view"
+	"github.com/beaconstatus/beacon/app/web"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -148,7 +150,7 @@ func (h *Handler) subscriberRow(s *models.Subscriber, names map[string]string) s
 // subscriberFormView is the add-subscriber page.
 type subscriberFormView struct {
 	AdminView
-	Choices choicesView
+	Choices view.Choices
 }
 
 // NewSubscriber is the form to add a subscriber.
@@ -160,7 +162,7 @@ func (h *Handler) renderSubscriberForm(c echo.Context, code int, ch models.Subsc
 	v := subscriberFormView{AdminView: h.adminView(c, "Add subscriber", "subscribers")}
 	v.Form = form
 	var err error
-	if v.Choices, err = h.choices(c, ch, form); err != nil {
+	if v.Choices, err = h.Site.Choices(c.Request().Context(), ch, form); err != nil {
 		return err
 	}
 	return h.Render.Admin(c, code, "subscriber_new.html", v)
@@ -171,7 +173,7 @@ func (h *Handler) renderSubscriberForm(c echo.Context, code int, ch models.Subsc
 func (h *Handler) createSubscriber(c echo.Context) error {
 	form := view.NewForm(c)
 	form.Clear("csrf")
-	ch, err := choicesFromForm(form, true)
+	ch, err := view.ChoicesFromForm(form, true)
 	skip := form.Value("skip_confirmation") != ""
 	var s *models.Subscriber
 	if err == nil {
@@ -228,7 +230,6 @@ func (h *Handler) deleteSubscriber(c echo.Context) error {
 	h.flash(c, "Removed %s.", s.Email)
 	return c.Redirect(http.StatusSeeOther, "/admin/subscribers")
 }
-
 
 // importView is the import page, with the report of an import.
 type importView struct {

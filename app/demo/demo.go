@@ -1,4 +1,8 @@
-package app
+// Package demo is the demo page: a realistic status page (components in
+// groups, past incidents with their timelines and postmortems, maintenance)
+// that `beacon demo` loads into an empty database, and the large page the
+// benchmarks measure (`beacon demo --large`).
+package demo
 
 import (
 	"context"
@@ -14,8 +18,8 @@ import (
 // recorded as.
 const demoActor = "beacon demo"
 
-// DemoSummary says what LoadDemo created.
-type DemoSummary struct {
+// Summary says what Load created.
+type Summary struct {
 	Groups                int      // component groups
 	Components            int      // components, groups not counted
 	Incidents             int      // incidents, the active ones included
@@ -26,7 +30,7 @@ type DemoSummary struct {
 }
 
 // String is the one-line report `beacon demo` prints.
-func (s DemoSummary) String() string {
+func (s Summary) String() string {
 	out := fmt.Sprintf("%d groups, %d components, %d incidents (active: %s), %d maintenances",
 		s.Groups, s.Components, s.Incidents, strings.Join(s.ActiveIncidentIDs, ", "), s.Maintenances)
 	if s.UpcomingMaintenanceID != "" {
@@ -86,13 +90,13 @@ func (d *demoIncident) then(after time.Duration, status, body string, components
 	return d
 }
 
-// LoadDemo fills an empty database with a realistic demo status page: three
+// Load fills an empty database with a realistic demo status page: three
 // component groups and an ungrouped component, about ninety days of resolved
 // incidents and a completed maintenance, one incident still open and one
 // maintenance scheduled in two days. Everything is placed relative to now and
 // is the same on every run. It refuses a database that already has
 // components or incidents.
-func LoadDemo(ctx context.Context, db *models.DB, now time.Time) (DemoSummary, error) {
+func Load(ctx context.Context, db *models.DB, now time.Time) (Summary, error) {
 	return loadDemoInTx(ctx, db, now, demoComponents, demoTimeline)
 }
 
@@ -106,8 +110,8 @@ type demoPlan struct {
 // loadDemoInTx loads the components and the timeline planned relative to
 // now in one transaction: a failure halfway leaves the database empty, so
 // the demo can simply be loaded again.
-func loadDemoInTx(ctx context.Context, db *models.DB, now time.Time, groups []demoGroup, plan func(now time.Time) demoPlan) (DemoSummary, error) {
-	var sum DemoSummary
+func loadDemoInTx(ctx context.Context, db *models.DB, now time.Time, groups []demoGroup, plan func(now time.Time) demoPlan) (Summary, error) {
+	var sum Summary
 	err := db.InTx(ctx, func(tx *models.DB) error {
 		var err error
 		sum, err = loadDemo(ctx, tx, now, groups, plan)
@@ -116,8 +120,8 @@ func loadDemoInTx(ctx context.Context, db *models.DB, now time.Time, groups []de
 	return sum, err
 }
 
-func loadDemo(ctx context.Context, db *models.DB, now time.Time, groups []demoGroup, plan func(now time.Time) demoPlan) (DemoSummary, error) {
-	var sum DemoSummary
+func loadDemo(ctx context.Context, db *models.DB, now time.Time, groups []demoGroup, plan func(now time.Time) demoPlan) (Summary, error) {
+	var sum Summary
 	existing, err := db.ListComponents(ctx)
 	if err != nil {
 		return sum, err

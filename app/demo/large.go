@@ -1,4 +1,4 @@
-package app
+package demo
 
 import (
 	"context"
@@ -92,13 +92,13 @@ var largeDemoStories = []largeDemoStory{
 		"Our provider has fixed the network links and traffic is balanced again. This incident is resolved."},
 }
 
-// LoadLargeDemo fills an empty database with the large demo page: 25
+// LoadLarge fills an empty database with the large demo page: 25
 // components in 5 groups, 500 resolved incidents spread over the last two
 // years (so the uptime bars have a realistic history), and two incidents
-// still open with 10 updates each, in one transaction. Like LoadDemo it is
+// still open with 10 updates each, in one transaction. Like Load it is
 // placed relative to now, the same on every run, and refuses a database
 // that already has components or incidents.
-func LoadLargeDemo(ctx context.Context, db *models.DB, now time.Time) (DemoSummary, error) {
+func LoadLarge(ctx context.Context, db *models.DB, now time.Time) (Summary, error) {
 	return loadDemoInTx(ctx, db, now, largeDemoComponents, largeDemoTimeline)
 }
 

@@ -92,6 +92,10 @@ func (m *Message) Check() error {
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
+// LogMailer is the driver used when SMTP_URL is unset: messages are
+// written to log, not sent.
+func LogMailer(log *slog.Logger) Mailer { return logMailer{log: log} }
+
 // logMailer is the driver used when SMTP_URL is unset: it writes each
 // message to the log instead of sending it, so Beacon runs without a mail
 // server.

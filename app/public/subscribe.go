@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
@@ -38,12 +37,12 @@ const MaxSubscribeBody = 64 << 10
 // subscriptionView is what the public subscription pages receive.
 type subscriptionView struct {
 	view.PageView
-	Form      view.Form   // what was entered, and its problems
-	Choices   choicesView // components and kinds of update to choose from
-	Email     string      // the subscriber's address
-	Step      string      // which part of subscription.html: confirm, confirmed, manage, unsubscribe, unsubscribed
-	ManageURL string      // where to change the subscription, once confirmed
-	Saved     bool        // the manage form was just saved
+	Form      view.Form    // what was entered, and its problems
+	Choices   view.Choices // components and kinds of update to choose from
+	Email     string       // the subscriber's address
+	Step      string       // which part of subscription.html: confirm, confirmed, manage, unsubscribe, unsubscribed
+	ManageURL string       // where to change the subscription, once confirmed
+	Saved     bool         // the manage form was just saved
 }
 
 // subscriptionHeaders marks subscription pages private and keeps their
@@ -109,7 +108,7 @@ func (h *Handler) newSubscriptionView(c echo.Context, title string) subscription
 func (h *Handler) showSubscribe(c echo.Context) error {
 	v := h.newSubscriptionView(c, "Subscribe")
 	var err error
-	if v.Choices, err = h.choices(c, models.EveryNotification(), view.Form{}); err != nil {
+	if v.Choices, err = h.Site.Choices(c.Request().Context(), models.EveryNotification(), view.Form{}); err != nil {
 		return err
 	}
 	return h.renderSubscription(c, http.StatusOK, "subscribe.html", v)
@@ -125,10 +124,10 @@ func (h *Handler) subscribe(c echo.Context) error {
 	ctx := c.Request().Context()
 	form := view.NewForm(c)
 	v := h.newSubscriptionView(c, "Subscribe")
-	ch, kindsErr := choicesFromForm(form, form.Value("full") != "")
+	ch, kindsErr := view.ChoicesFromForm(form, form.Value("full") != "")
 	reshow := func(code int) error {
 		var err error
-		if v.Choices, err = h.choices(c, ch, form); err != nil {
+		if v.Choices, err = h.Site.Choices(c.Request().Context(), ch, form); err != nil {
 			return err
 		}
 		v.Form = form
@@ -168,93 +167,6 @@ func (h *Handler) subscribe(c echo.Context) error {
 	web.Logger(ctx, h.Log).Info("subscribe", "subscriber", s.ID, "outcome", string(outcome))
 	v.Title, v.Email = "Check your inbox", form.Value("email")
 	return h.renderSubscription(c, http.StatusOK, "subscribe_sent.html", v)
-}
-
-// The kinds of update a subscriber chooses from, as the form names them.
-var updateKinds = []struct{ value, label, hint string }{
-	{"incidents", "Incidents", "when one is opened, updated and resolved"},
-	{"maintenance", "Scheduled maintenance", "when it is planned, shortly before it starts, when it starts and when it ends"},
-	{"postmortems", "Postmortems", "when the report of an incident is published"},
-}
-
-// choicesFromForm reads component_ids and kinds. Without full (a form
-// that only asks for the address) no kinds means every kind.
-func choicesFromForm(form view.Form, full bool) (models.SubscriberChoices, error) {
-	ch := models.SubscriberChoices{ComponentIDs: form.Values["component_ids"]}
-	kinds := form.Values["kinds"]
-	if len(kinds) == 0 && !full {
-		kinds = []string{"incidents", "maintenance", "postmortems"}
-	}
-	for _, k := range kinds {
-		switch k {
-		case "incidents":
-			ch.Incidents = true
-		case "maintenance":
-			ch.Maintenance = true
-		case "postmortems":
-			ch.Postmortems = true
-		default:
-			return ch, models.Invalid("kinds", "must be incidents, maintenance or postmortems")
-		}
-	}
-	return ch, nil
-}
-
-// choicesView is the components and kinds of update a form offers, with
-// what is chosen; views/partials/subscriptions.html shows it.
-type choicesView struct {
-	Groups          []choiceGroup
-	Kinds           []kindChoice
-	ComponentsError string
-	KindsError      string
-}
-
-// choiceGroup is a group of components (Name "" for ungrouped ones).
-type choiceGroup struct {
-	ID, Name   string
-	Checked    bool
-	Components []choiceItem
-}
-
-// choiceItem is one component to choose.
-type choiceItem struct {
-	ID, Name string
-	Checked  bool
-}
-
-// kindChoice is one kind of update to choose.
-type kindChoice struct {
-	Value, Label, Hint string
-	Checked            bool
-}
-
-// choices lists the page's components and the kinds of update, with ch's
-// chosen, and the form's problems with them.
-func (h *Handler) choices(c echo.Context, ch models.SubscriberChoices, form view.Form) (choicesView, error) {
-	comps, err := h.DB.ListComponents(c.Request().Context())
-	if err != nil {
-		return choicesView{}, err
-	}
-	v := choicesView{ComponentsError: form.Error("component_ids"), KindsError: form.Error("kinds")}
-	var group *choiceGroup
-	for _, comp := range comps {
-		chosen := slices.Contains(ch.ComponentIDs, comp.ID)
-		switch {
-		case comp.IsGroup:
-			v.Groups = append(v.Groups, choiceGroup{ID: comp.ID, Name: comp.Name, Checked: chosen})
-			group = &v.Groups[len(v.Groups)-1]
-			continue
-		case comp.GroupID == nil && (group == nil || group.Name != ""):
-			v.Groups = append(v.Groups, choiceGroup{})
-			group = &v.Groups[len(v.Groups)-1]
-		}
-		group.Components = append(group.Components, choiceItem{ID: comp.ID, Name: comp.Name, Checked: chosen})
-	}
-	kinds := map[string]bool{"incidents": ch.Incidents, "maintenance": ch.Maintenance, "postmortems": ch.Postmortems}
-	for _, k := range updateKinds {
-		v.Kinds = append(v.Kinds, kindChoice{Value: k.value, Label: k.label, Hint: k.hint, Checked: kinds[k.value]})
-	}
-	return v, nil
 }
 
 // errBadLinkPage answers a signed link that is forged, altered, expired,
@@ -369,7 +281,7 @@ func (h *Handler) renderManage(c echo.Context, code int, s *models.Subscriber, c
 		v.Title, v.Step = "You are unsubscribed", "unsubscribed"
 	}
 	var err error
-	if v.Choices, err = h.choices(c, ch, form); err != nil {
+	if v.Choices, err = h.Site.Choices(c.Request().Context(), ch, form); err != nil {
 		return err
 	}
 	return h.renderSubscription(c, code, "subscription.html", v)
@@ -387,7 +299,7 @@ func (h *Handler) manage(c echo.Context) error {
 	if form.Value("action") == "unsubscribe" {
 		return h.unsubscribeLinked(c, l)
 	}
-	ch, err := choicesFromForm(form, true)
+	ch, err := view.ChoicesFromForm(form, true)
 	if err == nil {
 		var s *models.Subscriber
 		if s, err = h.DB.UpdateSubscriberChoices(ctx, l.SubscriberID, l.Version, ch, h.Now()); err == nil {

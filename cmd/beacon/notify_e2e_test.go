@@ -11,7 +11,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/app/smtptest"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
@@ -117,7 +117,7 @@ func TestNotifyWorkerKilledMidBatch(t *testing.T) {
 // of emailing an incident update to 2,000 subscribers with four workers,
 // and starts it again: every subscriber gets the message, and the only
 // copies are of messages the mail server had accepted but the killed
-// process had not yet recorded, at most app.DefaultUnrecorded per
+// process had not yet recorded, at most notify.DefaultUnrecorded per
 // worker, each a copy with the same Message-ID.
 func TestNotifyKilledMidFanOut(t *testing.T) {
 	t.Parallel()
@@ -225,9 +225,9 @@ func TestNotifyKilledMidFanOut(t *testing.T) {
 			if len(counts) != subscribers || srv.Total() != subscribers+duplicates {
 				t.Errorf("%d addresses got %d messages, want %d and %d", len(counts), srv.Total(), subscribers, subscribers+duplicates)
 			}
-			bound := workers * app.DefaultUnrecorded
+			bound := workers * notify.DefaultUnrecorded
 			t.Logf("%s: SIGKILL after %d of %d messages: %d sent twice (bound: %d workers × %d = %d)",
-				dialect, atKill, subscribers, duplicates, workers, app.DefaultUnrecorded, bound)
+				dialect, atKill, subscribers, duplicates, workers, notify.DefaultUnrecorded, bound)
 			if duplicates > bound {
 				t.Errorf("%d messages sent twice, more than the %d that can be in flight", duplicates, bound)
 			}

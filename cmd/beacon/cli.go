@@ -1,4 +1,4 @@
-package app
+package main
 
 import (
 	"bufio"
@@ -15,11 +15,13 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/beaconstatus/beacon/app"
+	"github.com/beaconstatus/beacon/app/demo"
 	"github.com/beaconstatus/beacon/models"
 )
 
 // Version is Beacon's version, set at build time with
-// -ldflags "-X github.com/beaconstatus/beacon/app.Version=v1.2.3".
+// -ldflags "-X main.Version=v1.2.3".
 var Version = "dev"
 
 // CLI is the beacon command line: its streams and environment, so the
@@ -171,12 +173,12 @@ func (cli *CLI) version(_ context.Context, args []string) error {
 
 // open loads the configuration and the logger (writing to logTo) and opens
 // the database, without looking at its schema.
-func (cli *CLI) open(ctx context.Context, logTo io.Writer) (Config, *slog.Logger, *models.DB, error) {
-	cfg, err := LoadConfig(cli.Getenv)
+func (cli *CLI) open(ctx context.Context, logTo io.Writer) (app.Config, *slog.Logger, *models.DB, error) {
+	cfg, err := app.LoadConfig(cli.Getenv)
 	if err != nil {
 		return cfg, nil, nil, fmt.Errorf("invalid configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	}
-	log := NewLogger(cfg, logTo)
+	log := app.NewLogger(cfg, logTo)
 	db, err := models.Open(ctx, cfg.Dialect, cfg.DSN, log)
 	if err != nil {
 		return cfg, log, nil, fmt.Errorf("cannot open the %s database (DATABASE_URL): %w", cfg.Dialect, err)
@@ -188,7 +190,7 @@ func (cli *CLI) open(ctx context.Context, logTo io.Writer) (Config, *slog.Logger
 // migrateSQLite, an SQLite database is migrated (it is embedded: nobody
 // else runs beacon migrate for it); a PostgreSQL database must already be
 // current.
-func (cli *CLI) setup(ctx context.Context, migrateSQLite bool, logTo io.Writer) (Config, *slog.Logger, *models.DB, error) {
+func (cli *CLI) setup(ctx context.Context, migrateSQLite bool, logTo io.Writer) (app.Config, *slog.Logger, *models.DB, error) {
 	cfg, log, db, err := cli.open(ctx, logTo)
 	if err != nil {
 		return cfg, log, nil, err
@@ -230,14 +232,14 @@ func (cli *CLI) serve(ctx context.Context, args []string) error {
 		debug.SetGCPercent(serveGCPercent)
 	}
 	// The server logs a line per request: in batches (logbuffer.go).
-	logs := newLogBuffer(cli.Stderr)
+	logs := app.NewLogBuffer(cli.Stderr)
 	defer logs.Flush()
 	cfg, log, db, err := cli.setup(ctx, true, logs)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	a, err := New(ctx, cfg, db, log)
+	a, err := app.New(ctx, cfg, db, log)
 	if err != nil {
 		return err
 	}
@@ -377,9 +379,9 @@ func (cli *CLI) demo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	load := LoadDemo
+	load := demo.Load
 	if *large {
-		load = LoadLargeDemo
+		load = demo.LoadLarge
 	}
 	sum, err := load(ctx, db, time.Now())
 	if err != nil {
