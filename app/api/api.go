@@ -202,7 +202,7 @@ func fieldError(code int, field, msg string) error {
 	})
 }
 
-// ListPages is GET /v1/pages: Beacon serves one page.
+// listPages is GET /v1/pages: Beacon serves one page.
 func (h *Handler) listPages(c echo.Context) error {
 	p, err := h.jsonPageOf(c)
 	if err != nil {
@@ -211,7 +211,7 @@ func (h *Handler) listPages(c echo.Context) error {
 	return c.JSON(http.StatusOK, []jsonPage{p})
 }
 
-// ShowPage is GET /v1/pages/{page_id}.
+// showPage is GET /v1/pages/{page_id}.
 func (h *Handler) showPage(c echo.Context) error {
 	p, err := h.jsonPageOf(c)
 	if err != nil {

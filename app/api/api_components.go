@@ -79,7 +79,7 @@ func (r *componentRequest) patch() models.ComponentPatch {
 	return p
 }
 
-// ListComponents is GET /v1/pages/{page_id}/components: every component
+// listComponents is GET /v1/pages/{page_id}/components: every component
 // and group in page order.
 func (h *Handler) listComponents(c echo.Context) error {
 	list, err := h.DB.ListComponents(c.Request().Context())
@@ -89,7 +89,7 @@ func (h *Handler) listComponents(c echo.Context) error {
 	return c.JSON(http.StatusOK, h.jsonComponentsOf(list))
 }
 
-// ShowComponent is GET /v1/pages/{page_id}/components/{id}.
+// showComponent is GET /v1/pages/{page_id}/components/{id}.
 func (h *Handler) showComponent(c echo.Context) error {
 	comp, err := h.DB.GetComponent(c.Request().Context(), c.Param("id"))
 	if err != nil {
@@ -110,7 +110,7 @@ func (h *Handler) jsonComponentWithMembers(c echo.Context, comp *models.Componen
 	return h.jsonComponentOf(comp, members)
 }
 
-// CreateComponent is POST /v1/pages/{page_id}/components.
+// createComponent is POST /v1/pages/{page_id}/components.
 func (h *Handler) createComponent(c echo.Context) error {
 	var req componentRequest
 	if err := bindJSON(c, "component", &req); err != nil {
@@ -143,7 +143,7 @@ func (h *Handler) createComponent(c echo.Context) error {
 	return c.JSON(http.StatusCreated, h.jsonComponentOf(comp, nil))
 }
 
-// UpdateComponent is PATCH (or PUT) /v1/pages/{page_id}/components/{id}.
+// updateComponent is PATCH (or PUT) /v1/pages/{page_id}/components/{id}.
 func (h *Handler) updateComponent(c echo.Context) error {
 	var req componentRequest
 	if err := bindJSON(c, "component", &req); err != nil {
@@ -161,7 +161,7 @@ func (h *Handler) updateComponent(c echo.Context) error {
 	return c.JSON(http.StatusOK, h.jsonComponentWithMembers(c, comp))
 }
 
-// DeleteComponent is DELETE /v1/pages/{page_id}/components/{id}.
+// deleteComponent is DELETE /v1/pages/{page_id}/components/{id}.
 func (h *Handler) deleteComponent(c echo.Context) error {
 	err := h.Writes.Do(c, web.Everything, "component.delete", "component", func(tx *models.DB) (string, any, error) {
 		return c.Param("id"), nil, tx.DeleteComponent(c.Request().Context(), c.Param("id"))
@@ -191,7 +191,7 @@ func (r *groupRequest) description() optional[string] {
 	return r.Description
 }
 
-// ListComponentGroups is GET /v1/pages/{page_id}/component-groups.
+// listComponentGroups is GET /v1/pages/{page_id}/component-groups.
 func (h *Handler) listComponentGroups(c echo.Context) error {
 	list, err := h.DB.ListComponents(c.Request().Context())
 	if err != nil {
@@ -207,7 +207,7 @@ func (h *Handler) listComponentGroups(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// ShowComponentGroup is GET /v1/pages/{page_id}/component-groups/{id}.
+// showComponentGroup is GET /v1/pages/{page_id}/component-groups/{id}.
 func (h *Handler) showComponentGroup(c echo.Context) error {
 	g, members, err := h.loadGroup(c, h.DB, c.Param("id"))
 	if err != nil {
@@ -230,7 +230,7 @@ func (h *Handler) loadGroup(c echo.Context, db *models.DB, id string) (*models.C
 	return nil, nil, models.ErrNotFound
 }
 
-// CreateComponentGroup is POST /v1/pages/{page_id}/component-groups: the
+// createComponentGroup is POST /v1/pages/{page_id}/component-groups: the
 // group and its members move in one transaction.
 func (h *Handler) createComponentGroup(c echo.Context) error {
 	var req groupRequest
@@ -258,7 +258,7 @@ func (h *Handler) createComponentGroup(c echo.Context) error {
 	return c.JSON(http.StatusCreated, h.jsonGroupOf(g, members))
 }
 
-// UpdateComponentGroup is PATCH (or PUT) /v1/pages/{page_id}/component-groups/{id}.
+// updateComponentGroup is PATCH (or PUT) /v1/pages/{page_id}/component-groups/{id}.
 // A components list replaces the group's members.
 func (h *Handler) updateComponentGroup(c echo.Context) error {
 	var req groupRequest
@@ -324,7 +324,7 @@ func (h *Handler) setGroupMembers(c echo.Context, tx *models.DB, groupID string,
 	return nil
 }
 
-// DeleteComponentGroup is DELETE /v1/pages/{page_id}/component-groups/{id}:
+// deleteComponentGroup is DELETE /v1/pages/{page_id}/component-groups/{id}:
 // the members stay, ungrouped.
 func (h *Handler) deleteComponentGroup(c echo.Context) error {
 	err := h.Writes.Do(c, web.Everything, "component_group.delete", "component", func(tx *models.DB) (string, any, error) {

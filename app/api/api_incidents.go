@@ -96,24 +96,24 @@ func (r *incidentRequest) newIncident(actor string) (models.NewIncident, error) 
 	return n, v.Err()
 }
 
-// ListIncidents is GET /v1/pages/{page_id}/incidents: newest first,
+// listIncidents is GET /v1/pages/{page_id}/incidents: newest first,
 // ?q= searches names, ?page=&per_page= (or limit=) reach the whole history.
 func (h *Handler) listIncidents(c echo.Context) error {
 	return h.listIncidentsWhere(c, models.IncidentFilter{Query: c.QueryParam("q")})
 }
 
-// ListUnresolvedIncidents is GET /v1/pages/{page_id}/incidents/unresolved.
+// listUnresolvedIncidents is GET /v1/pages/{page_id}/incidents/unresolved.
 func (h *Handler) listUnresolvedIncidents(c echo.Context) error {
 	return h.listIncidentsWhere(c, models.IncidentFilter{Kind: models.KindIncident, Unresolved: true})
 }
 
-// ListScheduledMaintenance is GET /v1/pages/{page_id}/incidents/scheduled
+// listScheduledMaintenance is GET /v1/pages/{page_id}/incidents/scheduled
 // (and /upcoming): maintenance not started yet.
 func (h *Handler) listScheduledMaintenance(c echo.Context) error {
 	return h.listIncidentsWhere(c, models.IncidentFilter{Kind: models.KindMaintenance, Upcoming: true})
 }
 
-// ListActiveMaintenance is GET /v1/pages/{page_id}/incidents/active_maintenance.
+// listActiveMaintenance is GET /v1/pages/{page_id}/incidents/active_maintenance.
 func (h *Handler) listActiveMaintenance(c echo.Context) error {
 	f := models.IncidentFilter{Kind: models.KindMaintenance, Unresolved: true}
 	return h.listIncidentsWhere(c, f, func(in *models.Incident) bool {
@@ -142,8 +142,8 @@ func (h *Handler) listIncidentsWhere(c echo.Context, f models.IncidentFilter, ke
 	return c.JSON(http.StatusOK, out)
 }
 
-// ShowIncidentJSON is GET /v1/pages/{page_id}/incidents/{id}.
-func (h *Handler) showIncidentJSON(c echo.Context) error {
+// showIncident is GET /v1/pages/{page_id}/incidents/{id}.
+func (h *Handler) showIncident(c echo.Context) error {
 	in, err := h.DB.GetIncident(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
@@ -151,7 +151,7 @@ func (h *Handler) showIncidentJSON(c echo.Context) error {
 	return c.JSON(http.StatusOK, h.jsonIncidentOf(in))
 }
 
-// CreateIncident is POST /v1/pages/{page_id}/incidents: an incident, a
+// createIncident is POST /v1/pages/{page_id}/incidents: an incident, a
 // scheduled maintenance (scheduled_for/until) or a backfilled incident.
 func (h *Handler) createIncident(c echo.Context) error {
 	var req incidentRequest
@@ -177,7 +177,7 @@ func (h *Handler) createIncident(c echo.Context) error {
 	return c.JSON(http.StatusCreated, h.jsonIncidentOf(in))
 }
 
-// UpdateIncident is PATCH (or PUT) /v1/pages/{page_id}/incidents/{id}:
+// updateIncident is PATCH (or PUT) /v1/pages/{page_id}/incidents/{id}:
 // name, impact and schedule change the incident; status, body and
 // components post an update to its timeline. Both in one transaction.
 func (h *Handler) updateIncident(c echo.Context) error {
@@ -241,7 +241,7 @@ func (h *Handler) updateIncident(c echo.Context) error {
 	return c.JSON(http.StatusOK, h.jsonIncidentOf(in))
 }
 
-// DeleteIncident is DELETE /v1/pages/{page_id}/incidents/{id} (admins):
+// deleteIncident is DELETE /v1/pages/{page_id}/incidents/{id} (admins):
 // it answers with the incident as it was.
 func (h *Handler) deleteIncident(c echo.Context) error {
 	in, err := h.DB.GetIncident(c.Request().Context(), c.Param("id"))
@@ -257,7 +257,7 @@ func (h *Handler) deleteIncident(c echo.Context) error {
 	return c.JSON(http.StatusOK, h.jsonIncidentOf(in))
 }
 
-// UpdateIncidentUpdate is PATCH /v1/pages/{page_id}/incidents/{id}/incident_updates/{update_id}:
+// updateIncidentUpdate is PATCH /v1/pages/{page_id}/incidents/{id}/incident_updates/{update_id}:
 // it edits an update's text, keeping the earlier text as a revision.
 func (h *Handler) updateIncidentUpdate(c echo.Context) error {
 	var req struct {
@@ -281,7 +281,7 @@ func (h *Handler) updateIncidentUpdate(c echo.Context) error {
 	return c.JSON(http.StatusOK, h.jsonUpdateOf(ev))
 }
 
-// ListEvents is GET /v1/pages/{page_id}/incidents/{id}/events: the whole
+// listEvents is GET /v1/pages/{page_id}/incidents/{id}/events: the whole
 // timeline, internal events included, oldest first.
 func (h *Handler) listEvents(c echo.Context) error {
 	in, err := h.DB.GetIncident(c.Request().Context(), c.Param("id"))
@@ -295,7 +295,7 @@ func (h *Handler) listEvents(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// CreateEvent is POST /v1/pages/{page_id}/incidents/{id}/events: an
+// createEvent is POST /v1/pages/{page_id}/incidents/{id}/events: an
 // internal note or an external event (a chat message, a monitoring alert).
 func (h *Handler) createEvent(c echo.Context) error {
 	var req struct {

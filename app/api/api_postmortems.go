@@ -105,9 +105,9 @@ func timelineFields(raw json.RawMessage, v *models.ValidationError) ([]models.En
 	return out, nil
 }
 
-// ShowPostmortemJSON is GET /v1/pages/{page_id}/incidents/{id}/postmortem:
+// showPostmortem is GET /v1/pages/{page_id}/incidents/{id}/postmortem:
 // the postmortem, draft or published, with its blameless warnings.
-func (h *Handler) showPostmortemJSON(c echo.Context) error {
+func (h *Handler) showPostmortem(c echo.Context) error {
 	pm, err := h.DB.GetPostmortem(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
@@ -115,7 +115,7 @@ func (h *Handler) showPostmortemJSON(c echo.Context) error {
 	return h.postmortemJSON(c, http.StatusOK, pm)
 }
 
-// PutPostmortem is PUT /v1/pages/{page_id}/incidents/{id}/postmortem: it
+// putPostmortem is PUT /v1/pages/{page_id}/incidents/{id}/postmortem: it
 // drafts the postmortem from the timeline when there is none yet, then
 // applies the body (Statuspage's body_draft, or Beacon's sections and
 // timeline). A published postmortem keeps the change as a revision.
@@ -143,7 +143,7 @@ func (h *Handler) putPostmortem(c echo.Context) error {
 	return h.postmortemJSON(c, http.StatusOK, pm)
 }
 
-// PublishPostmortem is PUT /v1/pages/{page_id}/incidents/{id}/postmortem/publish
+// publishPostmortem is PUT /v1/pages/{page_id}/incidents/{id}/postmortem/publish
 // with {"postmortem": {"notify_subscribers": true}}: subscribers are
 // notified once, when asked. The body may be left out (no notification).
 func (h *Handler) publishPostmortem(c echo.Context) error {
@@ -170,7 +170,7 @@ func (h *Handler) publishPostmortem(c echo.Context) error {
 	return h.postmortemJSON(c, http.StatusOK, pm)
 }
 
-// RevertPostmortem is PUT /v1/pages/{page_id}/incidents/{id}/postmortem/revert:
+// revertPostmortem is PUT /v1/pages/{page_id}/incidents/{id}/postmortem/revert:
 // a published postmortem goes back to draft.
 func (h *Handler) revertPostmortem(c echo.Context) error {
 	var pm *models.Postmortem
@@ -188,7 +188,7 @@ func (h *Handler) revertPostmortem(c echo.Context) error {
 	return h.postmortemJSON(c, http.StatusOK, pm)
 }
 
-// DeletePostmortem is DELETE /v1/pages/{page_id}/incidents/{id}/postmortem:
+// deletePostmortem is DELETE /v1/pages/{page_id}/incidents/{id}/postmortem:
 // it answers with the postmortem as it was.
 func (h *Handler) deletePostmortem(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -228,7 +228,7 @@ func (r *actionItemRequest) input() models.ActionItemInput {
 		Status: str(r.Status), URL: str(r.URL), Position: r.Position.ptr()}
 }
 
-// ListActionItems is GET /v1/pages/{page_id}/incidents/{id}/postmortem/action-items.
+// listActionItems is GET /v1/pages/{page_id}/incidents/{id}/postmortem/action-items.
 func (h *Handler) listActionItems(c echo.Context) error {
 	list, err := h.DB.ListActionItems(c.Request().Context(), c.Param("id"))
 	if err != nil {
@@ -241,7 +241,7 @@ func (h *Handler) listActionItems(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// CreateActionItem is POST /v1/pages/{page_id}/incidents/{id}/postmortem/action-items.
+// createActionItem is POST /v1/pages/{page_id}/incidents/{id}/postmortem/action-items.
 func (h *Handler) createActionItem(c echo.Context) error {
 	var req actionItemRequest
 	if err := bindJSON(c, "action_item", &req); err != nil {
@@ -262,7 +262,7 @@ func (h *Handler) createActionItem(c echo.Context) error {
 	return c.JSON(http.StatusCreated, h.jsonActionItemOf(c.Param("id"), item))
 }
 
-// UpdateActionItem is PATCH /v1/pages/{page_id}/incidents/{id}/postmortem/action-items/{item_id}:
+// updateActionItem is PATCH /v1/pages/{page_id}/incidents/{id}/postmortem/action-items/{item_id}:
 // an item of another incident is not found.
 func (h *Handler) updateActionItem(c echo.Context) error {
 	var req actionItemRequest
@@ -284,7 +284,7 @@ func (h *Handler) updateActionItem(c echo.Context) error {
 	return c.JSON(http.StatusOK, h.jsonActionItemOf(c.Param("id"), item))
 }
 
-// DeleteActionItem is DELETE /v1/pages/{page_id}/incidents/{id}/postmortem/action-items/{item_id}:
+// deleteActionItem is DELETE /v1/pages/{page_id}/incidents/{id}/postmortem/action-items/{item_id}:
 // it answers with the item as it was.
 func (h *Handler) deleteActionItem(c echo.Context) error {
 	var item *models.ActionItem

@@ -63,11 +63,11 @@ var subscriberStates = map[string]string{
 	"unsubscribed": models.SubscriberUnsubscribed, "all": "",
 }
 
-// ListSubscribersJSON is GET /v1/pages/{page_id}/subscribers: ?q= searches
+// listSubscribers is GET /v1/pages/{page_id}/subscribers: ?q= searches
 // addresses, ?state= is active (the default), unconfirmed, unsubscribed,
 // quarantined (always none) or all; ?type= other than email finds none;
 // ?page= and ?per_page= (or limit=) page, newest first.
-func (h *Handler) listSubscribersJSON(c echo.Context) error {
+func (h *Handler) listSubscribers(c echo.Context) error {
 	limit, offset, err := paging(c, 100, 1000)
 	if err != nil {
 		return err
@@ -94,8 +94,8 @@ func (h *Handler) listSubscribersJSON(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// ShowSubscriberJSON is GET /v1/pages/{page_id}/subscribers/{id}.
-func (h *Handler) showSubscriberJSON(c echo.Context) error {
+// showSubscriber is GET /v1/pages/{page_id}/subscribers/{id}.
+func (h *Handler) showSubscriber(c echo.Context) error {
 	if !models.ValidID(c.Param("id")) {
 		return models.ErrNotFound
 	}
@@ -117,10 +117,10 @@ type subscriberRequest struct {
 	NotifyPostmortems            optional[bool] `json:"notify_postmortems,omitzero"`
 }
 
-// CreateSubscriberJSON is POST /v1/pages/{page_id}/subscribers: a new email
+// createSubscriber is POST /v1/pages/{page_id}/subscribers: a new email
 // subscriber, sent a confirmation email unless
 // skip_confirmation_notification. An address already subscribed is a 409.
-func (h *Handler) createSubscriberJSON(c echo.Context) error {
+func (h *Handler) createSubscriber(c echo.Context) error {
 	var req subscriberRequest
 	if err := bindJSON(c, "subscriber", &req); err != nil {
 		return err
@@ -150,10 +150,10 @@ func (h *Handler) createSubscriberJSON(c echo.Context) error {
 	return c.JSON(http.StatusCreated, h.jsonSubscriberOf(s))
 }
 
-// DeleteSubscriberJSON is DELETE /v1/pages/{page_id}/subscribers/{id}:
+// deleteSubscriber is DELETE /v1/pages/{page_id}/subscribers/{id}:
 // as in Statuspage, it unsubscribes (the record of the opt-out stays, so
 // an import cannot subscribe them again) and answers the subscriber.
-func (h *Handler) deleteSubscriberJSON(c echo.Context) error {
+func (h *Handler) deleteSubscriber(c echo.Context) error {
 	s, err := h.Writes.Subscriber(c, "subscriber.unsubscribe", func(tx *models.DB, id string) (*models.Subscriber, error) {
 		return tx.Unsubscribe(c.Request().Context(), id, 0, h.Now())
 	})

@@ -105,7 +105,7 @@ func writeJSONDoc(c echo.Context, doc any, updated time.Time) error {
 	return web.WriteCacheable(c, web.Cacheable{ContentType: echo.MIMEApplicationJSON, Body: body, Modified: updated, Cache: web.CacheAPI})
 }
 
-// V2Summary is GET /api/v2/summary.json.
+// v2Summary is GET /api/v2/summary.json.
 func (h *Handler) v2Summary(c echo.Context) error {
 	st, err := h.Site.State(c.Request().Context())
 	if err != nil {
@@ -114,7 +114,7 @@ func (h *Handler) v2Summary(c echo.Context) error {
 	return writeJSONDoc(c, h.v2SummaryDocOf(st), st.Updated)
 }
 
-// V2Status is GET /api/v2/status.json: the page and its overall status.
+// v2Status is GET /api/v2/status.json: the page and its overall status.
 func (h *Handler) v2Status(c echo.Context) error {
 	st, err := h.Site.State(c.Request().Context())
 	if err != nil {
@@ -123,7 +123,7 @@ func (h *Handler) v2Status(c echo.Context) error {
 	return writeJSONDoc(c, v2StatusDoc{Page: h.v2PageOf(st.Updated), Status: v2StatusOf(st)}, st.Updated)
 }
 
-// V2Components is GET /api/v2/components.json: every component and group.
+// v2Components is GET /api/v2/components.json: every component and group.
 func (h *Handler) v2Components(c echo.Context) error {
 	st, err := h.Site.State(c.Request().Context())
 	if err != nil {
@@ -132,30 +132,30 @@ func (h *Handler) v2Components(c echo.Context) error {
 	return writeJSONDoc(c, v2ComponentsDoc{Page: h.v2PageOf(st.Updated), Components: h.jsonComponentsOf(st.Components)}, st.Updated)
 }
 
-// V2Incidents is GET /api/v2/incidents.json: the 50 most recent incidents,
+// v2Incidents is GET /api/v2/incidents.json: the 50 most recent incidents,
 // as Statuspage; ?page=N&per_page=M (at most 100) reach the whole history.
 func (h *Handler) v2Incidents(c echo.Context) error {
 	return h.v2List(c, models.IncidentFilter{Kind: models.KindIncident}, true)
 }
 
-// V2UnresolvedIncidents is GET /api/v2/incidents/unresolved.json.
+// v2UnresolvedIncidents is GET /api/v2/incidents/unresolved.json.
 func (h *Handler) v2UnresolvedIncidents(c echo.Context) error {
 	return h.v2List(c, models.IncidentFilter{Kind: models.KindIncident, Unresolved: true}, false)
 }
 
-// V2Maintenances is GET /api/v2/scheduled-maintenances.json: the 50 most
+// v2Maintenances is GET /api/v2/scheduled-maintenances.json: the 50 most
 // recent maintenances, with the same paging as incidents.json.
 func (h *Handler) v2Maintenances(c echo.Context) error {
 	return h.v2List(c, models.IncidentFilter{Kind: models.KindMaintenance}, true)
 }
 
-// V2UpcomingMaintenances is GET /api/v2/scheduled-maintenances/upcoming.json:
+// v2UpcomingMaintenances is GET /api/v2/scheduled-maintenances/upcoming.json:
 // maintenance scheduled in the future, soonest first.
 func (h *Handler) v2UpcomingMaintenances(c echo.Context) error {
 	return h.v2List(c, models.IncidentFilter{Kind: models.KindMaintenance, Upcoming: true}, false)
 }
 
-// V2ActiveMaintenances is GET /api/v2/scheduled-maintenances/active.json:
+// v2ActiveMaintenances is GET /api/v2/scheduled-maintenances/active.json:
 // maintenance in progress or verifying, soonest first.
 func (h *Handler) v2ActiveMaintenances(c echo.Context) error {
 	return h.v2List(c, models.IncidentFilter{Kind: models.KindMaintenance, Unresolved: true}, false, func(in *models.Incident) bool {
@@ -257,7 +257,7 @@ type v2UptimeIncident struct {
 	Shortlink string `json:"shortlink"`
 }
 
-// V2ComponentUptime is GET /api/v2/components/{id}/uptime.json.
+// v2ComponentUptime is GET /api/v2/components/{id}/uptime.json.
 func (h *Handler) v2ComponentUptime(c echo.Context) error {
 	ctx := c.Request().Context()
 	id := c.Param("id")

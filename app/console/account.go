@@ -11,13 +11,13 @@ import (
 	"github.com/beaconstatus/beacon/models"
 )
 
-// ShowAccount is the signed-in operator's own page: their details, the
+// showAccount is the signed-in operator's own page: their details, the
 // password form and "sign out other sessions".
 func (h *Handler) showAccount(c echo.Context) error {
 	return h.Render.Admin(c, http.StatusOK, "account.html", h.adminView(c, "Your account", "account"))
 }
 
-// ChangeOwnPassword sets a new password after checking the current one.
+// changeOwnPassword sets a new password after checking the current one.
 // Every other session of the user ends; this one goes on.
 func (h *Handler) changeOwnPassword(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -72,7 +72,7 @@ func (h *Handler) changeOwnPassword(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/account")
 }
 
-// RevokeOtherSessions signs the operator out everywhere but here.
+// revokeOtherSessions signs the operator out everywhere but here.
 func (h *Handler) revokeOtherSessions(c echo.Context) error {
 	me := currentUser(c)
 	var u *models.User

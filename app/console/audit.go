@@ -27,7 +27,7 @@ type auditRow struct {
 	TargetID, IP, Detail                     string
 }
 
-// ShowAudit is the audit log, newest first, a page at a time: ?before=ID
+// showAudit is the audit log, newest first, a page at a time: ?before=ID
 // shows the entries older than ID.
 func (h *Handler) showAudit(c echo.Context) error {
 	var before int64

@@ -53,7 +53,7 @@ type adminComponent struct {
 	Status, StatusLabel string
 }
 
-// ShowDashboard lists the open incidents (each with a quick update form),
+// showDashboard lists the open incidents (each with a quick update form),
 // the maintenance in progress or scheduled, and every component with a
 // quick status form.
 func (h *Handler) showDashboard(c echo.Context) error {

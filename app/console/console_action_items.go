@@ -81,9 +81,9 @@ func actionItemInput(f view.Form) models.ActionItemInput {
 		Status: str("status"), URL: str("url")}
 }
 
-// ConsoleAddActionItem adds an action item to an incident's postmortem;
+// addActionItem adds an action item to an incident's postmortem;
 // bad input shows the editor again with the form as sent.
-func (h *Handler) consoleAddActionItem(c echo.Context) error {
+func (h *Handler) addActionItem(c echo.Context) error {
 	in, pm, err := h.loadPostmortem(c)
 	if err != nil {
 		return err
@@ -131,8 +131,8 @@ func (h *Handler) loadActionItem(c echo.Context) (*models.Incident, *models.Acti
 	return nil, nil, models.ErrNotFound
 }
 
-// ConsoleEditActionItem is the form to edit an action item.
-func (h *Handler) consoleEditActionItem(c echo.Context) error {
+// editActionItem is the form to edit an action item.
+func (h *Handler) editActionItem(c echo.Context) error {
 	in, item, err := h.loadActionItem(c)
 	if err != nil {
 		return err
@@ -149,10 +149,10 @@ func (h *Handler) renderActionItemEdit(c echo.Context, code int, in *models.Inci
 	return h.Render.Admin(c, code, "action_item_edit.html", v)
 }
 
-// ConsoleSaveActionItem changes the fields of an action item the form
+// saveActionItem changes the fields of an action item the form
 // sent (the lists' quick form sends only its status); "next" says where
 // to go after.
-func (h *Handler) consoleSaveActionItem(c echo.Context) error {
+func (h *Handler) saveActionItem(c echo.Context) error {
 	in, item, err := h.loadActionItem(c)
 	if err != nil {
 		return err
@@ -187,8 +187,8 @@ func (h *Handler) consoleSaveActionItem(c echo.Context) error {
 	return redirectBack(c, form, pmURL(in.ID)+"#action-items")
 }
 
-// ConsoleDeleteActionItem deletes an action item.
-func (h *Handler) consoleDeleteActionItem(c echo.Context) error {
+// deleteActionItem deletes an action item.
+func (h *Handler) deleteActionItem(c echo.Context) error {
 	in, item, err := h.loadActionItem(c)
 	if err != nil {
 		return err
@@ -217,9 +217,9 @@ type openItemRow struct {
 	IncidentName, PostmortemURL string
 }
 
-// ConsoleActionItems lists every open (or in progress) action item across
+// listActionItems lists every open (or in progress) action item across
 // incidents, the overdue ones first, then by due date.
-func (h *Handler) consoleActionItems(c echo.Context) error {
+func (h *Handler) listActionItems(c echo.Context) error {
 	list, err := h.DB.ListOpenActionItems(c.Request().Context())
 	if err != nil {
 		return err

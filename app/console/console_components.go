@@ -33,8 +33,8 @@ type componentRow struct {
 	Statuses           []view.Option // the quick status select, the current one selected
 }
 
-// ConsoleComponents is the components page.
-func (h *Handler) consoleComponents(c echo.Context) error {
+// listComponents is the components page.
+func (h *Handler) listComponents(c echo.Context) error {
 	return h.renderComponents(c, http.StatusOK, view.FormOf(map[string]string{"status": models.Operational}))
 }
 
@@ -105,9 +105,9 @@ func groupOptions(comps []models.Component, except, selected string) []view.Opti
 	return opts
 }
 
-// ConsoleCreateComponent adds a component at the end of its group (or of
+// createComponent adds a component at the end of its group (or of
 // the page).
-func (h *Handler) consoleCreateComponent(c echo.Context) error {
+func (h *Handler) createComponent(c echo.Context) error {
 	form := view.NewForm(c)
 	form.Clear("csrf")
 	ctx := c.Request().Context()
@@ -135,8 +135,8 @@ func (h *Handler) consoleCreateComponent(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/components")
 }
 
-// ConsoleCreateGroup adds a component group at the end of the page.
-func (h *Handler) consoleCreateGroup(c echo.Context) error {
+// createGroup adds a component group at the end of the page.
+func (h *Handler) createGroup(c echo.Context) error {
 	form := view.NewForm(c)
 	form.Clear("csrf")
 	ctx := c.Request().Context()
@@ -178,8 +178,8 @@ func (h *Handler) loadComponent(c echo.Context) (*models.Component, error) {
 	return h.DB.GetComponent(c.Request().Context(), id)
 }
 
-// ConsoleEditComponent is the form that edits a component or group.
-func (h *Handler) consoleEditComponent(c echo.Context) error {
+// editComponent is the form that edits a component or group.
+func (h *Handler) editComponent(c echo.Context) error {
 	comp, err := h.loadComponent(c)
 	if err != nil {
 		return err
@@ -213,8 +213,8 @@ func (h *Handler) renderComponentEdit(c echo.Context, code int, comp *models.Com
 	return h.Render.Admin(c, code, "component_edit.html", v)
 }
 
-// ConsoleSaveComponent saves a component's (or group's) edit form.
-func (h *Handler) consoleSaveComponent(c echo.Context) error {
+// saveComponent saves a component's (or group's) edit form.
+func (h *Handler) saveComponent(c echo.Context) error {
 	comp, err := h.loadComponent(c)
 	if err != nil {
 		return err
@@ -250,9 +250,9 @@ func (h *Handler) consoleSaveComponent(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/components")
 }
 
-// ConsoleSetComponentStatus sets a component's status (the quick forms of
+// setComponentStatus sets a component's status (the quick forms of
 // the dashboard and the components page; "next" says where to go after).
-func (h *Handler) consoleSetComponentStatus(c echo.Context) error {
+func (h *Handler) setComponentStatus(c echo.Context) error {
 	comp, err := h.loadComponent(c)
 	if err != nil {
 		return err
@@ -277,9 +277,9 @@ func (h *Handler) consoleSetComponentStatus(c echo.Context) error {
 	return redirectBack(c, view.NewForm(c), "/admin/components")
 }
 
-// ConsoleMoveComponent moves a component (or group) one place up or down
+// moveComponent moves a component (or group) one place up or down
 // among its neighbours.
-func (h *Handler) consoleMoveComponent(c echo.Context) error {
+func (h *Handler) moveComponent(c echo.Context) error {
 	comp, err := h.loadComponent(c)
 	if err != nil {
 		return err
@@ -332,9 +332,9 @@ type componentDeleteView struct {
 	Members   []string // a group's components, which stay, ungrouped
 }
 
-// ConsoleConfirmDeleteComponent asks to confirm deleting a component or
+// confirmDeleteComponent asks to confirm deleting a component or
 // group.
-func (h *Handler) consoleConfirmDeleteComponent(c echo.Context) error {
+func (h *Handler) confirmDeleteComponent(c echo.Context) error {
 	comp, err := h.loadComponent(c)
 	if err != nil {
 		return err
@@ -354,9 +354,9 @@ func (h *Handler) consoleConfirmDeleteComponent(c echo.Context) error {
 	return h.Render.Admin(c, http.StatusOK, "component_delete.html", v)
 }
 
-// ConsoleDeleteComponent deletes a component with its status history, or
+// deleteComponent deletes a component with its status history, or
 // a group (its components stay, ungrouped).
-func (h *Handler) consoleDeleteComponent(c echo.Context) error {
+func (h *Handler) deleteComponent(c echo.Context) error {
 	comp, err := h.loadComponent(c)
 	if err != nil {
 		return err

@@ -75,8 +75,8 @@ type incidentForms struct {
 	failed                *view.Form // the form whose problems the page lists
 }
 
-// ConsoleIncident is an incident's (or maintenance's) page.
-func (h *Handler) consoleIncident(c echo.Context) error {
+// showIncident is an incident's (or maintenance's) page.
+func (h *Handler) showIncident(c echo.Context) error {
 	in, err := h.loadIncident(c)
 	if err != nil {
 		return err

@@ -35,9 +35,9 @@ type incidentListView struct {
 	NextURL   string
 }
 
-// ConsoleIncidents lists incidents: ?tab=open (unresolved incidents, the
+// listIncidents lists incidents: ?tab=open (unresolved incidents, the
 // default), maintenance or all; ?q= searches names; ?page= pages.
-func (h *Handler) consoleIncidents(c echo.Context) error {
+func (h *Handler) listIncidents(c echo.Context) error {
 	tab := c.QueryParam("tab")
 	if tab == "" {
 		tab = "open"
@@ -45,8 +45,8 @@ func (h *Handler) consoleIncidents(c echo.Context) error {
 	return h.listConsoleIncidents(c, tab)
 }
 
-// ConsoleMaintenance lists scheduled maintenance, upcoming and past.
-func (h *Handler) consoleMaintenance(c echo.Context) error {
+// listMaintenance lists scheduled maintenance, upcoming and past.
+func (h *Handler) listMaintenance(c echo.Context) error {
 	return h.listConsoleIncidents(c, "maintenance")
 }
 
@@ -141,8 +141,8 @@ type componentPicker struct {
 	Statuses            []view.Option
 }
 
-// ConsoleNewIncident is the form to open an incident.
-func (h *Handler) consoleNewIncident(c echo.Context) error {
+// newIncident is the form to open an incident.
+func (h *Handler) newIncident(c echo.Context) error {
 	f := view.FormOf(map[string]string{"status": models.Investigating, "impact": "auto", "notify": "1"})
 	return h.renderIncidentForm(c, http.StatusOK, f)
 }
@@ -171,9 +171,9 @@ func (h *Handler) renderIncidentForm(c echo.Context, code int, f view.Form) erro
 	return h.Render.Admin(c, code, "incident_new.html", v)
 }
 
-// ConsoleOpenIncident opens an incident from the form, or backfills a
+// openIncident opens an incident from the form, or backfills a
 // past one; "preview" shows the form again with the message rendered.
-func (h *Handler) consoleOpenIncident(c echo.Context) error {
+func (h *Handler) openIncident(c echo.Context) error {
 	form := view.NewForm(c)
 	form.Clear("csrf")
 	if form.Value("preview") != "" {
@@ -220,9 +220,9 @@ func (h *Handler) consoleOpenIncident(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, consoleIncidentURL(in.ID))
 }
 
-// ConsolePreview answers a message rendered as its update will show it:
+// preview answers a message rendered as its update will show it:
 // a fragment of sanitized HTML, for admin.js to show without a reload.
-func (h *Handler) consolePreview(c echo.Context) error {
+func (h *Handler) preview(c echo.Context) error {
 	body := c.FormValue("body")
 	if len(body) > models.MaxMessageLength {
 		return models.Invalid("body", "must be at most %d characters", models.MaxMessageLength)
@@ -244,9 +244,9 @@ func (h *Handler) loadIncident(c echo.Context) (*models.Incident, error) {
 	return h.DB.GetIncident(c.Request().Context(), id)
 }
 
-// ShowMaintenanceConsole sends a maintenance's console address to its
+// showMaintenance sends a maintenance's console address to its
 // page, the incident page.
-func (h *Handler) showMaintenanceConsole(c echo.Context) error {
+func (h *Handler) showMaintenance(c echo.Context) error {
 	if !models.ValidID(c.Param("id")) {
 		return models.ErrNotFound
 	}

@@ -23,8 +23,8 @@ type maintenanceFormView struct {
 	MaxMessage int
 }
 
-// ConsoleNewMaintenance is the form to schedule a maintenance.
-func (h *Handler) consoleNewMaintenance(c echo.Context) error {
+// newMaintenance is the form to schedule a maintenance.
+func (h *Handler) newMaintenance(c echo.Context) error {
 	f := view.FormOf(map[string]string{"auto_in_progress": "1", "auto_complete": "1", "remind_prior": "1", "notify": "1"})
 	return h.renderMaintenanceForm(c, http.StatusOK, f)
 }
@@ -47,9 +47,9 @@ func (h *Handler) renderMaintenanceForm(c echo.Context, code int, f view.Form) e
 	return h.Render.Admin(c, code, "maintenance_new.html", v)
 }
 
-// ConsoleScheduleMaintenance schedules a maintenance from the form;
+// scheduleMaintenance schedules a maintenance from the form;
 // "preview" shows the form again with the message rendered.
-func (h *Handler) consoleScheduleMaintenance(c echo.Context) error {
+func (h *Handler) scheduleMaintenance(c echo.Context) error {
 	form := view.NewForm(c)
 	form.Clear("csrf")
 	if form.Value("preview") != "" {

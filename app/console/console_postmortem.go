@@ -135,10 +135,10 @@ func pmStatusLabel(pm *models.Postmortem) string {
 	return "Draft"
 }
 
-// ConsoleStartPostmortem drafts the postmortem of a resolved incident from
+// startPostmortem drafts the postmortem of a resolved incident from
 // its timeline, including the internal notes and external events ticked
 // ("include"); an unresolved incident is a 409.
-func (h *Handler) consoleStartPostmortem(c echo.Context) error {
+func (h *Handler) startPostmortem(c echo.Context) error {
 	in, err := h.loadIncident(c)
 	if err != nil {
 		return err
@@ -202,9 +202,9 @@ func (h *Handler) loadPostmortem(c echo.Context) (*models.Incident, *models.Post
 	return in, pm, nil
 }
 
-// ConsolePostmortem is the postmortem editor; an incident without one is
+// editPostmortem is the postmortem editor; an incident without one is
 // sent to its page, where the postmortem starts.
-func (h *Handler) consolePostmortem(c echo.Context) error {
+func (h *Handler) editPostmortem(c echo.Context) error {
 	in, pm, err := h.loadPostmortem(c)
 	if errors.Is(err, models.ErrNotFound) && in != nil {
 		if in.ResolvedAt != nil {

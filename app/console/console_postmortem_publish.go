@@ -82,9 +82,9 @@ type pmPreviewView struct {
 	Publish    pmPublishPanel
 }
 
-// ConsolePreviewPostmortem shows the postmortem exactly as the public will
+// previewPostmortem shows the postmortem exactly as the public will
 // see it, with the blameless check and the publish box.
-func (h *Handler) consolePreviewPostmortem(c echo.Context) error {
+func (h *Handler) previewPostmortem(c echo.Context) error {
 	in, pm, err := h.loadPostmortem(c)
 	if err != nil {
 		return err
@@ -101,10 +101,10 @@ func (h *Handler) consolePreviewPostmortem(c echo.Context) error {
 	return h.Render.Admin(c, http.StatusOK, "postmortem_preview.html", v)
 }
 
-// ConsolePublishPostmortem publishes the postmortem ("notify": tell the
+// publishPostmortem publishes the postmortem ("notify": tell the
 // subscribers, once ever); a published one is only notified. An empty
 // postmortem shows the editor again with the problem.
-func (h *Handler) consolePublishPostmortem(c echo.Context) error {
+func (h *Handler) publishPostmortem(c echo.Context) error {
 	in, pm, err := h.loadPostmortem(c)
 	if err != nil {
 		return err
@@ -139,9 +139,9 @@ func (h *Handler) consolePublishPostmortem(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, pmURL(in.ID))
 }
 
-// ConsoleUnpublishPostmortem takes a published postmortem back to draft:
+// unpublishPostmortem takes a published postmortem back to draft:
 // it leaves the status page and the incident is "resolved" again.
-func (h *Handler) consoleUnpublishPostmortem(c echo.Context) error {
+func (h *Handler) unpublishPostmortem(c echo.Context) error {
 	in, err := h.loadIncident(c)
 	if err != nil {
 		return err
@@ -165,8 +165,8 @@ type pmDeleteView struct {
 	Items      int
 }
 
-// ConsoleConfirmDeletePostmortem asks before deleting a postmortem.
-func (h *Handler) consoleConfirmDeletePostmortem(c echo.Context) error {
+// confirmDeletePostmortem asks before deleting a postmortem.
+func (h *Handler) confirmDeletePostmortem(c echo.Context) error {
 	in, pm, err := h.loadPostmortem(c)
 	if err != nil {
 		return err
@@ -176,9 +176,9 @@ func (h *Handler) consoleConfirmDeletePostmortem(c echo.Context) error {
 	return h.Render.Admin(c, http.StatusOK, "postmortem_delete.html", v)
 }
 
-// ConsoleDeletePostmortem deletes a postmortem with its timeline,
+// deletePostmortem deletes a postmortem with its timeline,
 // revisions and action items; the incident stays.
-func (h *Handler) consoleDeletePostmortem(c echo.Context) error {
+func (h *Handler) deletePostmortem(c echo.Context) error {
 	in, pm, err := h.loadPostmortem(c)
 	if err != nil {
 		return err

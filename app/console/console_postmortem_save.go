@@ -16,11 +16,11 @@ import (
 // into the change it makes, only what differs, so a form sent unchanged
 // writes nothing.
 
-// ConsoleSavePostmortem saves what changed in the editor. "preview" goes
+// savePostmortem saves what changed in the editor. "preview" goes
 // on to the preview. admin.js autosaves a draft here with Accept:
 // application/json: it gets {"saved", "saved_at"} (or 422 with the
 // problems); new and removed entries wait for the Save button.
-func (h *Handler) consoleSavePostmortem(c echo.Context) error {
+func (h *Handler) savePostmortem(c echo.Context) error {
 	in, pm, err := h.loadPostmortem(c)
 	if err != nil {
 		return err

@@ -17,11 +17,11 @@ import (
 // change commits with its audit record (h.change); bad input shows the
 // incident's page again with the form as it was sent.
 
-// ConsolePostUpdate posts a public update on an incident or maintenance,
+// postUpdate posts a public update on an incident or maintenance,
 // with its component changes; "preview" shows the page again with the
 // message rendered. A "next" field (the dashboard's quick form) says where
 // to go after.
-func (h *Handler) consolePostUpdate(c echo.Context) error {
+func (h *Handler) postUpdate(c echo.Context) error {
 	in, err := h.loadIncident(c)
 	if err != nil {
 		return err
@@ -59,9 +59,9 @@ func (h *Handler) consolePostUpdate(c echo.Context) error {
 	return redirectBack(c, view.NewForm(c), consoleIncidentURL(in.ID))
 }
 
-// ConsoleAddNote adds an internal note to an incident's timeline: seen
+// addNote adds an internal note to an incident's timeline: seen
 // in the console only, never on the status page.
-func (h *Handler) consoleAddNote(c echo.Context) error {
+func (h *Handler) addNote(c echo.Context) error {
 	in, err := h.loadIncident(c)
 	if err != nil {
 		return err
@@ -84,9 +84,9 @@ func (h *Handler) consoleAddNote(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, consoleIncidentURL(in.ID)+"#timeline")
 }
 
-// ConsoleUpdateIncident changes an incident's name and impact, or a
+// updateIncident changes an incident's name and impact, or a
 // maintenance's name, window and automatic transitions.
-func (h *Handler) consoleUpdateIncident(c echo.Context) error {
+func (h *Handler) updateIncident(c echo.Context) error {
 	in, err := h.loadIncident(c)
 	if err != nil {
 		return err
@@ -137,9 +137,9 @@ type revisionView struct {
 	At       view.DisplayTime
 }
 
-// ConsoleEditEvent is the form to edit the text of an update, a note or
+// editEvent is the form to edit the text of an update, a note or
 // an external event, with its earlier texts.
-func (h *Handler) consoleEditEvent(c echo.Context) error {
+func (h *Handler) editEvent(c echo.Context) error {
 	in, ev, err := h.loadEvent(c)
 	if err != nil {
 		return err
@@ -147,9 +147,9 @@ func (h *Handler) consoleEditEvent(c echo.Context) error {
 	return h.renderEventEdit(c, http.StatusOK, in, ev, view.FormOf(map[string]string{"body": ev.Body}))
 }
 
-// ConsoleSaveEvent saves an event's new text; the earlier one is kept as
+// saveEvent saves an event's new text; the earlier one is kept as
 // a revision.
-func (h *Handler) consoleSaveEvent(c echo.Context) error {
+func (h *Handler) saveEvent(c echo.Context) error {
 	in, ev, err := h.loadEvent(c)
 	if err != nil {
 		return err
@@ -211,9 +211,9 @@ type incidentDeleteView struct {
 	Incident adminIncident
 }
 
-// ConsoleConfirmDeleteIncident asks an administrator to confirm deleting
+// confirmDeleteIncident asks an administrator to confirm deleting
 // an incident or maintenance.
-func (h *Handler) consoleConfirmDeleteIncident(c echo.Context) error {
+func (h *Handler) confirmDeleteIncident(c echo.Context) error {
 	in, err := h.loadIncident(c)
 	if err != nil {
 		return err
@@ -222,9 +222,9 @@ func (h *Handler) consoleConfirmDeleteIncident(c echo.Context) error {
 	return h.Render.Admin(c, http.StatusOK, "incident_delete.html", v)
 }
 
-// ConsoleDeleteIncident deletes an incident or maintenance (administrators
+// deleteIncident deletes an incident or maintenance (administrators
 // only): it leaves the status page, the console and the API.
-func (h *Handler) consoleDeleteIncident(c echo.Context) error {
+func (h *Handler) deleteIncident(c echo.Context) error {
 	in, err := h.loadIncident(c)
 	if err != nil {
 		return err

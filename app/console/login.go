@@ -34,7 +34,7 @@ type loginView struct {
 	Next string // where to go once signed in
 }
 
-// ShowLogin is the sign-in form; with no user yet it leads to setup, and
+// showLogin is the sign-in form; with no user yet it leads to setup, and
 // a signed-in operator goes straight on.
 func (h *Handler) showLogin(c echo.Context) error {
 	n, err := h.DB.CountUsers(c.Request().Context())
@@ -54,7 +54,7 @@ func (h *Handler) showLogin(c echo.Context) error {
 	return h.Render.Admin(c, http.StatusOK, "login.html", v)
 }
 
-// Login signs an operator in. Wrong email and wrong password get the same
+// login signs an operator in. Wrong email and wrong password get the same
 // answer in the same time; too many failures get 429 with Retry-After.
 func (h *Handler) login(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -142,7 +142,7 @@ func (h *Handler) recordFailedLogin(c echo.Context, email string) error {
 	return h.DB.RecordAudit(ctx, actor, "auth.login_failed", "user", targetID, map[string]string{"email": email})
 }
 
-// Logout ends the session.
+// logout ends the session.
 func (h *Handler) logout(c echo.Context) error {
 	u := currentUser(c)
 	err := h.Writes.Do(c, web.Private, "auth.logout", "user", func(tx *models.DB) (string, any, error) {

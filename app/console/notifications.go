@@ -80,7 +80,7 @@ func (h *Handler) notificationRow(r models.NotificationReport) notificationRow {
 	return row
 }
 
-// ListNotifications is the notifications page: the newest, with their
+// listNotifications is the notifications page: the newest, with their
 // delivery counts.
 func (h *Handler) listNotifications(c echo.Context) error {
 	v := notificationsView{AdminView: h.adminView(c, "Notifications", "notifications")}
@@ -103,7 +103,7 @@ func notificationID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-// ShowNotification is one notification's page: its counts, why deliveries
+// showNotification is one notification's page: its counts, why deliveries
 // failed or are retried, and the failed addresses.
 func (h *Handler) showNotification(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -133,7 +133,7 @@ func (h *Handler) showNotification(c echo.Context) error {
 	return h.Render.Admin(c, http.StatusOK, "notification.html", v)
 }
 
-// RetryNotification sends a notification's failed deliveries again, each
+// retryNotification sends a notification's failed deliveries again, each
 // with its attempts counted afresh.
 func (h *Handler) retryNotification(c echo.Context) error {
 	ctx := c.Request().Context()

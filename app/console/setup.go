@@ -41,7 +41,7 @@ func (h *Handler) AnnounceSetup(ctx context.Context) error {
 	return nil
 }
 
-// ShowSetup is the form that creates the first administrator; once anyone
+// showSetup is the form that creates the first administrator; once anyone
 // exists it leads to the sign-in page.
 func (h *Handler) showSetup(c echo.Context) error {
 	n, err := h.DB.CountUsers(c.Request().Context())
@@ -54,7 +54,7 @@ func (h *Handler) showSetup(c echo.Context) error {
 	return h.Render.Admin(c, http.StatusOK, "setup.html", h.adminView(c, "Set up", ""))
 }
 
-// Setup creates the first administrator from a live setup code and signs
+// setup creates the first administrator from a live setup code and signs
 // them in. A wrong code or bad field is a 422 naming the field; once a
 // user exists it is a 409.
 func (h *Handler) setup(c echo.Context) error {

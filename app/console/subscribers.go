@@ -48,7 +48,7 @@ type subscriberRow struct {
 	Source            string
 }
 
-// ListSubscribers is the subscribers page: ?q= searches addresses,
+// listSubscribers is the subscribers page: ?q= searches addresses,
 // ?status= filters, ?page= pages.
 func (h *Handler) listSubscribers(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -153,7 +153,7 @@ type subscriberFormView struct {
 	Choices view.Choices
 }
 
-// NewSubscriber is the form to add a subscriber.
+// newSubscriber is the form to add a subscriber.
 func (h *Handler) newSubscriber(c echo.Context) error {
 	return h.renderSubscriberForm(c, http.StatusOK, models.EveryNotification(), view.Form{})
 }
@@ -168,7 +168,7 @@ func (h *Handler) renderSubscriberForm(c echo.Context, code int, ch models.Subsc
 	return h.Render.Admin(c, code, "subscriber_new.html", v)
 }
 
-// CreateSubscriber adds a subscriber: pending with a confirmation email,
+// createSubscriber adds a subscriber: pending with a confirmation email,
 // or confirmed at once when the operator skips the confirmation.
 func (h *Handler) createSubscriber(c echo.Context) error {
 	form := view.NewForm(c)
@@ -206,7 +206,7 @@ func (h *Handler) createSubscriber(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/subscribers")
 }
 
-// UnsubscribeSubscriber stops all mail to a subscriber, keeping the record
+// unsubscribeSubscriber stops all mail to a subscriber, keeping the record
 // of their opt-out.
 func (h *Handler) unsubscribeSubscriber(c echo.Context) error {
 	s, err := h.Writes.Subscriber(c, "subscriber.unsubscribe", func(tx *models.DB, id string) (*models.Subscriber, error) {
@@ -219,7 +219,7 @@ func (h *Handler) unsubscribeSubscriber(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/subscribers")
 }
 
-// DeleteSubscriber removes a subscriber and all record of them.
+// deleteSubscriber removes a subscriber and all record of them.
 func (h *Handler) deleteSubscriber(c echo.Context) error {
 	s, err := h.Writes.Subscriber(c, "subscriber.delete", func(tx *models.DB, id string) (*models.Subscriber, error) {
 		return tx.DeleteSubscriber(c.Request().Context(), id)
@@ -237,12 +237,12 @@ type importView struct {
 	Report *models.ImportReport
 }
 
-// ShowSubscriberImport is the CSV import form.
+// showSubscriberImport is the CSV import form.
 func (h *Handler) showSubscriberImport(c echo.Context) error {
 	return h.Render.Admin(c, http.StatusOK, "subscribers_import.html", importView{AdminView: h.adminView(c, "Import subscribers", "subscribers")})
 }
 
-// ImportSubscribers imports an uploaded CSV file (field "file") and shows
+// importSubscribers imports an uploaded CSV file (field "file") and shows
 // what became of each row; skip_confirmation adds them confirmed.
 func (h *Handler) importSubscribers(c echo.Context) error {
 	v := importView{AdminView: h.adminView(c, "Import subscribers", "subscribers")}
@@ -283,7 +283,7 @@ func (h *Handler) importSubscribers(c echo.Context) error {
 	return h.Render.Admin(c, http.StatusOK, "subscribers_import.html", v)
 }
 
-// ExportSubscribers is the subscribers (filtered by ?q= and ?status= as
+// exportSubscribers is the subscribers (filtered by ?q= and ?status= as
 // the list) as a CSV download. The export is recorded in the audit log.
 func (h *Handler) exportSubscribers(c echo.Context) error {
 	f := models.SubscriberFilter{Query: c.QueryParam("q"), Status: c.QueryParam("status")}

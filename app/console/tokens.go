@@ -28,7 +28,7 @@ type tokenRow struct {
 	Created, LastUsed      view.DisplayTime
 }
 
-// ListTokens is the API tokens page.
+// listTokens is the API tokens page.
 func (h *Handler) listTokens(c echo.Context) error {
 	v := tokensView{AdminView: h.adminView(c, "API tokens", "tokens")}
 	return h.renderTokens(c, http.StatusOK, v)
@@ -46,7 +46,7 @@ func (h *Handler) renderTokens(c echo.Context, code int, v tokensView) error {
 	return h.Render.Admin(c, code, "tokens.html", v)
 }
 
-// CreateToken makes a token and shows its secret, this once (201).
+// createToken makes a token and shows its secret, this once (201).
 func (h *Handler) createToken(c echo.Context) error {
 	ctx := c.Request().Context()
 	form := view.NewForm(c)
@@ -73,7 +73,7 @@ func (h *Handler) createToken(c echo.Context) error {
 	return h.renderTokens(c, http.StatusCreated, v)
 }
 
-// RevokeToken stops a token from working.
+// revokeToken stops a token from working.
 func (h *Handler) revokeToken(c echo.Context) error {
 	id := c.Param("id")
 	if !models.ValidID(id) {

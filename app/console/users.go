@@ -26,7 +26,7 @@ type userRow struct {
 	LastLogin             view.DisplayTime
 }
 
-// ListUsers is the users page.
+// listUsers is the users page.
 func (h *Handler) listUsers(c echo.Context) error {
 	users, err := h.DB.ListUsers(c.Request().Context())
 	if err != nil {
@@ -41,12 +41,12 @@ func (h *Handler) listUsers(c echo.Context) error {
 	return h.Render.Admin(c, http.StatusOK, "users.html", v)
 }
 
-// NewUser is the form to add a user.
+// newUser is the form to add a user.
 func (h *Handler) newUser(c echo.Context) error {
 	return h.Render.Admin(c, http.StatusOK, "user_new.html", h.adminView(c, "Add user", "users"))
 }
 
-// CreateUser adds a user with an initial password.
+// createUser adds a user with an initial password.
 func (h *Handler) createUser(c echo.Context) error {
 	ctx := c.Request().Context()
 	form := view.NewForm(c)
@@ -70,7 +70,7 @@ func (h *Handler) createUser(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/users")
 }
 
-// SetUserRole changes a user's role; the last administrator stays one.
+// setUserRole changes a user's role; the last administrator stays one.
 func (h *Handler) setUserRole(c echo.Context) error {
 	role := c.FormValue("role")
 	u, err := h.changeUser(c, "user.role", func(tx *models.DB, id string) (*models.User, any, error) {
@@ -84,7 +84,7 @@ func (h *Handler) setUserRole(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/users")
 }
 
-// RevokeUserSessions signs a user out everywhere.
+// revokeUserSessions signs a user out everywhere.
 func (h *Handler) revokeUserSessions(c echo.Context) error {
 	u, err := h.changeUser(c, "user.revoke_sessions", func(tx *models.DB, id string) (*models.User, any, error) {
 		u, err := tx.RevokeSessions(c.Request().Context(), id)
@@ -101,10 +101,10 @@ func (h *Handler) revokeUserSessions(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/users")
 }
 
-// DisableUser stops a user from signing in and ends their sessions.
+// disableUser stops a user from signing in and ends their sessions.
 func (h *Handler) disableUser(c echo.Context) error { return h.setDisabled(c, true) }
 
-// EnableUser lets a disabled user sign in again.
+// enableUser lets a disabled user sign in again.
 func (h *Handler) enableUser(c echo.Context) error { return h.setDisabled(c, false) }
 
 func (h *Handler) setDisabled(c echo.Context, disabled bool) error {
@@ -127,7 +127,7 @@ func (h *Handler) setDisabled(c echo.Context, disabled bool) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/users")
 }
 
-// DeleteUser removes a user (not yourself, not the last administrator),
+// deleteUser removes a user (not yourself, not the last administrator),
 // which ends their sessions.
 func (h *Handler) deleteUser(c echo.Context) error {
 	u, err := h.changeUser(c, "user.delete", func(tx *models.DB, id string) (*models.User, any, error) {

@@ -50,7 +50,7 @@ func badgeColor(status string) string {
 	return badgeGrey
 }
 
-// Badge is GET /badge.svg: the page's overall status.
+// badge is GET /badge.svg: the page's overall status.
 func (h *Handler) badge(c echo.Context) error {
 	st, err := h.Site.State(c.Request().Context())
 	if err != nil {
@@ -60,7 +60,7 @@ func (h *Handler) badge(c echo.Context) error {
 	return writeBadge(c, badge{Label: "status", Message: s.Description, Color: badgeColor(s.Indicator)}, st)
 }
 
-// ComponentBadge is GET /components/{id}/badge.svg: one component's (or
+// componentBadge is GET /components/{id}/badge.svg: one component's (or
 // group's) status.
 func (h *Handler) componentBadge(c echo.Context) error {
 	id := c.Param("id")
@@ -132,7 +132,7 @@ func textWidth(text string) int {
 	return int(w + 0.5)
 }
 
-// Widget is GET /widget.js: the embeddable banner script
+// widget is GET /widget.js: the embeddable banner script
 // (static/js/widget.js) at a URL that does not change, for customers'
 // sites to load.
 func (h *Handler) widget(c echo.Context) error {

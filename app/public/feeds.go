@@ -69,7 +69,7 @@ func feedFormat(p string) string {
 	return strings.TrimPrefix(path.Ext(p), ".")
 }
 
-// HistoryFeed is /history.atom, /history.rss and /history.json: the most
+// historyFeed is /history.atom, /history.rss and /history.json: the most
 // recent incidents and maintenance, each with its public timeline.
 func (h *Handler) historyFeed(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -86,7 +86,7 @@ func (h *Handler) historyFeed(c echo.Context) error {
 	return h.writeFeed(c, doc, feedFormat(c.Path()))
 }
 
-// ComponentFeed is /components/{id}/history.atom (.rss, .json): the
+// componentFeed is /components/{id}/history.atom (.rss, .json): the
 // incidents and maintenance that touched the component, or for a group
 // any of its members.
 func (h *Handler) componentFeed(c echo.Context) error {
@@ -126,7 +126,7 @@ func (h *Handler) componentFeed(c echo.Context) error {
 	return h.writeFeed(c, doc, feedFormat(c.Path()))
 }
 
-// ShowIncidentOrFeed serves /incidents/{id} (the page) and the incident's
+// showIncidentOrFeed serves /incidents/{id} (the page) and the incident's
 // feeds /incidents/{id}.atom, .rss and .json: the router cannot tell them
 // apart, as the id and the extension share one path segment.
 func (h *Handler) showIncidentOrFeed(c echo.Context) error {

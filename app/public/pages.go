@@ -12,7 +12,7 @@ import (
 	"github.com/beaconstatus/beacon/models"
 )
 
-// ShowStatusPage is the public status page: banner, incidents, maintenance
+// showStatusPage is the public status page: banner, incidents, maintenance
 // and components with their uptime bars.
 func (h *Handler) showStatusPage(c echo.Context) error {
 	v, err := h.Site.StatusPage(c.Request().Context(), h.Now())
@@ -22,7 +22,7 @@ func (h *Handler) showStatusPage(c echo.Context) error {
 	return h.Render.Page(c, http.StatusOK, "index.html", v)
 }
 
-// ShowIncident is one incident or maintenance with its public timeline.
+// showIncident is one incident or maintenance with its public timeline.
 func (h *Handler) showIncident(c echo.Context) error {
 	id := c.Param("id")
 	if !models.ValidID(id) {
@@ -44,7 +44,7 @@ func (h *Handler) showIncident(c echo.Context) error {
 // HistoryMonthsPerPage is how many calendar months one history page covers.
 const HistoryMonthsPerPage = 3
 
-// ShowHistory lists past incidents and maintenance by month, newest first,
+// showHistory lists past incidents and maintenance by month, newest first,
 // three months a page (?page=N).
 func (h *Handler) showHistory(c echo.Context) error {
 	page := 1

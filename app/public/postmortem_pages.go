@@ -52,7 +52,7 @@ func (h *Handler) attachPostmortem(ctx context.Context, v *view.IncidentView, in
 	return err
 }
 
-// ShowPostmortem is /incidents/{id}/postmortem: the published postmortem
+// showPostmortem is /incidents/{id}/postmortem: the published postmortem
 // on its own page.
 func (h *Handler) showPostmortem(c echo.Context) error {
 	in, iv, err := h.publishedIncident(c.Request().Context(), c.Param("id"))
@@ -65,7 +65,7 @@ func (h *Handler) showPostmortem(c echo.Context) error {
 	return h.Render.Page(c, http.StatusOK, "postmortem.html", v)
 }
 
-// ShowPostmortemRevisions is /incidents/{id}/postmortem/revisions: every
+// showPostmortemRevisions is /incidents/{id}/postmortem/revisions: every
 // published version of the postmortem, newest first.
 func (h *Handler) showPostmortemRevisions(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -90,7 +90,7 @@ func (h *Handler) showPostmortemRevisions(c echo.Context) error {
 	return h.Render.Page(c, http.StatusOK, "postmortem_revisions.html", v)
 }
 
-// ShowPostmortems is /postmortems: published postmortems, the most
+// showPostmortems is /postmortems: published postmortems, the most
 // recently published first, PostmortemsPerPage a page (?page=N).
 func (h *Handler) showPostmortems(c echo.Context) error {
 	page := 1

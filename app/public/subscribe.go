@@ -103,7 +103,7 @@ func (h *Handler) newSubscriptionView(c echo.Context, title string) subscription
 	return subscriptionView{PageView: h.Site.Page(title, c.Request().URL.Path)}
 }
 
-// ShowSubscribe is the subscribe form: an address, components and kinds of
+// showSubscribe is the subscribe form: an address, components and kinds of
 // update.
 func (h *Handler) showSubscribe(c echo.Context) error {
 	v := h.newSubscriptionView(c, "Subscribe")
@@ -114,7 +114,7 @@ func (h *Handler) showSubscribe(c echo.Context) error {
 	return h.renderSubscription(c, http.StatusOK, "subscribe.html", v)
 }
 
-// Subscribe is POST /subscribe: email, component_ids (repeatable; none
+// subscribe is POST /subscribe: email, component_ids (repeatable; none
 // means the whole page), kinds (repeatable: incidents, maintenance,
 // postmortems; none means all, unless the full form was sent). It answers
 // "check your inbox" whether the address is new, pending, confirmed or
@@ -224,7 +224,7 @@ func linkError(err error) error {
 	return err
 }
 
-// ShowConfirm is the page a confirmation link opens: a button that POSTs,
+// showConfirm is the page a confirmation link opens: a button that POSTs,
 // so a mail scanner following the link confirms nothing.
 func (h *Handler) showConfirm(c echo.Context) error {
 	s, _, err := h.linkedSubscriber(c, links.Confirm)
@@ -242,7 +242,7 @@ func (h *Handler) showConfirm(c echo.Context) error {
 	return h.renderSubscription(c, http.StatusOK, "subscription.html", v)
 }
 
-// Confirm confirms the subscription of a confirmation link.
+// confirm confirms the subscription of a confirmation link.
 func (h *Handler) confirm(c echo.Context) error {
 	l, err := h.subscriberLink(c, links.Confirm)
 	if err != nil {
@@ -263,7 +263,7 @@ func (h *Handler) manageURL(s *models.Subscriber) string {
 	return u.Path
 }
 
-// ShowManage is the page a manage link opens: the subscriber's components
+// showManage is the page a manage link opens: the subscriber's components
 // and kinds of update, and a way to unsubscribe.
 func (h *Handler) showManage(c echo.Context) error {
 	s, _, err := h.linkedSubscriber(c, links.Manage)
@@ -287,7 +287,7 @@ func (h *Handler) renderManage(c echo.Context, code int, s *models.Subscriber, c
 	return h.renderSubscription(c, code, "subscription.html", v)
 }
 
-// Manage saves the choices of the manage form, or unsubscribes
+// manage saves the choices of the manage form, or unsubscribes
 // (action=unsubscribe).
 func (h *Handler) manage(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -316,7 +316,7 @@ func (h *Handler) manage(c echo.Context) error {
 	return linkError(err)
 }
 
-// ShowUnsubscribe is the page an unsubscribe link opens: a button that
+// showUnsubscribe is the page an unsubscribe link opens: a button that
 // POSTs.
 func (h *Handler) showUnsubscribe(c echo.Context) error {
 	s, _, err := h.linkedSubscriber(c, links.Unsubscribe)

@@ -8,7 +8,7 @@ import (
 	"github.com/beaconstatus/beacon/models"
 )
 
-// displayTime formats t for the page's time zone.
+// Time formats t for the page's time zone.
 func (site *Site) Time(t time.Time) DisplayTime {
 	if t.IsZero() {
 		return DisplayTime{Zero: true}
@@ -29,7 +29,7 @@ func (site *Site) TimePtr(t *time.Time) DisplayTime {
 	return site.Time(*t)
 }
 
-// window formats a maintenance window: "Nov 25, 2026 02:00 – 04:00 CET",
+// Window formats a maintenance window: "Nov 25, 2026 02:00 – 04:00 CET",
 // with the end's date when it ends on another day.
 func (site *Site) Window(from, until *time.Time) string {
 	if from == nil || until == nil {

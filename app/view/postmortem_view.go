@@ -84,7 +84,7 @@ type RevisionView struct {
 
 func PostmortemURL(incidentID string) string { return IncidentURL(incidentID) + "/postmortem" }
 
-// postmortemView builds the view of a postmortem loaded by GetPostmortem.
+// Postmortem builds the view of a postmortem loaded by GetPostmortem.
 func (site *Site) Postmortem(ctx context.Context, pm *models.Postmortem) (*PostmortemView, error) {
 	v := &PostmortemView{
 		URL: PostmortemURL(pm.IncidentID), Draft: !pm.Published(), Revision: pm.Revision,
@@ -129,7 +129,7 @@ func (site *Site) Entry(at time.Time, status, html string) EntryView {
 	return EntryView{At: site.Time(at), Status: status, StatusLabel: models.IncidentStatusLabel(status), BodyHTML: template.HTML(html)}
 }
 
-// durationViews lists the milestones that are known.
+// Durations lists the milestones that are known.
 func (site *Site) Durations(d models.Durations) []DurationView {
 	var out []DurationView
 	if !d.ImpactStart.IsZero() {
@@ -151,7 +151,7 @@ func (site *Site) Durations(d models.Durations) []DurationView {
 	return out
 }
 
-// revisionView builds one version of the revision history.
+// Revision builds one version of the revision history.
 func (site *Site) Revision(r *models.PostmortemRevision, latest bool) (RevisionView, error) {
 	content, err := r.Decode()
 	if err != nil {
@@ -167,7 +167,7 @@ func (site *Site) Revision(r *models.PostmortemRevision, latest bool) (RevisionV
 	return v, nil
 }
 
-// postmortemSummary is a published postmortem in the index.
+// PostmortemCard is a published postmortem in the index.
 func (site *Site) PostmortemCard(pm *models.Postmortem) PostmortemSummary {
 	s := PostmortemSummary{URL: PostmortemURL(pm.IncidentID), IncidentURL: IncidentURL(pm.IncidentID),
 		PublishedAt: site.TimePtr(pm.PublishedAt)}

@@ -11,12 +11,12 @@ import (
 // UptimeDays is the length of the uptime bars.
 const UptimeDays = 90
 
-// pageView starts the view every public page gets.
+// Page starts the view every public page gets.
 func (site *Site) Page(title, path string) PageView {
 	return PageView{Page: site.Info, Title: title, Path: path, UptimeDays: UptimeDays}
 }
 
-// buildStatusPage gathers everything the index page shows: the banner,
+// StatusPage gathers everything the index page shows: the banner,
 // active incidents, maintenance, and every component with its uptime bar.
 func (site *Site) StatusPage(ctx context.Context, now time.Time) (PageView, error) {
 	v := site.Page("", "/")
@@ -106,7 +106,7 @@ func (site *Site) StatusPage(ctx context.Context, now time.Time) (PageView, erro
 	return v, nil
 }
 
-// uptimeDays turns computed uptime into bars, each with the incidents that
+// UptimeBar turns computed uptime into bars, each with the incidents that
 // touched the component that day.
 func (site *Site) UptimeBar(up models.Uptime, incidents []models.Incident, now time.Time) []DayView {
 	days := make([]DayView, len(up.Days))
@@ -125,7 +125,7 @@ func (site *Site) UptimeBar(up models.Uptime, incidents []models.Incident, now t
 	return days
 }
 
-// uptimeWindowStart is the first midnight (in the page's zone) of the
+// UptimeWindowStart is the first midnight (in the page's zone) of the
 // uptime bars ending now.
 func (site *Site) UptimeWindowStart(now time.Time) time.Time {
 	local := now.In(site.TimeZone)
@@ -151,7 +151,7 @@ func IncidentsOnDay(incidents []models.Incident, day, now time.Time) []models.In
 
 func IncidentURL(id string) string { return "/incidents/" + id }
 
-// incidentSummary is an incident as listed on the index and history pages.
+// Summary is an incident as listed on the index and history pages.
 func (site *Site) Summary(in *models.Incident) IncidentSummary {
 	s := IncidentSummary{
 		ID: in.ID, Name: in.Name, URL: IncidentURL(in.ID), Kind: in.Kind, Impact: in.Impact,
@@ -187,7 +187,7 @@ func (site *Site) Update(e models.TimelineEvent) UpdateView {
 	return u
 }
 
-// incidentView is one incident with its whole public timeline.
+// Incident is one incident with its whole public timeline.
 func (site *Site) Incident(in *models.Incident) *IncidentView {
 	v := &IncidentView{
 		IncidentSummary: site.Summary(in),
