@@ -14,7 +14,7 @@ import (
 func testEmail(kind string, c models.NotificationContent) notify.Email {
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	return notify.Email{
-		PageName: "Acme Cloud",
+		Page:     notify.Page{Name: "Acme Cloud", URL: "https://status.acme.test"},
 		TimeZone: berlin, FromName: "Acme Status", FromAddress: "status@acme.test", To: "ann@example.test",
 		Kind: kind, Content: c, IncidentURL: "https://status.acme.test/incidents/abc",
 		ManageURL: "https://status.acme.test/subscriptions/manage/TOKEN-M", UnsubscribeURL: "https://status.acme.test/subscriptions/unsubscribe/TOKEN-U",

@@ -34,3 +34,7 @@ func (a *App) Router() *echo.Echo { return a.echo }
 
 // SyncBuffer is a log destination safe for concurrent writes.
 type SyncBuffer = syncBuffer
+
+// SnapshotGeneration counts the changes the snapshot has been told of: a
+// write that touched nothing public leaves it as it was.
+func (a *App) SnapshotGeneration() uint64 { return a.snapshot.Generation() }

@@ -153,7 +153,7 @@ func bareLoop(b *testing.B, cfg notify.SMTPConfig, emails []string, conns int) f
 	at := time.Now()
 	start := time.Now()
 	prepared, err := tpl.Prepare(notify.Email{
-		PageName: "Acme Cloud", TimeZone: time.UTC,
+		Page: notify.Page{Name: "Acme Cloud", URL: "https://status.acme.test"}, TimeZone: time.UTC,
 		FromName: "Acme Status", FromAddress: "status@acme.test", Kind: models.NotifyIncidentUpdated,
 		Content: models.NotificationContent{IncidentKind: models.KindIncident, Name: "API errors", Status: models.Identified,
 			Body: "A bad deploy; rolling back.", BodyHTML: "<p>A bad deploy; rolling back.</p>", Components: []string{"API"}, At: at},

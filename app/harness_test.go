@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -201,4 +202,12 @@ func postUpdate(t *testing.T, db *models.DB, id string, u models.NewUpdate) {
 	if _, err := db.PostUpdate(context.Background(), id, u); err != nil {
 		t.Fatalf("post update on %s: %v", id, err)
 	}
+}
+
+// httpFormRequest is a POST of form to path as a browser on this site sends
+// it (no cookies).
+func httpFormRequest(path string, form url.Values) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req
 }

@@ -46,10 +46,16 @@ func NewEmailTemplates() (*EmailTemplates, error) {
 	return t, nil
 }
 
+// Page is the status page a message is from, as its templates show it.
+type Page struct {
+	Name string // PAGE_NAME
+	URL  string // BASE_URL
+}
+
 // Email is everything one message says: what EmailTemplates.Build turns
 // into a Message.
 type Email struct {
-	PageName              string
+	Page                  Page           // the status page the message is from
 	TimeZone              *time.Location // the page's, for the times shown
 	FromName, FromAddress string
 	To                    string
@@ -123,7 +129,7 @@ func (t *EmailTemplates) Prepare(e Email) (*PreparedEmail, error) {
 	}
 	e.To, e.ManageURL, e.UnsubscribeURL, e.ConfirmURL = p.marks[0], p.marks[1], p.marks[2], p.marks[3]
 	v := emailView{Email: e, Heading: emailHeading(e.Kind, e.Content)}
-	v.Subject = headerText("["+e.PageName+"] "+v.Heading, MaxSubjectLength)
+	v.Subject = headerText("["+e.Page.Name+"] "+v.Heading, MaxSubjectLength)
 	if !e.Content.At.IsZero() && e.Kind != models.NotifyMaintenanceReminder {
 		v.When = formatEmailTime(e.Content.At, e.TimeZone)
 	}

@@ -225,14 +225,12 @@ func detached(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), dbTimeout)
 }
 
-// wait returns after d, at a broadcast of s, or when ctx is done.
-func wait(ctx context.Context, d time.Duration, s *signal) {
+// wait returns after d, when woken is closed (nil: never), or when ctx is
+// done. The caller takes woken from its signal before it looks for work, so
+// a broadcast made while it looked is not lost.
+func wait(ctx context.Context, d time.Duration, woken <-chan struct{}) {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
-	var woken <-chan struct{}
-	if s != nil {
-		woken = s.C()
-	}
 	select {
 	case <-ctx.Done():
 	case <-timer.C:
@@ -244,6 +242,7 @@ func wait(ctx context.Context, d time.Duration, s *signal) {
 // the deliveries of workers whose lease expired.
 func (n *Notifier) runDispatcher(ctx context.Context, t Tuning) {
 	for ctx.Err() == nil {
+		woken := n.dispatch.C() // before looking: a Wake during the round is not lost
 		rctx, cancel := detached(ctx)
 		var step models.DispatchStep
 		err := n.write(func() (err error) {
@@ -278,6 +277,6 @@ func (n *Notifier) runDispatcher(ctx context.Context, t Tuning) {
 			n.log.Warn("notifier: deliveries of a stopped worker put back", "deliveries", released)
 			n.deliveries.Broadcast()
 		}
-		wait(ctx, t.PollInterval, n.dispatch)
+		wait(ctx, t.PollInterval, woken)
 	}
 }

@@ -59,7 +59,7 @@ func (w *worker) run(ctx context.Context) {
 			continue
 		}
 		if len(c.batch) == 0 {
-			wait(ctx, w.t.PollInterval, w.n.deliveries)
+			wait(ctx, w.t.PollInterval, c.woken)
 			continue
 		}
 		stop := c.at.Add(w.t.Lease - leaseMargin(w.n.set.SendTimeout))
@@ -77,11 +77,14 @@ type claim struct {
 	batch []models.ClaimedDelivery
 	at    time.Time
 	err   error
+	woken <-chan struct{} // closed when deliveries are made after the claim began
 }
 
 // claim claims the worker's next batch.
 func (w *worker) claim(ctx context.Context) claim {
-	c := claim{at: w.n.now()}
+	// Listen before looking: a wake-up for deliveries made after the query
+	// read the table is not lost.
+	c := claim{at: w.n.now(), woken: w.n.deliveries.C()}
 	rctx, cancel := context.WithTimeout(ctx, dbTimeout)
 	defer cancel()
 	c.err = w.n.write(func() (err error) {
@@ -315,7 +318,7 @@ func backoff(t Tuning, attempt int) time.Duration {
 // recipients.
 func (nf *Notifier) prepareNotification(n *outgoing) (*PreparedEmail, error) {
 	e := Email{
-		PageName: nf.set.PageName, TimeZone: nf.set.TimeZone,
+		Page: Page{Name: nf.set.PageName, URL: nf.set.BaseURL}, TimeZone: nf.set.TimeZone,
 		FromName: nf.set.FromName, FromAddress: nf.set.FromAddress,
 		Kind: n.Kind, Content: n.content,
 	}

@@ -500,6 +500,10 @@ func (s *Cache) Refresh(ctx context.Context) {
 	}
 }
 
+// Generation counts the changes the snapshot has been told of: one more
+// at each Invalidate.
+func (s *Cache) Generation() uint64 { return s.gen.Load() }
+
 // Builds is how many times the snapshot has rendered key, and its current
 // Rendition (nil when it has none), to tell a rebuilt page from one left
 // as it was.
