@@ -75,8 +75,7 @@ func TestSubscribeWakesTheNotifier(t *testing.T) {
 		runNotifier(t, a)
 		subscribe := func(email string) {
 			t.Helper()
-			req := httpFormRequest("/subscribe", url.Values{"email": {email}})
-			if rec := serve(h, req); rec.Code != http.StatusOK {
+			if rec := httpPostForm(h, "/subscribe", url.Values{"email": {email}}); rec.Code != http.StatusOK {
 				t.Fatalf("subscribe %s = %d:\n%s", email, rec.Code, rec.Body)
 			}
 		}

@@ -204,10 +204,9 @@ func postUpdate(t *testing.T, db *models.DB, id string, u models.NewUpdate) {
 	}
 }
 
-// httpFormRequest is a POST of form to path as a browser on this site sends
-// it (no cookies).
-func httpFormRequest(path string, form url.Values) *http.Request {
+// httpPostForm posts a form from a fresh client.
+func httpPostForm(h http.Handler, path string, form url.Values) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return req
+	return serve(h, req)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -193,10 +192,15 @@ func TestXSSPayloadsNeverRun(t *testing.T) {
 		// Feeds: well-formed (an unescaped payload would break the XML),
 		// and the HTML they carry is as clean as the pages.
 		for _, path := range []string{"/history.atom", "/history.rss", "/history.json", "/incidents/" + in.ID + ".atom",
-			"/incidents/" + in.ID + ".rss", "/incidents/" + in.ID + ".json", "/components/" + comp.ID + "/history.atom"} {
+			"/incidents/" + in.ID + ".rss", "/incidents/" + in.ID + ".json", "/components/" + comp.ID + "/history.atom",
+			"/components/" + comp.ID + "/history.rss", "/components/" + comp.ID + "/history.json"} {
 			feed, _ := fetchFeed(t, h, path)
 			if len(feed.Items) == 0 {
 				t.Errorf("%s: no items", path)
+			}
+			if strings.HasSuffix(path, ".rss") {
+				// RSS readers render the channel's description as HTML.
+				checkPage(path+" channel description", "<!DOCTYPE html><body>"+feed.Description, false)
 			}
 			for i, it := range feed.Items {
 				parts := []string{it.Content, it.Description}
@@ -240,11 +244,4 @@ func TestXSSPayloadsNeverRun(t *testing.T) {
 			t.Errorf("%d emails sent (%v), want the incident's three, the maintenance's, the postmortem's and a confirmation", n, kinds)
 		}
 	})
-}
-
-// httpPostForm posts a form from a fresh client.
-func httpPostForm(h http.Handler, path string, form url.Values) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return serve(h, req)
 }

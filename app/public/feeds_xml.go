@@ -16,12 +16,18 @@ import (
 
 // gorillaFeed turns a feedDoc into gorilla's feed. Atom takes the
 // timeline as content and the plain text as summary; RSS readers show the
-// description, so for RSS the timeline is the description.
+// description, so for RSS the timeline is the description. RSS readers
+// render the channel's description as HTML, so its text (incident and
+// component names) is escaped there; Atom's subtitle is text.
 func (h *Handler) gorillaFeed(doc feedDoc, rss bool) *feeds.Feed {
+	description := doc.Description
+	if rss {
+		description = html.EscapeString(description)
+	}
 	f := &feeds.Feed{
 		Title:       doc.Title,
 		Link:        &feeds.Link{Href: doc.AltURL},
-		Description: doc.Description,
+		Description: description,
 		Author:      &feeds.Author{Name: h.Site.Info.Name},
 		Updated:     doc.Updated.UTC(),
 	}
