@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,34 @@ func TestAccessLineMatchesSlog(t *testing.T) {
 		}
 		if fast.String() != want.String() || !strings.HasSuffix(fast.String(), "\n") {
 			t.Errorf("fast path wrote\n%q\nslog writes\n%q", fast.String(), want.String())
+		}
+	}
+}
+
+// A client's X-Request-Id is echoed and logged only when it looks like an
+// id: a long one, or one carrying control characters or spaces (a forged
+// log line), is replaced by a fresh one.
+func TestRequestIDFromClient(t *testing.T) {
+	for id, kept := range map[string]bool{
+		"abc123":                                  true,
+		"0f8fad5b-d9cb-469f-a165-70867728950e":    true,
+		"trace:1.2_3":                             true,
+		strings.Repeat("a", maxRequestIDLength):   true,
+		strings.Repeat("a", maxRequestIDLength+1): false,
+		strings.Repeat("x", 10<<10):               false,
+		"two words":                               false,
+		"line\nbreak level=ERROR msg=forged":      false,
+		"quote\"":                                 false,
+		"tab\t":                                   false,
+	} {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header.Set("X-Request-Id", id)
+		got := requestIDOf(req)
+		if kept && got != id {
+			t.Errorf("X-Request-Id %.40q replaced by %q, want kept", id, got)
+		}
+		if !kept && (got == id || !validRequestID(got) || len(got) != 16) {
+			t.Errorf("X-Request-Id %.40q gave %.40q, want a fresh id", id, got)
 		}
 	}
 }

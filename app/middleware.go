@@ -83,12 +83,33 @@ func (a *App) middlewares() []echo.MiddlewareFunc {
 }
 
 // requestIDOf is the id of req: the X-Request-Id it came with (a proxy in
-// front may have set one), else a new one.
+// front may have set one) when it is a plausible id, else a new one.
 func requestIDOf(req *http.Request) string {
-	if id := req.Header.Get(echo.HeaderXRequestID); id != "" {
+	if id := req.Header.Get(echo.HeaderXRequestID); validRequestID(id) {
 		return id
 	}
 	return requestID()
+}
+
+// maxRequestIDLength bounds a request id taken from the client: a proxy's
+// ids (UUIDs, trace ids) fit; a longer one is replaced.
+const maxRequestIDLength = 64
+
+// validRequestID reports whether a client's X-Request-Id may be echoed and
+// logged as it is: 1 to 64 letters, digits and - _ . : only, so it cannot
+// flood the log or forge a log line.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestIDLength {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == ':':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // requestID is a request's id in the log and the X-Request-Id header: 16
