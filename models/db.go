@@ -99,10 +99,14 @@ func Open(ctx context.Context, dialect Dialect, dsn string, log *slog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("models: open %s database: %w", dialect, err)
 	}
+	// Slow and failed statements are logged with their placeholders, not
+	// their values: those are token hashes, email addresses, passwords'
+	// hashes.
 	g.Logger = logger.NewSlogLogger(log, logger.Config{
 		SlowThreshold:             500 * time.Millisecond,
 		LogLevel:                  logger.Warn,
 		IgnoreRecordNotFoundError: true,
+		ParameterizedQueries:      true,
 	})
 	sqlDB, err := g.DB()
 	if err != nil {
