@@ -221,3 +221,23 @@ func TestConsoleSubscriberImportExport(t *testing.T) {
 		}
 	})
 }
+
+// An export the database fails is an error page, never a 200 with an empty
+// or partial file that looks complete.
+func TestSubscriberExportFailsVisibly(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		ed := signIn(t, h, db, models.RoleEditor)
+		addSubscriber(t, db, subscriber{Email: "ann@example.com"})
+		// The export reads the components' names, which the listing the
+		// handler checks first does not: take the table away.
+		if err := db.Gorm.Exec("ALTER TABLE components RENAME TO components_gone").Error; err != nil {
+			t.Fatal(err)
+		}
+		rec := ed.Get("/admin/subscribers/export.csv")
+		if rec.Code < 500 || strings.HasPrefix(rec.Header().Get("Content-Type"), "text/csv") {
+			t.Fatalf("export with the database failing = %d %s, want an error page:\n%.300s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+		}
+		lacks(t, rec.Body.String(), "components_gone", "SQLSTATE", "no such table")
+	})
+}

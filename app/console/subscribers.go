@@ -300,13 +300,35 @@ func (h *Handler) exportSubscribers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	hdr := c.Response().Header()
-	hdr.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	hdr.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="subscribers-%s.csv"`, h.Now().Format("2006-01-02")))
-	c.Response().WriteHeader(http.StatusOK)
-	if err := h.DB.ExportSubscribers(c.Request().Context(), c.Response(), f); err != nil {
-		// The status is sent: all that is left is to log and cut the file short.
-		web.Logger(c.Request().Context(), h.Log).Error("export subscribers", "error", err)
+	out := &exportWriter{c: c, filename: fmt.Sprintf("subscribers-%s.csv", h.Now().Format("2006-01-02"))}
+	err = h.DB.ExportSubscribers(c.Request().Context(), out, f)
+	if err != nil && !out.started {
+		return err // nothing sent yet: an error page, not an empty file
+	}
+	if err != nil {
+		// Part of the file is sent: cut the connection, so the download
+		// fails where the operator sees it instead of looking complete.
+		web.Logger(c.Request().Context(), h.Log).Error("export subscribers: cut short", "error", err)
+		panic(http.ErrAbortHandler)
 	}
 	return nil
+}
+
+// exportWriter sends the export's headers and status with its first bytes,
+// so an export that fails before any is an error, not an empty 200 file.
+type exportWriter struct {
+	c        echo.Context
+	filename string
+	started  bool
+}
+
+func (w *exportWriter) Write(p []byte) (int, error) {
+	if !w.started {
+		w.started = true
+		hdr := w.c.Response().Header()
+		hdr.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+		hdr.Set(echo.HeaderContentDisposition, `attachment; filename="`+w.filename+`"`)
+		w.c.Response().WriteHeader(http.StatusOK)
+	}
+	return w.c.Response().Write(p)
 }
