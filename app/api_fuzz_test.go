@@ -131,6 +131,14 @@ func FuzzManagementAPI(f *testing.F) {
 		{0, "\xff\xfe"},
 		{0, ``},
 		{1, `{"component":{"position":9223372036854775808}}`},
+		// What PostgreSQL cannot store and SQLite would: refused alike.
+		{0, `{"component":{"name":"NUL\u0000here"}}`},
+		{0, "{\"component\":{\"name\":\"bad \xff\xfe utf-8\"}}"},
+		{1, `{"component":{"position":2147483648}}`},
+		{4, `{"incident":{"name":"x","body":"a\u0000b","impact_override":"\u0000"}}`},
+		{7, `{"event":{"kind":"chat","body":"x","source":"\u0000"}}`},
+		{8, `{"subscriber":{"email":"ann\u0000@example.com"}}`},
+		{10, `{"action_item":{"title":"t","owner":"\u0000","due_date":"2026-12-31"}}`},
 	} {
 		f.Add(seed.route, seed.body)
 	}
@@ -190,6 +198,8 @@ func FuzzSubscribeForm(f *testing.F) {
 	f.Add("", "", "", true)
 	f.Add("gus@example.com", "{comp}\n{comp}\n\n", "incidents\nincidents", false)
 	f.Add(strings.Repeat("h", 250)+"@example.com", "", "", false)
+	f.Add("nul\x00@example.com", "", "", false)
+	f.Add("bad\xff\xfe@example.com", "{comp}\x00", "incidents\x00", true)
 	var sites []*fuzzSite
 	for _, d := range dbtest.FuzzDialects() {
 		sites = append(sites, newFuzzSite(f, d))

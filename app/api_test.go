@@ -367,7 +367,7 @@ func tableCounts(t *testing.T, db *models.DB) string {
 	t.Helper()
 	var out []string
 	for _, table := range []string{"components", "component_status_changes", "incidents", "incident_components", "timeline_events", "timeline_event_revisions", "audit_log",
-		"postmortems", "postmortem_sections", "postmortem_timeline_entries", "postmortem_revisions", "action_items", "notifications"} {
+		"postmortems", "postmortem_sections", "postmortem_timeline_entries", "postmortem_revisions", "action_items", "notifications", "subscribers"} {
 		var n int64
 		if err := db.Gorm.Table(table).Count(&n).Error; err != nil {
 			t.Fatal(err)

@@ -65,6 +65,7 @@ func (a *App) middlewares() []echo.MiddlewareFunc {
 	return []echo.MiddlewareFunc{
 		a.securityHeaders,
 		a.requestLogger,
+		web.CheckQuery, // text the database cannot store is refused before any handler (web/input.go)
 		// Pages compress well (the uptime bars repeat); static files and
 		// the snapshot carry their own precomputed gzip.
 		middleware.GzipWithConfig(middleware.GzipConfig{

@@ -40,6 +40,7 @@ func FuzzRenderMarkdown(f *testing.F) {
 		"<form action=//evil><input name=q></form>",
 		"```\n<script>alert(1)</script>\n```",
 		"[x]: javascript:alert(1)\n\n[y][x]",
+		"NUL\x00in **markdown**", "bad \xff\xfe utf-8",
 	} {
 		f.Add(s)
 	}
@@ -101,6 +102,7 @@ func FuzzParseEmail(f *testing.F) {
 		"a..b@example.com", ".a@example.com", "ann@-example-.com", "ann@exa_mple.com", "ann@example.com.",
 		"ann@[127.0.0.1]", "ann(comment)@example.com", "ann@xn--bcher-kva.example", "ännä@example.com",
 		strings.Repeat("a", 65) + "@example.com", "ann@" + strings.Repeat("a", 300) + ".com",
+		"ann\x00@example.com", "ann\xff@example.com",
 	} {
 		f.Add(s)
 	}
@@ -144,6 +146,7 @@ func FuzzImportSubscribers(f *testing.F) {
 		"email,incidents,maintenance,postmortems\nann@example.com,no,no,no\n",
 		"email;components\nann@example.com;x\n",
 		"email\n\n\n ann@example.com \nANN@EXAMPLE.COM\n",
+		"email,components\nann\x00@example.com,API\x00\nbob@example.com,\xff\xfe\n",
 	} {
 		f.Add(s)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -128,7 +129,7 @@ func bindJSON(c echo.Context, wrapper string, dst any) error {
 	if err := json.Unmarshal(inner, dst); err != nil {
 		return jsonError(err, prefix)
 	}
-	return nil
+	return web.CheckJSON(inner, prefix)
 }
 
 // jsonError turns a decoding error into a 400 that says where it is.
@@ -137,9 +138,14 @@ func jsonError(err error, prefix string) error {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
+		field, kind := prefix+typeErr.Field, jsonKind(typeErr.Type.Kind().String())
+		if kind == "number" && strings.HasPrefix(typeErr.Value, "number") {
+			// A number, but not one the field holds: too large, or not whole.
+			return models.Invalid(field, "must be a whole number between %d and %d", -math.MaxInt32, math.MaxInt32)
+		}
 		return echo.NewHTTPError(http.StatusBadRequest, web.APIError{
-			Error:  fmt.Sprintf("field %s%s must be a %s", prefix, typeErr.Field, jsonKind(typeErr.Type.Kind().String())),
-			Fields: []models.FieldError{{Field: typeErr.Field, Message: "must be a " + jsonKind(typeErr.Type.Kind().String())}},
+			Error:  fmt.Sprintf("field %s must be a %s", field, kind),
+			Fields: []models.FieldError{{Field: field, Message: "must be a " + kind}},
 		})
 	case errors.As(err, &typeErr):
 		return web.BadRequest("the request body must be a JSON object")

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -172,7 +173,7 @@ func (h *Handler) createIncident(c echo.Context) error {
 		return in.ID, map[string]string{"name": in.Name, "status": in.Status}, nil
 	})
 	if err != nil {
-		return err
+		return incidentFieldNames(err)
 	}
 	return c.JSON(http.StatusCreated, h.jsonIncidentOf(in))
 }
@@ -232,7 +233,7 @@ func (h *Handler) updateIncident(c echo.Context) error {
 		return id, map[string]any{"status": req.Status.Value, "name": req.Name.Value}, nil
 	})
 	if err != nil {
-		return err
+		return incidentFieldNames(err)
 	}
 	in, err := h.DB.GetIncident(c.Request().Context(), id)
 	if err != nil {
@@ -329,4 +330,18 @@ func (h *Handler) createEvent(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, h.jsonEventOf(ev))
+}
+
+// incidentFieldNames names the fields of an incident's validation error as
+// the API does: the model's impact is the API's impact_override.
+func incidentFieldNames(err error) error {
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		for i, f := range ve.Fields {
+			if f.Field == "impact" {
+				ve.Fields[i].Field = "impact_override"
+			}
+		}
+	}
+	return err
 }

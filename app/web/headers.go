@@ -101,6 +101,9 @@ func LimitForm(limitOf func(echo.Context) int64) echo.MiddlewareFunc {
 			case err != nil && !errors.Is(err, http.ErrNotMultipart):
 				return echo.NewHTTPError(http.StatusBadRequest, "the form could not be read")
 			}
+			if err := CheckValues(req.PostForm); err != nil {
+				return err
+			}
 			return next(c)
 		}
 	}
