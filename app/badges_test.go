@@ -123,3 +123,16 @@ func TestWidgetScript(t *testing.T) {
 		lacks(t, rec.Body.String(), "innerHTML")
 	})
 }
+
+// A control character in a component's name (valid UTF-8, so stored) does
+// not break its badge: the SVG stays well-formed XML.
+func TestBadgeOfANameWithControlCharacters(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		comp := addComponent(t, db, models.Component{Name: "API\x01\x1b[31m\x7f v2"})
+		b := getBadge(t, h, "/components/"+comp.ID+"/badge.svg")
+		if !strings.HasPrefix(b.Title, "API") || !strings.Contains(b.Title, "v2") {
+			t.Errorf("title = %q", b.Title)
+		}
+	})
+}

@@ -89,6 +89,9 @@ func writeBadge(c echo.Context, b badge, st view.State) error {
 // as its text in 11px Verdana.
 func (b badge) SVG() []byte {
 	const pad = 6
+	// XML has no place for control characters (a component's name may
+	// hold one): each becomes a space.
+	b.Label, b.Message = xmlText(b.Label), xmlText(b.Message)
 	lw, mw := textWidth(b.Label)+2*pad, textWidth(b.Message)+2*pad
 	w := lw + mw
 	label, msg := html.EscapeString(b.Label), html.EscapeString(b.Message)
@@ -141,4 +144,15 @@ func (h *Handler) widget(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	return web.WriteCacheable(c, web.Cacheable{ContentType: asset.ContentType, Body: asset.Body, Cache: web.CacheWidget})
+}
+
+// xmlText is s with every character XML 1.0 does not allow in a document
+// (control characters but tab and newlines, U+FFFE, U+FFFF) made a space.
+func xmlText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f || r == 0xfffe || r == 0xffff {
+			return ' '
+		}
+		return r
+	}, s)
 }
