@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -92,11 +93,11 @@ func (in ActionItemInput) apply(item *ActionItem) error {
 	switch {
 	case item.Title == "":
 		v.Add("title", "must not be empty")
-	case len(item.Title) > MaxActionTitleLength:
+	case utf8.RuneCountInString(item.Title) > MaxActionTitleLength:
 		v.Add("title", "must be at most %d characters", MaxActionTitleLength)
 	}
 	if in.Owner != nil {
-		if item.Owner = strings.TrimSpace(*in.Owner); len(item.Owner) > MaxActionOwnerLength {
+		if item.Owner = strings.TrimSpace(*in.Owner); utf8.RuneCountInString(item.Owner) > MaxActionOwnerLength {
 			v.Add("owner", "must be at most %d characters", MaxActionOwnerLength)
 		}
 	}
@@ -138,7 +139,7 @@ func checkTrackerURL(s string) string {
 	if s == "" {
 		return ""
 	}
-	if len(s) > MaxActionURLLength {
+	if utf8.RuneCountInString(s) > MaxActionURLLength {
 		return fmt.Sprintf("must be at most %d characters", MaxActionURLLength)
 	}
 	u, err := url.Parse(s)

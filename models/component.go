@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -53,10 +54,10 @@ func (c *Component) validate() error {
 	switch {
 	case c.Name == "":
 		v.Add("name", "must not be empty")
-	case len(c.Name) > MaxNameLength:
+	case utf8.RuneCountInString(c.Name) > MaxNameLength:
 		v.Add("name", "must be at most %d characters", MaxNameLength)
 	}
-	if len(c.Description) > MaxDescriptionLength {
+	if utf8.RuneCountInString(c.Description) > MaxDescriptionLength {
 		v.Add("description", "must be at most %d characters", MaxDescriptionLength)
 	}
 	if !ValidComponentStatus(c.Status) {

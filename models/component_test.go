@@ -430,3 +430,29 @@ func TestListGroupsAndGetComponent(t *testing.T) {
 		wantNotFound(t, err)
 	})
 }
+
+// Length limits count characters, as their messages say, not bytes: a
+// name of the longest length in a script of two-byte letters is stored.
+func TestLengthLimitsCountCharacters(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		name := strings.Repeat("é", models.MaxNameLength)
+		c := &models.Component{Name: name, Description: strings.Repeat("ü", models.MaxDescriptionLength)}
+		if err := db.CreateComponent(ctx, c, "test"); err != nil {
+			t.Fatalf("a name of %d characters (%d bytes): %v", models.MaxNameLength, len(name), err)
+		}
+		got, err := db.GetComponent(ctx, c.ID)
+		if err != nil || got.Name != name {
+			t.Fatalf("stored name = %q, %v", got.Name, err)
+		}
+		long := &models.Component{Name: name + "é"}
+		err = db.CreateComponent(ctx, long, "test")
+		var ve *models.ValidationError
+		if !errors.As(err, &ve) || ve.Fields[0].Field != "name" {
+			t.Errorf("a name of %d characters: %v, want a validation error on name", models.MaxNameLength+1, err)
+		}
+		if _, err := db.CreateUser(ctx, "ann@example.com", strings.Repeat("ñ", models.MaxNameLength), models.RoleEditor, "long enough password"); err != nil {
+			t.Errorf("a user name of %d characters: %v", models.MaxNameLength, err)
+		}
+	})
+}

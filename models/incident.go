@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -104,7 +105,7 @@ type NewUpdate struct {
 }
 
 func validateMessage(v *ValidationError, field, body string) {
-	if len(body) > MaxMessageLength {
+	if utf8.RuneCountInString(body) > MaxMessageLength {
 		v.Add(field, "must be at most %d characters", MaxMessageLength)
 	}
 }
@@ -135,7 +136,7 @@ func validateIncidentName(v *ValidationError, name string) {
 	switch {
 	case name == "":
 		v.Add("name", "must not be empty")
-	case len(name) > MaxNameLength:
+	case utf8.RuneCountInString(name) > MaxNameLength:
 		v.Add("name", "must be at most %d characters", MaxNameLength)
 	}
 }

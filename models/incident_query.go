@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -107,7 +108,7 @@ func (db *DB) ListIncidents(ctx context.Context, f IncidentFilter) ([]Incident, 
 	if f.Offset < 0 {
 		v.Add("offset", "must not be negative")
 	}
-	if len(f.Query) > MaxNameLength {
+	if utf8.RuneCountInString(f.Query) > MaxNameLength {
 		v.Add("query", "must be at most %d characters", MaxNameLength)
 	}
 	if err := v.Err(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -43,7 +44,7 @@ func (in *PostmortemInput) validate(now time.Time) error {
 		switch {
 		case !ValidSectionKey(k):
 			v.Add(k, "is not a postmortem section (the sections are %s)", sectionKeyList())
-		case len(in.Sections[k]) > MaxSectionLength:
+		case utf8.RuneCountInString(in.Sections[k]) > MaxSectionLength:
 			v.Add(k, "must be at most %d characters", MaxSectionLength)
 		}
 	}
@@ -67,7 +68,7 @@ func (in *PostmortemInput) validate(now time.Time) error {
 		if e.ID == "" && e.Body == nil || e.Body != nil && strings.TrimSpace(*e.Body) == "" {
 			v.Add("timeline", "entry %d: the text must not be empty (remove the entry instead)", n)
 		}
-		if e.Body != nil && len(*e.Body) > MaxMessageLength {
+		if e.Body != nil && utf8.RuneCountInString(*e.Body) > MaxMessageLength {
 			v.Add("timeline", "entry %d: the text must be at most %d characters", n, MaxMessageLength)
 		}
 		if e.OccurredAt != nil && e.OccurredAt.After(now.Add(MaxFutureSkew)) {

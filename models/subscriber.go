@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm/clause"
 )
@@ -114,7 +115,7 @@ func ParseEmail(field, s string) (email, normalized string, err error) {
 	switch {
 	case s == "":
 		return "", "", Invalid(field, "must not be empty")
-	case len(s) > MaxEmailLength:
+	case utf8.RuneCountInString(s) > MaxEmailLength:
 		return "", "", Invalid(field, "must be at most %d characters", MaxEmailLength)
 	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
 		return "", "", Invalid(field, "must not contain line breaks or other control characters")

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -159,7 +160,7 @@ func (db *DB) AddEvent(ctx context.Context, incidentID string, n NewEvent) (*Tim
 	}
 	validateBody(v, n.Body)
 	n.Source = strings.TrimSpace(n.Source)
-	if len(n.Source) > MaxSourceLength {
+	if utf8.RuneCountInString(n.Source) > MaxSourceLength {
 		v.Add("source", "must be at most %d characters", MaxSourceLength)
 	}
 	now := time.Now().UTC()

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 	"gorm.io/gorm"
@@ -90,7 +91,7 @@ func validateNewUser(v *ValidationError, email, name, role, password string) {
 	} else if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || len(email) > 254 {
 		v.Add("email", "must be a valid email address")
 	}
-	if len(name) > MaxNameLength {
+	if utf8.RuneCountInString(name) > MaxNameLength {
 		v.Add("name", "must be at most %d characters", MaxNameLength)
 	}
 	if role != RoleAdmin && role != RoleEditor {
@@ -101,10 +102,10 @@ func validateNewUser(v *ValidationError, email, name, role, password string) {
 
 // validatePassword checks a new password's length.
 func validatePassword(v *ValidationError, field, password string) {
-	if len(password) < MinPasswordLength {
+	if utf8.RuneCountInString(password) < MinPasswordLength {
 		v.Add(field, "must be at least %d characters", MinPasswordLength)
 	}
-	if len(password) > MaxPasswordLength {
+	if utf8.RuneCountInString(password) > MaxPasswordLength {
 		v.Add(field, "must be at most %d characters", MaxPasswordLength)
 	}
 }
@@ -420,7 +421,7 @@ func (db *DB) CreateAPIToken(ctx context.Context, name, role string) (string, *A
 	switch {
 	case name == "":
 		v.Add("name", "must not be empty")
-	case len(name) > MaxNameLength:
+	case utf8.RuneCountInString(name) > MaxNameLength:
 		v.Add("name", "must be at most %d characters", MaxNameLength)
 	}
 	if role == "" {
