@@ -61,13 +61,13 @@ type App struct {
 // template fails here, not on a customer's request. With no user yet it
 // logs a setup code for the first administrator.
 func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App, error) {
-	pageID, err := db.EnsureSetting(ctx, models.SettingPageID, models.NewID)
+	pageID, err := ensureSetting(ctx, db, log, models.SettingPageID, models.NewID)
 	if err != nil {
 		return nil, err
 	}
 	secret := cfg.SecretKey
 	if secret == "" {
-		secret, err = db.EnsureSetting(ctx, models.SettingSecretKey, func() string { return models.RandomHex(32) })
+		secret, err = ensureSetting(ctx, db, log, models.SettingSecretKey, func() string { return models.RandomHex(32) })
 		if err != nil {
 			return nil, err
 		}
@@ -107,6 +107,19 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	a.echo = a.newEcho()
 	a.snapshot.SetHandler(a.echo)
 	return a, nil
+}
+
+// ensureSetting is the stored setting key, made with generate and stored
+// the first time. A database that cannot store it (a read-only file) is
+// served all the same with a value for this run only: its pages need no
+// write.
+func ensureSetting(ctx context.Context, db *models.DB, log *slog.Logger, key string, generate func() string) (string, error) {
+	v, err := db.EnsureSetting(ctx, key, generate)
+	if models.Unwritable(err) {
+		log.Warn("the database cannot store a setting: using one for this run only", "setting", key, "error", err)
+		return generate(), nil
+	}
+	return v, err
 }
 
 // mailer is the mail driver of the configuration: the one given (tests),

@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/stdlib"
@@ -72,6 +75,26 @@ func SQLiteDSN(path string) string {
 		"&_pragma=foreign_keys(on)&_pragma=synchronous(normal)&_txlock=immediate" + sqliteTimeFormat
 }
 
+// sqliteAccess opens a SQLite file Beacon may not write read-only, so the
+// pages are served from it (and writes refused) instead of the server not
+// starting: a file without write permission opens with mode=ro; one on a
+// read-only file system, where SQLite cannot make the WAL's shared-memory
+// file beside it, opens immutable as well (nothing can change it there).
+func sqliteAccess(dsn string) string {
+	path, query, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	if path == "" || path == ":memory:" || strings.Contains(query, "mode=") || strings.Contains(query, "immutable=") {
+		return dsn
+	}
+	if _, err := os.Stat(path); err != nil || syscall.Access(path, 2 /* W_OK */) == nil {
+		return dsn // missing (created) or writable
+	}
+	dsn += "&mode=ro"
+	if err := syscall.Access(filepath.Dir(path), 2); errors.Is(err, syscall.EROFS) {
+		dsn += "&immutable=1"
+	}
+	return dsn
+}
+
 // Open connects to the database and checks that it answers. It does not
 // migrate.
 func Open(ctx context.Context, dialect Dialect, dsn string, log *slog.Logger) (*DB, error) {
@@ -81,6 +104,8 @@ func Open(ctx context.Context, dialect Dialect, dsn string, log *slog.Logger) (*
 	case Postgres:
 		dialector = postgres.New(postgres.Config{DSN: dsn, OptionOpenDB: []stdlib.OptionOpenDB{stdlib.OptionShouldPing(db.shouldPing)}})
 	case SQLite:
+		dsn = sqliteAccess(dsn)
+		db.gooseDSN = strings.Replace(dsn, sqliteTimeFormat, "", 1)
 		dialector = gormlite.Open(dsn)
 	default:
 		return nil, fmt.Errorf("models: unknown dialect %q", dialect)

@@ -33,6 +33,10 @@ func (h *Handler) AnnounceSetup(ctx context.Context) error {
 		return err
 	}
 	code, err := h.DB.NewSetupCode(ctx)
+	if models.Unwritable(err) {
+		h.Log.Warn("no administrator yet, and the database cannot store a setup code: serving it read-only", "error", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "make temp dir:", err)
 		os.Exit(1)
 	}
+	os.Chmod(dir, 0o755) // another user may run it (TestServeReadOnlySQLite)
 	beaconBin = filepath.Join(dir, "beacon")
 	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(goTool); err != nil {
@@ -125,12 +126,22 @@ type server struct {
 // /healthz answers and kills it when the test ends.
 func startServer(t *testing.T, env []string) *server {
 	t.Helper()
+	return startServerWith(t, env, nil)
+}
+
+// startServerWith is startServer with the process's attributes (another
+// user, say).
+func startServerWith(t *testing.T, env []string, attr *syscall.SysProcAttr) *server {
+	t.Helper()
 	servers <- struct{}{}
 	port := freePort(t)
 	s := &server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Logs: &syncBuffer{}, Env: env, exited: make(chan struct{})}
 	s.cmd = exec.Command(beaconBin, "serve")
 	s.cmd.Env, s.cmd.Dir = append(env[:len(env):len(env)], fmt.Sprint("PORT=", port)), t.TempDir()
 	s.cmd.Stdout, s.cmd.Stderr = s.Logs, s.Logs
+	if s.cmd.SysProcAttr = attr; attr != nil {
+		s.cmd.Dir = "/" // another user may not enter the test's directories
+	}
 	if err := s.cmd.Start(); err != nil {
 		<-servers
 		t.Fatalf("start beacon serve: %v", err)
