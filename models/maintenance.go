@@ -29,7 +29,8 @@ type TransitionData struct {
 }
 
 // maintenanceTransition is appendUpdate's hook for a maintenance, run before
-// the update's component changes are applied. When the update moves the
+// the update's component changes are applied. An update of a maintenance
+// still scheduled changes no component. When the update moves the
 // maintenance to in_progress or completed and names no component changes
 // itself, it fills them in (u.Components):
 //
@@ -50,6 +51,12 @@ type TransitionData struct {
 // an EventMaintenanceTransition event.
 func maintenanceTransition(tx *gorm.DB, in *Incident, u *NewUpdate, at time.Time) error {
 	from, to := in.Status, u.Status
+	if to == Scheduled {
+		// Scheduling never changes what a component shows now (an outage
+		// of another incident, say): the maintenance's components are
+		// linked, and go under maintenance when it starts.
+		u.Components = nil
+	}
 	if from == to {
 		if to != InProgress {
 			return nil
