@@ -475,5 +475,40 @@ func TestPostmortemInHistoryFeeds(t *testing.T) {
 				t.Errorf("%s: postmortem entry %q %q", format, pm.Link, content)
 			}
 		}
+		// The incident's own feeds have it too, newest first.
+		for _, format := range []string{"atom", "rss", "json"} {
+			feed, _ := fetchFeed(t, h, "/incidents/"+f.resolved.ID+"."+format)
+			if len(feed.Items) == 0 || feed.Items[0].Title != "Postmortem: "+f.resolved.Name {
+				t.Errorf("/incidents/%s.%s: first item %v, want the postmortem", f.resolved.ID, format, itemIDs(feed))
+			}
+		}
+	})
+}
+
+// An RSS item's pubDate is its last public change, as the items are
+// ordered: readers surface a resolution. (Atom and JSON Feed keep both
+// dates.)
+func TestRSSDatesFollowTheLastChange(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		f := newFeedFixture(t, db)
+		h := newTestApp(t, db, nil).Handler()
+		in, err := db.GetIncident(context.Background(), f.resolved.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !in.UpdatedAt.After(in.StartedAt.Add(time.Second)) {
+			t.Fatalf("the fixture's resolved incident was not updated after it started: %v %v", in.StartedAt, in.UpdatedAt)
+		}
+		feed, _ := fetchFeed(t, h, "/history.rss")
+		for _, it := range feed.Items {
+			if it.GUID != tag(f.resolved, "") {
+				continue
+			}
+			if it.PublishedParsed == nil || !it.PublishedParsed.Equal(in.UpdatedAt.Truncate(time.Second)) {
+				t.Errorf("pubDate = %v, want the last change %v (it started %v)", it.PublishedParsed, in.UpdatedAt, in.StartedAt)
+			}
+			return
+		}
+		t.Fatalf("the resolved incident is not in the RSS feed: %v", itemIDs(feed))
 	})
 }

@@ -169,7 +169,8 @@ func (h *Handler) historyDoc(title, description, selfPath, altURL string, list [
 	return doc
 }
 
-// incidentDoc is the feed of one incident: an entry per public update.
+// incidentDoc is the feed of one incident: an entry per public update,
+// and one for its postmortem once published.
 func (h *Handler) incidentDoc(in *models.Incident) feedDoc {
 	doc := feedDoc{
 		Title:       in.Name + " · " + h.Site.Info.Name + " status",
@@ -190,6 +191,13 @@ func (h *Handler) incidentDoc(in *models.Incident) feedDoc {
 			Summary:     label + " – " + view.Excerpt(template.HTML(e.BodyHTML), 280),
 			Tags:        []string{in.Kind, e.Status},
 		}
+		doc.Entries = append(doc.Entries, entry)
+		doc.Updated = view.MaxTime(doc.Updated, entry.Updated)
+	}
+	if pm := in.PublishedPostmortem(); pm != nil {
+		// Its postmortem too, as the history feeds have it: a reader
+		// following the incident hears of it.
+		entry := h.postmortemEntry(in, pm)
 		doc.Entries = append(doc.Entries, entry)
 		doc.Updated = view.MaxTime(doc.Updated, entry.Updated)
 	}

@@ -43,7 +43,11 @@ func (h *Handler) gorillaFeed(doc feedDoc, rss bool) *feeds.Feed {
 			Content:     e.ContentHTML,
 		}
 		if rss {
+			// RSS has one date, and readers surface an item by it: the
+			// last public change (a resolution, a postmortem revision),
+			// as the items are ordered.
 			item.Description, item.Content = e.ContentHTML, ""
+			item.Created = e.Updated.UTC()
 		}
 		f.Add(item)
 	}
