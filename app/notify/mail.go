@@ -29,8 +29,12 @@ type Mailer interface {
 // SendError is a message the mail server did not accept: its answer (or
 // the connection's problem), and whether it is final.
 type SendError struct {
-	Permanent   bool // refused for good (a 5xx answer): trying again will not help
-	Unreachable bool // no connection to the server: nothing is wrong with the message
+	Permanent bool // refused for good (a 5xx answer): trying again will not help
+	// Unreachable: no connection to the server, or it failed before the
+	// message was accepted; nothing is wrong with the message. With
+	// Permanent, the server answered but refuses the connection (a wrong
+	// password, no STARTTLS).
+	Unreachable bool
 	Err         error
 }
 

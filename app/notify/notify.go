@@ -75,10 +75,11 @@ func (t Tuning) withDefaults(sendTimeout time.Duration) Tuning {
 }
 
 // leaseMargin is how long before its lease ends a worker stops starting
-// sends: connecting and sending may each take sendTimeout, and recording
-// the outcome a little more. So a delivery is never sent after another
-// worker could have claimed it.
-func leaseMargin(sendTimeout time.Duration) time.Duration { return 2*sendTimeout + 5*time.Second }
+// sends: a send may take sendTimeout on a connection gone stale, then as
+// much to connect again and as much to send, and recording the outcome a
+// little more. So a delivery is never sent after another worker could have
+// claimed it.
+func leaseMargin(sendTimeout time.Duration) time.Duration { return 3*sendTimeout + 5*time.Second }
 
 // Store is what the notify path needs of the database.
 type Store interface {

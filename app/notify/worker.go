@@ -178,7 +178,7 @@ func (w *worker) deliver(ctx context.Context, d models.ClaimedDelivery) (unreach
 	}
 	// A send that has begun is finished (bounded by the SMTP timeout),
 	// even when shutting down: its outcome is then known and recorded.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*w.n.set.SendTimeout+dbTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*w.n.set.SendTimeout+dbTimeout)
 	err = w.sender.Send(sctx, msg)
 	cancel()
 	if err == nil {
@@ -200,7 +200,10 @@ func (w *worker) deliver(ctx context.Context, d models.ClaimedDelivery) (unreach
 		w.n.log.Warn("notifier: delivery failed", "delivery", d.ID, "attempts", attempt, "error", reason)
 		w.record(func(ctx context.Context, db Store) error { return db.FailDelivery(ctx, d.ID, w.name, reason) })
 	default:
-		next := w.n.now().Add(backoff(w.t, attempt))
+		delay := backoff(w.t, attempt)
+		next := w.n.now().Add(delay)
+		w.n.log.Warn("notifier: attempt failed: will retry", "delivery", d.ID, "attempt", attempt,
+			"retry_in", delay.Round(time.Millisecond), "error", reason)
 		w.record(func(ctx context.Context, db Store) error {
 			return db.RetryDelivery(ctx, d.ID, w.name, reason, next)
 		})
