@@ -6,6 +6,7 @@ package app_test
 // back (issue 20). Neither costs a delivery an attempt.
 
 import (
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -107,6 +108,59 @@ func TestNotifyReplacesIdleConnections(t *testing.T) {
 			if d.Status != models.DeliverySent || d.Attempts != 1 {
 				t.Errorf("delivery of the update to %s: %s after %d attempts", d.Email, d.Status, d.Attempts)
 			}
+		}
+	})
+}
+
+// A server that accepts connections and never greets is unreachable: the
+// connection is given up after the SMTP timeout (go-mail alone would wait
+// for the greeting forever), the deliveries wait without an attempt used,
+// and the notifier stops when told.
+func TestNotifySilentServer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		var conns []net.Conn
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				conns = append(conns, c) // held open, silent
+				mu.Unlock()
+			}
+		}()
+		t.Cleanup(func() {
+			ln.Close()
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range conns {
+				c.Close()
+			}
+		})
+		addSubscribers(t, db, 2)
+		openIncident(t, db, models.NewIncident{Name: "API errors", Notify: true})
+		a, _ := mailApp(t, db, nil, nil, fastRetries, map[string]string{
+			"SMTP_URL": "smtp://" + ln.Addr().String() + "?starttls=optional&timeout=300ms"})
+		stop := runNotifier(t, a)
+		var problems []models.FailureReason
+		eventually(t, "reported", func() bool {
+			problems, _ = db.DeliveryProblems(ctx, outbox(t, db)[0].ID, true, 5)
+			return len(problems) > 0
+		})
+		if r := problems[0].Reason; !strings.HasPrefix(r, "cannot reach the mail server") || !strings.Contains(r, "timeout") {
+			t.Errorf("reason = %q", r)
+		}
+		stop()
+		var tried int64
+		db.Gorm.Model(&models.Delivery{}).Where("attempts <> 0 OR status <> ?", models.DeliveryPending).Count(&tried)
+		if tried != 0 {
+			t.Errorf("%d deliveries used an attempt or left pending", tried)
 		}
 	})
 }

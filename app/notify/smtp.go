@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/textproto"
 	"net/url"
 	"strconv"
@@ -100,6 +101,26 @@ func (c *SMTPConfig) String() string {
 		mode = "STARTTLS optional"
 	}
 	return fmt.Sprintf("%s:%d (%s)", c.Host, c.Port, mode)
+}
+
+// go-mail sets its timeout on a connection only after the server's
+// greeting (and after the TLS handshake of smtps://): a server that accepts
+// the connection and says nothing would hold a worker, or the probe of an
+// outage, forever. Its dial hook gives the connection a deadline at once.
+func init() { gomail.NetDialTimeout = dialWithDeadline }
+
+// dialWithDeadline connects within timeout and gives the connection a
+// deadline as far away.
+func dialWithDeadline(network, address string, timeout time.Duration) (net.Conn, error) {
+	conn, err := net.DialTimeout(network, address, timeout)
+	if err != nil || timeout <= 0 {
+		return conn, err
+	}
+	if err := conn.SetDeadline(time.Now().Add(timeout)); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
 
 // smtpMailer is the SMTP driver (go-mail/mail): each Sender keeps one
