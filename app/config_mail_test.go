@@ -33,11 +33,11 @@ func TestLoadConfigMailValues(t *testing.T) {
 		want notify.SMTPConfig
 	}{
 		{"smtp://user:p%40ss@mail.example.com", notify.SMTPConfig{Host: "mail.example.com", Port: 587, Username: "user",
-			Password: "p@ss", Timeout: notify.DefaultSMTPTimeout}},
-		{"smtp://mail.example.com:2525?starttls=optional&timeout=30s", notify.SMTPConfig{Host: "mail.example.com",
-			Port: 2525, StartTLSOptional: true, Timeout: 30 * time.Second}},
+			Password: "p@ss", Timeout: notify.DefaultSMTPTimeout, Idle: notify.DefaultSMTPIdle}},
+		{"smtp://mail.example.com:2525?starttls=optional&timeout=30s&idle=5s", notify.SMTPConfig{Host: "mail.example.com",
+			Port: 2525, StartTLSOptional: true, Timeout: 30 * time.Second, Idle: 5 * time.Second}},
 		{"smtps://u:hunter2@mail.example.com", notify.SMTPConfig{Host: "mail.example.com", Port: 465, Username: "u",
-			Password: "hunter2", ImplicitTLS: true, Timeout: notify.DefaultSMTPTimeout}},
+			Password: "hunter2", ImplicitTLS: true, Timeout: notify.DefaultSMTPTimeout, Idle: notify.DefaultSMTPIdle}},
 	}
 	for _, tt := range tests {
 		cfg, err := app.LoadConfig(envOf(map[string]string{"SMTP_URL": tt.url, "MAIL_FROM": "Acme Status <status@acme.test>",
@@ -71,6 +71,7 @@ func TestLoadConfigMailInvalid(t *testing.T) {
 		{map[string]string{"SMTP_URL": "smtp://mail.example.com?starttls=never", "MAIL_FROM": from}, []string{"SMTP_URL"}},
 		{map[string]string{"SMTP_URL": "smtps://mail.example.com?starttls=optional", "MAIL_FROM": from}, []string{"SMTP_URL"}},
 		{map[string]string{"SMTP_URL": "smtp://mail.example.com?timeout=soon", "MAIL_FROM": from}, []string{"SMTP_URL"}},
+		{map[string]string{"SMTP_URL": "smtp://mail.example.com?idle=0s", "MAIL_FROM": from}, []string{"SMTP_URL"}},
 		{map[string]string{"SMTP_URL": "smtp://mail.example.com/path", "MAIL_FROM": from}, []string{"SMTP_URL"}},
 		{map[string]string{"SMTP_URL": "smtp://mail.example.com"}, []string{"MAIL_FROM"}},
 		{map[string]string{"MAIL_FROM": "not an address"}, []string{"MAIL_FROM"}},

@@ -73,7 +73,7 @@ func addSubscribers(t testing.TB, db *models.DB, n int) []string {
 // fastRetries are tunings for tests: retries after milliseconds, not
 // minutes.
 var fastRetries = notify.Tuning{PollInterval: 20 * time.Millisecond, RetryBase: 40 * time.Millisecond,
-	RetryMax: 200 * time.Millisecond, ClaimBatch: 5, DispatchBatch: 7}
+	RetryMax: 200 * time.Millisecond, ClaimBatch: 5, DispatchBatch: 7, Probe: 50 * time.Millisecond}
 
 // mailApp builds an App on db sending through srv (nil: memory mailer mm)
 // with tuning t, configured from testEnv and env; its log goes to the

@@ -17,6 +17,9 @@ import (
 type Sender interface {
 	// Send delivers m. A *SendError says whether trying again may help.
 	Send(ctx context.Context, m *Message) error
+	// Connect opens the connection if none is open (a probe of the
+	// server); a *SendError says why it cannot.
+	Connect(ctx context.Context) error
 	// Close ends the connection, if any.
 	Close() error
 }
@@ -29,8 +32,12 @@ type Mailer interface {
 // SendError is a message the mail server did not accept: its answer (or
 // the connection's problem), and whether it is final.
 type SendError struct {
-	Permanent   bool // refused for good (a 5xx answer): trying again will not help
-	Unreachable bool // no connection to the server: nothing is wrong with the message
+	Permanent bool // refused for good (a 5xx answer): trying again will not help
+	// Unreachable: no connection to the server, or it failed before the
+	// message was accepted; nothing is wrong with the message. With
+	// Permanent, the server answered but refuses the connection (a wrong
+	// password, no STARTTLS).
+	Unreachable bool
 	Err         error
 }
 
@@ -112,6 +119,8 @@ func (l logMailer) Send(_ context.Context, m *Message) error {
 	return nil
 }
 
+func (l logMailer) Connect(context.Context) error { return nil }
+
 func (l logMailer) Close() error { return nil }
 
 // MemoryMailer keeps the messages it is given, for tests.
@@ -141,6 +150,8 @@ func (s memorySender) Send(_ context.Context, m *Message) error {
 	s.mm.messages = append(s.mm.messages, m)
 	return nil
 }
+
+func (s memorySender) Connect(context.Context) error { return nil }
 
 func (s memorySender) Close() error { return nil }
 

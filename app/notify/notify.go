@@ -29,6 +29,7 @@ type Tuning struct {
 	RetryBase     time.Duration // delay before the second attempt, doubled for each next one (30s)
 	RetryMax      time.Duration // the longest delay between attempts (1h)
 	MaxAttempts   int           // attempts before a delivery is marked failed (8)
+	Probe         time.Duration // while the mail server cannot be reached, how often one worker tries to connect (2s; the first try after half)
 	// Unrecorded bounds the messages per worker sent and not yet recorded
 	// (the one being sent included): the most a crash of Beacon can leave
 	// to be sent again (16). 1 records each before the next send.
@@ -56,6 +57,7 @@ func (t Tuning) withDefaults(sendTimeout time.Duration) Tuning {
 	def(&t.Lease, 2*time.Minute)
 	def(&t.RetryBase, 30*time.Second)
 	def(&t.RetryMax, time.Hour)
+	def(&t.Probe, 2*time.Second)
 	if t.Lease < 3*leaseMargin(sendTimeout) {
 		t.Lease = 3 * leaseMargin(sendTimeout)
 	}
@@ -75,10 +77,11 @@ func (t Tuning) withDefaults(sendTimeout time.Duration) Tuning {
 }
 
 // leaseMargin is how long before its lease ends a worker stops starting
-// sends: connecting and sending may each take sendTimeout, and recording
-// the outcome a little more. So a delivery is never sent after another
-// worker could have claimed it.
-func leaseMargin(sendTimeout time.Duration) time.Duration { return 2*sendTimeout + 5*time.Second }
+// sends: a send may take sendTimeout on a connection gone stale, then as
+// much to connect again and as much to send, and recording the outcome a
+// little more. So a delivery is never sent after another worker could have
+// claimed it.
+func leaseMargin(sendTimeout time.Duration) time.Duration { return 3*sendTimeout + 5*time.Second }
 
 // Store is what the notify path needs of the database.
 type Store interface {
@@ -123,6 +126,7 @@ type Notifier struct {
 	limiter    *rate.Limiter // nil: unlimited
 	dispatch   *signal       // a notification may be waiting
 	deliveries *signal       // deliveries may be waiting
+	outage     *outage       // set by Run: the workers wait while the mail server cannot be reached
 	writes     sync.Mutex    // with OneWriter, the notify path's writes one at a time (see write)
 }
 
@@ -192,6 +196,7 @@ func (n *Notifier) Run(ctx context.Context) {
 		usable := (t.Lease - leaseMargin(n.set.SendTimeout)).Seconds() / 2
 		t.ClaimBatch = max(1, min(t.ClaimBatch, int(n.set.MailRate*usable/float64(workers))))
 	}
+	n.outage = newOutage(n.log, t.Probe)
 	n.log.Info("notifier started", "workers", workers, "mail", n.set.Mail)
 	host, _ := os.Hostname()
 	prefix := fmt.Sprintf("%s-%d-%s", host, os.Getpid(), models.NewID()[:6])

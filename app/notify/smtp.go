@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/textproto"
 	"net/url"
 	"strconv"
@@ -20,7 +22,15 @@ type SMTPConfig struct {
 	ImplicitTLS        bool          // smtps://: TLS from the first byte
 	StartTLSOptional   bool          // ?starttls=optional: plain text when the server offers no STARTTLS
 	Timeout            time.Duration // ?timeout=: bounds connecting and each message (default 10s)
+	Idle               time.Duration // ?idle=: a connection unused this long is replaced before the next message (default 30s)
 }
+
+// DefaultSMTPIdle is how long a connection may stay unused and still be
+// used for the next message, when SMTP_URL sets no idle limit. Mail servers
+// close idle connections after a while (some after seconds, some without
+// a word, and firewalls drop them silently); a new connection costs a few
+// round trips, a dead one an SMTP timeout.
+const DefaultSMTPIdle = 30 * time.Second
 
 // DefaultSMTPTimeout bounds connecting and sending one message when
 // SMTP_URL sets no timeout.
@@ -33,7 +43,7 @@ const MaxSMTPTimeout = 10 * time.Minute
 
 // ParseSMTPURL reads SMTP_URL: smtp://user:pass@host:587 (STARTTLS
 // required unless ?starttls=optional) or smtps://user:pass@host:465
-// (implicit TLS); ?timeout=30s sets the timeout.
+// (implicit TLS); ?timeout=30s sets the timeout, ?idle=30s the idle limit.
 func ParseSMTPURL(raw string) (*SMTPConfig, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" || u.Opaque != "" {
@@ -42,7 +52,8 @@ func ParseSMTPURL(raw string) (*SMTPConfig, error) {
 	if u.Path != "" && u.Path != "/" || u.Fragment != "" {
 		return nil, errors.New("must have no path: smtp://user:password@host:587")
 	}
-	c := &SMTPConfig{Host: u.Hostname(), ImplicitTLS: u.Scheme == "smtps", Port: 587, Timeout: DefaultSMTPTimeout}
+	c := &SMTPConfig{Host: u.Hostname(), ImplicitTLS: u.Scheme == "smtps", Port: 587, Timeout: DefaultSMTPTimeout,
+		Idle: DefaultSMTPIdle}
 	if c.ImplicitTLS {
 		c.Port = 465
 	}
@@ -67,8 +78,14 @@ func ParseSMTPURL(raw string) (*SMTPConfig, error) {
 				return nil, fmt.Errorf("timeout must be a positive duration of at most %s, such as 30s, got %q", MaxSMTPTimeout, v[0])
 			}
 			c.Timeout = d
+		case k == "idle" && len(v) == 1:
+			d, err := time.ParseDuration(v[0])
+			if err != nil || d <= 0 {
+				return nil, fmt.Errorf("idle must be a positive duration, such as 30s, got %q", v[0])
+			}
+			c.Idle = d
 		default:
-			return nil, fmt.Errorf("unknown option %q (known: starttls=optional for smtp://, timeout=30s)", k)
+			return nil, fmt.Errorf("unknown option %q (known: starttls=optional for smtp://, timeout=30s, idle=30s)", k)
 		}
 	}
 	return c, nil
@@ -84,6 +101,26 @@ func (c *SMTPConfig) String() string {
 		mode = "STARTTLS optional"
 	}
 	return fmt.Sprintf("%s:%d (%s)", c.Host, c.Port, mode)
+}
+
+// go-mail sets its timeout on a connection only after the server's
+// greeting (and after the TLS handshake of smtps://): a server that accepts
+// the connection and says nothing would hold a worker, or the probe of an
+// outage, forever. Its dial hook gives the connection a deadline at once.
+func init() { gomail.NetDialTimeout = dialWithDeadline }
+
+// dialWithDeadline connects within timeout and gives the connection a
+// deadline as far away.
+func dialWithDeadline(network, address string, timeout time.Duration) (net.Conn, error) {
+	conn, err := net.DialTimeout(network, address, timeout)
+	if err != nil || timeout <= 0 {
+		return conn, err
+	}
+	if err := conn.SetDeadline(time.Now().Add(timeout)); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
 
 // smtpMailer is the SMTP driver (go-mail/mail): each Sender keeps one
@@ -102,43 +139,129 @@ func (m smtpMailer) NewSender() Sender {
 		d.StartTLSPolicy = gomail.OpportunisticStartTLS
 	}
 	d.Timeout = m.cfg.Timeout
-	return &smtpSender{dialer: d}
+	d.RetryFailure = false // a stale connection is replaced here (see Send), for every kind of failure
+	idle := m.cfg.Idle
+	if idle <= 0 {
+		idle = DefaultSMTPIdle
+	}
+	return &smtpSender{dialer: d, idle: idle}
 }
 
 type smtpSender struct {
 	dialer *gomail.Dialer // one per sender: Dial keeps the chosen auth in it
+	idle   time.Duration  // a connection unused this long is replaced before a message
 	conn   gomail.SendCloser
+	used   bool      // conn has carried a message: the server may have closed it since
+	last   time.Time // when conn was opened or last carried a message
 }
 
+// Connect opens a connection unless one is open and was used within the
+// idle limit.
+func (s *smtpSender) Connect(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return &SendError{Err: err}
+	}
+	if s.conn != nil && time.Since(s.last) > s.idle {
+		s.Close() // servers drop idle connections, some without a word
+	}
+	if s.conn != nil {
+		return nil
+	}
+	conn, err := s.dialer.Dial()
+	if err != nil {
+		return dialProblem(err)
+	}
+	s.conn, s.used, s.last = conn, false, time.Now()
+	return nil
+}
+
+// Send sends m on the sender's connection. A connection that has carried
+// messages before may have been closed by the server since (it drops idle
+// ones, or answers 421): when it fails before the message was accepted,
+// m is sent once more on a new connection, and only that try counts. A
+// connection failure on a new connection is the server's, not the
+// message's: Unreachable.
 func (s *smtpSender) Send(ctx context.Context, m *Message) error {
 	if err := m.Check(); err != nil {
 		return &SendError{Permanent: true, Err: err}
 	}
-	if err := ctx.Err(); err != nil {
-		return &SendError{Err: err}
+	if err := s.Connect(ctx); err != nil {
+		return err
 	}
-	if s.conn == nil {
-		conn, err := s.dialer.Dial()
-		if err != nil {
-			return &SendError{Unreachable: true, Err: err}
+	stale := s.used
+	lost, err := s.send(m)
+	if err != nil && lost && stale {
+		if err := s.Connect(ctx); err != nil {
+			return err
 		}
-		s.conn = conn
+		lost, err = s.send(m)
 	}
-	err := gomail.Send(s.conn, goMailMessage(m))
 	if err == nil {
 		return nil
 	}
-	// After an error the connection may be in any state: start afresh.
-	s.Close()
-	var se *gomail.SendError
-	if errors.As(err, &se) {
-		err = se.Cause
-	}
 	var answer *textproto.Error
-	if errors.As(err, &answer) {
-		return &SendError{Permanent: answer.Code >= 500, Err: &smtpAnswer{answer.Code, answer.Msg}}
+	switch {
+	case lost:
+		return &SendError{Unreachable: true, Err: smtpError(err)}
+	case errors.As(err, &answer):
+		return &SendError{Permanent: answer.Code >= 500, Err: smtpError(err)}
 	}
 	return &SendError{Err: err}
+}
+
+// send sends m on the open connection. After an error the connection is
+// closed, and lost says whether the message was certainly not accepted
+// because the connection failed: it broke (or timed out) before the
+// message's content began, or the server answered 421 (it is closing the
+// connection). A failure after the content began may come after the server
+// accepted the message (its answer lost): that is an attempt.
+func (s *smtpSender) send(m *Message) (lost bool, err error) {
+	body := &messageBody{msg: goMailMessage(m)}
+	err = s.conn.Send(m.FromAddress, []string{m.To}, body)
+	s.used, s.last = true, time.Now()
+	if err == nil {
+		return false, nil
+	}
+	// After an error the connection may be in any state: start afresh.
+	s.Close()
+	var answer *textproto.Error
+	if errors.As(err, &answer) {
+		return answer.Code == 421, err
+	}
+	return !body.began, err
+}
+
+// messageBody is a message's content, noting whether its writing began
+// (the server had agreed to DATA).
+type messageBody struct {
+	msg   *gomail.Message
+	began bool
+}
+
+func (b *messageBody) WriteTo(w io.Writer) (int64, error) {
+	b.began = true
+	return b.msg.WriteTo(w)
+}
+
+// dialProblem is why a connection could not be opened: the server is
+// unreachable; Permanent too when it answered and refused us (a 5xx
+// answer, as to a wrong password, or no STARTTLS offered), which is a
+// problem of the configuration, not an outage.
+func dialProblem(err error) *SendError {
+	var answer *textproto.Error
+	var noTLS gomail.StartTLSUnsupportedError
+	refused := errors.As(err, &noTLS) || errors.As(err, &answer) && answer.Code >= 500
+	return &SendError{Unreachable: true, Permanent: refused, Err: smtpError(err)}
+}
+
+// smtpError is err with the server's answer, if it is one, as the server
+// gave it.
+func smtpError(err error) error {
+	var answer *textproto.Error
+	if errors.As(err, &answer) {
+		return &smtpAnswer{answer.Code, answer.Msg}
+	}
+	return err
 }
 
 // smtpAnswer is the mail server's answer as it gave it: "550 5.1.1 No

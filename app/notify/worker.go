@@ -28,7 +28,6 @@ type worker struct {
 	failed  bool                // an outcome could not be recorded: stop sending the batch
 	next    chan claim          // the next batch, being claimed ahead; nil when none
 	cache   map[int64]*outgoing // notifications being sent, by id
-	pause   time.Duration       // while the mail server is unreachable
 }
 
 // outgoing is a notification as its messages need it: its message
@@ -44,6 +43,10 @@ func (w *worker) run(ctx context.Context) {
 	defer w.settle()
 	defer w.dropNext()
 	for ctx.Err() == nil {
+		w.n.outage.await(ctx, w.sender.Connect)
+		if ctx.Err() != nil {
+			return
+		}
 		var c claim
 		if w.next != nil {
 			c = <-w.next
@@ -63,12 +66,7 @@ func (w *worker) run(ctx context.Context) {
 			continue
 		}
 		stop := c.at.Add(w.t.Lease - leaseMargin(w.n.set.SendTimeout))
-		if unreachable := w.sendBatch(ctx, c.batch, stop); unreachable {
-			w.pause = min(max(2*w.pause, w.t.RetryBase/8, 100*time.Millisecond), w.t.RetryMax)
-			wait(ctx, w.pause, nil)
-		} else {
-			w.pause = 0
-		}
+		w.sendBatch(ctx, c.batch, stop)
 	}
 }
 
@@ -115,34 +113,30 @@ func (w *worker) dropNext() {
 }
 
 // sendBatch sends the claimed deliveries in turn, until ctx is done, the
-// lease is about to end (stop), the mail server cannot be reached or an
-// outcome could not be recorded (the database is failing, or the lease was
-// lost: sending on would only add messages to send again); the rest, and
-// the next batch if it was prefetched, are given back. It reports whether
-// the server was unreachable. Three quarters through a full batch, it
-// prefetches the next one.
-func (w *worker) sendBatch(ctx context.Context, batch []models.ClaimedDelivery, stop time.Time) (unreachable bool) {
+// lease is about to end (stop), the mail server cannot be reached (by this
+// worker or another) or an outcome could not be recorded (the database is
+// failing, or the lease was lost: sending on would only add messages to
+// send again); the rest, and the next batch if it was prefetched, are
+// given back. Three quarters through a full batch, it prefetches the next
+// one.
+func (w *worker) sendBatch(ctx context.Context, batch []models.ClaimedDelivery, stop time.Time) {
 	w.failed = false
 	for i, d := range batch {
-		if ctx.Err() != nil || w.n.now().After(stop) || w.failed {
+		if ctx.Err() != nil || w.n.now().After(stop) || w.failed || !w.n.outage.reachable() {
 			w.giveBack(ctx, batch[i:])
-			return false
+			return
 		}
 		if w.n.limiter != nil {
 			if err := w.n.limiter.Wait(ctx); err != nil || w.n.now().After(stop) {
 				w.giveBack(ctx, batch[i:])
-				return false
+				return
 			}
 		}
 		if i == len(batch)*3/4 && len(batch) == w.t.ClaimBatch && w.next == nil {
 			w.prefetch(ctx)
 		}
-		if w.deliver(ctx, d) {
-			w.giveBack(ctx, batch[i+1:])
-			return true
-		}
+		w.deliver(ctx, d)
 	}
-	return false
 }
 
 // giveBack releases the rest of a batch and the batch prefetched.
@@ -151,9 +145,9 @@ func (w *worker) giveBack(ctx context.Context, rest []models.ClaimedDelivery) {
 	w.dropNext()
 }
 
-// deliver sends one delivery and has its outcome recorded. It reports
-// whether the mail server was unreachable.
-func (w *worker) deliver(ctx context.Context, d models.ClaimedDelivery) (unreachable bool) {
+// deliver sends one delivery and has its outcome recorded; when the mail
+// server cannot be reached, the workers pause (see outage).
+func (w *worker) deliver(ctx context.Context, d models.ClaimedDelivery) {
 	n, err := w.notification(ctx, d.NotificationID)
 	if err != nil {
 		w.n.log.Error("notifier: load notification", "notification", d.NotificationID, "error", err)
@@ -161,38 +155,40 @@ func (w *worker) deliver(ctx context.Context, d models.ClaimedDelivery) (unreach
 		w.record(func(ctx context.Context, db Store) error {
 			return db.DeferDelivery(ctx, d.ID, w.name, "internal error: notification unreadable", next)
 		})
-		return false
+		return
 	}
 	if d.SubscriberStatus != "confirmed" && n.Kind != models.NotifySubscriberConfirm {
 		w.record(func(ctx context.Context, db Store) error {
 			return db.SkipDelivery(ctx, d.ID, w.name, "the subscriber is "+orGone(d.SubscriberStatus))
 		})
-		return false
+		return
 	}
 	msg, err := w.n.deliveryMessage(n, d, w.n.now())
 	if err != nil {
 		w.n.log.Error("notifier: build message", "delivery", d.ID, "error", err)
 		reason := "cannot build the message: " + err.Error()
 		w.record(func(ctx context.Context, db Store) error { return db.FailDelivery(ctx, d.ID, w.name, reason) })
-		return false
+		return
 	}
 	// A send that has begun is finished (bounded by the SMTP timeout),
 	// even when shutting down: its outcome is then known and recorded.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*w.n.set.SendTimeout+dbTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*w.n.set.SendTimeout+dbTimeout)
 	err = w.sender.Send(sctx, msg)
 	cancel()
 	if err == nil {
 		at := w.n.now()
 		w.submit(outcome{sent: &models.SentDelivery{ID: d.ID, Worker: w.name, MessageID: msg.MessageID, At: at}})
-		return false
+		return
 	}
 	permanent, unreachable := sendProblem(err)
 	reason := headerText(err.Error(), 500)
 	attempt := d.Attempts + 1
 	switch {
 	case unreachable:
-		w.n.log.Warn("notifier: mail server unreachable", "worker", w.name, "error", err)
-		next := w.n.now().Add(max(w.pause, w.t.RetryBase/8))
+		// Not an attempt: due again at once, sent when the server answers.
+		w.n.log.Info("notifier: delivery deferred: mail server unreachable", "delivery", d.ID, "worker", w.name, "error", err)
+		w.n.outage.lost(err)
+		next := w.n.now()
 		w.record(func(ctx context.Context, db Store) error {
 			return db.DeferDelivery(ctx, d.ID, w.name, reason, next)
 		})
@@ -200,12 +196,14 @@ func (w *worker) deliver(ctx context.Context, d models.ClaimedDelivery) (unreach
 		w.n.log.Warn("notifier: delivery failed", "delivery", d.ID, "attempts", attempt, "error", reason)
 		w.record(func(ctx context.Context, db Store) error { return db.FailDelivery(ctx, d.ID, w.name, reason) })
 	default:
-		next := w.n.now().Add(backoff(w.t, attempt))
+		delay := backoff(w.t, attempt)
+		next := w.n.now().Add(delay)
+		w.n.log.Warn("notifier: attempt failed: will retry", "delivery", d.ID, "attempt", attempt,
+			"retry_in", delay.Round(time.Millisecond), "error", reason)
 		w.record(func(ctx context.Context, db Store) error {
 			return db.RetryDelivery(ctx, d.ID, w.name, reason, next)
 		})
 	}
-	return unreachable
 }
 
 func orGone(status string) string {

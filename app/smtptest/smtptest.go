@@ -1,7 +1,7 @@
 // Package smtptest runs a real SMTP server (github.com/emersion/go-smtp)
 // in-process on loopback, for tests and benchmarks of Beacon's mail: it
 // keeps what it accepts, and hooks let a test refuse recipients, stall,
-// hold a message or go down and come back.
+// hold a message, drop idle connections or go down and come back.
 package smtptest
 
 import (
@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -36,6 +37,11 @@ type Options struct {
 	Discard bool
 	// Username and Password, when set, are required (AUTH PLAIN).
 	Username, Password string
+	// IdleTimeout, when set, closes a connection that sends no command for
+	// that long, as mail servers do: the server answers "421 4.4.2 Idle
+	// timeout" and hangs up (go-smtp's ReadTimeout; a message's data must
+	// come within it too).
+	IdleTimeout time.Duration
 }
 
 // Server is an SMTP server on 127.0.0.1.
@@ -50,6 +56,7 @@ type Server struct {
 	counts   map[string]int // accepted messages per recipient
 	total    int
 	sessions int
+	open     int // connections open now
 	onRcpt   func(to string) error
 	onData   func(from string, to []string) error
 }
@@ -89,6 +96,7 @@ func (s *Server) serve(ln net.Listener) {
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		s.mu.Lock()
 		s.sessions++
+		s.open++
 		s.mu.Unlock()
 		return &session{s: s}, nil
 	}))
@@ -96,6 +104,7 @@ func (s *Server) serve(ln net.Listener) {
 	srv.AllowInsecureAuth = true
 	srv.MaxMessageBytes = 10 << 20
 	srv.ErrorLog = log.New(io.Discard, "", 0)
+	srv.ReadTimeout = s.opts.IdleTimeout
 	s.mu.Lock()
 	s.srv, s.ln = srv, ln
 	s.mu.Unlock()
@@ -181,6 +190,14 @@ func (s *Server) Sessions() int {
 	return s.sessions
 }
 
+// Open returns how many connections are open now (a server that drops
+// idle connections closes them).
+func (s *Server) Open() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.open
+}
+
 type session struct {
 	s      *Server
 	authed bool
@@ -251,4 +268,9 @@ func (ss *session) Data(r io.Reader) error {
 
 func (ss *session) Reset() { ss.from, ss.to = "", nil }
 
-func (ss *session) Logout() error { return nil }
+func (ss *session) Logout() error {
+	ss.s.mu.Lock()
+	defer ss.s.mu.Unlock()
+	ss.s.open--
+	return nil
+}
