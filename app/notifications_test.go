@@ -110,3 +110,21 @@ func TestConsoleNotifications(t *testing.T) {
 		}
 	})
 }
+
+// A confirmation has a subject in the console, like every notification;
+// an incident's timeline counts "1 event", not "1 events".
+func TestConsoleWordsConfirmationAndEventCount(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		ed := signIn(t, h, db, models.RoleEditor)
+		if rec := httpPostForm(h, "/subscribe", url.Values{"email": {"ann@example.com"}}); rec.Code != http.StatusOK {
+			t.Fatalf("subscribe = %d", rec.Code)
+		}
+		body := wantAdminPage(t, ed.Get("/admin/notifications"), http.StatusOK)
+		contains(t, body, "Confirmation: Confirm your subscription</a>")
+
+		in := openIncident(t, db, models.NewIncident{Name: "Quiet"})
+		body = wantAdminPage(t, ed.Get("/admin/incidents/"+in.ID), http.StatusOK)
+		contains(t, body, "· newest first · 1 event</span>")
+	})
+}

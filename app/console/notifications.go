@@ -74,6 +74,10 @@ func (h *Handler) notificationRow(r models.NotificationReport) notificationRow {
 	if row.Kind == "" {
 		row.Kind = r.Kind
 	}
+	if row.Subject == "" && r.Kind == models.NotifySubscriberConfirm {
+		// Its outbox row has no subject: the message's own heading.
+		row.Subject = "Confirm your subscription"
+	}
 	if r.IncidentID != nil {
 		row.IncidentID = *r.IncidentID
 	}
