@@ -182,9 +182,10 @@ func (a *App) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // scheduler's round and the messages being sent finish. The caller closes
 // the database afterwards.
 func (a *App) Serve(ctx context.Context) error {
-	ln, err := net.Listen("tcp", ":"+strconv.Itoa(a.cfg.Port))
+	addr := net.JoinHostPort(a.cfg.Host, strconv.Itoa(a.cfg.Port))
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("app: listen on port %d: %w", a.cfg.Port, err)
+		return fmt.Errorf("app: listen on %s: %w", addr, err)
 	}
 	return a.ServeListener(ctx, ln)
 }

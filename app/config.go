@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/mail"
 	"net/url"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 // Config is Beacon's configuration, read from the environment in one place.
 type Config struct {
 	Port         int            // PORT, default 8080
+	Host         string         // HOST: the address to listen on, e.g. 127.0.0.1; "" for every interface
 	DatabaseURL  string         // DATABASE_URL as given ("" → beacon.db)
 	Dialect      models.Dialect // derived from DATABASE_URL
 	DSN          string         // what the database driver opens
@@ -102,6 +104,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			bad("PORT", "must be a port number from 1 to 65535, got %q", v)
 		}
 		cfg.Port = p
+	}
+
+	if v := env("HOST"); v != "" {
+		if ip := net.ParseIP(strings.Trim(v, "[]")); ip == nil && !validHostname(v) {
+			bad("HOST", "must be an address to listen on, such as 127.0.0.1, ::1 or localhost, got %q", v)
+		}
+		cfg.Host = strings.Trim(v, "[]")
 	}
 
 	cfg.DatabaseURL = env("DATABASE_URL")
@@ -266,3 +275,17 @@ func NewLogger(cfg Config, w interface{ Write([]byte) (int, error) }) *slog.Logg
 // DefaultAPIRateLimit is API_RATE_LIMIT's default: management API requests
 // per token per minute.
 const DefaultAPIRateLimit = 600
+
+// validHostname reports whether s is a host name: letters, digits, '-' and
+// '.', at most 253 characters.
+func validHostname(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
+}

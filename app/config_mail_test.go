@@ -38,6 +38,17 @@ func TestLoadConfigMailValues(t *testing.T) {
 			Port: 2525, StartTLSOptional: true, Timeout: 30 * time.Second, Idle: 5 * time.Second}},
 		{"smtps://u:hunter2@mail.example.com", notify.SMTPConfig{Host: "mail.example.com", Port: 465, Username: "u",
 			Password: "hunter2", ImplicitTLS: true, Timeout: notify.DefaultSMTPTimeout, Idle: notify.DefaultSMTPIdle}},
+		// A mail catcher on this machine needs no STARTTLS, unless asked.
+		{"smtp://localhost:1025", notify.SMTPConfig{Host: "localhost", Port: 1025, StartTLSOptional: true,
+			Timeout: notify.DefaultSMTPTimeout, Idle: notify.DefaultSMTPIdle}},
+		{"smtp://127.0.0.1:1025", notify.SMTPConfig{Host: "127.0.0.1", Port: 1025, StartTLSOptional: true,
+			Timeout: notify.DefaultSMTPTimeout, Idle: notify.DefaultSMTPIdle}},
+		{"smtp://[::1]:1025", notify.SMTPConfig{Host: "::1", Port: 1025, StartTLSOptional: true,
+			Timeout: notify.DefaultSMTPTimeout, Idle: notify.DefaultSMTPIdle}},
+		{"smtp://127.0.0.1:1025?starttls=required", notify.SMTPConfig{Host: "127.0.0.1", Port: 1025,
+			Timeout: notify.DefaultSMTPTimeout, Idle: notify.DefaultSMTPIdle}},
+		{"smtp://10.0.0.5:25", notify.SMTPConfig{Host: "10.0.0.5", Port: 25,
+			Timeout: notify.DefaultSMTPTimeout, Idle: notify.DefaultSMTPIdle}},
 	}
 	for _, tt := range tests {
 		cfg, err := app.LoadConfig(envOf(map[string]string{"SMTP_URL": tt.url, "MAIL_FROM": "Acme Status <status@acme.test>",

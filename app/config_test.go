@@ -82,6 +82,16 @@ func TestLoadConfigValues(t *testing.T) {
 				t.Errorf("Port, BaseURL = %d, %q, want 9090, http://localhost:9090", cfg.Port, cfg.BaseURL)
 			}
 		}},
+		{"host: listen on loopback only", map[string]string{"HOST": "127.0.0.1"}, func(t *testing.T, cfg app.Config) {
+			if cfg.Host != "127.0.0.1" {
+				t.Errorf("Host = %q", cfg.Host)
+			}
+		}},
+		{"host: an IPv6 address in brackets", map[string]string{"HOST": "[::1]"}, func(t *testing.T, cfg app.Config) {
+			if cfg.Host != "::1" {
+				t.Errorf("Host = %q", cfg.Host)
+			}
+		}},
 		{"sqlite absolute path", map[string]string{"DATABASE_URL": "sqlite:/x/y.db"}, func(t *testing.T, cfg app.Config) {
 			wantDB(t, cfg, models.SQLite, models.SQLiteDSN("/x/y.db"))
 			if cfg.DatabaseURL != "sqlite:/x/y.db" {
@@ -155,6 +165,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"PORT", "0"},
 		{"PORT", "70000"},
 		{"PORT", "-1"},
+		{"HOST", "every interface"},
+		{"HOST", "127.0.0.1:8080"},
+		{"HOST", "http://localhost"},
 		{"DATABASE_URL", "mysql://x"},
 		{"DATABASE_URL", "sqlite:"},
 		{"DATABASE_URL", "sqlite://"},

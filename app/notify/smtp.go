@@ -9,6 +9,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	gomail "github.com/go-mail/mail"
@@ -42,7 +43,9 @@ const DefaultSMTPTimeout = 10 * time.Second
 const MaxSMTPTimeout = 10 * time.Minute
 
 // ParseSMTPURL reads SMTP_URL: smtp://user:pass@host:587 (STARTTLS
-// required unless ?starttls=optional) or smtps://user:pass@host:465
+// required unless ?starttls=optional or the host is this machine's
+// loopback; ?starttls=required requires it there too) or
+// smtps://user:pass@host:465
 // (implicit TLS); ?timeout=30s sets the timeout, ?idle=30s the idle limit.
 func ParseSMTPURL(raw string) (*SMTPConfig, error) {
 	u, err := url.Parse(raw)
@@ -68,10 +71,13 @@ func ParseSMTPURL(raw string) (*SMTPConfig, error) {
 		c.Username = u.User.Username()
 		c.Password, _ = u.User.Password()
 	}
+	required := false // ?starttls=required: STARTTLS even on loopback
 	for k, v := range u.Query() {
 		switch {
 		case k == "starttls" && len(v) == 1 && v[0] == "optional" && !c.ImplicitTLS:
 			c.StartTLSOptional = true
+		case k == "starttls" && len(v) == 1 && v[0] == "required" && !c.ImplicitTLS:
+			required = true
 		case k == "timeout" && len(v) == 1:
 			d, err := time.ParseDuration(v[0])
 			if err != nil || d <= 0 || d > MaxSMTPTimeout {
@@ -85,10 +91,25 @@ func ParseSMTPURL(raw string) (*SMTPConfig, error) {
 			}
 			c.Idle = d
 		default:
-			return nil, fmt.Errorf("unknown option %q (known: starttls=optional for smtp://, timeout=30s, idle=30s)", k)
+			return nil, fmt.Errorf("unknown option %q (known: starttls=optional or starttls=required for smtp://, timeout=30s, idle=30s)", k)
 		}
 	}
+	if isLoopback(c.Host) && !c.ImplicitTLS && !required {
+		// A mail catcher on this machine (mailpit, MailHog) offers no
+		// STARTTLS, and nothing crosses a network: plain text is fine.
+		c.StartTLSOptional = true
+	}
 	return c, nil
+}
+
+// isLoopback reports whether host names this machine: localhost or a
+// loopback address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // String is the server's address and mode, without the password.

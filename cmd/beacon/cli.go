@@ -128,6 +128,7 @@ func (cli *CLI) printCommandHelp(cmd command) {
 
 const envHelp = `Configuration (environment):
   PORT                   port to listen on (default 8080)
+  HOST                   address to listen on, e.g. 127.0.0.1 (default every interface)
   DATABASE_URL           unset: SQLite file beacon.db here; sqlite:PATH or file:PATH: SQLite at PATH;
                          postgres://user:pass@host:5432/db: PostgreSQL
   BASE_URL               public URL of the page, for links in emails and feeds (default http://localhost:PORT)
@@ -136,7 +137,7 @@ const envHelp = `Configuration (environment):
   LOG_LEVEL, LOG_FORMAT  debug|info|warn|error (default info); text|json (default text)
   SECRET_KEY             signs links; unset: generated on first start and kept in the database
   UPTIME_PARTIAL_WEIGHT  share of a partial outage counted as downtime, 0–1 (default 0.3)
-  SMTP_URL               mail server: smtp://user:pass@host:587 (STARTTLS required unless ?starttls=optional)
+  SMTP_URL               mail server: smtp://user:pass@host:587 (STARTTLS required unless ?starttls=optional or the host is loopback)
                          or smtps://user:pass@host:465; unset: messages are written to the log
   MAIL_FROM              sender, e.g. "Example Status <status@example.com>" (required with SMTP_URL)
   MAIL_RATE, MAIL_WORKERS  messages per second (unset: unlimited); sending workers (default 4)
