@@ -24,6 +24,7 @@ type Summary struct {
 	Components            int      // components, groups not counted
 	Incidents             int      // incidents, the active ones included
 	Maintenances          int      // maintenances, completed and upcoming
+	Postmortems           int      // postmortems published
 	ActiveIncidentID      string   // the incident still open (the first, if several)
 	ActiveIncidentIDs     []string // every incident still open
 	UpcomingMaintenanceID string   // the maintenance scheduled in the future, if any
@@ -31,8 +32,8 @@ type Summary struct {
 
 // String is the one-line report `beacon demo` prints.
 func (s Summary) String() string {
-	out := fmt.Sprintf("%d groups, %d components, %d incidents (active: %s), %d maintenances",
-		s.Groups, s.Components, s.Incidents, strings.Join(s.ActiveIncidentIDs, ", "), s.Maintenances)
+	out := fmt.Sprintf("%d groups, %d components, %d incidents (active: %s), %d maintenances, %d postmortems",
+		s.Groups, s.Components, s.Incidents, strings.Join(s.ActiveIncidentIDs, ", "), s.Maintenances, s.Postmortems)
 	if s.UpcomingMaintenanceID != "" {
 		out += fmt.Sprintf(" (upcoming: %s)", s.UpcomingMaintenanceID)
 	}
@@ -76,9 +77,23 @@ var demoComponents = []demoGroup{
 // demoIncident is one incident or maintenance of the demo: how it opens and
 // the updates posted on it. Component maps use demoComponent keys.
 type demoIncident struct {
-	open    models.NewIncident
-	updates []models.NewUpdate
-	id      string // set once opened
+	open       models.NewIncident
+	updates    []models.NewUpdate
+	postmortem *demoPostmortem // published once its updates are posted; nil: none
+	id         string          // set once opened
+}
+
+// demoPostmortem is a published postmortem of the demo: its sections (by
+// models.Section... key) and action items.
+type demoPostmortem struct {
+	sections    map[string]string
+	actionItems []demoActionItem
+}
+
+// demoActionItem is one action item; due is days after the incident.
+type demoActionItem struct {
+	title, owner, status string
+	due                  int
 }
 
 // then adds an update posted `after` the incident started.
@@ -212,6 +227,14 @@ func loadDemo(ctx context.Context, db *models.DB, now time.Time, groups []demoGr
 			return sum, fmt.Errorf("demo: update %q: %w", s.in.open.Name, err)
 		}
 	}
+	for _, in := range p.all {
+		if in.postmortem != nil {
+			if err := publishDemoPostmortem(ctx, db, in); err != nil {
+				return sum, err
+			}
+			sum.Postmortems++
+		}
+	}
 	for _, in := range p.active {
 		sum.ActiveIncidentIDs = append(sum.ActiveIncidentIDs, in.id)
 	}
@@ -222,6 +245,29 @@ func loadDemo(ctx context.Context, db *models.DB, now time.Time, groups []demoGr
 		sum.UpcomingMaintenanceID = p.upcoming.id
 	}
 	return sum, nil
+}
+
+// publishDemoPostmortem drafts the postmortem of a resolved demo incident
+// from its timeline, writes its sections and action items, and publishes
+// it (notifying no one).
+func publishDemoPostmortem(ctx context.Context, db *models.DB, in *demoIncident) error {
+	if _, err := db.StartPostmortem(ctx, in.id, demoActor); err != nil {
+		return fmt.Errorf("demo: start the postmortem of %q: %w", in.open.Name, err)
+	}
+	if _, err := db.SavePostmortem(ctx, in.id, models.PostmortemInput{Sections: in.postmortem.sections}, demoActor); err != nil {
+		return fmt.Errorf("demo: write the postmortem of %q: %w", in.open.Name, err)
+	}
+	for _, a := range in.postmortem.actionItems {
+		due := in.open.StartedAt.AddDate(0, 0, a.due).Format("2006-01-02")
+		if _, err := db.CreateActionItem(ctx, in.id, models.ActionItemInput{
+			Title: &a.title, Owner: &a.owner, Status: &a.status, DueDate: &due}); err != nil {
+			return fmt.Errorf("demo: action item %q: %w", a.title, err)
+		}
+	}
+	if _, err := db.PublishPostmortem(ctx, in.id, false, demoActor); err != nil {
+		return fmt.Errorf("demo: publish the postmortem of %q: %w", in.open.Name, err)
+	}
+	return nil
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -308,7 +354,28 @@ func demoTimeline(now time.Time) demoPlan {
 		then(12*m, models.Identified, "A storage volume of our primary database stalled and the automatic failover to the standby did not complete. We are promoting the standby manually.", nil).
 		then(28*m, models.Monitoring, "The standby has been promoted and serves all traffic. Error rates are back to normal; API latency is still elevated while caches warm up.",
 			map[string]string{"database": op, "api": degraded, "web": op}).
-		then(65*m, models.Resolved, "API latency is back to normal. This incident is resolved. We will publish a postmortem on why the automatic failover did not complete.", map[string]string{"api": op})
+		then(65*m, models.Resolved, "API latency is back to normal. This incident is resolved. We will publish a postmortem on why the automatic failover did not complete.", map[string]string{"api": op}).
+		postmortem = &demoPostmortem{
+		sections: map[string]string{
+			models.SectionSummary: "For 28 minutes, many requests to the API and the web app failed because our primary database stopped answering " +
+				"and the automatic failover to its standby did not complete. We promoted the standby by hand; latency stayed elevated for " +
+				"another 37 minutes while caches warmed up.",
+			models.SectionImpact: "About 38% of API requests and 31% of web app page loads failed with `503` between 16:30 and 16:58 UTC. " +
+				"No data was lost: writes that failed were refused, not half-applied.",
+			models.SectionRootCause: "A storage volume of the primary database stalled. The failover controller waits for the primary to " +
+				"acknowledge its demotion before promoting the standby, and a stalled volume never acknowledges: the controller waited " +
+				"without a timeout.",
+			models.SectionDetection:  "Our error-rate alert paged the on-call engineer four minutes after the first failed requests.",
+			models.SectionResolution: "The on-call engineer fenced the old primary and promoted the standby manually, following the runbook.",
+			models.SectionWentWell:   "The runbook for a manual promotion was current, and the standby was fully caught up.",
+			models.SectionWentWrong:  "The failover controller had no timeout, and nothing alerted on a failover that had started but not finished.",
+		},
+		actionItems: []demoActionItem{
+			{"Give the failover controller a 30-second timeout, then fence and promote", "database team", models.ActionDone, 14},
+			{"Alert when a failover has not completed within a minute", "on-call tooling", models.ActionDone, 21},
+			{"Rehearse a stalled-volume failover in staging every quarter", "database team", models.ActionInProgress, 60},
+		},
+	}
 
 	// A completed maintenance, announced five days ahead.
 	windowStart := at(39, 2, 0)

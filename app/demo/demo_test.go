@@ -19,8 +19,21 @@ func TestLoadDemo(t *testing.T) {
 		if err != nil {
 			t.Fatalf("LoadDemo: %v", err)
 		}
-		if sum.Groups != 3 || sum.Components != 10 || sum.Incidents != 12 || sum.Maintenances != 2 {
-			t.Errorf("summary = %+v, want 3 groups, 10 components, 12 incidents, 2 maintenances", sum)
+		if sum.Groups != 3 || sum.Components != 10 || sum.Incidents != 12 || sum.Maintenances != 2 || sum.Postmortems != 1 {
+			t.Errorf("summary = %+v, want 3 groups, 10 components, 12 incidents, 2 maintenances, 1 postmortem", sum)
+		}
+		// The headline feature shows: a published postmortem with its
+		// action items.
+		pms, _, err := db.ListPublishedPostmortems(ctx, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pms) != 1 || pms[0].Section(models.SectionRootCause) == nil {
+			t.Fatalf("published postmortems = %+v, want the database outage's", pms)
+		}
+		items, err := db.ListActionItems(ctx, pms[0].IncidentID)
+		if err != nil || len(items) != 3 {
+			t.Errorf("action items = %d, %v, want 3", len(items), err)
 		}
 
 		// Components and groups.
