@@ -139,7 +139,7 @@ func (a *App) notifySettings() notify.Settings {
 	set := notify.Settings{
 		Tuning: a.cfg.Notify, Workers: a.cfg.MailWorkers, MailRate: a.cfg.MailRate,
 		OneWriter: a.db.Dialect == models.SQLite,
-		PageName:  a.cfg.PageName, BaseURL: a.cfg.BaseURL, TimeZone: a.cfg.TimeZone,
+		PageID:    a.site.Info.ID, PageName: a.cfg.PageName, BaseURL: a.cfg.BaseURL, TimeZone: a.cfg.TimeZone,
 		FromName: a.cfg.MailFromName, FromAddress: a.cfg.MailFromAddress,
 		Mail: "log (SMTP_URL unset)",
 	}

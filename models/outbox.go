@@ -14,16 +14,26 @@ const NotifyMaintenanceUpdated = "maintenance.updated"
 // NotificationContent is the Payload of an incident or maintenance
 // notification: what its messages say, as it was when the change was made.
 type NotificationContent struct {
-	IncidentKind   string     `json:"incident_kind"` // incident or maintenance
-	Name           string     `json:"name"`
-	Status         string     `json:"status"`
-	Impact         string     `json:"impact"`
-	Body           string     `json:"body,omitempty"`      // the update's message, Markdown
-	BodyHTML       string     `json:"body_html,omitempty"` // the same, rendered and sanitized
-	Components     []string   `json:"components"`          // names of the affected components
-	At             time.Time  `json:"at"`                  // when the update was posted
-	ScheduledFor   *time.Time `json:"scheduled_for,omitempty"`
-	ScheduledUntil *time.Time `json:"scheduled_until,omitempty"`
+	IncidentKind string   `json:"incident_kind"` // incident or maintenance
+	Name         string   `json:"name"`
+	Status       string   `json:"status"`
+	Impact       string   `json:"impact"`
+	Body         string   `json:"body,omitempty"`      // the update's message, Markdown
+	BodyHTML     string   `json:"body_html,omitempty"` // the same, rendered and sanitized
+	Components   []string `json:"components"`          // names of the affected components
+	// Changes are the update's component status changes, as the feeds
+	// show them: "API: Operational → Partial outage".
+	Changes        []ComponentChange `json:"changes,omitempty"`
+	At             time.Time      `json:"at"` // when the update was posted
+	ScheduledFor   *time.Time     `json:"scheduled_for,omitempty"`
+	ScheduledUntil *time.Time     `json:"scheduled_until,omitempty"`
+}
+
+// ComponentChange is one component's status change in a notification.
+type ComponentChange struct {
+	Name string `json:"name"`
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 // NotifiesIncidents, NotifiesMaintenance and NotifiesPostmortems tell which
@@ -83,6 +93,9 @@ func enqueueUpdate(tx *gorm.DB, in *Incident, u NewUpdate, ev *TimelineEvent) er
 		return nil
 	}
 	content := NotificationContent{Status: u.Status, Body: ev.Body, BodyHTML: ev.BodyHTML, At: ev.OccurredAt}
+	for _, a := range ev.AffectedComponents {
+		content.Changes = append(content.Changes, ComponentChange{Name: a.Name, From: a.OldStatus, To: a.NewStatus})
+	}
 	return enqueueAbout(tx, in, kind, &ev.ID, content)
 }
 

@@ -67,6 +67,11 @@ type Email struct {
 	ConfirmURL            string // for NotifySubscriberConfirm
 	MessageID             string
 	Date                  time.Time
+	// ThreadID is the id every message about one incident refers to
+	// (References, In-Reply-To), so mail clients thread them; "" for none.
+	ThreadID string
+	// ListID is the List-Id header (RFC 2919): the page's mailing list.
+	ListID string
 }
 
 // emailView is what the templates receive.
@@ -79,6 +84,8 @@ type emailView struct {
 	Starts   string            // a reminder's start, e.g. "at Nov 25, 2026 02:00 CET"
 	Reminder bool              // a maintenance reminder
 	BodyHTML htmltemplate.HTML // the update's message, sanitized when it was saved
+	BodyText string            // the same as plain text, for the text part
+	Changes  []string          // component status changes: "API: Operational → Partial outage"
 }
 
 // MaxSubjectLength bounds a subject, in characters.
@@ -111,6 +118,7 @@ type Recipient struct {
 // in. Rendering the templates per recipient would cost more than sending.
 type PreparedEmail struct {
 	subject, fromName, fromAddress string
+	threadID, listID               string // see Email
 	text, html                     string
 	marks                          [4]string // To, ManageURL, UnsubscribeURL, ConfirmURL
 }
@@ -122,7 +130,8 @@ func (t *EmailTemplates) Prepare(e Email) (*PreparedEmail, error) {
 	if e.TimeZone == nil {
 		e.TimeZone = time.UTC
 	}
-	p := &PreparedEmail{fromName: headerText(e.FromName, 100), fromAddress: e.FromAddress}
+	p := &PreparedEmail{fromName: headerText(e.FromName, 100), fromAddress: e.FromAddress,
+		threadID: e.ThreadID, listID: e.ListID}
 	nonce := models.RandomHex(8)
 	for i, name := range []string{"to", "manage", "unsubscribe", "confirm"} {
 		p.marks[i] = "beacon-" + nonce + "-" + name
@@ -139,6 +148,10 @@ func (t *EmailTemplates) Prepare(e Email) (*PreparedEmail, error) {
 	}
 	v.Reminder = e.Kind == models.NotifyMaintenanceReminder
 	v.BodyHTML = htmltemplate.HTML(e.Content.BodyHTML)
+	v.BodyText = plainText(e.Content.BodyHTML)
+	for _, c := range e.Content.Changes {
+		v.Changes = append(v.Changes, c.Name+": "+models.ComponentStatusLabel(c.From)+" → "+models.ComponentStatusLabel(c.To))
+	}
 	name := emailNotification
 	if e.Kind == models.NotifySubscriberConfirm {
 		name = emailConfirm
@@ -165,6 +178,7 @@ func (p *PreparedEmail) For(r Recipient) (*Message, error) {
 	m := &Message{
 		FromName: p.fromName, FromAddress: p.fromAddress, To: r.To,
 		Subject: p.subject, Date: r.Date, MessageID: r.MessageID, ListUnsubscribe: r.UnsubscribeURL,
+		ThreadID: p.threadID, ListID: p.listID,
 		Text: strings.NewReplacer(text...).Replace(p.text), HTML: strings.NewReplacer(html...).Replace(p.html),
 	}
 	if err := m.Check(); err != nil {

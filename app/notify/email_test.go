@@ -119,3 +119,35 @@ func contains(t *testing.T, body string, wants ...string) {
 		}
 	}
 }
+
+// The text part is plain text, not the update's Markdown; a notification
+// names its component changes; the thread and list headers are set.
+func TestBuildEmailTextChangesAndThread(t *testing.T) {
+	tpl, err := notify.NewEmailTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := testEmail(models.NotifyIncidentUpdated, models.NotificationContent{IncidentKind: models.KindIncident, Name: "API errors",
+		Status: models.Identified, Body: "We **rolled back** the [deploy](https://example.com/d).\n\n- caches\n- queues",
+		BodyHTML: `<p>We <strong>rolled back</strong> the <a href="https://example.com/d">deploy</a>.</p>` + "\n<ul>\n<li>caches</li>\n<li>queues</li>\n</ul>",
+		Components: []string{"API"}, Changes: []models.ComponentChange{{Name: "API", From: models.Operational, To: models.PartialOutage}}})
+	e.ThreadID, e.ListID = "<beacon.p1.incident.abc@status.acme.test>", "Acme Cloud status <p1.status.status.acme.test>"
+	m, err := tpl.Build(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, m.Text, "We rolled back the deploy (https://example.com/d).", "- caches\n- queues", "API: Operational → Partial Outage")
+	for _, markdown := range []string{"**", "](", "<p>", "<strong>"} {
+		if strings.Contains(m.Text, markdown) {
+			t.Errorf("the text part has %q:\n%s", markdown, m.Text)
+		}
+	}
+	contains(t, m.HTML, "API: Operational → Partial Outage")
+	headers := map[string]string{}
+	for _, h := range m.Headers() {
+		headers[h[0]] = h[1]
+	}
+	if headers["References"] != e.ThreadID || headers["In-Reply-To"] != e.ThreadID || headers["List-Id"] != e.ListID {
+		t.Errorf("headers = %v", headers)
+	}
+}

@@ -60,7 +60,10 @@ type Message struct {
 	// ListUnsubscribe is the one-click unsubscribe URL (RFC 8058): the
 	// List-Unsubscribe and List-Unsubscribe-Post headers.
 	ListUnsubscribe string
-	Text, HTML      string
+	// ThreadID (References and In-Reply-To) and ListID (List-Id): see
+	// Email.
+	ThreadID, ListID string
+	Text, HTML       string
 }
 
 // Headers are the message's header fields besides From and To, in order.
@@ -70,6 +73,12 @@ func (m *Message) Headers() [][2]string {
 		{"Date", m.Date.Format(time.RFC1123Z)},
 		{"Message-ID", m.MessageID},
 		{"Auto-Submitted", "auto-generated"},
+	}
+	if m.ThreadID != "" {
+		h = append(h, [2]string{"References", m.ThreadID}, [2]string{"In-Reply-To", m.ThreadID})
+	}
+	if m.ListID != "" {
+		h = append(h, [2]string{"List-Id", m.ListID})
 	}
 	if m.ListUnsubscribe != "" {
 		h = append(h, [2]string{"List-Unsubscribe", "<" + m.ListUnsubscribe + ">"},

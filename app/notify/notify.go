@@ -108,9 +108,9 @@ type Settings struct {
 	// notify path's writes then take turns (see write).
 	OneWriter bool
 	// What the messages say of the page.
-	PageName, BaseURL     string
-	TimeZone              *time.Location
-	FromName, FromAddress string
+	PageID, PageName, BaseURL string // PageID: unique to the installation, in Message-IDs
+	TimeZone                  *time.Location
+	FromName, FromAddress     string
 }
 
 // Notifier is the notify path: the mail driver, the message templates,

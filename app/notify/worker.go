@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/beaconstatus/beacon/app/links"
@@ -320,30 +321,48 @@ func (nf *Notifier) prepareNotification(n *outgoing) (*PreparedEmail, error) {
 		FromName: nf.set.FromName, FromAddress: nf.set.FromAddress,
 		Kind: n.Kind, Content: n.content,
 	}
+	host := nf.host()
+	e.ListID = fmt.Sprintf("%s status <%s.status.%s>", listPhrase(nf.set.PageName), nf.set.PageID, host)
 	if n.IncidentID != nil {
 		e.IncidentURL = nf.set.BaseURL + "/incidents/" + *n.IncidentID
+		e.ThreadID = fmt.Sprintf("<beacon.%s.incident.%s@%s>", nf.set.PageID, *n.IncidentID, host)
 	}
 	return nf.emails.Prepare(e)
 }
 
 // deliveryMessage is the message of a delivery at now: signed links for
-// its subscriber, a Message-ID made of the notification's and the
-// delivery's ids (the same if it is ever sent twice, so mail clients can
-// drop the copy).
+// its subscriber, a Message-ID made of the page's, the notification's and
+// the delivery's ids (unique to this installation, and the same if it is
+// ever sent twice, so mail clients can drop the copy).
 func (nf *Notifier) deliveryMessage(n *outgoing, d models.ClaimedDelivery, now time.Time) (*Message, error) {
-	host := "beacon.invalid"
-	if u, err := url.Parse(nf.set.BaseURL); err == nil && u.Hostname() != "" {
-		host = u.Hostname()
-	}
 	r := Recipient{
 		To:             d.Email,
 		ManageURL:      nf.sign.SubscriberURL(links.Manage, d.SubscriberID, d.TokenVersion, now),
 		UnsubscribeURL: nf.sign.SubscriberURL(links.Unsubscribe, d.SubscriberID, d.TokenVersion, now),
-		MessageID:      fmt.Sprintf("<beacon.%d.%d@%s>", n.ID, d.ID, host),
+		MessageID:      fmt.Sprintf("<beacon.%s.%d.%d@%s>", nf.set.PageID, n.ID, d.ID, nf.host()),
 		Date:           now,
 	}
 	if n.Kind == models.NotifySubscriberConfirm {
 		r.ConfirmURL = nf.sign.SubscriberURL(links.Confirm, d.SubscriberID, d.TokenVersion, now)
 	}
 	return n.prepared.For(r)
+}
+
+// host is BASE_URL's host, the domain of Message-IDs and of the List-Id.
+func (nf *Notifier) host() string {
+	if u, err := url.Parse(nf.set.BaseURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "beacon.invalid"
+}
+
+// listPhrase is the page's name as the phrase of a List-Id: no quotes,
+// angle brackets or control characters.
+func listPhrase(name string) string {
+	return headerText(strings.Map(func(r rune) rune {
+		if strings.ContainsRune("\"<>()[]:;@\\,", r) {
+			return -1
+		}
+		return r
+	}, name), 100)
 }
