@@ -24,9 +24,9 @@ type NotificationContent struct {
 	// Changes are the update's component status changes, as the feeds
 	// show them: "API: Operational → Partial outage".
 	Changes        []ComponentChange `json:"changes,omitempty"`
-	At             time.Time      `json:"at"` // when the update was posted
-	ScheduledFor   *time.Time     `json:"scheduled_for,omitempty"`
-	ScheduledUntil *time.Time     `json:"scheduled_until,omitempty"`
+	At             time.Time         `json:"at"` // when the update was posted
+	ScheduledFor   *time.Time        `json:"scheduled_for,omitempty"`
+	ScheduledUntil *time.Time        `json:"scheduled_until,omitempty"`
 }
 
 // ComponentChange is one component's status change in a notification.

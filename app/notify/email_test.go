@@ -129,7 +129,7 @@ func TestBuildEmailTextChangesAndThread(t *testing.T) {
 	}
 	e := testEmail(models.NotifyIncidentUpdated, models.NotificationContent{IncidentKind: models.KindIncident, Name: "API errors",
 		Status: models.Identified, Body: "We **rolled back** the [deploy](https://example.com/d).\n\n- caches\n- queues",
-		BodyHTML: `<p>We <strong>rolled back</strong> the <a href="https://example.com/d">deploy</a>.</p>` + "\n<ul>\n<li>caches</li>\n<li>queues</li>\n</ul>",
+		BodyHTML:   `<p>We <strong>rolled back</strong> the <a href="https://example.com/d">deploy</a>.</p>` + "\n<ul>\n<li>caches</li>\n<li>queues</li>\n</ul>",
 		Components: []string{"API"}, Changes: []models.ComponentChange{{Name: "API", From: models.Operational, To: models.PartialOutage}}})
 	e.ThreadID, e.ListID = "<beacon.p1.incident.abc@status.acme.test>", "Acme Cloud status <p1.status.status.acme.test>"
 	m, err := tpl.Build(e)
