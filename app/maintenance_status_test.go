@@ -57,3 +57,31 @@ func TestSchedulingMaintenanceKeepsTodaysStatus(t *testing.T) {
 		}
 	})
 }
+
+// A maintenance's duration is its window, not the time since it was
+// announced; the console promises a reminder only when one will be sent.
+func TestMaintenanceDurationAndReminderPromise(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		now := time.Now().UTC().Truncate(time.Minute)
+		schedule := func(name string, announced, start time.Time) *models.Incident {
+			t.Helper()
+			until := start.Add(2 * time.Hour)
+			return openIncident(t, db, models.NewIncident{Kind: models.KindMaintenance, Name: name, Status: models.Scheduled,
+				StartedAt: announced, ScheduledFor: &start, ScheduledUntil: &until, RemindPrior: true})
+		}
+		past := schedule("Past upgrade", now.AddDate(0, 0, -8), now.AddDate(0, 0, -3))
+		postUpdate(t, db, past.ID, models.NewUpdate{Status: models.InProgress, At: *past.ScheduledFor})
+		postUpdate(t, db, past.ID, models.NewUpdate{Status: models.Completed, At: past.ScheduledFor.Add(2 * time.Hour)})
+		body := wantPage(t, get(t, h, "/incidents/"+past.ID), 200)
+		contains(t, body, "<dt>Duration</dt><dd>2 hrs</dd>")
+
+		ed := signIn(t, h, db, models.RoleEditor)
+		ahead := schedule("Announced ahead", now, now.AddDate(0, 0, 3))
+		contains(t, wantAdminPage(t, ed.Get("/admin/incidents/"+ahead.ID), 200), "subscribers will be reminded an hour before it starts")
+		late := schedule("Announced late", now, now.Add(30*time.Minute))
+		body = wantAdminPage(t, ed.Get("/admin/incidents/"+late.ID), 200)
+		contains(t, body, "no reminder will be sent")
+		lacks(t, body, "will be reminded")
+	})
+}

@@ -11,6 +11,22 @@ import (
 // reminded of it (when the maintenance has ScheduledRemindPrior).
 const RemindBefore = time.Hour
 
+// Reminder says what becomes of the maintenance's reminder at now:
+// "will" (it is to be sent an hour before the start), "sent", or "" (none:
+// not asked for, announced less than RemindBefore ahead, or too late).
+// RunDueReminders follows the same rule.
+func (in *Incident) Reminder(now time.Time) string {
+	switch {
+	case in.Kind != KindMaintenance || !in.ScheduledRemindPrior || in.ScheduledFor == nil:
+		return ""
+	case in.ScheduledRemindedAt != nil:
+		return "sent"
+	case in.Status == Scheduled && in.ScheduledFor.After(now) && in.CreatedAt.Before(in.ScheduledFor.Add(-RemindBefore)):
+		return "will"
+	}
+	return ""
+}
+
 // RunDueReminders enqueues the reminder of every scheduled maintenance with
 // ScheduledRemindPrior that starts within RemindBefore of now, once: the
 // maintenance's scheduled_reminded_at is set by a conditional UPDATE in

@@ -46,6 +46,7 @@ type incidentDetail struct {
 	AutoInProgress bool
 	AutoComplete   bool
 	RemindPrior    bool
+	Reminder       string           // "will", "sent" or "" (see models.Incident.Reminder)
 	Affected       []adminComponent // with their status now
 	RestoreLabel   string           // the label of the update form's restore checkbox
 	Notes          int              // internal notes on the timeline
@@ -191,7 +192,7 @@ func (h *Handler) incidentDetail(in *models.Incident, comps []models.Component) 
 		ImpactOverride: in.ImpactOverride, Backfilled: in.Backfilled, CreatedBy: in.CreatedBy,
 		ScheduledFor: h.Site.TimePtr(in.ScheduledFor), ScheduledUntil: h.Site.TimePtr(in.ScheduledUntil),
 		AutoInProgress: in.ScheduledAutoInProgress, AutoComplete: in.ScheduledAutoCompleted,
-		RemindPrior:  in.ScheduledRemindPrior,
+		RemindPrior: in.ScheduledRemindPrior, Reminder: in.Reminder(h.Now()),
 		RestoreLabel: "When resolving, set the affected components back to operational"}
 	if d.Maintenance {
 		d.RestoreLabel = "When completing, set the affected components back to operational"

@@ -194,7 +194,11 @@ func (site *Site) Incident(in *models.Incident) *IncidentView {
 		ScheduledFor:    site.TimePtr(in.ScheduledFor),
 		ScheduledUntil:  site.TimePtr(in.ScheduledUntil),
 	}
-	if in.ResolvedAt != nil {
+	switch {
+	case in.Kind == models.KindMaintenance && in.ScheduledFor != nil && in.ScheduledUntil != nil:
+		// A maintenance lasts its window, not since it was announced.
+		v.Duration = HumanDuration(in.ScheduledUntil.Sub(*in.ScheduledFor))
+	case in.ResolvedAt != nil:
 		v.Duration = HumanDuration(in.ResolvedAt.Sub(in.StartedAt))
 	}
 	for _, e := range in.Updates() {
