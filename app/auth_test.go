@@ -169,10 +169,15 @@ func TestLogin(t *testing.T) {
 		c := newConsoleClient(t, h)
 		body := wantAdminPage(t, c.Get("/admin/login"), http.StatusOK)
 		contains(t, body, `autocomplete="current-password"`, `<label for="f-email">`)
-		before := c.Cookie("beacon_session")
-		if before == nil {
-			t.Fatal("the sign-in form set no session cookie (its CSRF token lives in the session)")
+		if c.Cookie("beacon_session") != nil {
+			t.Fatal("the sign-in form set a session cookie: nothing is stored before sign-in")
 		}
+		if ck := c.Cookie("beacon_csrf"); ck == nil || !ck.HttpOnly || ck.Path != "/admin" {
+			t.Fatalf("the sign-in form's CSRF cookie: %+v, want an HttpOnly beacon_csrf on /admin", ck)
+		}
+		// A session token planted before sign-in is replaced at sign-in.
+		before := &http.Cookie{Name: "beacon_session", Value: models.RandomHex(16)}
+		c.cookies["beacon_session"] = before
 
 		wrong := wantAdminPage(t, c.PostForm("/admin/login", url.Values{"email": {"ann@example.com"}, "password": {"wrong password!"}}), http.StatusUnprocessableEntity)
 		unknown := wantAdminPage(t, c.PostForm("/admin/login", url.Values{"email": {"bob@example.com"}, "password": {"wrong password!"}}), http.StatusUnprocessableEntity)

@@ -5,16 +5,22 @@ package app_test
 // nothing and their large bodies are refused unread.
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/beaconstatus/beacon/app/console"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
 )
@@ -147,4 +153,167 @@ func TestStrangerCannotLockOutOperator(t *testing.T) {
 			t.Errorf("%d failed sign-ins in the audit log, want 5 (the throttled ones check no password)", failed)
 		}
 	})
+}
+
+// A stranger's visits to the console store no session: 500 sign-in pages,
+// a wrong password and the pages that send them to sign in leave the
+// sessions table empty. Signing in stores one.
+func TestAnonymousConsoleStoresNoSession(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		ctx := context.Background()
+		if _, err := db.CreateUser(ctx, "ann@example.com", "", models.RoleEditor, testPassword); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 500; i++ {
+			if rec := get(t, h, "/admin/login"); rec.Code != http.StatusOK {
+				t.Fatalf("GET /admin/login %d: %d", i, rec.Code)
+			}
+		}
+		c := newConsoleClient(t, h)
+		wantRedirect(t, c.Get("/admin"), "/admin/login")
+		wantAdminPage(t, c.PostForm("/admin/login", url.Values{"email": {"ann@example.com"}, "password": {"wrong password"}}), http.StatusUnprocessableEntity)
+		if n, err := db.CountSessions(ctx, time.Now()); err != nil || n != 0 {
+			t.Fatalf("%d sessions stored before anyone signed in (%v), want 0", n, err)
+		}
+		c.Login("ann@example.com", testPassword)
+		if n, err := db.CountSessions(ctx, time.Now()); err != nil || n != 1 {
+			t.Errorf("%d sessions stored after signing in (%v), want 1", n, err)
+		}
+		wantAdminPage(t, c.Get("/admin/account"), http.StatusOK)
+	})
+}
+
+// The sign-in form's CSRF token is bound to the browser's beacon_csrf
+// cookie: without the cookie, with another browser's, or without the
+// token, the form is refused (403) and nothing is counted.
+func TestLoginCSRF(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		if _, err := db.CreateUser(context.Background(), "ann@example.com", "", models.RoleEditor, testPassword); err != nil {
+			t.Fatal(err)
+		}
+		mine, theirs := newConsoleClient(t, h), newConsoleClient(t, h)
+		form := url.Values{"email": {"ann@example.com"}, "password": {testPassword}}
+		theirs.CSRF()
+		for name, post := range map[string]func() *httptest.ResponseRecorder{
+			"no token":          func() *httptest.ResponseRecorder { return mine.PostFormRaw("/admin/login", form) },
+			"another browser's": func() *httptest.ResponseRecorder { return mine.PostForm("/admin/login", withCSRF(form, theirs.CSRF())) },
+			"no cookie": func() *httptest.ResponseRecorder {
+				return newConsoleClient(t, h).PostForm("/admin/login", withCSRF(form, theirs.CSRF()))
+			},
+			"a token of another key": func() *httptest.ResponseRecorder {
+				return mine.PostForm("/admin/login", withCSRF(form, strings.Repeat("ab", 32)))
+			},
+		} {
+			mine.CSRF()
+			rec := post()
+			if rec.Code != http.StatusForbidden {
+				t.Errorf("%s: %d, want 403", name, rec.Code)
+			}
+		}
+		// From another site, even with the right token: 403.
+		req := httptest.NewRequest(http.MethodPost, "/admin/login", strings.NewReader(withCSRF(form, mine.CSRF()).Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://evil.test")
+		contains(t, wantAdminPage(t, mine.Do(req), http.StatusForbidden), "This form was not sent from this site")
+		mine.Login("ann@example.com", testPassword)
+	})
+}
+
+// withCSRF is form with its csrf field set to token.
+func withCSRF(form url.Values, token string) url.Values {
+	f := url.Values{"csrf": {token}}
+	for k, v := range form {
+		f[k] = v
+	}
+	return f
+}
+
+// countingReader counts the bytes read from it.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// An anonymous 8 MiB multipart post to the import or the sign-in form is
+// refused before its body is read: 413 when it says its length, 403 when
+// a browser says it comes from another site; sent without a length, no
+// more than the anonymous limit is read. Nothing is imported. A signed-in
+// editor's import still works.
+func TestAnonymousLargeBodyRefusedUnread(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		ctx := context.Background()
+		if _, err := db.CreateUser(ctx, "ann@example.com", "", models.RoleEditor, testPassword); err != nil {
+			t.Fatal(err)
+		}
+		anon := newConsoleClient(t, h)
+		var mp bytes.Buffer
+		w := multipart.NewWriter(&mp)
+		w.WriteField("csrf", anon.CSRF())
+		f, _ := w.CreateFormFile("file", "big.csv")
+		f.Write([]byte("email\n"))
+		f.Write(bytes.Repeat([]byte("a"), 8<<20))
+		w.Close()
+
+		for _, path := range []string{"/admin/subscribers/import", "/admin/login"} {
+			for _, tc := range []struct {
+				name     string
+				hide     bool // send no Content-Length
+				header   string
+				want     int
+				maxBytes int64
+			}{
+				{"with its length", false, "", http.StatusRequestEntityTooLarge, 0},
+				{"without its length", true, "", http.StatusRequestEntityTooLarge, console.MaxAnonymousBody + 64<<10},
+				{"from another site", false, "cross-site", http.StatusForbidden, 0},
+			} {
+				body := &countingReader{r: bytes.NewReader(mp.Bytes())}
+				req := httptest.NewRequest(http.MethodPost, path, body)
+				req.Header.Set("Content-Type", w.FormDataContentType())
+				req.ContentLength = int64(mp.Len())
+				if tc.hide {
+					req.ContentLength = -1
+				}
+				if tc.header != "" {
+					req.Header.Set("Sec-Fetch-Site", tc.header)
+				}
+				rec := anon.Do(req)
+				if rec.Code != tc.want {
+					t.Errorf("%s %s: %d, want %d; body:\n%.300s", path, tc.name, rec.Code, tc.want, rec.Body)
+				}
+				if n := body.n.Load(); n > tc.maxBytes {
+					t.Errorf("%s %s: the server read %d bytes of the body, want at most %d", path, tc.name, n, tc.maxBytes)
+				}
+			}
+		}
+		if n := countSubscribersIn(t, db); n != 0 {
+			t.Errorf("%d subscribers after anonymous imports, want 0", n)
+		}
+
+		// Signed in, an editor's import goes through.
+		anon.Login("ann@example.com", testPassword)
+		body := wantAdminPage(t, anon.upload("/admin/subscribers/import", "list.csv", "email\nbea@example.com\n", url.Values{"skip_confirmation": {"1"}}), http.StatusOK)
+		contains(t, body, "<strong>1 added</strong>")
+		if n := countSubscribersIn(t, db); n != 1 {
+			t.Errorf("%d subscribers after the editor's import, want 1", n)
+		}
+	})
+}
+
+// countSubscribersIn counts the subscribers stored.
+func countSubscribersIn(t *testing.T, db *models.DB) int64 {
+	t.Helper()
+	var n int64
+	if err := db.Gorm.Table("subscribers").Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
