@@ -157,7 +157,8 @@ func TestStrangerCannotLockOutOperator(t *testing.T) {
 
 // A stranger's visits to the console store no session: 500 sign-in pages,
 // a wrong password and the pages that send them to sign in leave the
-// sessions table empty. Signing in stores one.
+// sessions table empty. Signing in stores one; signing out leaves none
+// (the "signed out" message is a cookie).
 func TestAnonymousConsoleStoresNoSession(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		h := newTestApp(t, db, nil).Handler()
@@ -181,6 +182,14 @@ func TestAnonymousConsoleStoresNoSession(t *testing.T) {
 			t.Errorf("%d sessions stored after signing in (%v), want 1", n, err)
 		}
 		wantAdminPage(t, c.Get("/admin/account"), http.StatusOK)
+
+		// Signed out, the message for the next page is not stored either.
+		wantRedirect(t, c.PostForm("/admin/logout", nil), "/admin/login")
+		contains(t, wantAdminPage(t, c.Get("/admin/login"), http.StatusOK), "You are signed out.")
+		lacks(t, wantAdminPage(t, c.Get("/admin/login"), http.StatusOK), "You are signed out.")
+		if n, err := db.CountSessions(ctx, time.Now()); err != nil || n != 0 {
+			t.Errorf("%d sessions stored after signing out (%v), want 0", n, err)
+		}
 	})
 }
 

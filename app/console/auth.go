@@ -86,7 +86,7 @@ func (h *Handler) sessionUser(c echo.Context) (*models.User, error) {
 		if err := h.Sessions.Destroy(ctx); err != nil {
 			return nil, err
 		}
-		h.flash(c, "Your session has ended. Please sign in again.")
+		h.notice(c, "session-ended")
 		return nil, nil
 	}
 	return u, nil

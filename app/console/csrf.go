@@ -67,13 +67,19 @@ func (h *Handler) csrfNonce(c echo.Context) string {
 	return nonce
 }
 
-// setCSRFCookie sets (or, with "", deletes) the beacon_csrf cookie, with
-// the session cookie's attributes; it lasts as long as the browser.
+// setCSRFCookie sets (or, with "", deletes) the beacon_csrf cookie.
 func (h *Handler) setCSRFCookie(c echo.Context, nonce string) {
+	h.setCookie(c, csrfCookieName, nonce)
+}
+
+// setCookie sets (or, with "", deletes) a console cookie other than the
+// session's, with the session cookie's attributes; it lasts as long as
+// the browser.
+func (h *Handler) setCookie(c echo.Context, name, value string) {
 	ck := h.Sessions.Cookie
-	cookie := &http.Cookie{Name: csrfCookieName, Value: nonce, Path: ck.Path, HttpOnly: true,
+	cookie := &http.Cookie{Name: name, Value: value, Path: ck.Path, HttpOnly: true,
 		SameSite: ck.SameSite, Secure: ck.Secure}
-	if nonce == "" {
+	if value == "" {
 		cookie.MaxAge = -1
 	}
 	c.Response().Header().Add("Set-Cookie", cookie.String())

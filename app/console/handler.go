@@ -31,8 +31,12 @@ type Handler struct {
 	Now      func() time.Time
 }
 
-// Mount adds the console's routes to e.
+// Mount adds the console's routes to e. It panics without a Secret: the
+// sign-in form's CSRF token would be signed with no key.
 func (h *Handler) Mount(e *echo.Echo) {
+	if len(h.Secret) == 0 {
+		panic("console: Handler.Secret is empty")
+	}
 	// Admin console, under /admin only: database sessions (withSession),
 	// form posts from this site only (sameSite), a body limit by who is
 	// signed in (consoleBody), CSRF on every form, never cached. Each page states who may open it:

@@ -181,7 +181,7 @@ func (h *Handler) logout(c echo.Context) error {
 	if err := h.Sessions.Destroy(c.Request().Context()); err != nil {
 		return err
 	}
-	h.flash(c, "You are signed out.")
+	h.notice(c, "signed-out")
 	return c.Redirect(http.StatusSeeOther, "/admin/login")
 }
 
