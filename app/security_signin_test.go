@@ -326,3 +326,29 @@ func countSubscribersIn(t *testing.T, db *models.DB) int64 {
 	}
 	return n
 }
+
+// A wrong current password on the account page counts like a failed
+// sign-in from that address: after 5, a borrowed session cannot guess
+// further for a while (422 naming the field); the operator still signs in
+// from another address.
+func TestChangeOwnPasswordThrottled(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		ed := signIn(t, h, db, models.RoleEditor)
+		guess := url.Values{"current_password": {"wrong one!"}, "password": {"a brand new password"}, "password_confirm": {"a brand new password"}}
+		for i := 1; i <= 5; i++ {
+			body := wantAdminPage(t, ed.PostForm("/admin/account/password", guess), http.StatusUnprocessableEntity)
+			if got := fieldErrorOf(body, "current_password"); got != "Current password is not your current password" {
+				t.Fatalf("guess %d: %q", i, got)
+			}
+		}
+		right := url.Values{"current_password": {testPassword}, "password": {"a brand new password"}, "password_confirm": {"a brand new password"}}
+		body := wantAdminPage(t, ed.PostForm("/admin/account/password", right), http.StatusUnprocessableEntity)
+		if got := fieldErrorOf(body, "current_password"); !strings.HasPrefix(got, "Current password was wrong too many times: try again in") {
+			t.Errorf("after 5 guesses: %q", got)
+		}
+		other := newConsoleClient(t, h)
+		other.RemoteAddr = "203.0.113.9:4000"
+		other.Login(ed.User.Email, testPassword)
+	})
+}

@@ -83,7 +83,6 @@ func (h *Handler) changeOwnPassword(c echo.Context) error {
 	if wait, err := h.signInWait(ctx, keys, now); err != nil {
 		return err
 	} else if wait > 0 {
-		setRetryAfter(c, wait)
 		return fail(models.Invalid("current_password", "was wrong too many times: try again in %s", web.HumanWait(wait)))
 	}
 	if _, err := h.DB.Authenticate(ctx, me.Email, current); errors.Is(err, models.ErrBadCredentials) {
