@@ -188,17 +188,23 @@ var notices = map[string]string{
 // notice leaves notices[key] for the next page shown to someone not signed
 // in (a flash would store a session just for it).
 func (h *Handler) notice(c echo.Context, key string) {
+	c.Set(noticeCookieName, key)
 	h.setCookie(c, noticeCookieName, key)
 }
 
-// popNotice returns the message notice left, and deletes it; "" when none.
+// popNotice returns the message notice left, on an earlier request or
+// this one, and deletes it; "" when none.
 func (h *Handler) popNotice(c echo.Context) string {
-	ck, err := c.Cookie(noticeCookieName)
-	if err != nil {
-		return ""
+	key, _ := c.Get(noticeCookieName).(string)
+	if key == "" {
+		ck, err := c.Cookie(noticeCookieName)
+		if err != nil {
+			return ""
+		}
+		key = ck.Value
 	}
 	h.setCookie(c, noticeCookieName, "")
-	return notices[ck.Value]
+	return notices[key]
 }
 
 // StartSweeper deletes expired sessions and stale rate-limit counters now
