@@ -99,7 +99,7 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	a.api = &api.Handler{DB: db, Site: a.site, Writes: a.writes, Limits: limits,
 		RateLimit: cfg.APIRateLimit, Log: log, Now: a.now}
 	a.console = &console.Handler{DB: db, Site: a.site, Render: render, Writes: a.writes,
-		Sessions: console.NewSessions(db, a.now, cfg.BaseURL), Log: log, Now: a.now}
+		Sessions: console.NewSessions(db, a.now, cfg.BaseURL), Secret: []byte(secret), Log: log, Now: a.now}
 	if err := a.console.AnnounceSetup(ctx); err != nil {
 		return nil, err
 	}

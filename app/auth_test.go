@@ -169,10 +169,15 @@ func TestLogin(t *testing.T) {
 		c := newConsoleClient(t, h)
 		body := wantAdminPage(t, c.Get("/admin/login"), http.StatusOK)
 		contains(t, body, `autocomplete="current-password"`, `<label for="f-email">`)
-		before := c.Cookie("beacon_session")
-		if before == nil {
-			t.Fatal("the sign-in form set no session cookie (its CSRF token lives in the session)")
+		if c.Cookie("beacon_session") != nil {
+			t.Fatal("the sign-in form set a session cookie: nothing is stored before sign-in")
 		}
+		if ck := c.Cookie("beacon_csrf"); ck == nil || !ck.HttpOnly || ck.Path != "/admin" {
+			t.Fatalf("the sign-in form's CSRF cookie: %+v, want an HttpOnly beacon_csrf on /admin", ck)
+		}
+		// A session token planted before sign-in is replaced at sign-in.
+		before := &http.Cookie{Name: "beacon_session", Value: models.RandomHex(16)}
+		c.cookies["beacon_session"] = before
 
 		wrong := wantAdminPage(t, c.PostForm("/admin/login", url.Values{"email": {"ann@example.com"}, "password": {"wrong password!"}}), http.StatusUnprocessableEntity)
 		unknown := wantAdminPage(t, c.PostForm("/admin/login", url.Values{"email": {"bob@example.com"}, "password": {"wrong password!"}}), http.StatusUnprocessableEntity)
@@ -250,10 +255,13 @@ func TestLoginDisabledUser(t *testing.T) {
 	})
 }
 
-// After 5 failures for an email (across replicas) even the right password
-// is refused with 429 and Retry-After; other emails still work. A success
-// clears the email's count.
-func TestLoginThrottledPerEmail(t *testing.T) {
+// Failures slow down the address they come from, for the account they
+// tried (across replicas): after 5, it waits a minute, then twice as long
+// after each further failure. Another address signs in to the account
+// at once, and the address may still sign in to other accounts. An
+// unknown email is throttled alike. Past the account's ceiling of
+// failures from everywhere, only addresses with no failures may try.
+func TestLoginThrottledPerAccountAndAddress(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		replicas := []http.Handler{newTestApp(t, db, nil).Handler(), newTestApp(t, db, nil).Handler()}
 		ctx := context.Background()
@@ -262,39 +270,92 @@ func TestLoginThrottledPerEmail(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		login := func(i int, email, password string) int {
-			c := newConsoleClient(t, replicas[i%2])
-			c.RemoteAddr = "198.51.100." + strconv.Itoa(i) + ":1000" // a new address each time
-			rec := c.PostForm("/admin/login", url.Values{"email": {email}, "password": {password}})
-			if rec.Code == http.StatusTooManyRequests {
-				body := wantAdminPage(t, rec, http.StatusTooManyRequests)
-				contains(t, body, "Too many failed sign-in attempts. Try again in 15 minutes.")
-				if ra, err := strconv.Atoi(rec.Header().Get("Retry-After")); err != nil || ra <= 0 || ra > 900 {
-					t.Errorf("Retry-After %q, want 1..900 seconds", rec.Header().Get("Retry-After"))
-				}
+		attempts := 0
+		login := func(addr, email, password string) *httptest.ResponseRecorder {
+			attempts++
+			c := newConsoleClient(t, replicas[attempts%2])
+			c.RemoteAddr = addr + ":1000"
+			return c.PostForm("/admin/login", url.Values{"email": {email}, "password": {password}})
+		}
+		want429 := func(rec *httptest.ResponseRecorder, maxWait int) {
+			t.Helper()
+			body := wantAdminPage(t, rec, http.StatusTooManyRequests)
+			contains(t, body, "Too many failed sign-ins to this account from your address. Try again in")
+			if ra, err := strconv.Atoi(rec.Header().Get("Retry-After")); err != nil || ra <= 0 || ra > maxWait {
+				t.Errorf("Retry-After %q, want 1..%d seconds", rec.Header().Get("Retry-After"), maxWait)
 			}
-			return rec.Code
+		}
+		// earlier moves the last failure of email from addr back by d, as
+		// if that long had passed.
+		earlier := func(email, addr string, d time.Duration) {
+			t.Helper()
+			key := "login:fail:" + email + "|" + addr
+			_, start, err := db.RateLimitState(ctx, key)
+			if err != nil || start.IsZero() {
+				t.Fatalf("counter %s: %v", key, err)
+			}
+			if err := db.Gorm.Exec("UPDATE rate_limits SET window_start = ? WHERE key = ?", start.Add(-d).UTC(), key).Error; err != nil {
+				t.Fatal(err)
+			}
 		}
 
-		// Four failures, then a success: the count starts again.
-		for i := 0; i < 4; i++ {
-			if code := login(i, "ann@example.com", "wrong password"); code != http.StatusUnprocessableEntity {
-				t.Fatalf("failure %d: %d", i+1, code)
-			}
-		}
-		if code := login(4, "Ann@example.com", testPassword); code != http.StatusSeeOther {
-			t.Fatalf("sign-in after 4 failures: %d, want 303", code)
-		}
+		const stranger, operator = "198.51.100.7", "203.0.113.5"
 		for i := 0; i < 5; i++ {
-			if code := login(10+i, "ann@example.com", "wrong password"); code != http.StatusUnprocessableEntity {
-				t.Fatalf("failure %d after a success: %d, want 422", i+1, code)
+			if rec := login(stranger, "ann@example.com", "wrong password"); rec.Code != http.StatusUnprocessableEntity {
+				t.Fatalf("failure %d: %d, want 422", i+1, rec.Code)
 			}
 		}
-		if code := login(20, "ANN@example.com", testPassword); code != http.StatusTooManyRequests {
-			t.Fatalf("right password after 5 failures: %d, want 429", code)
+		want429(login(stranger, "ann@example.com", testPassword), 60)
+		want429(login(stranger, "Ann@example.com", "wrong"), 60)
+
+		// The operator, from their own address, is not held up; the
+		// stranger's address may still sign in to another account.
+		if rec := login(operator, "ann@example.com", testPassword); rec.Code != http.StatusSeeOther {
+			t.Fatalf("the right password from another address: %d, want 303", rec.Code)
 		}
-		if code := login(21, "bob@example.com", testPassword); code != http.StatusSeeOther {
-			t.Errorf("another email: %d, want 303", code)
+		if rec := login(stranger, "bob@example.com", testPassword); rec.Code != http.StatusSeeOther {
+			t.Fatalf("another account from the throttled address: %d, want 303", rec.Code)
+		}
+
+		// A minute later one more try; after its failure, two minutes.
+		earlier("ann@example.com", stranger, time.Minute)
+		if rec := login(stranger, "ann@example.com", "wrong password"); rec.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("after waiting a minute: %d, want 422", rec.Code)
+		}
+		rec := login(stranger, "ann@example.com", testPassword)
+		want429(rec, 120)
+		if ra, _ := strconv.Atoi(rec.Header().Get("Retry-After")); ra <= 60 {
+			t.Errorf("after the 6th failure Retry-After %d, want the delay doubled (61..120)", ra)
+		}
+		// Once the wait is over the right password works and the count
+		// starts again.
+		earlier("ann@example.com", stranger, 2*time.Minute)
+		if rec := login(stranger, "ann@example.com", testPassword); rec.Code != http.StatusSeeOther {
+			t.Fatalf("the right password after the wait: %d, want 303", rec.Code)
+		}
+		if rec := login(stranger, "ann@example.com", "wrong password"); rec.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("a failure after a success: %d, want 422", rec.Code)
+		}
+
+		// An unknown email answers the same way.
+		for i := 0; i < 5; i++ {
+			login(stranger, "nobody@example.com", "wrong password")
+		}
+		want429(login(stranger, "nobody@example.com", "wrong password"), 60)
+
+		// Past the account's ceiling (failures from many addresses), an
+		// address with a failure of its own is refused, a clean one not.
+		for i := 0; i <= 100; i++ {
+			if _, _, err := db.HitRateLimit(ctx, "login:account:bob@example.com", 100, time.Hour, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rec := login("192.0.2.77", "bob@example.com", "wrong password"); rec.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("first failure from an address past the ceiling: %d, want 422", rec.Code)
+		}
+		want429(login("192.0.2.77", "bob@example.com", testPassword), 3600)
+		if rec := login("192.0.2.78", "bob@example.com", testPassword); rec.Code != http.StatusSeeOther {
+			t.Fatalf("a clean address past the ceiling: %d, want 303", rec.Code)
 		}
 	})
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // AuditEntry is one change in the audit log: who did what to which record.
@@ -61,4 +63,28 @@ func (db *DB) ListAudit(ctx context.Context, before int64, limit int) ([]AuditEn
 		return nil, fmt.Errorf("models: list audit log: %w", err)
 	}
 	return list, nil
+}
+
+// ActionLoginFailed is the audit log's action for a failed sign-in.
+const ActionLoginFailed = "auth.login_failed"
+
+// FailedSignIns returns how many failed sign-ins to the user were
+// recorded after since, and the latest of them (at most limit, newest
+// first).
+func (db *DB) FailedSignIns(ctx context.Context, userID string, since time.Time, limit int) (int64, []AuditEntry, error) {
+	q := func() *gorm.DB {
+		return db.Gorm.WithContext(ctx).Model(&AuditEntry{}).
+			Where("action = ? AND target_type = ? AND target_id = ? AND created_at > ?", ActionLoginFailed, "user", userID, since.UTC())
+	}
+	var n int64
+	if err := q().Count(&n).Error; err != nil {
+		return 0, nil, fmt.Errorf("models: count failed sign-ins: %w", err)
+	}
+	var list []AuditEntry
+	if n > 0 {
+		if err := q().Order("id DESC").Limit(limit).Find(&list).Error; err != nil {
+			return 0, nil, fmt.Errorf("models: list failed sign-ins: %w", err)
+		}
+	}
+	return n, list, nil
 }

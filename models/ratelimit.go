@@ -67,3 +67,40 @@ func (db *DB) DeleteStaleRateLimits(ctx context.Context, before time.Time) (int6
 	}
 	return res.RowsAffected, nil
 }
+
+// RateLimitState returns key's count and the start of its window (for a
+// failure counter, the time of the last failure); 0 and the zero time
+// when key has no counter.
+func (db *DB) RateLimitState(ctx context.Context, key string) (count int, start time.Time, err error) {
+	var rows []struct {
+		Count       int
+		WindowStart time.Time
+	}
+	err = db.Gorm.WithContext(ctx).Raw("SELECT count, window_start FROM rate_limits WHERE key = ?", key).Scan(&rows).Error
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("models: read rate limit: %w", err)
+	}
+	if len(rows) == 0 {
+		return 0, time.Time{}, nil
+	}
+	return rows[0].Count, rows[0].WindowStart, nil
+}
+
+// CountFailure counts one failure on key at now and returns how many there
+// have been. The count goes on while failures come less than forget apart
+// and starts again at 1 after a quieter spell; the counter's window_start
+// is the time of the last failure. One atomic statement: concurrent
+// failures are all counted.
+func (db *DB) CountFailure(ctx context.Context, key string, now time.Time, forget time.Duration) (int, error) {
+	now = now.UTC()
+	var row struct{ Count int }
+	err := db.Gorm.WithContext(ctx).Raw(`INSERT INTO rate_limits (key, count, window_start) VALUES (?, 1, ?)
+		ON CONFLICT (key) DO UPDATE SET
+			count = CASE WHEN rate_limits.window_start <= ? THEN 1 ELSE rate_limits.count + 1 END,
+			window_start = excluded.window_start
+		RETURNING count`, key, now, now.Add(-forget)).Scan(&row).Error
+	if err != nil {
+		return 0, fmt.Errorf("models: count failure: %w", err)
+	}
+	return row.Count, nil
+}

@@ -126,3 +126,29 @@ func TestHitRateLimitConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// CountFailure counts failures that come less than forget apart, keeping
+// the time of the last one; RateLimitState reads a counter.
+func TestCountFailure(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+		if n, at, err := db.RateLimitState(ctx, "login:fail:a|192.0.2.1"); err != nil || n != 0 || !at.IsZero() {
+			t.Fatalf("no counter: %d, %v, %v", n, at, err)
+		}
+		for i := 1; i <= 3; i++ {
+			n, err := db.CountFailure(ctx, "login:fail:a|192.0.2.1", start.Add(time.Duration(i)*time.Hour), 2*time.Hour)
+			if err != nil || n != i {
+				t.Fatalf("failure %d: count %d, %v", i, n, err)
+			}
+		}
+		n, at, err := db.RateLimitState(ctx, "login:fail:a|192.0.2.1")
+		if err != nil || n != 3 || !at.Equal(start.Add(3*time.Hour)) {
+			t.Errorf("state: %d at %v (%v), want 3 at the last failure %v", n, at, err, start.Add(3*time.Hour))
+		}
+		// After a quiet spell the count starts again.
+		if n, err := db.CountFailure(ctx, "login:fail:a|192.0.2.1", start.Add(5*time.Hour), 2*time.Hour); err != nil || n != 1 {
+			t.Errorf("after a quiet spell: count %d, %v, want 1", n, err)
+		}
+	})
+}

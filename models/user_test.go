@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
@@ -245,6 +246,35 @@ func TestCreateFirstAdminConcurrent(t *testing.T) {
 		wg.Wait()
 		if n, _ := db.CountUsers(ctx); n != 1 {
 			t.Errorf("%d users after concurrent setups, want 1", n)
+		}
+	})
+}
+
+// FailedSignIns counts a user's failed sign-ins in the audit log since a
+// time, newest first, and no one else's.
+func TestFailedSignIns(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		u, err := db.CreateUser(ctx, "ann@example.com", "", models.RoleEditor, "correct horse battery staple")
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := time.Now().Add(-time.Minute)
+		for _, ip := range []string{"192.0.2.1", "192.0.2.2"} {
+			actor := models.Actor{Type: "anonymous", Name: u.Email, IP: ip}
+			if err := db.RecordAudit(ctx, actor, models.ActionLoginFailed, "user", u.ID, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.RecordAudit(ctx, models.Actor{Type: "anonymous", IP: "192.0.2.3"}, models.ActionLoginFailed, "user", "", nil); err != nil {
+			t.Fatal(err)
+		}
+		n, list, err := db.FailedSignIns(ctx, u.ID, before, 1)
+		if err != nil || n != 2 || len(list) != 1 || list[0].IP != "192.0.2.2" {
+			t.Fatalf("FailedSignIns = %d, %+v, %v; want 2, the last from 192.0.2.2", n, list, err)
+		}
+		if n, _, err := db.FailedSignIns(ctx, u.ID, time.Now().Add(time.Minute), 1); err != nil || n != 0 {
+			t.Errorf("since a later time: %d, %v; want 0", n, err)
 		}
 	})
 }

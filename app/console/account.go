@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,10 +12,49 @@ import (
 	"github.com/beaconstatus/beacon/models"
 )
 
+// accountView is the operator's own page.
+type accountView struct {
+	AdminView
+	FailedSignIns      int64          // failed sign-ins to the account in the last failedSignInsShown
+	RecentFailedLogins []failedSignIn // the latest of them, newest first
+}
+
+// failedSignIn is one failed sign-in shown to the account's operator.
+type failedSignIn struct {
+	IP string // the client's address
+	At string // when, in the page's time zone
+}
+
+// failedSignInsShown is how far back the account page lists failed
+// sign-ins (at most recentFailedShown of them).
+const (
+	failedSignInsShown = 30 * 24 * time.Hour
+	recentFailedShown  = 10
+)
+
+// accountPage builds the account page's view.
+func (h *Handler) accountPage(c echo.Context) (accountView, error) {
+	v := accountView{AdminView: h.adminView(c, "Your account", "account")}
+	n, list, err := h.DB.FailedSignIns(c.Request().Context(), currentUser(c).ID, h.Now().Add(-failedSignInsShown), recentFailedShown)
+	if err != nil {
+		return v, err
+	}
+	v.FailedSignIns = n
+	for _, e := range list {
+		v.RecentFailedLogins = append(v.RecentFailedLogins, failedSignIn{IP: e.IP, At: h.signInTime(e.CreatedAt)})
+	}
+	return v, nil
+}
+
 // showAccount is the signed-in operator's own page: their details, the
-// password form and "sign out other sessions".
+// recent failed sign-ins to their account, the password form and "sign
+// out other sessions".
 func (h *Handler) showAccount(c echo.Context) error {
-	return h.Render.Admin(c, http.StatusOK, "account.html", h.adminView(c, "Your account", "account"))
+	v, err := h.accountPage(c)
+	if err != nil {
+		return err
+	}
+	return h.Render.Admin(c, http.StatusOK, "account.html", v)
 }
 
 // changeOwnPassword sets a new password after checking the current one.
@@ -29,27 +69,31 @@ func (h *Handler) changeOwnPassword(c echo.Context) error {
 		if !form.Invalid(err) {
 			return err
 		}
-		v := h.adminView(c, "Your account", "account")
+		v, err := h.accountPage(c)
+		if err != nil {
+			return err
+		}
 		v.Form = form
 		return h.Render.Admin(c, http.StatusUnprocessableEntity, "account.html", v)
 	}
 
-	// A wrong current password counts as a failed sign-in: a borrowed
-	// session cannot be used to guess it.
-	emailKey := "login:email:" + limitKey(me.Email)
-	allowed, _, err := h.DB.HitRateLimit(ctx, emailKey, loginEmailLimit, loginWindow, h.Now())
-	if err != nil {
+	// A wrong current password counts as a failed sign-in from this
+	// address: a borrowed session cannot be used to guess it.
+	keys, now := signInKeysOf(me.Email, c.RealIP()), h.Now()
+	if wait, err := h.signInWait(ctx, keys, now); err != nil {
 		return err
-	}
-	if !allowed {
-		return fail(models.Invalid("current_password", "was wrong too many times: try again later"))
+	} else if wait > 0 {
+		return fail(models.Invalid("current_password", "was wrong too many times: try again in %s", web.HumanWait(wait)))
 	}
 	if _, err := h.DB.Authenticate(ctx, me.Email, current); errors.Is(err, models.ErrBadCredentials) {
+		if err := h.signInFailed(ctx, keys, now); err != nil {
+			return err
+		}
 		return fail(models.Invalid("current_password", "is not your current password"))
 	} else if err != nil {
 		return err
 	}
-	if err := h.DB.UndoRateLimitHit(ctx, emailKey); err != nil {
+	if err := h.DB.ClearRateLimit(ctx, keys.pair); err != nil {
 		return err
 	}
 	if password != c.FormValue("password_confirm") {
@@ -57,7 +101,7 @@ func (h *Handler) changeOwnPassword(c echo.Context) error {
 	}
 
 	var u *models.User
-	err = h.Writes.Do(c, web.Private, "user.password", "user", func(tx *models.DB) (string, any, error) {
+	err := h.Writes.Do(c, web.Private, "user.password", "user", func(tx *models.DB) (string, any, error) {
 		var err error
 		u, err = tx.ChangePassword(ctx, me.ID, password)
 		return me.ID, nil, err

@@ -45,13 +45,16 @@ func (v AdminView) IsAdmin() bool { return v.User != nil && v.User.Role == model
 
 // adminView builds the AdminView of a page in section (a Nav item's key):
 // the signed-in user, the CSRF token and the flash message (taken from
-// the session: it shows once).
+// the session, or before sign-in the notice cookie: it shows once).
 func (h *Handler) adminView(c echo.Context, title, section string) AdminView {
 	u := currentUser(c)
 	v := AdminView{Page: h.Site.Info, Title: title, Section: section, User: u}
 	if hasSession(c) {
 		v.CSRF = h.csrfToken(c)
 		v.Flash = h.Sessions.PopString(c.Request().Context(), sessionFlash)
+	}
+	if v.Flash == "" && u == nil {
+		v.Flash = h.popNotice(c)
 	}
 	if u != nil {
 		v.Nav = adminNav(u, section)

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
@@ -87,7 +86,7 @@ func (h *Handler) sessionUser(c echo.Context) (*models.User, error) {
 		if err := h.Sessions.Destroy(ctx); err != nil {
 			return nil, err
 		}
-		h.flash(c, "Your session has ended. Please sign in again.")
+		h.notice(c, "session-ended")
 		return nil, nil
 	}
 	return u, nil
@@ -121,44 +120,11 @@ func (h *Handler) startSession(c echo.Context, u *models.User) error {
 	h.Sessions.Put(ctx, sessionUserID, u.ID)
 	h.Sessions.Put(ctx, sessionEpoch, u.SessionEpoch)
 	h.Sessions.Put(ctx, sessionCSRF, models.RandomHex(32))
+	if _, err := c.Cookie(csrfCookieName); err == nil {
+		h.setCSRFCookie(c, "") // the sign-in form's token is done with
+	}
 	h.signedInAs(c, u)
 	return nil
-}
-
-// csrfToken returns the session's CSRF token, making one if needed.
-func (h *Handler) csrfToken(c echo.Context) string {
-	ctx := c.Request().Context()
-	token := h.Sessions.GetString(ctx, sessionCSRF)
-	if token == "" {
-		token = models.RandomHex(32)
-		h.Sessions.Put(ctx, sessionCSRF, token)
-	}
-	return token
-}
-
-// errCSRF answers a state-changing request without the session's token.
-var errCSRF = echo.NewHTTPError(http.StatusForbidden,
-	"This form has expired or was not sent from this site, so nothing was changed. Go back, reload the page and try again.")
-
-// checkCSRF refuses (403) a request other than GET, HEAD or OPTIONS whose
-// "csrf" form field or X-CSRF-Token header does not match the session's
-// token. Every console form carries it ({{template "csrf" $}}).
-func (h *Handler) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		switch c.Request().Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions:
-			return next(c)
-		}
-		want := h.Sessions.GetString(c.Request().Context(), sessionCSRF)
-		got := c.Request().Header.Get(echo.HeaderXCSRFToken)
-		if got == "" {
-			got = c.FormValue("csrf")
-		}
-		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-			return errCSRF
-		}
-		return next(c)
-	}
 }
 
 // adminHeaders marks every console response private and sends no

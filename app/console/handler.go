@@ -26,19 +26,25 @@ type Handler struct {
 	Render   *view.Renderer
 	Writes   *web.Writes
 	Sessions *scs.SessionManager // stored in the database (sessions.go)
+	Secret   []byte              // the page's secret key: signs the CSRF token of the sign-in and setup forms
 	Log      *slog.Logger
 	Now      func() time.Time
 }
 
-// Mount adds the console's routes to e.
+// Mount adds the console's routes to e. It panics without a Secret: the
+// sign-in form's CSRF token would be signed with no key.
 func (h *Handler) Mount(e *echo.Echo) {
+	if len(h.Secret) == 0 {
+		panic("console: Handler.Secret is empty")
+	}
 	// Admin console, under /admin only: database sessions (withSession),
-	// CSRF on every form, never cached. Each page states who may open it:
+	// form posts from this site only (sameSite), a body limit by who is
+	// signed in (consoleBody), CSRF on every form, never cached. Each page states who may open it:
 	// h.requireRole(models.RoleEditor) for what editors do (components,
 	// incidents, maintenance, postmortems, subscribers),
 	// h.requireRole(models.RoleAdmin) for the rest; anonymous visitors are
 	// sent to sign in.
-	adm := e.Group("/admin", adminHeaders, consoleBody, h.withSession, h.checkCSRF)
+	adm := e.Group("/admin", adminHeaders, h.withSession, h.sameSite, h.consoleBody, h.checkCSRF)
 	editor, admin := h.requireRole(models.RoleEditor), h.requireRole(models.RoleAdmin)
 	adm.GET("/setup", h.showSetup)
 	adm.POST("/setup", h.setup)
@@ -116,15 +122,46 @@ func (h *Handler) Mount(e *echo.Echo) {
 	adm.POST("/subscribers/:id/delete", h.deleteSubscriber, editor)
 }
 
-// MaxConsoleBody is the largest body a console form may send (the
-// subscriber import has its own, larger limit: MaxImportBody).
+// MaxConsoleBody is the largest body a signed-in operator's console form
+// may send (the subscriber import has its own, larger limit:
+// MaxImportBody).
 const MaxConsoleBody = 1 << 20
 
-// consoleBody caps the body of every console request: MaxImportBody for
-// the subscriber import, MaxConsoleBody for the rest.
-var consoleBody = web.LimitForm(func(c echo.Context) int64 {
-	if c.Path() == "/admin/subscribers/import" {
+// MaxAnonymousBody is the largest body accepted before sign-in: the
+// sign-in and setup forms are a few short fields.
+const MaxAnonymousBody = 16 << 10
+
+// consoleBody caps the body of every console post by who sends it, before
+// anything reads it: MaxAnonymousBody before sign-in, MaxImportBody for an
+// editor's subscriber import, MaxConsoleBody for the rest. It signs the
+// operator in for the request (requireSignedIn then has nothing to do).
+func (h *Handler) consoleBody(next echo.HandlerFunc) echo.HandlerFunc {
+	limited := web.LimitForm(h.bodyLimit)(next)
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		if currentUser(c) == nil {
+			u, err := h.sessionUser(c)
+			if err != nil {
+				return err
+			}
+			if u != nil {
+				h.signedInAs(c, u)
+			}
+		}
+		return limited(c)
+	}
+}
+
+// bodyLimit is the body limit of a console post (see consoleBody).
+func (h *Handler) bodyLimit(c echo.Context) int64 {
+	switch {
+	case currentUser(c) == nil:
+		return MaxAnonymousBody
+	case c.Path() == "/admin/subscribers/import" && web.ActorOf(c).Can(models.RoleEditor):
 		return MaxImportBody
 	}
 	return MaxConsoleBody
-})
+}

@@ -3,9 +3,7 @@ package console
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,14 +12,6 @@ import (
 	"github.com/beaconstatus/beacon/app/view"
 	"github.com/beaconstatus/beacon/app/web"
 	"github.com/beaconstatus/beacon/models"
-)
-
-// Failed sign-ins are limited per email and per address, in the database
-// so the limits hold across replicas.
-const (
-	loginWindow     = 15 * time.Minute
-	loginEmailLimit = 5  // failures per email per window
-	loginIPLimit    = 20 // failures per address per window
 )
 
 // actorAnonymous is the audit log's actor type for someone not signed in
@@ -55,7 +45,8 @@ func (h *Handler) showLogin(c echo.Context) error {
 }
 
 // login signs an operator in. Wrong email and wrong password get the same
-// answer in the same time; too many failures get 429 with Retry-After.
+// answer in the same time; an address that failed too often for the
+// account gets 429 with Retry-After (throttle.go), others go on.
 func (h *Handler) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	form := view.NewForm(c)
@@ -64,7 +55,7 @@ func (h *Handler) login(c echo.Context) error {
 	password := c.FormValue("password")
 	next := safeNext(form.Value("next"))
 	v := loginView{AdminView: h.adminView(c, "Sign in", ""), Next: next}
-	ipKey, emailKey := "login:ip:"+c.RealIP(), "login:email:"+limitKey(email)
+	keys := signInKeysOf(email, c.RealIP())
 
 	// An empty field is a slip, not a guess: say so, and count nothing.
 	missing := &models.ValidationError{}
@@ -79,26 +70,34 @@ func (h *Handler) login(c echo.Context) error {
 		return h.Render.Admin(c, http.StatusUnprocessableEntity, "login.html", v)
 	}
 
-	// Count the attempt first (atomically, so parallel guesses are all
-	// counted); a success takes it back.
+	// Count the attempt against the address first (atomically, so
+	// parallel guesses are all counted; a success takes it back), then
+	// see whether this address must wait before trying this account.
 	now := h.Now()
-	allowed, retry, err := h.DB.HitRateLimit(ctx, ipKey, loginIPLimit, loginWindow, now)
-	if err == nil && allowed {
-		allowed, retry, err = h.DB.HitRateLimit(ctx, emailKey, loginEmailLimit, loginWindow, now)
-	}
+	allowed, wait, err := h.DB.HitRateLimit(ctx, keys.addr, loginIPLimit, loginWindow, now)
 	if err != nil {
 		return err
 	}
-	if !allowed {
+	problem := "Too many failed sign-ins from your address. Try again in %s."
+	if allowed {
+		if wait, err = h.signInWait(ctx, keys, now); err != nil {
+			return err
+		}
+		problem = "Too many failed sign-ins to this account from your address. Try again in %s."
+	}
+	if wait > 0 {
 		web.Logger(ctx, h.Log).Warn("sign-in throttled", "email", email, "remote", c.RealIP())
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
-		form.Problem = fmt.Sprintf("Too many failed sign-in attempts. Try again in %s.", web.HumanWait(retry))
+		setRetryAfter(c, wait)
+		form.Problem = fmt.Sprintf(problem, web.HumanWait(wait))
 		v.Form = form
 		return h.Render.Admin(c, http.StatusTooManyRequests, "login.html", v)
 	}
 
 	u, err := h.DB.Authenticate(ctx, email, password)
 	if errors.Is(err, models.ErrBadCredentials) {
+		if err := h.signInFailed(ctx, keys, now); err != nil {
+			return err
+		}
 		if err := h.recordFailedLogin(c, email); err != nil {
 			return err
 		}
@@ -110,13 +109,13 @@ func (h *Handler) login(c echo.Context) error {
 		return err
 	}
 
-	if err := h.DB.ClearRateLimit(ctx, emailKey); err != nil {
-		return err
-	}
-	if err := h.DB.UndoRateLimitHit(ctx, ipKey); err != nil {
+	if err := h.signInSucceeded(ctx, keys); err != nil {
 		return err
 	}
 	if err := h.startSession(c, u); err != nil {
+		return err
+	}
+	if err := h.tellFailedSignIns(c, u); err != nil {
 		return err
 	}
 	err = h.Writes.Do(c, web.Private, "auth.login", "user", func(tx *models.DB) (string, any, error) {
@@ -126,6 +125,31 @@ func (h *Handler) login(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// tellFailedSignIns leaves the operator who just signed in a message
+// about the failed sign-ins to their account since their last visit.
+func (h *Handler) tellFailedSignIns(c echo.Context, u *models.User) error {
+	var since time.Time
+	if u.LastLoginAt != nil {
+		since = *u.LastLoginAt
+	}
+	n, last, err := h.DB.FailedSignIns(c.Request().Context(), u.ID, since, 1)
+	if err != nil || n == 0 {
+		return err
+	}
+	what := "1 failed sign-in"
+	if n > 1 {
+		what = fmt.Sprintf("%d failed sign-ins", n)
+	}
+	h.flash(c, "%s to your account since your last visit, the last from %s at %s. If that was not you, see Your account.",
+		what, last[0].IP, h.signInTime(last[0].CreatedAt))
+	return nil
+}
+
+// signInTime shows when a sign-in was tried, in the page's time zone.
+func (h *Handler) signInTime(t time.Time) string {
+	return t.In(h.Site.TimeZone).Format("Jan 2, 2006 15:04 MST")
 }
 
 // recordFailedLogin writes a failed sign-in to the audit log, naming the
@@ -138,8 +162,11 @@ func (h *Handler) recordFailedLogin(c echo.Context, email string) error {
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
+	if len(email) > 254 {
+		email = email[:254] // no longer than an address can be
+	}
 	actor := models.Actor{Type: actorAnonymous, Name: email, IP: c.RealIP()}
-	return h.DB.RecordAudit(ctx, actor, "auth.login_failed", "user", targetID, map[string]string{"email": email})
+	return h.DB.RecordAudit(ctx, actor, models.ActionLoginFailed, "user", targetID, map[string]string{"email": email})
 }
 
 // logout ends the session.
@@ -154,7 +181,7 @@ func (h *Handler) logout(c echo.Context) error {
 	if err := h.Sessions.Destroy(c.Request().Context()); err != nil {
 		return err
 	}
-	h.flash(c, "You are signed out.")
+	h.notice(c, "signed-out")
 	return c.Redirect(http.StatusSeeOther, "/admin/login")
 }
 

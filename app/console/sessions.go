@@ -173,6 +173,40 @@ func (h *Handler) flash(c echo.Context, format string, args ...any) {
 	h.Sessions.Put(c.Request().Context(), sessionFlash, fmt.Sprintf(format, args...))
 }
 
+// noticeCookieName keeps a message for someone no longer signed in (see
+// notice): nothing is stored for them.
+const noticeCookieName = "beacon_notice"
+
+// notices are the messages notice may leave, by key. The cookie holds the
+// key, never the text, so another site that sets it can only pick one of
+// these.
+var notices = map[string]string{
+	"signed-out":    "You are signed out.",
+	"session-ended": "Your session has ended. Please sign in again.",
+}
+
+// notice leaves notices[key] for the next page shown to someone not signed
+// in (a flash would store a session just for it).
+func (h *Handler) notice(c echo.Context, key string) {
+	c.Set(noticeCookieName, key)
+	h.setCookie(c, noticeCookieName, key)
+}
+
+// popNotice returns the message notice left, on an earlier request or
+// this one, and deletes it; "" when none.
+func (h *Handler) popNotice(c echo.Context) string {
+	key, _ := c.Get(noticeCookieName).(string)
+	if key == "" {
+		ck, err := c.Cookie(noticeCookieName)
+		if err != nil {
+			return ""
+		}
+		key = ck.Value
+	}
+	h.setCookie(c, noticeCookieName, "")
+	return notices[key]
+}
+
 // StartSweeper deletes expired sessions and stale rate-limit counters now
 // and every sweepInterval, until ctx ends or stop is called; stop waits
 // for a sweep in progress to finish.
