@@ -20,8 +20,11 @@ build:
 	$(GO) build -o $(BIN) ./cmd/beacon
 
 ## test: go vet, gofmt check and the whole suite on SQLite and PostgreSQL
+## The whole run is bounded generously (go test's default is 10 minutes a package): the app
+## package alone takes about 5 minutes on a quiet 2-core machine, and much longer beside a
+## second `make test`. Tests wait for conditions, not for time.
 test: vet fmt-check
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 
 ## fuzz: run each fuzz target for FUZZTIME (go test -fuzz takes one target of one package at a
 ## time); `make test` runs only their seeds (f.Add and testdata/fuzz). A failing input is written to

@@ -222,8 +222,10 @@ func TestIncidentStoryInBrowser(t *testing.T) {
 			}
 			mustContain(t, "the incident's feed", strings.Join(updates, "\n"),
 				msgs["investigating"], msgs["identified"], msgs["monitoring"], msgs["resolved"])
-			if len(incidentFeed.Items) != 4 {
-				t.Errorf("the incident's feed has %d entries, want one per update (4)", len(incidentFeed.Items))
+			// One entry per update, and one for the published postmortem.
+			if len(incidentFeed.Items) != 5 || !strings.HasPrefix(incidentFeed.Items[0].Title, "Postmortem: ") {
+				t.Errorf("the incident's feed has %d entries (first %q), want one per update (4) and the postmortem first",
+					len(incidentFeed.Items), incidentFeed.Items[0].Title)
 			}
 			for _, b := range []*browser{desktop, phone, operator} {
 				b.noErrors(t)
