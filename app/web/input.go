@@ -3,9 +3,10 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"math"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -38,12 +39,7 @@ func textProblem(s string) string {
 // invalid UTF-8 or a NUL character, in a name or a value.
 func CheckValues(values url.Values) error {
 	v := &models.ValidationError{}
-	keys := make([]string, 0, len(values))
-	for k := range values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
 		if p := textProblem(k); p != "" {
 			v.Add(strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "?"), "the field name %s", p)
 			continue
@@ -132,12 +128,7 @@ func checkJSONValue(v *models.ValidationError, field string, x any) {
 			v.Add(field, "must be a whole number between %d and %d", -maxStoredInt, maxStoredInt) // beyond int64
 		}
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			if strings.IndexByte(k, 0) >= 0 {
 				v.Add(name(strings.ReplaceAll(k, "\x00", "")), "the field name must not contain a NUL character")
 				continue
