@@ -41,14 +41,25 @@ import (
 // /incidents/{id}) and those of these incidents (/incidents/{id}, its feeds
 // and its postmortem pages); another incident's pages stay as they are.
 
+// What the snapshot keeps is bounded by the content, not by the requests:
+// a rendition is keyed by its path and only the query parameters its route
+// reads, in canonical form (web.CachedQuery: /?cb=1 is /, /history?page=02
+// is /history?page=2), and an answer that is not a 200 page (a 404 for an
+// unknown id or page, a 400 for a bad parameter) is served live and kept
+// nowhere. The periodic refresh rebuilds only what was asked for lately.
+
 // Snapshot limits and timings.
 const (
-	// maxEntries bounds the memory: beyond it, new keys are served
-	// live (rendered per request) until old ones are dropped.
+	// maxEntries is a last bound on the memory: beyond it, new keys are
+	// served live (rendered per request) until old ones are dropped.
 	maxEntries = 2000
 	// MaxAge rebuilds renditions at least this often, so
 	// time-driven content (uptime bars, maintenance windows) stays right.
 	MaxAge = 30 * time.Second
+	// inUse is how recently a rendition must have been asked for to be
+	// rebuilt by the periodic refresh; one asked for less often is rebuilt
+	// when it is next asked for.
+	inUse = 2 * MaxAge
 	// idleAfter drops renditions no one asked for in this long.
 	idleAfter = 10 * time.Minute
 )
@@ -114,8 +125,10 @@ type buildKey struct{}
 
 func IsBuild(ctx context.Context) bool { return ctx.Value(buildKey{}) != nil }
 
-// Key is the cache key of a request: its path and its query with
-// the parameters sorted, so ?a=1&b=2 and ?b=2&a=1 share a Rendition.
+// Key is the key a request's URL is looked up by on the hit path: its path
+// and its query with the parameters sorted, so ?a=1&b=2 and ?b=2&a=1 find
+// the same Rendition. Renditions are kept only under canonical keys (see
+// keyOf): a URL with any other query misses here and is answered by Serve.
 func Key(u *url.URL) string {
 	if u.RawQuery == "" {
 		return u.Path
@@ -136,6 +149,23 @@ func Key(u *url.URL) string {
 		}
 	}
 	return u.Path + "?" + b.String()
+}
+
+// keyOf is the key a cached route keeps a request's Rendition under: its
+// path, and the canonical form of the parameters the route reads (query);
+// ok is false when one of them is bad.
+func keyOf(u *url.URL, query web.CachedQuery) (key string, ok bool) {
+	if u.RawQuery == "" {
+		return u.Path, true
+	}
+	q, ok := query(u.Query())
+	if !ok {
+		return "", false
+	}
+	if q == "" {
+		return u.Path, true
+	}
+	return u.Path + "?" + q, true
 }
 
 // incidentOf is the incident whose pages key belongs to:
@@ -173,18 +203,21 @@ func (s *Cache) Invalidate(incidents ...string) {
 	go s.refresh(context.Background())
 }
 
-// refresh rebuilds the renditions in use that are stale or old, and drops
-// those no one asked for lately.
+// refresh rebuilds the renditions asked for lately (inUse) that are stale
+// or old, and drops those no one asked for in idleAfter. The others are
+// rebuilt when they are next asked for: the idle work is bounded by what
+// is in use, not by what was ever asked for.
 func (s *Cache) refresh(ctx context.Context) {
 	now := s.now()
 	s.mu.Lock()
 	var due []*snapEntry
 	for key, e := range s.entries {
-		if now.Sub(time.Unix(0, e.lastUsed.Load())) > idleAfter {
+		idle := now.Sub(time.Unix(0, e.lastUsed.Load()))
+		if idle > idleAfter {
 			delete(s.entries, key)
 			continue
 		}
-		if r := e.current.Load(); r == nil || s.stale(e, r, now) {
+		if r := e.current.Load(); idle <= inUse && r != nil && s.stale(e, r, now) {
 			due = append(due, e)
 		}
 	}
@@ -237,10 +270,21 @@ func (e *snapEntry) use(now int64) {
 	}
 }
 
-func (s *Cache) drop(key string) {
+// drop removes e, unless another entry took its key meanwhile.
+func (s *Cache) drop(e *snapEntry) {
 	s.mu.Lock()
-	delete(s.entries, key)
+	if s.entries[e.key] == e {
+		delete(s.entries, e.key)
+	}
 	s.mu.Unlock()
+}
+
+// Len is the number of renditions (and keys waiting for their first) the
+// snapshot holds.
+func (s *Cache) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.entries)
 }
 
 // errNotCacheable is a rebuild whose answer is not a 200 page (a 404, a
@@ -271,7 +315,8 @@ func (s *Cache) rebuild(ctx context.Context, e *snapEntry) (*Rendition, error) {
 			// the last good Rendition.
 			return nil, fmt.Errorf("snapshot: rebuild of %s answered %d", e.key, rec.status)
 		}
-		if rec.status != http.StatusOK || rec.header.Get("Set-Cookie") != "" {
+		if rec.status != http.StatusOK || rec.header.Get("Set-Cookie") != "" ||
+			strings.Contains(rec.header.Get("Cache-Control"), "no-store") {
 			return nil, errNotCacheable{rec.status}
 		}
 		previous := e.current.Load()
@@ -364,15 +409,20 @@ func gzipped(body []byte) ([]byte, error) {
 }
 
 // Serve serves a public GET from the snapshot: fresh when it can, the last
-// good Rendition when a rebuild fails (the database is down), and live
-// when the answer is not a cacheable page.
-func (s *Cache) Serve(next echo.HandlerFunc) echo.HandlerFunc {
+// good Rendition when a rebuild fails (the database is down), and live when the answer is not a cacheable page. query names
+// the parameters the route reads (see web.CachedQuery); any other is
+// ignored.
+func (s *Cache) Serve(next echo.HandlerFunc, query web.CachedQuery) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		if IsBuild(req.Context()) {
 			return next(c)
 		}
-		e := s.entry(Key(req.URL))
+		key, ok := keyOf(req.URL, query)
+		if !ok {
+			return next(c) // a bad parameter: the handler says so (a 4xx)
+		}
+		e := s.entry(key)
 		if e == nil {
 			return next(c) // the cache is full: serve live
 		}
@@ -384,10 +434,13 @@ func (s *Cache) Serve(next echo.HandlerFunc) echo.HandlerFunc {
 			case err == nil:
 				r = fresh
 			case errors.As(err, &nc):
-				s.drop(e.key)
+				s.drop(e)
 				return next(c)
 			case r == nil:
-				return next(c) // nothing good to fall back on: the live error
+				// Nothing good to fall back on: the live error, and no
+				// entry kept for a key that never had a page.
+				s.drop(e)
+				return next(c)
 			default:
 				web.Logger(req.Context(), s.log).Warn("snapshot: serving the last good page", "path", e.key, "error", err)
 			}
