@@ -42,3 +42,7 @@ func (a *App) SnapshotGeneration() uint64 { return a.snapshot.Generation() }
 // SnapshotEntries is how many renditions (and keys waiting for their
 // first) the snapshot holds: what its memory is proportional to.
 func (a *App) SnapshotEntries() int { return a.snapshot.Len() }
+
+// InvalidateSnapshot marks every rendition stale, as a change announced by
+// another replica does.
+func (a *App) InvalidateSnapshot() { a.snapshot.Invalidate() }

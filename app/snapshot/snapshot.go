@@ -62,6 +62,14 @@ const (
 	inUse = 2 * MaxAge
 	// idleAfter drops renditions no one asked for in this long.
 	idleAfter = 10 * time.Minute
+	// buildWait is how long a request waits for a rebuild when there is a
+	// last good rendition to serve instead (a database that hangs rather
+	// than refuses must not hold the public pages).
+	buildWait = 2 * time.Second
+	// buildTimeout bounds a rebuild's work, so a hung database does not
+	// hold connections and builds for ever; the largest page renders in
+	// well under a second.
+	buildTimeout = 30 * time.Second
 )
 
 // Cache is the in-memory snapshot of rendered public responses.
@@ -226,7 +234,7 @@ func (s *Cache) refresh(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		s.rebuild(ctx, e) // a failure keeps the last good Rendition
+		s.rebuild(ctx, e, 0) // a failure keeps the last good Rendition
 	}
 }
 
@@ -295,15 +303,25 @@ func (e errNotCacheable) Error() string {
 	return fmt.Sprintf("snapshot: status %d is not cached", e.status)
 }
 
+// errBuildSlow is a rebuild that did not finish in the time the request
+// could wait: it goes on, and the request gets the last good Rendition.
+var errBuildSlow = errors.New("snapshot: rebuild still running")
+
 // rebuild renders the entry again through the router, once however many
-// requests ask at the same time, and installs the result.
-func (s *Cache) rebuild(ctx context.Context, e *snapEntry) (*Rendition, error) {
+// requests ask at the same time, and installs the result. It waits for the
+// build at most wait (0: until it ends, within buildTimeout) and while ctx
+// lasts.
+func (s *Cache) rebuild(ctx context.Context, e *snapEntry, wait time.Duration) (*Rendition, error) {
 	// Read the generation first: a change during the build leaves the
 	// result stale. A request joins only a build that started after the
 	// last change it may have seen, never an older one.
 	gen := s.gen.Load()
-	v, err, _ := s.builds.Do(e.key+"\x00"+strconv.FormatUint(gen, 10), func() (any, error) {
-		req, err := http.NewRequestWithContext(context.WithValue(context.WithoutCancel(ctx), buildKey{}, true), http.MethodGet, e.key, nil)
+	done := s.builds.DoChan(e.key+"\x00"+strconv.FormatUint(gen, 10), func() (any, error) {
+		// The build outlives the request that started it (others may
+		// wait for it), but not buildTimeout.
+		bctx, cancel := context.WithTimeout(context.WithValue(context.WithoutCancel(ctx), buildKey{}, true), buildTimeout)
+		defer cancel()
+		req, err := http.NewRequestWithContext(bctx, http.MethodGet, e.key, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -333,10 +351,23 @@ func (s *Cache) rebuild(ctx context.Context, e *snapEntry) (*Rendition, error) {
 		}
 		return r, nil
 	})
-	if err != nil {
-		return nil, err
+	var timeout <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timeout = t.C
 	}
-	return v.(*Rendition), nil
+	select {
+	case res := <-done:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*Rendition), nil
+	case <-timeout:
+		return nil, errBuildSlow
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // newRendition packs a recorded response: gzip form, ETag, a
@@ -409,7 +440,8 @@ func gzipped(body []byte) ([]byte, error) {
 }
 
 // Serve serves a public GET from the snapshot: fresh when it can, the last
-// good Rendition when a rebuild fails (the database is down), and live when the answer is not a cacheable page. query names
+// good Rendition when a rebuild fails or is slow (the database is down or
+// hangs), and live when the answer is not a cacheable page. query names
 // the parameters the route reads (see web.CachedQuery); any other is
 // ignored.
 func (s *Cache) Serve(next echo.HandlerFunc, query web.CachedQuery) echo.HandlerFunc {
@@ -428,7 +460,11 @@ func (s *Cache) Serve(next echo.HandlerFunc, query web.CachedQuery) echo.Handler
 		}
 		r := e.current.Load()
 		if r == nil || s.stale(e, r, s.now()) {
-			fresh, err := s.rebuild(req.Context(), e)
+			wait := buildWait
+			if r == nil {
+				wait = 0 // nothing to serve instead
+			}
+			fresh, err := s.rebuild(req.Context(), e, wait)
 			var nc errNotCacheable
 			switch {
 			case err == nil:
