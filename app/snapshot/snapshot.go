@@ -97,6 +97,11 @@ type snapEntry struct {
 	lastUsed atomic.Int64  // unix nanoseconds
 	touched  atomic.Uint64 // generation of the last change scoped to incident
 	builds   atomic.Uint64 // renders run for this entry (tests count them)
+	// building is when the running rebuild started (unix nanoseconds; 0:
+	// none runs). One running for longer than buildWait (the database
+	// hangs) is not waited for again: requests get the last good Rendition
+	// at once.
+	building atomic.Int64
 }
 
 // Rendition is one rendered response, immutable once built.
@@ -271,6 +276,13 @@ func (s *Cache) entry(key string) *snapEntry {
 	return e
 }
 
+// slowBuild reports whether e's running rebuild started more than
+// buildWait ago.
+func (e *snapEntry) slowBuild() bool {
+	start := e.building.Load()
+	return start != 0 && time.Since(time.Unix(0, start)) > buildWait
+}
+
 // use records that e was asked for at now (unix nanoseconds).
 func (e *snapEntry) use(now int64) {
 	if e.lastUsed.Load() < now {
@@ -309,8 +321,8 @@ var errBuildSlow = errors.New("snapshot: rebuild still running")
 
 // rebuild renders the entry again through the router, once however many
 // requests ask at the same time, and installs the result. It waits for the
-// build at most wait (0: until it ends, within buildTimeout) and while ctx
-// lasts.
+// build at most wait (0: until it ends, within buildTimeout; below 0: not
+// at all, the build goes on) and while ctx lasts.
 func (s *Cache) rebuild(ctx context.Context, e *snapEntry, wait time.Duration) (*Rendition, error) {
 	// Read the generation first: a change during the build leaves the
 	// result stale. A request joins only a build that started after the
@@ -327,6 +339,8 @@ func (s *Cache) rebuild(ctx context.Context, e *snapEntry, wait time.Duration) (
 		}
 		rec := newResponseRecorder()
 		e.builds.Add(1)
+		e.building.Store(time.Now().UnixNano())
+		defer e.building.Store(0)
 		s.handler.ServeHTTP(rec, req)
 		if rec.status >= 500 {
 			// The database is down (503) or something broke: keep serving
@@ -352,6 +366,9 @@ func (s *Cache) rebuild(ctx context.Context, e *snapEntry, wait time.Duration) (
 		return r, nil
 	})
 	var timeout <-chan time.Time
+	if wait < 0 {
+		return nil, errBuildSlow
+	}
 	if wait > 0 {
 		t := time.NewTimer(wait)
 		defer t.Stop()
@@ -461,8 +478,11 @@ func (s *Cache) Serve(next echo.HandlerFunc, query web.CachedQuery) echo.Handler
 		r := e.current.Load()
 		if r == nil || s.stale(e, r, s.now()) {
 			wait := buildWait
-			if r == nil {
+			switch {
+			case r == nil:
 				wait = 0 // nothing to serve instead
+			case e.slowBuild():
+				wait = -1 // the running rebuild hangs: don't wait for it again
 			}
 			fresh, err := s.rebuild(req.Context(), e, wait)
 			var nc errNotCacheable
@@ -473,10 +493,11 @@ func (s *Cache) Serve(next echo.HandlerFunc, query web.CachedQuery) echo.Handler
 				s.drop(e)
 				return next(c)
 			case r == nil:
-				// Nothing good to fall back on: the live error, and no
-				// entry kept for a key that never had a page.
+				// Nothing good to fall back on: the error (a 503 while the
+				// database is down), and no entry kept for a key that
+				// never had a page.
 				s.drop(e)
-				return next(c)
+				return err
 			default:
 				web.Logger(req.Context(), s.log).Warn("snapshot: serving the last good page", "path", e.key, "error", err)
 			}
