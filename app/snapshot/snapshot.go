@@ -315,6 +315,17 @@ func (e errNotCacheable) Error() string {
 	return fmt.Sprintf("snapshot: status %d is not cached", e.status)
 }
 
+// errBuildFailed is a rebuild answered with a 5xx: the database is down,
+// or something broke.
+type errBuildFailed struct {
+	key    string
+	status int
+}
+
+func (e errBuildFailed) Error() string {
+	return fmt.Sprintf("snapshot: rebuild of %s answered %d", e.key, e.status)
+}
+
 // errBuildSlow is a rebuild that did not finish in the time the request
 // could wait: it goes on, and the request gets the last good Rendition.
 var errBuildSlow = errors.New("snapshot: rebuild still running")
@@ -345,7 +356,7 @@ func (s *Cache) rebuild(ctx context.Context, e *snapEntry, wait time.Duration) (
 		if rec.status >= 500 {
 			// The database is down (503) or something broke: keep serving
 			// the last good Rendition.
-			return nil, fmt.Errorf("snapshot: rebuild of %s answered %d", e.key, rec.status)
+			return nil, errBuildFailed{e.key, rec.status}
 		}
 		if rec.status != http.StatusOK || rec.header.Get("Set-Cookie") != "" ||
 			strings.Contains(rec.header.Get("Cache-Control"), "no-store") {
@@ -493,11 +504,16 @@ func (s *Cache) Serve(next echo.HandlerFunc, query web.CachedQuery) echo.Handler
 				s.drop(e)
 				return next(c)
 			case r == nil:
-				// Nothing good to fall back on: the error (a 503 while the
-				// database is down), and no entry kept for a key that
-				// never had a page.
+				// Nothing good to fall back on, and no entry kept for a
+				// key that never had a page. A rebuild that failed (the
+				// database is down or hangs) is answered as such (a 503),
+				// not tried again live; anything else (a URL that makes no
+				// request) is the live answer.
 				s.drop(e)
-				return err
+				if errors.As(err, new(errBuildFailed)) || errors.Is(err, context.Canceled) {
+					return err
+				}
+				return next(c)
 			default:
 				web.Logger(req.Context(), s.log).Warn("snapshot: serving the last good page", "path", e.key, "error", err)
 			}
