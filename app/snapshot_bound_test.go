@@ -3,6 +3,7 @@ package app_test
 import (
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/beaconstatus/beacon/models"
@@ -85,13 +86,25 @@ func TestSnapshotBoundedByContent(t *testing.T) {
 				return fmt.Sprintf("/incidents/%s/postmortem?x=%d", id, i) // no postmortem: 404
 			}
 		}
+		// crawl asks for junk(from)…junk(to-1), four at a time.
 		crawl := func(from, to int) {
-			for i := from; i < to; i++ {
-				path := junk(i)
-				if rec := get(t, h, path); rec.Code >= 500 {
-					t.Fatalf("GET %s = %d, want no 5xx", path, rec.Code)
-				}
+			var wg sync.WaitGroup
+			next := make(chan int)
+			for range 4 {
+				wg.Go(func() {
+					for i := range next {
+						path := junk(i)
+						if rec := get(t, h, path); rec.Code >= 500 {
+							t.Errorf("GET %s = %d, want no 5xx", path, rec.Code)
+						}
+					}
+				})
 			}
+			for i := from; i < to && !t.Failed(); i++ {
+				next <- i
+			}
+			close(next)
+			wg.Wait()
 		}
 		crawl(0, 5000)
 		half := a.SnapshotEntries()
