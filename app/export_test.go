@@ -38,3 +38,11 @@ type SyncBuffer = syncBuffer
 // SnapshotGeneration counts the changes the snapshot has been told of: a
 // write that touched nothing public leaves it as it was.
 func (a *App) SnapshotGeneration() uint64 { return a.snapshot.Generation() }
+
+// SnapshotEntries is how many renditions (and keys waiting for their
+// first) the snapshot holds: what its memory is proportional to.
+func (a *App) SnapshotEntries() int { return a.snapshot.Len() }
+
+// InvalidateSnapshot marks every rendition stale, as a change announced by
+// another replica does.
+func (a *App) InvalidateSnapshot() { a.snapshot.Invalidate() }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/beaconstatus/beacon/app/snapshot"
 	"github.com/beaconstatus/beacon/app/web"
+	"github.com/beaconstatus/beacon/models"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
@@ -80,6 +81,42 @@ func (a *App) middlewares() []echo.MiddlewareFunc {
 				return err
 			},
 		}),
+		a.writeDeadline,
+	}
+}
+
+// Write deadlines on PostgreSQL (see writeDeadline).
+const (
+	// writeTimeout bounds a write request's database work.
+	writeTimeout = 5 * time.Second
+	// importTimeout bounds a subscriber import, a write of up to
+	// console.MaxImportBody of CSV.
+	importTimeout = 2 * time.Minute
+)
+
+// writeDeadline bounds the database work of a write (any request but GET,
+// HEAD and OPTIONS: its session or token, its transaction) on PostgreSQL,
+// so a database that hangs instead of refusing (a network partition) is a
+// 503 within seconds (handleError) rather than a request that never ends.
+// SQLite has no network to hang on, and waits for its write lock as long
+// as its busy timeout says.
+func (a *App) writeDeadline(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		switch {
+		case a.db.Dialect != models.Postgres:
+			return next(c)
+		case req.Method == http.MethodGet || req.Method == http.MethodHead || req.Method == http.MethodOptions:
+			return next(c)
+		}
+		timeout := writeTimeout
+		if c.Path() == "/admin/subscribers/import" {
+			timeout = importTimeout
+		}
+		ctx, cancel := context.WithTimeout(req.Context(), timeout)
+		defer cancel()
+		c.SetRequest(req.WithContext(ctx))
+		return next(c)
 	}
 }
 

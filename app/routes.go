@@ -35,17 +35,19 @@ func (a *App) routes(e *echo.Echo) {
 		e.Match([]string{http.MethodGet, http.MethodHead}, path, h)
 	}
 	// cached routes are served from the in-memory snapshot (app/snapshot),
-	// which keeps its own gzip form. Their middlewares are composed here,
+	// which keeps its own gzip form. Each says which query parameters change
+	// its answer (query): the snapshot keeps one rendition per answer and
+	// ignores any other parameter. Their middlewares are composed here,
 	// once: echo would compose a route's middlewares on every request.
-	cached := func(path string, h echo.HandlerFunc) {
+	cached := func(path string, h echo.HandlerFunc, query web.CachedQuery) {
 		a.snapshotPaths[path] = true
-		read(path, a.snapshot.Serve(h))
+		read(path, a.snapshot.Serve(h, query))
 	}
 	// shared routes are cached routes that any site may read (CORS), with
 	// their preflights answered: feeds, badges, the widget, the public API.
-	shared := func(path string, h echo.HandlerFunc) {
+	shared := func(path string, h echo.HandlerFunc, query web.CachedQuery) {
 		a.snapshotPaths[path] = true
-		read(path, web.AllowAnyOrigin(a.snapshot.Serve(h)))
+		read(path, web.AllowAnyOrigin(a.snapshot.Serve(h, query)))
 		e.OPTIONS(path, web.Preflight)
 	}
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -173,9 +174,15 @@ func jsonKind(goKind string) string {
 
 // paging reads ?page=N&per_page=M (or Statuspage's limit=M), 1-based.
 func paging(c echo.Context, defaultSize, maxSize int) (limit, offset int, err error) {
+	page, limit, err := pageParams(c.QueryParams(), defaultSize, maxSize)
+	return limit, (page - 1) * limit, err
+}
+
+// pageParams is the page number and size of q (see paging).
+func pageParams(q url.Values, defaultSize, maxSize int) (page, limit int, err error) {
 	limit = defaultSize
 	for _, name := range []string{"per_page", "limit"} {
-		if v := c.QueryParam(name); v != "" {
+		if v := q.Get(name); v != "" {
 			n, perr := strconv.Atoi(v)
 			if perr != nil || n < 1 {
 				return 0, 0, apiFieldError(name, fmt.Sprintf("must be a number from 1 to %d", maxSize))
@@ -186,15 +193,34 @@ func paging(c echo.Context, defaultSize, maxSize int) (limit, offset int, err er
 			limit = n
 		}
 	}
-	page := 1
-	if v := c.QueryParam("page"); v != "" {
+	page = 1
+	if v := q.Get("page"); v != "" {
 		n, perr := strconv.Atoi(v)
 		if perr != nil || n < 1 || n > 1_000_000 {
 			return 0, 0, apiFieldError("page", "must be a number from 1")
 		}
 		page = n
 	}
-	return limit, (page - 1) * limit, nil
+	return page, limit, nil
+}
+
+// pagingQuery is the snapshot's web.CachedQuery of the paged public API
+// lists (v2List): the page and its size as they read them, in one form
+// (?page=N&per_page=M, each left out at its default), whichever way they
+// were asked for (limit=M, per_page=050, other parameters).
+func pagingQuery(q url.Values) (string, bool) {
+	page, limit, err := pageParams(q, models.DefaultIncidentLimit, models.MaxIncidentLimit)
+	if err != nil {
+		return "", false
+	}
+	canon := url.Values{}
+	if page != 1 {
+		canon.Set("page", strconv.Itoa(page))
+	}
+	if limit != models.DefaultIncidentLimit {
+		canon.Set("per_page", strconv.Itoa(limit))
+	}
+	return canon.Encode(), true
 }
 
 // apiFieldError is a 400 about one query parameter or field.

@@ -98,11 +98,16 @@ func soonestFirst(list []models.Incident) []models.Incident {
 
 // writeJSONDoc sends a public API document, conditionally.
 func writeJSONDoc(c echo.Context, doc any, updated time.Time) error {
+	return writeJSONDocCached(c, doc, updated, web.CacheAPI)
+}
+
+// writeJSONDocCached is writeJSONDoc with the cache policy given.
+func writeJSONDocCached(c echo.Context, doc any, updated time.Time, cache web.CachePolicy) error {
 	body, err := json.Marshal(doc)
 	if err != nil {
 		return err
 	}
-	return web.WriteCacheable(c, web.Cacheable{ContentType: echo.MIMEApplicationJSON, Body: body, Modified: updated, Cache: web.CacheAPI})
+	return web.WriteCacheable(c, web.Cacheable{ContentType: echo.MIMEApplicationJSON, Body: body, Modified: updated, Cache: cache})
 }
 
 // v2Summary is GET /api/v2/summary.json.
@@ -189,6 +194,13 @@ func (h *Handler) v2List(c echo.Context, f models.IncidentFilter, paged bool, ke
 			kept = append(kept, list[i])
 		}
 	}
+	cache := web.CacheAPI
+	if paged && f.Offset > 0 && int64(f.Offset) >= total {
+		// A page past the last is empty, as Statuspage's, and kept by
+		// no one (the snapshot neither), so asking for page after page of
+		// nothing fills no memory.
+		cache = web.CachePolicy{Browser: "no-store"}
+	}
 	if paged {
 		c.Response().Header().Set("X-Total-Count", strconv.FormatInt(total, 10))
 		if links := pageLinks(c, f.Limit, f.Offset, total); links != "" {
@@ -200,9 +212,9 @@ func (h *Handler) v2List(c echo.Context, f models.IncidentFilter, paged bool, ke
 		if !paged {
 			kept = soonestFirst(kept)
 		}
-		return writeJSONDoc(c, v2MaintenancesDoc{Page: page, ScheduledMaintenances: h.v2IncidentsOf(kept)}, updated)
+		return writeJSONDocCached(c, v2MaintenancesDoc{Page: page, ScheduledMaintenances: h.v2IncidentsOf(kept)}, updated, cache)
 	}
-	return writeJSONDoc(c, v2IncidentsDoc{Page: page, Incidents: h.v2IncidentsOf(kept)}, updated)
+	return writeJSONDocCached(c, v2IncidentsDoc{Page: page, Incidents: h.v2IncidentsOf(kept)}, updated, cache)
 }
 
 // pageLinks is the Link header of a paged list: its next and previous

@@ -39,17 +39,17 @@ const (
 
 // Mount adds the APIs' routes to e; shared serves a public API document
 // from the snapshot, readable by any site (CORS).
-func (h *Handler) Mount(e *echo.Echo, shared func(path string, handler echo.HandlerFunc)) {
+func (h *Handler) Mount(e *echo.Echo, shared func(path string, handler echo.HandlerFunc, query web.CachedQuery)) {
 	// Public API v2: Statuspage's documents.
-	shared("/api/v2/summary.json", h.v2Summary)
-	shared("/api/v2/status.json", h.v2Status)
-	shared("/api/v2/components.json", h.v2Components)
-	shared("/api/v2/components/:id/uptime.json", h.v2ComponentUptime)
-	shared("/api/v2/incidents.json", h.v2Incidents)
-	shared("/api/v2/incidents/unresolved.json", h.v2UnresolvedIncidents)
-	shared("/api/v2/scheduled-maintenances.json", h.v2Maintenances)
-	shared("/api/v2/scheduled-maintenances/upcoming.json", h.v2UpcomingMaintenances)
-	shared("/api/v2/scheduled-maintenances/active.json", h.v2ActiveMaintenances)
+	shared("/api/v2/summary.json", h.v2Summary, web.NoQuery)
+	shared("/api/v2/status.json", h.v2Status, web.NoQuery)
+	shared("/api/v2/components.json", h.v2Components, web.NoQuery)
+	shared("/api/v2/components/:id/uptime.json", h.v2ComponentUptime, web.NoQuery)
+	shared("/api/v2/incidents.json", h.v2Incidents, pagingQuery)
+	shared("/api/v2/incidents/unresolved.json", h.v2UnresolvedIncidents, web.NoQuery)
+	shared("/api/v2/scheduled-maintenances.json", h.v2Maintenances, pagingQuery)
+	shared("/api/v2/scheduled-maintenances/upcoming.json", h.v2UpcomingMaintenances, web.NoQuery)
+	shared("/api/v2/scheduled-maintenances/active.json", h.v2ActiveMaintenances, web.NoQuery)
 
 	// Management API: Statuspage's v1 shapes, authenticated by API token.
 	e.GET("/v1/pages", h.listPages, limitBody(MaxAPIBody), h.requireToken)

@@ -46,15 +46,16 @@ const (
 
 // Mount adds the public routes to e. cached serves a page, a feed or a
 // badge from the snapshot; shared does the same for what other sites read
-// too (CORS, preflights answered).
-func (h *Handler) Mount(e *echo.Echo, cached, shared func(path string, handler echo.HandlerFunc)) {
+// too (CORS, preflights answered). Each names the query parameters its
+// answer depends on (pageQuery: ?page=N), or none (web.NoQuery).
+func (h *Handler) Mount(e *echo.Echo, cached, shared func(path string, handler echo.HandlerFunc, query web.CachedQuery)) {
 	// Pages.
-	cached("/", h.showStatusPage)
-	cached("/incidents/:id", h.showIncidentOrFeed) // and the incident's feeds, /incidents/{id}.atom (.rss, .json)
-	cached("/history", h.showHistory)
-	cached("/incidents/:id/postmortem", h.showPostmortem)
-	cached("/incidents/:id/postmortem/revisions", h.showPostmortemRevisions)
-	cached("/postmortems", h.showPostmortems)
+	cached("/", h.showStatusPage, web.NoQuery)
+	cached("/incidents/:id", h.showIncidentOrFeed, web.NoQuery) // and the incident's feeds, /incidents/{id}.atom (.rss, .json)
+	cached("/history", h.showHistory, pageQuery)
+	cached("/incidents/:id/postmortem", h.showPostmortem, web.NoQuery)
+	cached("/incidents/:id/postmortem/revisions", h.showPostmortemRevisions, web.NoQuery)
+	cached("/postmortems", h.showPostmortems, pageQuery)
 	e.OPTIONS("/incidents/:id", web.Preflight)
 
 	// Email subscriptions: the subscribe form, and the pages the signed
@@ -74,12 +75,12 @@ func (h *Handler) Mount(e *echo.Echo, cached, shared func(path string, handler e
 
 	// Feeds, badges and the widget: any site may read them.
 	for _, format := range []string{"atom", "rss", "json"} {
-		shared("/history."+format, h.historyFeed)
-		shared("/components/:id/history."+format, h.componentFeed)
+		shared("/history."+format, h.historyFeed, web.NoQuery)
+		shared("/components/:id/history."+format, h.componentFeed, web.NoQuery)
 	}
-	shared("/badge.svg", h.badge)
-	shared("/components/:id/badge.svg", h.componentBadge)
-	shared("/widget.js", h.widget)
+	shared("/badge.svg", h.badge, web.NoQuery)
+	shared("/components/:id/badge.svg", h.componentBadge, web.NoQuery)
+	shared("/widget.js", h.widget, web.NoQuery)
 
 	// Static files, under content-hashed URLs.
 	e.Match(getHead, "/static/*", h.serveStatic)

@@ -2,6 +2,7 @@ package public
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -41,19 +42,46 @@ func (h *Handler) showIncident(c echo.Context) error {
 	return h.Render.Page(c, http.StatusOK, "incident.html", v)
 }
 
+// maxPageNumber is the largest ?page=N a paged page takes.
+const maxPageNumber = 1_000_000
+
+// pageNumber is the page number of ?page=N on a paged page (history,
+// postmortems): 1 without it, a 400 when it is not a whole number from 1
+// to maxPageNumber. A number beyond the last page is the handler's 404.
+func pageNumber(raw string) (int, error) {
+	if raw == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > maxPageNumber {
+		return 0, web.BadRequest("page must be a whole number from 1 up, got %q", raw)
+	}
+	return n, nil
+}
+
+// pageQuery is the snapshot's web.CachedQuery of a paged page: ?page=N in
+// one form (page=02 is page=2; page 1 is the page without it), every other
+// parameter dropped.
+func pageQuery(q url.Values) (string, bool) {
+	n, err := pageNumber(q.Get("page"))
+	if err != nil {
+		return "", false
+	}
+	if n == 1 {
+		return "", true
+	}
+	return "page=" + strconv.Itoa(n), true
+}
+
 // HistoryMonthsPerPage is how many calendar months one history page covers.
 const HistoryMonthsPerPage = 3
 
 // showHistory lists past incidents and maintenance by month, newest first,
 // three months a page (?page=N).
 func (h *Handler) showHistory(c echo.Context) error {
-	page := 1
-	if raw := c.QueryParam("page"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 {
-			return web.BadRequest("page must be a whole number from 1 up, got %q", raw)
-		}
-		page = n
+	page, err := pageNumber(c.QueryParam("page"))
+	if err != nil {
+		return err
 	}
 	ctx := c.Request().Context()
 	now := h.Now().In(h.Site.TimeZone)

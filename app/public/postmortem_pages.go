@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/beaconstatus/beacon/app/view"
-	"github.com/beaconstatus/beacon/app/web"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -93,13 +92,9 @@ func (h *Handler) showPostmortemRevisions(c echo.Context) error {
 // showPostmortems is /postmortems: published postmortems, the most
 // recently published first, PostmortemsPerPage a page (?page=N).
 func (h *Handler) showPostmortems(c echo.Context) error {
-	page := 1
-	if raw := c.QueryParam("page"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > 1_000_000 {
-			return web.BadRequest("page must be a whole number from 1 up, got %q", raw)
-		}
-		page = n
+	page, err := pageNumber(c.QueryParam("page"))
+	if err != nil {
+		return err
 	}
 	list, total, err := h.DB.ListPublishedPostmortems(c.Request().Context(), PostmortemsPerPage, (page-1)*PostmortemsPerPage)
 	if err != nil {

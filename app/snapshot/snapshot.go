@@ -41,16 +41,35 @@ import (
 // /incidents/{id}) and those of these incidents (/incidents/{id}, its feeds
 // and its postmortem pages); another incident's pages stay as they are.
 
+// What the snapshot keeps is bounded by the content, not by the requests:
+// a rendition is keyed by its path and only the query parameters its route
+// reads, in canonical form (web.CachedQuery: /?cb=1 is /, /history?page=02
+// is /history?page=2), and an answer that is not a 200 page (a 404 for an
+// unknown id or page, a 400 for a bad parameter) is served live and kept
+// nowhere. The periodic refresh rebuilds only what was asked for lately.
+
 // Snapshot limits and timings.
 const (
-	// maxEntries bounds the memory: beyond it, new keys are served
-	// live (rendered per request) until old ones are dropped.
+	// maxEntries is a last bound on the memory: beyond it, new keys are
+	// served live (rendered per request) until old ones are dropped.
 	maxEntries = 2000
 	// MaxAge rebuilds renditions at least this often, so
 	// time-driven content (uptime bars, maintenance windows) stays right.
 	MaxAge = 30 * time.Second
+	// inUse is how recently a rendition must have been asked for to be
+	// rebuilt by the periodic refresh; one asked for less often is rebuilt
+	// when it is next asked for.
+	inUse = 2 * MaxAge
 	// idleAfter drops renditions no one asked for in this long.
 	idleAfter = 10 * time.Minute
+	// buildWait is how long a request waits for a rebuild when there is a
+	// last good rendition to serve instead (a database that hangs rather
+	// than refuses must not hold the public pages).
+	buildWait = 2 * time.Second
+	// buildTimeout bounds a rebuild's work, so a hung database does not
+	// hold connections and builds for ever; the largest page renders in
+	// well under a second.
+	buildTimeout = 30 * time.Second
 )
 
 // Cache is the in-memory snapshot of rendered public responses.
@@ -78,6 +97,11 @@ type snapEntry struct {
 	lastUsed atomic.Int64  // unix nanoseconds
 	touched  atomic.Uint64 // generation of the last change scoped to incident
 	builds   atomic.Uint64 // renders run for this entry (tests count them)
+	// building is when the running rebuild started (unix nanoseconds; 0:
+	// none runs). One running for longer than buildWait (the database
+	// hangs) is not waited for again: requests get the last good Rendition
+	// at once.
+	building atomic.Int64
 }
 
 // Rendition is one rendered response, immutable once built.
@@ -114,8 +138,10 @@ type buildKey struct{}
 
 func IsBuild(ctx context.Context) bool { return ctx.Value(buildKey{}) != nil }
 
-// Key is the cache key of a request: its path and its query with
-// the parameters sorted, so ?a=1&b=2 and ?b=2&a=1 share a Rendition.
+// Key is the key a request's URL is looked up by on the hit path: its path
+// and its query with the parameters sorted, so ?a=1&b=2 and ?b=2&a=1 find
+// the same Rendition. Renditions are kept only under canonical keys (see
+// keyOf): a URL with any other query misses here and is answered by Serve.
 func Key(u *url.URL) string {
 	if u.RawQuery == "" {
 		return u.Path
@@ -136,6 +162,23 @@ func Key(u *url.URL) string {
 		}
 	}
 	return u.Path + "?" + b.String()
+}
+
+// keyOf is the key a cached route keeps a request's Rendition under: its
+// path, and the canonical form of the parameters the route reads (query);
+// ok is false when one of them is bad.
+func keyOf(u *url.URL, query web.CachedQuery) (key string, ok bool) {
+	if u.RawQuery == "" {
+		return u.Path, true
+	}
+	q, ok := query(u.Query())
+	if !ok {
+		return "", false
+	}
+	if q == "" {
+		return u.Path, true
+	}
+	return u.Path + "?" + q, true
 }
 
 // incidentOf is the incident whose pages key belongs to:
@@ -173,18 +216,21 @@ func (s *Cache) Invalidate(incidents ...string) {
 	go s.refresh(context.Background())
 }
 
-// refresh rebuilds the renditions in use that are stale or old, and drops
-// those no one asked for lately.
+// refresh rebuilds the renditions asked for lately (inUse) that are stale
+// or old, and drops those no one asked for in idleAfter. The others are
+// rebuilt when they are next asked for: the idle work is bounded by what
+// is in use, not by what was ever asked for.
 func (s *Cache) refresh(ctx context.Context) {
 	now := s.now()
 	s.mu.Lock()
 	var due []*snapEntry
 	for key, e := range s.entries {
-		if now.Sub(time.Unix(0, e.lastUsed.Load())) > idleAfter {
+		idle := now.Sub(time.Unix(0, e.lastUsed.Load()))
+		if idle > idleAfter {
 			delete(s.entries, key)
 			continue
 		}
-		if r := e.current.Load(); r == nil || s.stale(e, r, now) {
+		if r := e.current.Load(); idle <= inUse && r != nil && s.stale(e, r, now) {
 			due = append(due, e)
 		}
 	}
@@ -193,7 +239,7 @@ func (s *Cache) refresh(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		s.rebuild(ctx, e) // a failure keeps the last good Rendition
+		s.rebuild(ctx, e, 0) // a failure keeps the last good Rendition
 	}
 }
 
@@ -230,6 +276,13 @@ func (s *Cache) entry(key string) *snapEntry {
 	return e
 }
 
+// slowBuild reports whether e's running rebuild started more than
+// buildWait ago.
+func (e *snapEntry) slowBuild() bool {
+	start := e.building.Load()
+	return start != 0 && time.Since(time.Unix(0, start)) > buildWait
+}
+
 // use records that e was asked for at now (unix nanoseconds).
 func (e *snapEntry) use(now int64) {
 	if e.lastUsed.Load() < now {
@@ -237,10 +290,21 @@ func (e *snapEntry) use(now int64) {
 	}
 }
 
-func (s *Cache) drop(key string) {
+// drop removes e, unless another entry took its key meanwhile.
+func (s *Cache) drop(e *snapEntry) {
 	s.mu.Lock()
-	delete(s.entries, key)
+	if s.entries[e.key] == e {
+		delete(s.entries, e.key)
+	}
 	s.mu.Unlock()
+}
+
+// Len is the number of renditions (and keys waiting for their first) the
+// snapshot holds.
+func (s *Cache) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.entries)
 }
 
 // errNotCacheable is a rebuild whose answer is not a 200 page (a 404, a
@@ -251,27 +315,51 @@ func (e errNotCacheable) Error() string {
 	return fmt.Sprintf("snapshot: status %d is not cached", e.status)
 }
 
+// errBuildFailed is a rebuild answered with a 5xx: the database is down,
+// or something broke.
+type errBuildFailed struct {
+	key    string
+	status int
+}
+
+func (e errBuildFailed) Error() string {
+	return fmt.Sprintf("snapshot: rebuild of %s answered %d", e.key, e.status)
+}
+
+// errBuildSlow is a rebuild that did not finish in the time the request
+// could wait: it goes on, and the request gets the last good Rendition.
+var errBuildSlow = errors.New("snapshot: rebuild still running")
+
 // rebuild renders the entry again through the router, once however many
-// requests ask at the same time, and installs the result.
-func (s *Cache) rebuild(ctx context.Context, e *snapEntry) (*Rendition, error) {
+// requests ask at the same time, and installs the result. It waits for the
+// build at most wait (0: until it ends, within buildTimeout; below 0: not
+// at all, the build goes on) and while ctx lasts.
+func (s *Cache) rebuild(ctx context.Context, e *snapEntry, wait time.Duration) (*Rendition, error) {
 	// Read the generation first: a change during the build leaves the
 	// result stale. A request joins only a build that started after the
 	// last change it may have seen, never an older one.
 	gen := s.gen.Load()
-	v, err, _ := s.builds.Do(e.key+"\x00"+strconv.FormatUint(gen, 10), func() (any, error) {
-		req, err := http.NewRequestWithContext(context.WithValue(context.WithoutCancel(ctx), buildKey{}, true), http.MethodGet, e.key, nil)
+	done := s.builds.DoChan(e.key+"\x00"+strconv.FormatUint(gen, 10), func() (any, error) {
+		// The build outlives the request that started it (others may
+		// wait for it), but not buildTimeout.
+		bctx, cancel := context.WithTimeout(context.WithValue(context.WithoutCancel(ctx), buildKey{}, true), buildTimeout)
+		defer cancel()
+		req, err := http.NewRequestWithContext(bctx, http.MethodGet, e.key, nil)
 		if err != nil {
 			return nil, err
 		}
 		rec := newResponseRecorder()
 		e.builds.Add(1)
+		e.building.Store(time.Now().UnixNano())
+		defer e.building.Store(0)
 		s.handler.ServeHTTP(rec, req)
 		if rec.status >= 500 {
 			// The database is down (503) or something broke: keep serving
 			// the last good Rendition.
-			return nil, fmt.Errorf("snapshot: rebuild of %s answered %d", e.key, rec.status)
+			return nil, errBuildFailed{e.key, rec.status}
 		}
-		if rec.status != http.StatusOK || rec.header.Get("Set-Cookie") != "" {
+		if rec.status != http.StatusOK || rec.header.Get("Set-Cookie") != "" ||
+			strings.Contains(rec.header.Get("Cache-Control"), "no-store") {
 			return nil, errNotCacheable{rec.status}
 		}
 		previous := e.current.Load()
@@ -288,10 +376,26 @@ func (s *Cache) rebuild(ctx context.Context, e *snapEntry) (*Rendition, error) {
 		}
 		return r, nil
 	})
-	if err != nil {
-		return nil, err
+	var timeout <-chan time.Time
+	if wait < 0 {
+		return nil, errBuildSlow
 	}
-	return v.(*Rendition), nil
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case res := <-done:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*Rendition), nil
+	case <-timeout:
+		return nil, errBuildSlow
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // newRendition packs a recorded response: gzip form, ETag, a
@@ -364,30 +468,52 @@ func gzipped(body []byte) ([]byte, error) {
 }
 
 // Serve serves a public GET from the snapshot: fresh when it can, the last
-// good Rendition when a rebuild fails (the database is down), and live
-// when the answer is not a cacheable page.
-func (s *Cache) Serve(next echo.HandlerFunc) echo.HandlerFunc {
+// good Rendition when a rebuild fails or is slow (the database is down or
+// hangs), and live when the answer is not a cacheable page. query names
+// the parameters the route reads (see web.CachedQuery); any other is
+// ignored.
+func (s *Cache) Serve(next echo.HandlerFunc, query web.CachedQuery) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		if IsBuild(req.Context()) {
 			return next(c)
 		}
-		e := s.entry(Key(req.URL))
+		key, ok := keyOf(req.URL, query)
+		if !ok {
+			return next(c) // a bad parameter: the handler says so (a 4xx)
+		}
+		e := s.entry(key)
 		if e == nil {
 			return next(c) // the cache is full: serve live
 		}
 		r := e.current.Load()
 		if r == nil || s.stale(e, r, s.now()) {
-			fresh, err := s.rebuild(req.Context(), e)
+			wait := buildWait
+			switch {
+			case r == nil:
+				wait = 0 // nothing to serve instead
+			case e.slowBuild():
+				wait = -1 // the running rebuild hangs: don't wait for it again
+			}
+			fresh, err := s.rebuild(req.Context(), e, wait)
 			var nc errNotCacheable
 			switch {
 			case err == nil:
 				r = fresh
 			case errors.As(err, &nc):
-				s.drop(e.key)
+				s.drop(e)
 				return next(c)
 			case r == nil:
-				return next(c) // nothing good to fall back on: the live error
+				// Nothing good to fall back on, and no entry kept for a
+				// key that never had a page. A rebuild that failed (the
+				// database is down or hangs) is answered as such (a 503),
+				// not tried again live; anything else (a URL that makes no
+				// request) is the live answer.
+				s.drop(e)
+				if errors.As(err, new(errBuildFailed)) || errors.Is(err, context.Canceled) {
+					return err
+				}
+				return next(c)
 			default:
 				web.Logger(req.Context(), s.log).Warn("snapshot: serving the last good page", "path", e.key, "error", err)
 			}

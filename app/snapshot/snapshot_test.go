@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/app/web"
 )
 
 // A stale page whose rebuild fails (the database is gone: the handler
@@ -27,7 +29,7 @@ func TestServesLastGoodWhenRebuildFails(t *testing.T) {
 			return c.String(http.StatusServiceUnavailable, "database down")
 		}
 		return c.HTML(http.StatusOK, fmt.Sprintf("<p>page %d</p>", version.Load()))
-	}))
+	}, web.NoQuery))
 	s.SetHandler(e)
 	get := func() *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
@@ -84,5 +86,44 @@ func TestAcceptsGzip(t *testing.T) {
 		if got := acceptsGzip(req); got != want {
 			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
 		}
+	}
+}
+
+// The periodic refresh rebuilds what was asked for lately, not everything
+// ever asked for (security review, issue 20): a page nobody asked for in
+// inUse is left as it is, and rebuilt when it is next asked for.
+func TestRefreshRebuildsOnlyWhatIsInUse(t *testing.T) {
+	clock := time.Now()
+	s := New(func() time.Time { return clock }, slog.New(slog.DiscardHandler))
+	e := echo.New()
+	for _, path := range []string{"/busy", "/quiet"} {
+		e.GET(path, s.Serve(func(c echo.Context) error { return c.HTML(http.StatusOK, "<p>page</p>") }, web.NoQuery))
+	}
+	s.SetHandler(e)
+	get := func(path string) {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d", path, rec.Code)
+		}
+	}
+	get("/busy")
+	get("/quiet")
+	clock = clock.Add(inUse + time.Second) // both old; only /busy asked for since
+	if s.Hit("/busy") != nil {
+		t.Fatal("an old rendition is a hit")
+	}
+	get("/busy")
+	clock = clock.Add(MaxAge + time.Second)
+	s.refresh(t.Context())
+	if n, _ := s.Builds("/busy"); n != 3 {
+		t.Errorf("/busy, asked for lately, built %d times, want 3 (the refresh rebuilds it)", n)
+	}
+	if n, _ := s.Builds("/quiet"); n != 1 {
+		t.Errorf("/quiet, not asked for in %s, built %d times, want 1 (the refresh leaves it)", inUse, n)
+	}
+	get("/quiet")
+	if n, _ := s.Builds("/quiet"); n != 2 {
+		t.Errorf("/quiet asked for again: built %d times, want 2", n)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -169,3 +170,16 @@ func Preflight(c echo.Context) error {
 	h.Set(echo.HeaderAllow, "GET, HEAD, OPTIONS")
 	return c.NoContent(http.StatusNoContent)
 }
+
+// A CachedQuery says which query parameters of a cached route change its
+// answer: given a request's query, it returns the query that selects the
+// same answer with only those parameters, in one canonical form ("" for
+// the route's plain answer), so the snapshot keeps one rendition per
+// answer, however many ways there are to ask for it. Parameters the route
+// does not read are dropped. ok is false when a parameter it reads is bad:
+// the handler answers that request itself (a 4xx), and nothing is kept.
+type CachedQuery func(q url.Values) (query string, ok bool)
+
+// NoQuery is the CachedQuery of a route that reads no query parameter:
+// any query answers the plain page.
+func NoQuery(url.Values) (string, bool) { return "", true }
