@@ -23,6 +23,7 @@ func FuzzLoadConfig(f *testing.F) {
 	f.Add("smtp://:pass@:0", "NaN", "-1", "<>", "+80", "https://x?y", "file:")
 	f.Add("smtp://h/path#frag", "-Inf", "9999999999999999999", "", "0x50", "https://", "postgresql://%zz")
 	f.Add("smtp://user:pass@host:99999", "1e-300", " 8 ", "\"\" <a@b.c>", "", "https://[::1]:8443", "mysql://x")
+	f.Add("smtp://u\x00:p@host", "2147483648", "99999999999", "nul\x00@acme.test", "\xff\xfe", "https://status\x00.test", "sqlite:/tmp/\x00.db")
 	f.Fuzz(func(t *testing.T, smtpURL, rate, workers, from, port, baseURL, dbURL string) {
 		env := map[string]string{"SMTP_URL": smtpURL, "MAIL_RATE": rate, "MAIL_WORKERS": workers, "MAIL_FROM": from,
 			"PORT": port, "BASE_URL": baseURL, "DATABASE_URL": dbURL}

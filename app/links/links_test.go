@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func TestLinks(t *testing.T) {
+func TestSignedLinks(t *testing.T) {
 	a := NewSigner([]byte("0123456789abcdef0123456789abcdef"), "")
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	l := Link{Purpose: Confirm, SubscriberID: "abc123def456", Version: 3, Expires: now.Add(time.Hour)}
