@@ -79,7 +79,8 @@ type ComponentView struct {
 	Description string
 	Status      string // operational, degraded_performance, partial_outage, major_outage, under_maintenance
 	StatusLabel string // "Operational", "Degraded Performance", ...
-	Uptime      string // "99.95%" over the bar's days
+	Uptime      string // "99.95%" over the bar's days with data; "" when none has
+	UptimeSince string // "Nov 20, 2026": the first day with data, when it is not the bar's first
 	Days        []DayView
 }
 

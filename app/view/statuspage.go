@@ -81,8 +81,13 @@ func (site *Site) StatusPage(ctx context.Context, now time.Time) (PageView, erro
 		cv := ComponentView{ID: c.ID, Name: c.Name, Description: c.Description, Status: c.Status,
 			StatusLabel: models.ComponentStatusLabel(c.Status)}
 		if c.Showcase {
-			up := models.ComputeUptime(history[c.ID], UptimeDays, now, site.TimeZone, site.PartialOutageWeight)
-			cv.Uptime = FormatPercent(up.Percent)
+			up := site.Uptime(&c, history[c.ID], now)
+			if up.HasData {
+				cv.Uptime = FormatPercent(up.Percent)
+			}
+			if !up.Since.IsZero() {
+				cv.UptimeSince = up.Since.Format("Jan 2, 2006")
+			}
 			cv.Days = site.UptimeBar(up, incidentsByComponent[c.ID], now)
 		}
 		group.Components = append(group.Components, cv)
@@ -104,6 +109,14 @@ func (site *Site) StatusPage(ctx context.Context, now time.Time) (PageView, erro
 	}
 	v.UpdatedAt = site.Time(updated)
 	return v, nil
+}
+
+// Uptime is a component's uptime over the bars' days, from its status
+// history (as StatusHistory returns it) cut at its start date: days before
+// it existed or before its start date have no data and do not count.
+func (site *Site) Uptime(c *models.Component, history []models.StatusChange, now time.Time) models.Uptime {
+	history = models.HistoryFrom(history, c.UptimeStart(site.TimeZone))
+	return models.ComputeUptime(history, UptimeDays, now, site.TimeZone, site.PartialOutageWeight)
 }
 
 // UptimeBar turns computed uptime into bars, each with the incidents that
