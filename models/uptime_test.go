@@ -308,6 +308,16 @@ func TestComputePageStatus(t *testing.T) {
 	incident := func(impact string) models.Incident {
 		return models.Incident{Kind: models.KindIncident, Status: models.Investigating, Impact: impact}
 	}
+	withStatus := func(status, impact string) models.Incident {
+		in := incident(impact)
+		in.Status = status
+		return in
+	}
+	affecting := func(status, impact string) models.Incident {
+		in := withStatus(status, impact)
+		in.Components = []models.Component{comp(op)}
+		return in
+	}
 	maintenance := func(status string) models.Incident {
 		return models.Incident{Kind: models.KindMaintenance, Status: status, Impact: models.ImpactMaintenance}
 	}
@@ -331,6 +341,10 @@ func TestComputePageStatus(t *testing.T) {
 		{"worst of components and incidents", []models.Component{comp(partial)}, []models.Incident{incident(models.ImpactMinor)}, "major", "Partial System Outage"},
 		{"scheduled maintenance", nil, []models.Incident{maintenance(models.Scheduled)}, "none", "All Systems Operational"},
 		{"in-progress maintenance", nil, []models.Incident{maintenance(models.InProgress)}, "maintenance", "Service Under Maintenance"},
+		{"incident on operational components", []models.Component{comp(op)}, []models.Incident{affecting(models.Investigating, models.ImpactCritical)}, "none", "All Systems Operational"},
+		{"incident on degraded components", []models.Component{comp(degraded)}, []models.Incident{affecting(models.Identified, models.ImpactCritical)}, "minor", "Partially Degraded Service"},
+		{"monitoring incident without components", []models.Component{comp(op)}, []models.Incident{withStatus(models.Monitoring, models.ImpactMajor)}, "none", "All Systems Operational"},
+		{"identified incident without components", []models.Component{comp(op)}, []models.Incident{withStatus(models.Identified, models.ImpactMajor)}, "major", "Partial System Outage"},
 		{"verifying maintenance", nil, []models.Incident{maintenance(models.Verifying)}, "maintenance", "Service Under Maintenance"},
 		{"incident during maintenance", nil, []models.Incident{maintenance(models.InProgress), incident(models.ImpactMinor)}, "minor", "Partially Degraded Service"},
 	}
