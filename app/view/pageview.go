@@ -20,6 +20,7 @@ type PageView struct {
 	Active       []IncidentSummary // unresolved incidents, newest first
 	Maintenances []IncidentSummary // in-progress and upcoming maintenance, soonest first
 	UptimeDays   int               // number of days in the uptime bars (90)
+	PastDays     []PastDayView     // the last 15 days, today first
 
 	// Incident page.
 	Incident *IncidentView
@@ -91,6 +92,13 @@ type DayView struct {
 	Level     string // operational, degraded, partial, major, maintenance, nodata (CSS class suffix)
 	Label     string // "No downtime", "Partial outage for 2 hrs 5 mins", "No data"
 	Incidents []IncidentLink
+}
+
+// PastDayView is one day of the status page's past incidents.
+type PastDayView struct {
+	Date      string            // "Nov 20, 2026"
+	ISODate   string            // "2026-11-20"
+	Incidents []IncidentSummary // resolved that happened that day, newest first; none on a quiet day
 }
 
 // IncidentLink is a short link to an incident, shown in a day's tooltip.

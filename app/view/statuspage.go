@@ -11,6 +11,10 @@ import (
 // UptimeDays is the length of the uptime bars.
 const UptimeDays = 90
 
+// PastIncidentDays is how many days of past incidents the status page
+// lists, today included, as Statuspage does.
+const PastIncidentDays = 15
+
 // Page starts the view every public page gets.
 func (site *Site) Page(title, path string) PageView {
 	return PageView{Page: site.Info, Title: title, Path: path, UptimeDays: UptimeDays}
@@ -104,6 +108,15 @@ func (site *Site) StatusPage(ctx context.Context, now time.Time) (PageView, erro
 		}
 	}
 	v.Groups = kept
+
+	// Past incidents: resolved incidents and completed maintenance of the
+	// last days, day by day, newest first.
+	pastStart := site.DayStart(now, PastIncidentDays-1)
+	past, err := site.DB.ListIncidentsBetween(ctx, pastStart, now)
+	if err != nil {
+		return v, err
+	}
+	v.PastDays = site.PastDays(past, now)
 	if updated.IsZero() {
 		updated = now
 	}
@@ -134,6 +147,37 @@ func (site *Site) UptimeBar(up models.Uptime, incidents []models.Incident, now t
 			dv.Incidents = append(dv.Incidents, IncidentLink{Name: in.Name, URL: IncidentURL(in.ID)})
 		}
 		days[i] = dv
+	}
+	return days
+}
+
+// DayStart is midnight (in the page's zone) of the day daysAgo days
+// before now's.
+func (site *Site) DayStart(now time.Time, daysAgo int) time.Time {
+	local := now.In(site.TimeZone)
+	return time.Date(local.Year(), local.Month(), local.Day()-daysAgo, 0, 0, 0, 0, site.TimeZone)
+}
+
+// PastDays groups the resolved incidents and completed maintenance of list
+// (newest first) by the day, in the page's zone, they happened on: one
+// entry per day of the last PastIncidentDays, today first, quiet days
+// empty. Unresolved ones are listed above them on the page.
+func (site *Site) PastDays(list []models.Incident, now time.Time) []PastDayView {
+	days := make([]PastDayView, PastIncidentDays)
+	index := make(map[string]int, PastIncidentDays)
+	for i := range days {
+		day := site.DayStart(now, i)
+		days[i] = PastDayView{Date: day.Format("Jan 2, 2006"), ISODate: day.Format(time.DateOnly)}
+		index[days[i].ISODate] = i
+	}
+	for i := range list {
+		in := &list[i]
+		if in.Unresolved() {
+			continue
+		}
+		if n, ok := index[in.HappenedAt().In(site.TimeZone).Format(time.DateOnly)]; ok {
+			days[n].Incidents = append(days[n].Incidents, site.Summary(in))
+		}
 	}
 	return days
 }
