@@ -378,3 +378,33 @@ func TestSuggestImpact(t *testing.T) {
 		}
 	}
 }
+
+// A start date cuts the history: the status in force at the start begins
+// there, and the days before it have no data.
+func TestHistoryFrom(t *testing.T) {
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	start := time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC)
+	h := changes(op, now.AddDate(0, 0, -10), major, now.AddDate(0, 0, -5), degraded, now.AddDate(0, 0, -3), op, now.AddDate(0, 0, -1))
+
+	got := models.HistoryFrom(h, start)
+	if len(got) != 2 || got[0].NewStatus != degraded || !got[0].ChangedAt.Equal(start) || got[1].NewStatus != op {
+		t.Errorf("HistoryFrom = %+v, want degraded from the start, then operational", got)
+	}
+	if h[2].ChangedAt.Equal(start) {
+		t.Error("HistoryFrom changed its argument")
+	}
+	if got := models.HistoryFrom(h, time.Time{}); len(got) != len(h) {
+		t.Errorf("no start date: %d changes, want %d", len(got), len(h))
+	}
+	if got := models.HistoryFrom(h, now.AddDate(0, 0, -20)); len(got) != len(h) {
+		t.Errorf("start before the history: %d changes, want %d", len(got), len(h))
+	}
+
+	up := models.ComputeUptime(got, 5, now, time.UTC, 0.3)
+	if up.Days[0].Worst != "" || up.Days[1].Worst != "" || up.Days[2].Worst != degraded {
+		t.Errorf("days = %q %q %q, want no data, no data, degraded", up.Days[0].Worst, up.Days[1].Worst, up.Days[2].Worst)
+	}
+	if !up.Since.Equal(start) || up.Percent != 100 {
+		t.Errorf("since %v, %.2f%%, want since %v, 100%%", up.Since, up.Percent, start)
+	}
+}
