@@ -173,8 +173,9 @@ func TestV2Summary(t *testing.T) {
 		if page["id"] != pageID || page["name"] != "Acme Cloud" || page["url"] != "https://status.acme.test" || page["time_zone"] != "Europe/Berlin" {
 			t.Errorf("page = %v", page)
 		}
-		if st := doc["status"].(map[string]any); st["indicator"] != "major" || st["description"] != "Partial System Outage" {
-			t.Errorf("status = %v, want major Partial System Outage", st)
+		// The incident is monitoring, its API degraded: the components say how things are.
+		if st := doc["status"].(map[string]any); st["indicator"] != "minor" || st["description"] != "Partially Degraded Service" {
+			t.Errorf("status = %v, want minor Partially Degraded Service", st)
 		}
 		comps := doc["components"].([]any)
 		if got, want := idsIn(comps), strings.Join([]string{f.core.ID, f.api.ID, f.web.ID, f.billing.ID}, " "); got != want {
@@ -276,8 +277,8 @@ func TestV2Lists(t *testing.T) {
 		if got := maintenance("/api/v2/scheduled-maintenances/upcoming.json"); got != "" {
 			t.Errorf("upcoming = %q, want none", got)
 		}
-		if st := getV2(t, h, "/api/v2/status.json")["status"].(map[string]any); st["indicator"] != "major" {
-			t.Errorf("status during maintenance and an incident = %v, want the incident's major", st)
+		if st := getV2(t, h, "/api/v2/status.json")["status"].(map[string]any); st["indicator"] != "minor" {
+			t.Errorf("status during maintenance and a monitoring incident = %v, want the degraded API's minor", st)
 		}
 	})
 }

@@ -229,8 +229,8 @@ func TestIncidentPages(t *testing.T) {
 
 		// The index shows the incident with its latest update only.
 		body := wantPage(t, get(t, h, "/"), http.StatusOK)
-		if indicator, text := banner(t, body); indicator != "critical" || text != "Major System Outage" {
-			t.Errorf("banner = %s %q, want critical Major System Outage (the incident's impact)", indicator, text)
+		if indicator, text := banner(t, body); indicator != "minor" || text != "Partially Degraded Service" {
+			t.Errorf("banner = %s %q, want minor Partially Degraded Service (the components', not the monitoring incident's impact)", indicator, text)
 		}
 		inOrder(t, body, "Active incidents", `href="/incidents/`+in.ID+`">Elevated error rates</a>`,
 			`update-status">Monitoring<`, timeElement(t, monitoring), "A fix is deployed; we are watching error rates.",

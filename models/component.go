@@ -129,6 +129,24 @@ type ComponentPatch struct {
 	Position                  *int
 	Showcase                  *bool
 	OnlyShowIfDegraded        *bool
+	// SetStartDate replaces the start date with StartDate (nil clears it).
+	SetStartDate bool
+	StartDate    *time.Time
+}
+
+// ParseStartDate reads a component's start date ("2026-01-31", a day in
+// the page's time zone); "" is no start date. A bad value is a validation
+// error naming field.
+func ParseStartDate(field, s string) (*time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil || d.Year() < 1900 {
+		return nil, Invalid(field, "must be a date like 2026-01-31")
+	}
+	return &d, nil
 }
 
 // UpdateComponent validates and applies a patch, in one transaction. A status
@@ -166,6 +184,9 @@ func (db *DB) UpdateComponent(ctx context.Context, id string, p ComponentPatch, 
 		}
 		if p.OnlyShowIfDegraded != nil {
 			next.OnlyShowIfDegraded = *p.OnlyShowIfDegraded
+		}
+		if p.SetStartDate {
+			next.StartDate = p.StartDate
 		}
 		v := &ValidationError{}
 		if err := next.validate(); err != nil {
@@ -236,7 +257,29 @@ func componentChanges(c, next *Component) map[string]any {
 	if next.OnlyShowIfDegraded != c.OnlyShowIfDegraded {
 		changes["only_show_if_degraded"] = next.OnlyShowIfDegraded
 	}
+	switch {
+	case next.StartDate == nil && c.StartDate != nil:
+		changes["start_date"] = nil
+	case next.StartDate != nil && (c.StartDate == nil || !sameDay(*c.StartDate, *next.StartDate)):
+		changes["start_date"] = *next.StartDate
+	}
 	return changes
+}
+
+// sameDay reports whether two dates name the same calendar day.
+func sameDay(a, b time.Time) bool {
+	return a.Year() == b.Year() && a.YearDay() == b.YearDay()
+}
+
+// UptimeStart is the moment a component's uptime begins: midnight of its
+// start date in loc; zero when it has no start date (its history starts
+// when it was created).
+func (c *Component) UptimeStart(loc *time.Location) time.Time {
+	if c.StartDate == nil {
+		return time.Time{}
+	}
+	d := c.StartDate.UTC()
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
 }
 
 // DeleteComponent deletes a component or group with its status history; the

@@ -178,8 +178,21 @@ var pageStatusDescriptions = map[string]string{
 	ImpactMaintenance: "Service Under Maintenance",
 }
 
-// ComputePageStatus derives the banner from the components' statuses and the
-// unresolved incidents (and in-progress maintenance): the worst of both wins.
+// ComputePageStatus derives the banner (and the API's status indicator)
+// from what customers see on the page now, so it never contradicts the
+// components listed under it:
+//
+//   - the worst component status sets the level: major outage → critical,
+//     partial outage → major, degraded performance → minor, under
+//     maintenance (or a maintenance in progress or verifying) → maintenance;
+//   - an unresolved incident raises it to its impact only when it affects no
+//     component (nothing else on the page would show it) and only while it
+//     is investigating or identified: once it is monitoring, the fix is in
+//     and the components say how things are.
+//
+// Statuspage also raises its indicator for every unresolved incident's
+// impact; Beacon does not, because a red "Major System Outage" above
+// components that are all operational is not true.
 func ComputePageStatus(components []Component, unresolved []Incident) PageStatus {
 	indicator := ImpactNone
 	raise := func(i string) {
@@ -206,7 +219,7 @@ func ComputePageStatus(components []Component, unresolved []Incident) PageStatus
 		switch {
 		case in.Kind == KindMaintenance && (in.Status == InProgress || in.Status == Verifying):
 			raise(ImpactMaintenance)
-		case in.Kind == KindIncident:
+		case in.Kind == KindIncident && len(in.Components) == 0 && (in.Status == Investigating || in.Status == Identified):
 			raise(in.Impact)
 		}
 	}

@@ -20,6 +20,9 @@ type Uptime struct {
 	Days    []DayUptime // oldest first
 	Percent float64     // 0–100 over the observed time; 100 when nothing was observed
 	HasData bool        // false when the component did not exist in the window
+	// Since is the first day with data when it is not the window's first
+	// day (the component is younger than the window); zero otherwise.
+	Since time.Time
 }
 
 // ComputeUptime turns a component's status history (oldest first, as
@@ -72,6 +75,9 @@ func ComputeUptime(history []StatusChange, days int, now time.Time, loc *time.Lo
 		observed += d.Observed
 		down += d.Downtime
 		out.Days[i] = d
+		if d.Observed > 0 && out.Since.IsZero() && i > 0 && observed == d.Observed {
+			out.Since = dayStart
+		}
 	}
 	if observed > 0 {
 		out.HasData = true
@@ -92,4 +98,22 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// HistoryFrom cuts a status history (oldest first) at start, the
+// component's start date: what came before it is not part of its uptime,
+// so those days have no data. A zero start keeps the history as it is.
+func HistoryFrom(history []StatusChange, start time.Time) []StatusChange {
+	if start.IsZero() || len(history) == 0 || !history[0].ChangedAt.Before(start) {
+		return history
+	}
+	i := 0 // the last change before start: the status the component started with
+	for i+1 < len(history) && !history[i+1].ChangedAt.After(start) {
+		i++
+	}
+	out := append([]StatusChange(nil), history[i:]...)
+	if out[0].ChangedAt.Before(start) {
+		out[0].ChangedAt = start
+	}
+	return out
 }

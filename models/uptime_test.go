@@ -308,6 +308,16 @@ func TestComputePageStatus(t *testing.T) {
 	incident := func(impact string) models.Incident {
 		return models.Incident{Kind: models.KindIncident, Status: models.Investigating, Impact: impact}
 	}
+	withStatus := func(status, impact string) models.Incident {
+		in := incident(impact)
+		in.Status = status
+		return in
+	}
+	affecting := func(status, impact string) models.Incident {
+		in := withStatus(status, impact)
+		in.Components = []models.Component{comp(op)}
+		return in
+	}
 	maintenance := func(status string) models.Incident {
 		return models.Incident{Kind: models.KindMaintenance, Status: status, Impact: models.ImpactMaintenance}
 	}
@@ -331,6 +341,10 @@ func TestComputePageStatus(t *testing.T) {
 		{"worst of components and incidents", []models.Component{comp(partial)}, []models.Incident{incident(models.ImpactMinor)}, "major", "Partial System Outage"},
 		{"scheduled maintenance", nil, []models.Incident{maintenance(models.Scheduled)}, "none", "All Systems Operational"},
 		{"in-progress maintenance", nil, []models.Incident{maintenance(models.InProgress)}, "maintenance", "Service Under Maintenance"},
+		{"incident on operational components", []models.Component{comp(op)}, []models.Incident{affecting(models.Investigating, models.ImpactCritical)}, "none", "All Systems Operational"},
+		{"incident on degraded components", []models.Component{comp(degraded)}, []models.Incident{affecting(models.Identified, models.ImpactCritical)}, "minor", "Partially Degraded Service"},
+		{"monitoring incident without components", []models.Component{comp(op)}, []models.Incident{withStatus(models.Monitoring, models.ImpactMajor)}, "none", "All Systems Operational"},
+		{"identified incident without components", []models.Component{comp(op)}, []models.Incident{withStatus(models.Identified, models.ImpactMajor)}, "major", "Partial System Outage"},
 		{"verifying maintenance", nil, []models.Incident{maintenance(models.Verifying)}, "maintenance", "Service Under Maintenance"},
 		{"incident during maintenance", nil, []models.Incident{maintenance(models.InProgress), incident(models.ImpactMinor)}, "minor", "Partially Degraded Service"},
 	}
@@ -362,5 +376,35 @@ func TestSuggestImpact(t *testing.T) {
 		if got := models.SuggestImpact(tt.statuses...); got != tt.want {
 			t.Errorf("SuggestImpact(%q) = %s, want %s", tt.statuses, got, tt.want)
 		}
+	}
+}
+
+// A start date cuts the history: the status in force at the start begins
+// there, and the days before it have no data.
+func TestHistoryFrom(t *testing.T) {
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	start := time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC)
+	h := changes(op, now.AddDate(0, 0, -10), major, now.AddDate(0, 0, -5), degraded, now.AddDate(0, 0, -3), op, now.AddDate(0, 0, -1))
+
+	got := models.HistoryFrom(h, start)
+	if len(got) != 2 || got[0].NewStatus != degraded || !got[0].ChangedAt.Equal(start) || got[1].NewStatus != op {
+		t.Errorf("HistoryFrom = %+v, want degraded from the start, then operational", got)
+	}
+	if h[2].ChangedAt.Equal(start) {
+		t.Error("HistoryFrom changed its argument")
+	}
+	if got := models.HistoryFrom(h, time.Time{}); len(got) != len(h) {
+		t.Errorf("no start date: %d changes, want %d", len(got), len(h))
+	}
+	if got := models.HistoryFrom(h, now.AddDate(0, 0, -20)); len(got) != len(h) {
+		t.Errorf("start before the history: %d changes, want %d", len(got), len(h))
+	}
+
+	up := models.ComputeUptime(got, 5, now, time.UTC, 0.3)
+	if up.Days[0].Worst != "" || up.Days[1].Worst != "" || up.Days[2].Worst != degraded {
+		t.Errorf("days = %q %q %q, want no data, no data, degraded", up.Days[0].Worst, up.Days[1].Worst, up.Days[2].Worst)
+	}
+	if !up.Since.Equal(start) || up.Percent != 100 {
+		t.Errorf("since %v, %.2f%%, want since %v, 100%%", up.Since, up.Percent, start)
 	}
 }

@@ -62,8 +62,17 @@ type componentRequest struct {
 	StartDate          optional[string] `json:"start_date,omitzero"`
 }
 
+// startDate reads start_date: nil when absent, null or "".
+func (r *componentRequest) startDate() (*time.Time, error) {
+	p := r.StartDate.ptr()
+	if p == nil {
+		return nil, nil
+	}
+	return models.ParseStartDate("component.start_date", *p)
+}
+
 // patch is the request as a models.ComponentPatch.
-func (r *componentRequest) patch() models.ComponentPatch {
+func (r *componentRequest) patch() (models.ComponentPatch, error) {
 	p := models.ComponentPatch{
 		Name: r.Name.ptr(), Status: r.Status.ptr(), Position: r.Position.ptr(),
 		Showcase: r.Showcase.ptr(), OnlyShowIfDegraded: r.OnlyShowIfDegraded.ptr(),
@@ -76,7 +85,14 @@ func (r *componentRequest) patch() models.ComponentPatch {
 		g := r.GroupID.Value // null ungroups
 		p.GroupID = &g
 	}
-	return p
+	if r.StartDate.Set { // null or "" clears it
+		d, err := r.startDate()
+		if err != nil {
+			return p, err
+		}
+		p.SetStartDate, p.StartDate = true, d
+	}
+	return p, nil
 }
 
 // listComponents is GET /v1/pages/{page_id}/components: every component
@@ -127,14 +143,12 @@ func (h *Handler) createComponent(c echo.Context) error {
 	if p := req.GroupID.ptr(); p != nil && *p == "" {
 		comp.GroupID = nil
 	}
-	if p := req.StartDate.ptr(); p != nil && *p != "" {
-		d, err := time.Parse(time.DateOnly, *p)
-		if err != nil {
-			return models.Invalid("start_date", "must be a date like 2026-01-31")
-		}
-		comp.StartDate = &d
+	d, err := req.startDate()
+	if err != nil {
+		return err
 	}
-	err := h.Writes.Do(c, web.Everything, "component.create", "component", func(tx *models.DB) (string, any, error) {
+	comp.StartDate = d
+	err = h.Writes.Do(c, web.Everything, "component.create", "component", func(tx *models.DB) (string, any, error) {
 		return comp.ID, map[string]string{"name": comp.Name}, tx.CreateComponent(c.Request().Context(), comp, web.ActorOf(c).Name)
 	})
 	if err != nil {
@@ -149,10 +163,14 @@ func (h *Handler) updateComponent(c echo.Context) error {
 	if err := bindJSON(c, "component", &req); err != nil {
 		return err
 	}
+	patch, err := req.patch()
+	if err != nil {
+		return err
+	}
 	var comp *models.Component
-	err := h.Writes.Do(c, web.Everything, "component.update", "component", func(tx *models.DB) (string, any, error) {
+	err = h.Writes.Do(c, web.Everything, "component.update", "component", func(tx *models.DB) (string, any, error) {
 		var err error
-		comp, err = tx.UpdateComponent(c.Request().Context(), c.Param("id"), req.patch(), web.ActorOf(c).Name)
+		comp, err = tx.UpdateComponent(c.Request().Context(), c.Param("id"), patch, web.ActorOf(c).Name)
 		return c.Param("id"), req, err
 	})
 	if err != nil {

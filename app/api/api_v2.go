@@ -247,13 +247,14 @@ type v2UptimeDoc struct {
 	Page             jsonPage      `json:"page"`
 	Component        jsonComponent `json:"component"`
 	UptimePercentage *float64      `json:"uptime_percentage"` // null when the component did not exist in the window
+	Since            *string       `json:"since"`             // first day with data when it is not the window's first; null otherwise
 	Days             []v2UptimeDay `json:"days"`              // oldest first
 }
 
 // v2UptimeDay is one day of uptime, cut at midnight in the page's zone.
 type v2UptimeDay struct {
 	Date             string             `json:"date"`
-	Status           *string            `json:"status"`            // worst status that day; null before the component existed
+	Status           *string            `json:"status"`            // worst status that day; null before the component existed or its start date
 	UptimePercentage *float64           `json:"uptime_percentage"` // null before the component existed
 	DowntimeSeconds  int64              `json:"downtime_seconds"`  // major outage in full, partial outage at its weight
 	OutageSeconds    map[string]int64   `json:"outage_seconds"`    // time in each status other than operational
@@ -297,7 +298,7 @@ func (h *Handler) v2ComponentUptime(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	up := models.ComputeUptime(history[comp.ID], view.UptimeDays, now, h.Site.TimeZone, h.Site.PartialOutageWeight)
+	up := h.Site.Uptime(comp, history[comp.ID], now)
 	return writeJSONDoc(c, h.v2UptimeDocOf(comp, up, incidentsOf(comp.ID, affecting), now, updated), updated)
 }
 
@@ -307,6 +308,10 @@ func (h *Handler) v2UptimeDocOf(comp *models.Component, up models.Uptime, incide
 	if up.HasData {
 		p := roundPercent(up.Percent)
 		doc.UptimePercentage = &p
+	}
+	if !up.Since.IsZero() {
+		since := up.Since.Format(time.DateOnly)
+		doc.Since = &since
 	}
 	for _, d := range up.Days {
 		day := v2UptimeDay{

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -193,8 +194,13 @@ func componentForm(comp *models.Component) view.Form {
 	if comp.GroupID != nil {
 		group = *comp.GroupID
 	}
+	start := ""
+	if comp.StartDate != nil {
+		start = comp.StartDate.Format(time.DateOnly)
+	}
 	return view.FormOf(map[string]string{"name": comp.Name, "description": comp.Description, "group_id": group,
-		"status": comp.Status, "showcase": checkbox(comp.Showcase), "only_show_if_degraded": checkbox(comp.OnlyShowIfDegraded)})
+		"status": comp.Status, "showcase": checkbox(comp.Showcase), "only_show_if_degraded": checkbox(comp.OnlyShowIfDegraded),
+		"start_date": start})
 }
 
 func (h *Handler) renderComponentEdit(c echo.Context, code int, comp *models.Component, f view.Form) error {
@@ -227,6 +233,13 @@ func (h *Handler) saveComponent(c echo.Context) error {
 	if !comp.IsGroup {
 		status, group := form.Value("status"), form.Value("group_id")
 		p.Status, p.GroupID = &status, &group
+		if form.Values.Has("start_date") {
+			start, err := models.ParseStartDate("start_date", form.Value("start_date"))
+			if form.Invalid(err) {
+				return h.renderComponentEdit(c, http.StatusUnprocessableEntity, comp, form)
+			}
+			p.SetStartDate, p.StartDate = true, start
+		}
 		if group != levelOf(comp) { // into another group: at its end
 			comps, err := h.DB.ListComponents(c.Request().Context())
 			if err != nil {

@@ -20,6 +20,7 @@ type PageView struct {
 	Active       []IncidentSummary // unresolved incidents, newest first
 	Maintenances []IncidentSummary // in-progress and upcoming maintenance, soonest first
 	UptimeDays   int               // number of days in the uptime bars (90)
+	PastDays     []PastDayView     // the last 15 days, today first
 
 	// Incident page.
 	Incident *IncidentView
@@ -79,7 +80,8 @@ type ComponentView struct {
 	Description string
 	Status      string // operational, degraded_performance, partial_outage, major_outage, under_maintenance
 	StatusLabel string // "Operational", "Degraded Performance", ...
-	Uptime      string // "99.95%" over the bar's days
+	Uptime      string // "99.95%" over the bar's days with data; "" when none has
+	UptimeSince string // "Nov 20, 2026": the first day with data, when it is not the bar's first
 	Days        []DayView
 }
 
@@ -90,6 +92,13 @@ type DayView struct {
 	Level     string // operational, degraded, partial, major, maintenance, nodata (CSS class suffix)
 	Label     string // "No downtime", "Partial outage for 2 hrs 5 mins", "No data"
 	Incidents []IncidentLink
+}
+
+// PastDayView is one day of the status page's past incidents.
+type PastDayView struct {
+	Date      string            // "Nov 20, 2026"
+	ISODate   string            // "2026-11-20"
+	Incidents []IncidentSummary // resolved that happened that day, newest first; none on a quiet day
 }
 
 // IncidentLink is a short link to an incident, shown in a day's tooltip.

@@ -11,6 +11,10 @@ import (
 // UptimeDays is the length of the uptime bars.
 const UptimeDays = 90
 
+// PastIncidentDays is how many days of past incidents the status page
+// lists, today included, as Statuspage does.
+const PastIncidentDays = 15
+
 // Page starts the view every public page gets.
 func (site *Site) Page(title, path string) PageView {
 	return PageView{Page: site.Info, Title: title, Path: path, UptimeDays: UptimeDays}
@@ -81,8 +85,13 @@ func (site *Site) StatusPage(ctx context.Context, now time.Time) (PageView, erro
 		cv := ComponentView{ID: c.ID, Name: c.Name, Description: c.Description, Status: c.Status,
 			StatusLabel: models.ComponentStatusLabel(c.Status)}
 		if c.Showcase {
-			up := models.ComputeUptime(history[c.ID], UptimeDays, now, site.TimeZone, site.PartialOutageWeight)
-			cv.Uptime = FormatPercent(up.Percent)
+			up := site.Uptime(&c, history[c.ID], now)
+			if up.HasData {
+				cv.Uptime = FormatPercent(up.Percent)
+			}
+			if !up.Since.IsZero() {
+				cv.UptimeSince = up.Since.Format("Jan 2, 2006")
+			}
 			cv.Days = site.UptimeBar(up, incidentsByComponent[c.ID], now)
 		}
 		group.Components = append(group.Components, cv)
@@ -99,11 +108,28 @@ func (site *Site) StatusPage(ctx context.Context, now time.Time) (PageView, erro
 		}
 	}
 	v.Groups = kept
+
+	// Past incidents: resolved incidents and completed maintenance of the
+	// last days, day by day, newest first.
+	pastStart := site.DayStart(now, PastIncidentDays-1)
+	past, err := site.DB.ListIncidentsBetween(ctx, pastStart, now)
+	if err != nil {
+		return v, err
+	}
+	v.PastDays = site.PastDays(past, now)
 	if updated.IsZero() {
 		updated = now
 	}
 	v.UpdatedAt = site.Time(updated)
 	return v, nil
+}
+
+// Uptime is a component's uptime over the bars' days, from its status
+// history (as StatusHistory returns it) cut at its start date: days before
+// it existed or before its start date have no data and do not count.
+func (site *Site) Uptime(c *models.Component, history []models.StatusChange, now time.Time) models.Uptime {
+	history = models.HistoryFrom(history, c.UptimeStart(site.TimeZone))
+	return models.ComputeUptime(history, UptimeDays, now, site.TimeZone, site.PartialOutageWeight)
 }
 
 // UptimeBar turns computed uptime into bars, each with the incidents that
@@ -121,6 +147,37 @@ func (site *Site) UptimeBar(up models.Uptime, incidents []models.Incident, now t
 			dv.Incidents = append(dv.Incidents, IncidentLink{Name: in.Name, URL: IncidentURL(in.ID)})
 		}
 		days[i] = dv
+	}
+	return days
+}
+
+// DayStart is midnight (in the page's zone) of the day daysAgo days
+// before now's.
+func (site *Site) DayStart(now time.Time, daysAgo int) time.Time {
+	local := now.In(site.TimeZone)
+	return time.Date(local.Year(), local.Month(), local.Day()-daysAgo, 0, 0, 0, 0, site.TimeZone)
+}
+
+// PastDays groups the resolved incidents and completed maintenance of list
+// (newest first) by the day, in the page's zone, they happened on: one
+// entry per day of the last PastIncidentDays, today first, quiet days
+// empty. Unresolved ones are listed above them on the page.
+func (site *Site) PastDays(list []models.Incident, now time.Time) []PastDayView {
+	days := make([]PastDayView, PastIncidentDays)
+	index := make(map[string]int, PastIncidentDays)
+	for i := range days {
+		day := site.DayStart(now, i)
+		days[i] = PastDayView{Date: day.Format("Jan 2, 2006"), ISODate: day.Format(time.DateOnly)}
+		index[days[i].ISODate] = i
+	}
+	for i := range list {
+		in := &list[i]
+		if in.Unresolved() {
+			continue
+		}
+		if n, ok := index[in.HappenedAt().In(site.TimeZone).Format(time.DateOnly)]; ok {
+			days[n].Incidents = append(days[n].Incidents, site.Summary(in))
+		}
 	}
 	return days
 }

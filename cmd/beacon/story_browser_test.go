@@ -176,7 +176,7 @@ func TestIncidentStoryInBrowser(t *testing.T) {
 			// The customer finds the postmortem among the past incidents.
 			for _, w := range customer {
 				w.b.run(t, "open the past incidents on the "+w.name, chromedp.Navigate(s.URL+"/"),
-					chromedp.Click(`//a[normalize-space()="Past incidents"]`, chromedp.BySearch),
+					chromedp.Click(`//a[normalize-space()="Incident history"]`, chromedp.BySearch),
 					chromedp.WaitVisible(`//h3/a[normalize-space()="`+name+`"]`, chromedp.BySearch))
 				w.b.fitsWidth(t, "the history page")
 				w.b.run(t, "open the postmortem on the "+w.name,
