@@ -32,8 +32,12 @@ type Summary struct {
 
 // String is the one-line report `beacon demo` prints.
 func (s Summary) String() string {
-	out := fmt.Sprintf("%d groups, %d components, %d incidents (active: %s), %d maintenances, %d postmortems",
-		s.Groups, s.Components, s.Incidents, strings.Join(s.ActiveIncidentIDs, ", "), s.Maintenances, s.Postmortems)
+	postmortems := fmt.Sprintf("%d postmortems", s.Postmortems)
+	if s.Postmortems == 1 {
+		postmortems = "1 postmortem"
+	}
+	out := fmt.Sprintf("%d groups, %d components, %d incidents (active: %s), %d maintenances, %s",
+		s.Groups, s.Components, s.Incidents, strings.Join(s.ActiveIncidentIDs, ", "), s.Maintenances, postmortems)
 	if s.UpcomingMaintenanceID != "" {
 		out += fmt.Sprintf(" (upcoming: %s)", s.UpcomingMaintenanceID)
 	}
