@@ -4,7 +4,6 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -251,7 +250,7 @@ func (h *Handler) renderPMEditor(c echo.Context, code int, in *models.Incident, 
 		Text:   v.EditForm.Field("new_text", "Text", "type=textarea", "hint=Markdown."),
 		Public: v.EditForm.Checkbox("new_public", "Public"),
 	}
-	v.Facts = h.pmFacts(pm.Durations(), true)
+	v.Facts = h.pmFacts(pm.Milestones(), true)
 	if pm.Incident != nil {
 		for _, comp := range pm.Incident.Components {
 			v.Components = append(v.Components, comp.Name)
@@ -327,27 +326,18 @@ func (h *Handler) pmEntryField(n int, e *models.PostmortemEntry, f view.Form, pr
 	return ef
 }
 
-// pmFacts lists the milestones and durations of d; all adds the time to
-// detect and the unknown ones (the editor shows every one).
-func (h *Handler) pmFacts(d models.Durations, all bool) []pmFact {
+// pmFacts lists the impact start and the figures counted from the
+// milestones m; all adds the unknown ones (the editor shows every one).
+func (h *Handler) pmFacts(m models.Milestones, all bool) []pmFact {
 	var out []pmFact
-	if !d.ImpactStart.IsZero() {
-		out = append(out, pmFact{Label: "Impact began", At: h.Site.Time(d.ImpactStart)})
+	if !m.ImpactStarted.IsZero() {
+		out = append(out, pmFact{Label: "Impact began", At: h.Site.Time(m.ImpactStarted)})
 	}
-	type measure struct {
-		label string
-		fn    func() (time.Duration, bool)
-	}
-	list := []measure{{"Time to first update", d.ToFirstCommunication}, {"Time to mitigation", d.ToMitigation},
-		{"Time to resolution", d.ToResolution}, {"Customer-facing duration", d.CustomerFacing}}
-	if all {
-		list = append([]measure{{"Time to detect", d.ToDetect}}, list...)
-	}
-	for _, m := range list {
-		if v, ok := m.fn(); ok {
-			out = append(out, pmFact{Label: m.label, Value: view.HumanDuration(v)})
+	for _, f := range models.Figures {
+		if v, ok := f.Of(m); ok {
+			out = append(out, pmFact{Label: f.Label, Value: view.HumanDuration(v)})
 		} else if all {
-			out = append(out, pmFact{Label: m.label, Value: "not known"})
+			out = append(out, pmFact{Label: f.Label, Value: "not known"})
 		}
 	}
 	return out

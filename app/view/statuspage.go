@@ -194,8 +194,17 @@ func (site *Site) Incident(in *models.Incident) *IncidentView {
 		ScheduledFor:    site.TimePtr(in.ScheduledFor),
 		ScheduledUntil:  site.TimePtr(in.ScheduledUntil),
 	}
-	if in.ResolvedAt != nil {
-		v.Duration = HumanDuration(in.ResolvedAt.Sub(in.StartedAt))
+	// The header's times and duration are the milestones the postmortem
+	// counts from, so the two never disagree.
+	m := in.Milestones()
+	if in.Kind == models.KindIncident {
+		v.CreatedAt = site.Time(m.ImpactStarted)
+		if m.Resolved != nil && in.ResolvedAt != nil {
+			v.ResolvedAt = site.Time(*m.Resolved)
+		}
+	}
+	if d, ok := m.ToResolution(); ok && in.ResolvedAt != nil {
+		v.Duration = HumanDuration(d)
 	}
 	for _, e := range in.Updates() {
 		v.Updates = append(v.Updates, site.Update(e))
