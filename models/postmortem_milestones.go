@@ -215,7 +215,7 @@ func (p *Postmortem) Milestones() Milestones {
 		}
 	}
 	for _, s := range MilestoneSpecs {
-		if t := p.milestoneSet(s.Key); t != nil {
+		if t := p.MilestoneSet(s.Key); t != nil {
 			at := *t
 			m.set(s.Key, &at)
 		}
@@ -224,8 +224,8 @@ func (p *Postmortem) Milestones() Milestones {
 	return m
 }
 
-// milestoneSet is the time an operator set for a milestone, nil when none.
-func (p *Postmortem) milestoneSet(key string) *time.Time {
+// MilestoneSet is the time an operator set for a milestone, nil when none.
+func (p *Postmortem) MilestoneSet(key string) *time.Time {
 	switch key {
 	case MilestoneImpactStarted:
 		return p.ImpactStartedAt

@@ -76,7 +76,7 @@ func contentOf(pm *Postmortem, all bool) (string, error) {
 		c.ImpactStartedAt = &at
 	}
 	for _, spec := range MilestoneSpecs[1:] {
-		if at := pm.milestoneSet(spec.Key); at != nil {
+		if at := pm.MilestoneSet(spec.Key); at != nil {
 			if c.Milestones == nil {
 				c.Milestones = map[string]time.Time{}
 			}

@@ -2,6 +2,7 @@ package console
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 
@@ -21,21 +22,21 @@ import (
 // pmEditorView is the postmortem editor.
 type pmEditorView struct {
 	AdminView
-	Incident    adminIncident
-	Postmortem  pmState
-	EditForm    view.Form        // sections, impact start, timeline
-	Sections    []view.FieldView // one textarea per section, with its hint
-	ImpactStart view.FieldView   // datetime-local in the page's time zone
-	Entries     []pmEntryField   // the drafted timeline, oldest first
-	NewEntry    pmNewEntry       // add an entry by hand
-	Facts       []pmFact         // durations computed from the timeline
-	Components  []string         // affected components
-	Items       []pmItemRow      // action items
-	ItemForm    view.Form        // add an action item
-	ItemFields  []view.FieldView // its fields
-	Publish     pmPublishPanel   // warnings, publish, unpublish
-	Revisions   []pmRevisionRow  // published versions, newest first
-	TimeZone    string
+	Incident   adminIncident
+	Postmortem pmState
+	EditForm   view.Form        // sections, impact start, timeline
+	Sections   []view.FieldView // one textarea per section, with its hint
+	Milestones []view.FieldView // datetime-local in the page's time zone, impact start first
+	Entries    []pmEntryField   // the drafted timeline, oldest first
+	NewEntry   pmNewEntry       // add an entry by hand
+	Facts      []pmFact         // durations computed from the timeline
+	Components []string         // affected components
+	Items      []pmItemRow      // action items
+	ItemForm   view.Form        // add an action item
+	ItemFields []view.FieldView // its fields
+	Publish    pmPublishPanel   // warnings, publish, unpublish
+	Revisions  []pmRevisionRow  // published versions, newest first
+	TimeZone   string
 }
 
 // pmState is where a postmortem stands.
@@ -60,6 +61,7 @@ type pmEntryField struct {
 	KindLabel      string // "Update", "Internal note", "Added by hand"...
 	StatusLabel    string
 	At, Text       view.FieldView
+	Milestone      view.FieldView // the milestone the entry is
 	Public, Remove view.CheckboxView
 	Error          string // its problem after a failed save
 }
@@ -240,8 +242,7 @@ func (h *Handler) renderPMEditor(c echo.Context, code int, in *models.Incident, 
 	for _, s := range models.PostmortemSections {
 		v.Sections = append(v.Sections, v.EditForm.Field(s.Key, s.Label, "type=textarea", "hint="+s.Hint))
 	}
-	v.ImpactStart = v.EditForm.Field("impact_started_at", "Impact began", "type=datetime-local", "required",
-		"hint=When customers began to be affected, in "+h.Site.Info.TimeZone+". The durations count from it.")
+	v.Milestones = h.pmMilestoneFields(pm, v.EditForm)
 	for i, e := range pm.Timeline {
 		v.Entries = append(v.Entries, h.pmEntryField(i+1, &e, v.EditForm, forms.entryErrs[e.ID]))
 	}
@@ -293,6 +294,9 @@ func entryAt(id string) string     { return "entry_at_" + id }
 func entryText(id string) string   { return "entry_text_" + id }
 func entryPublic(id string) string { return "entry_public_" + id }
 func entryRemove(id string) string { return "entry_remove_" + id }
+func entryMilestone(id string) string {
+	return "entry_milestone_" + id
+}
 
 // pmEditValues is the editor form holding the postmortem as it is.
 func (h *Handler) pmEditValues(pm *models.Postmortem) view.Form {
@@ -300,9 +304,12 @@ func (h *Handler) pmEditValues(pm *models.Postmortem) view.Form {
 	for _, s := range models.PostmortemSections {
 		values[s.Key] = pm.SectionBody(s.Key)
 	}
-	start := pm.ImpactStart()
-	values["impact_started_at"] = h.localTimeValue(&start)
+	m := pm.Milestones()
+	for _, spec := range models.MilestoneSpecs {
+		values[spec.Field] = h.localTimeValue(m.Get(spec.Key))
+	}
 	for _, e := range pm.Timeline {
+		values[entryMilestone(e.ID)] = e.Milestone
 		values[entryAt(e.ID)] = h.localTimeValue(&e.OccurredAt)
 		values[entryText(e.ID)] = e.Body
 		values[entryPublic(e.ID)] = checkbox(e.Included)
@@ -323,7 +330,36 @@ func (h *Handler) pmEntryField(n int, e *models.PostmortemEntry, f view.Form, pr
 		Public: f.Checkbox(entryPublic(e.ID), "Public"),
 		Remove: f.Checkbox(entryRemove(e.ID), "Remove"),
 	}
+	options := []string{"=None"}
+	for _, spec := range models.MilestoneSpecs {
+		options = append(options, spec.Key+"="+spec.Label)
+	}
+	ef.Milestone = f.Select(entryMilestone(e.ID), "Milestone", options...)
+	ef.Milestone.Required = false
 	return ef
+}
+
+// pmMilestoneFields are the milestones' fields, each showing the milestone
+// in use and where it comes from.
+func (h *Handler) pmMilestoneFields(pm *models.Postmortem, f view.Form) []view.FieldView {
+	marked := map[string]int{}
+	for i, e := range pm.Timeline {
+		if e.Milestone != "" {
+			marked[e.Milestone] = i + 1
+		}
+	}
+	var out []view.FieldView
+	for _, spec := range models.MilestoneSpecs {
+		hint := "Read from the timeline; set a time, or mark an entry, to change it. Empty it to go back to the timeline's."
+		switch {
+		case pm.MilestoneSet(spec.Key) != nil:
+			hint = "Set by hand. Empty it to go back to the timeline's."
+		case marked[spec.Key] > 0:
+			hint = fmt.Sprintf("Entry %d of the timeline is marked as it.", marked[spec.Key])
+		}
+		out = append(out, f.Field(spec.Field, spec.Label, "type=datetime-local", "hint="+hint+" In "+h.Site.Info.TimeZone+"."))
+	}
+	return out
 }
 
 // pmFacts lists the impact start and the figures counted from the
