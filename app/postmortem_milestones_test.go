@@ -1,0 +1,164 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/beaconstatus/beacon/models"
+	"github.com/beaconstatus/beacon/models/dbtest"
+)
+
+// jsonMilestonesPM is what these tests read of GET postmortem.
+type jsonMilestonesPM struct {
+	Milestones map[string]*string `json:"milestones"`
+	Durations  map[string]any     `json:"durations"`
+	Sections   map[string]string  `json:"sections"`
+	Timeline   []struct {
+		ID        string  `json:"id"`
+		Kind      string  `json:"kind"`
+		Body      string  `json:"body"`
+		Milestone *string `json:"milestone"`
+	} `json:"timeline"`
+}
+
+// TestPostmortemFiguresAgree reproduces issue 14: a deploy entry before
+// the impact, detection a minute after it. The incident header, the
+// postmortem, the API and the impact sentence show the same figures,
+// counted from the same milestones, through the real router.
+func TestPostmortemFiguresAgree(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		t0 := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Minute) // the impact began
+		comp := addComponent(t, db, models.Component{Name: "API"})
+		in := openIncident(t, db, models.NewIncident{Name: "Checkout errors", Body: "Investigating.", StartedAt: t0.Add(2 * time.Minute),
+			Components: map[string]string{comp.ID: models.MajorOutage}})
+		for _, ev := range []models.NewEvent{
+			{Kind: models.EventNote, Body: "Deploying v2.3.", OccurredAt: t0.Add(-5 * time.Minute)},
+			{Kind: models.EventExternal, Body: "5xx above 5%", Source: "prometheus", OccurredAt: t0.Add(time.Minute)},
+		} {
+			if _, err := db.AddEvent(ctx, in.ID, ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		postUpdate(t, db, in.ID, models.NewUpdate{Status: models.Monitoring, Body: "Rolled back.", At: t0.Add(7 * time.Minute)})
+		postUpdate(t, db, in.ID, models.NewUpdate{Status: models.Resolved, Body: "Fixed.", At: t0.Add(12 * time.Minute), RestoreComponents: true})
+
+		c := newAPIClient(t, db, models.RoleEditor)
+		path := "/incidents/" + in.ID + "/postmortem"
+		iso := func(at time.Time) string { return at.UTC().Format(time.RFC3339) }
+		var pm jsonMilestonesPM
+		c.want(c.do("PUT", path, map[string]any{"postmortem": map[string]any{
+			"summary": "A deploy broke checkout.",
+			// An older draft's sentence, stale: it is rendered from the milestones.
+			"impact":     "Checkout failed.\n\nThe impact lasted 4 mins.",
+			"milestones": map[string]any{"impact_started_at": iso(t0)},
+			"timeline":   []map[string]any{{"occurred_at": iso(t0.Add(-5 * time.Minute)), "body": "Deployed v2.3."}},
+		}}, &pm), http.StatusOK)
+		c.want(c.do("PUT", path+"/publish", nil, nil), http.StatusOK)
+
+		// figures checks every surface against the milestones: detect,
+		// acknowledge, first update, mitigate, resolve, customer-facing.
+		figures := func(t *testing.T, want [6]time.Duration) {
+			t.Helper()
+			var pm jsonMilestonesPM
+			c.want(c.do("GET", path, nil, &pm), http.StatusOK)
+			for i, key := range []string{"time_to_detect", "time_to_acknowledge", "time_to_first_communication",
+				"time_to_mitigation", "time_to_resolution", "customer_facing_duration"} {
+				if got, _ := pm.Durations[key].(float64); time.Duration(got)*time.Second != want[i] {
+					t.Errorf("API %s = %v, want %v", key, pm.Durations[key], want[i].Seconds())
+				}
+			}
+			if got := pm.Milestones["impact_started_at"]; got == nil || !parseISO(t, *got).Equal(t0) {
+				t.Errorf("API impact_started_at = %v", got)
+			}
+			h := newTestApp(t, db, nil).Handler()
+			human := func(d time.Duration) string { return models.HumanDuration(d) }
+			header := wantPage(t, get(t, h, "/incidents/"+in.ID), http.StatusOK)
+			inOrder(t, header, "<dt>Started</dt><dd>"+timeElement(t, t0), "<dt>Duration</dt><dd>"+human(want[4])+"</dd>")
+			for _, page := range []string{"/incidents/" + in.ID, "/incidents/" + in.ID + "/postmortem"} {
+				body := wantPage(t, get(t, h, page), http.StatusOK)
+				inOrder(t, body,
+					"<dt>Impact began</dt><dd>"+timeElement(t, t0),
+					"<dt>Time to detect</dt><dd>"+human(want[0])+"</dd>",
+					"<dt>Time to acknowledge</dt><dd>"+human(want[1])+"</dd>",
+					"<dt>Time to first update</dt><dd>"+human(want[2])+"</dd>",
+					"<dt>Time to mitigation</dt><dd>"+human(want[3])+"</dd>",
+					"<dt>Time to resolution</dt><dd>"+human(want[4])+"</dd>",
+					"<dt>Customer-facing duration</dt><dd>"+human(want[5])+"</dd>",
+					"<p>The impact lasted "+human(want[5])+".</p>")
+				lacks(t, body, "The impact lasted 4 mins.")
+			}
+			feed := get(t, h, "/incidents/"+in.ID+".json").Body.String()
+			contains(t, feed, "Time to resolution:\u003c/strong\u003e "+human(want[4]), "Customer-facing duration:\u003c/strong\u003e "+human(want[5]))
+		}
+		// The defaults: impact at t0, the alert at +1, the first update
+		// (the incident opened) at +2, monitoring at +7, resolved at +12.
+		// The deploy (-5) and its note count for nothing.
+		figures(t, [6]time.Duration{time.Minute, 2 * time.Minute, 2 * time.Minute, 7 * time.Minute, 12 * time.Minute, 7 * time.Minute})
+
+		// Marking an entry, and setting a time, move the figures everywhere.
+		c.want(c.do("GET", path, nil, &pm), http.StatusOK)
+		var deploy, alert string
+		for _, e := range pm.Timeline {
+			switch {
+			case e.Kind == models.EntryManual:
+				deploy = e.ID
+			case e.Kind == models.EventExternal:
+				alert = e.ID
+			}
+		}
+		if deploy == "" || alert == "" {
+			t.Fatalf("timeline = %+v", pm.Timeline)
+		}
+		c.want(c.do("PUT", path, map[string]any{"postmortem": map[string]any{
+			"timeline":   []map[string]any{{"id": alert, "milestone": "acknowledged"}},
+			"milestones": map[string]any{"detected_at": iso(t0.Add(30 * time.Second)), "mitigated_at": iso(t0.Add(5 * time.Minute))},
+		}}, &pm), http.StatusOK)
+		figures(t, [6]time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute, 12 * time.Minute, 5 * time.Minute})
+
+		// A milestone before the impact counts as zero, never negative.
+		c.want(c.do("PUT", path, map[string]any{"postmortem": map[string]any{
+			"timeline": []map[string]any{{"id": deploy, "milestone": "detected"}},
+		}}, &pm), http.StatusOK)
+		figures(t, [6]time.Duration{0, time.Minute, 2 * time.Minute, 5 * time.Minute, 12 * time.Minute, 5 * time.Minute})
+
+		// Bad milestones: a 422 naming the field, and nothing changes.
+		var before json.RawMessage
+		c.want(c.do("GET", path, nil, &before), http.StatusOK)
+		pmBody := func(fields string) string { return `{"postmortem": {` + fields + `}}` }
+		for _, tc := range []struct{ name, body, field string }{
+			{"resolved before the impact", pmBody(`"milestones": {"resolved_at": "` + iso(t0.Add(-time.Minute)) + `"}`), "milestones.resolved_at"},
+			{"impact after the resolution", pmBody(`"milestones": {"impact_started_at": "` + iso(t0.Add(20*time.Minute)) + `"}`), "milestones.impact_started_at"},
+			{"a resolution in the future", pmBody(`"milestones": {"resolved_at": "2999-01-01T00:00:00Z"}`), "milestones.resolved_at"},
+			{"a malformed time", pmBody(`"milestones": {"detected_at": "soon"}`), "milestones.detected_at"},
+			{"an unknown milestone", pmBody(`"milestones": {"fixed_at": "` + iso(t0) + `"}`), "milestones.fixed_at"},
+			{"milestones not an object", pmBody(`"milestones": "x"`), "milestones"},
+			{"an unknown mark", pmBody(`"timeline": [{"id": "` + alert + `", "milestone": "fixed"}]`), "timeline"},
+			{"one milestone on two entries", pmBody(`"timeline": [{"id": "` + alert + `", "milestone": "detected"}, {"id": "` + deploy + `", "milestone": "detected"}]`), "timeline"},
+			{"a time and a mark for one milestone", pmBody(`"milestones": {"detected_at": "` + iso(t0) + `"}, "timeline": [{"id": "` + alert + `", "milestone": "detected"}]`), "milestones.detected_at"},
+		} {
+			code := http.StatusUnprocessableEntity
+			if tc.name == "milestones not an object" {
+				code = http.StatusBadRequest
+			}
+			c.badRequest(t, db, tc.name, "PUT", path, tc.body, code, tc.field)
+		}
+		var after json.RawMessage
+		c.want(c.do("GET", path, nil, &after), http.StatusOK)
+		if string(after) != string(before) {
+			t.Errorf("a refused change changed the postmortem:\n%s\n%s", before, after)
+		}
+	})
+}
+
+func parseISO(t *testing.T, s string) time.Time {
+	t.Helper()
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatalf("time %q: %v", s, err)
+	}
+	return at
+}
