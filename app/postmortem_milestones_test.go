@@ -3,7 +3,10 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"net/http"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -161,4 +164,87 @@ func parseISO(t *testing.T, s string) time.Time {
 		t.Fatalf("time %q: %v", s, err)
 	}
 	return at
+}
+
+// TestPostmortemFiguresAgreeRandom draws random timelines and milestone
+// edits (the seed is logged; MILESTONE_SEED=<seed> replays it) and checks
+// that models, the API JSON and the public pages show the same figures.
+func TestPostmortemFiguresAgreeRandom(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	if s, err := strconv.ParseUint(os.Getenv("MILESTONE_SEED"), 10, 64); err == nil {
+		seed = s
+	}
+	t.Logf("seed %d", seed)
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		rnd := rand.New(rand.NewPCG(seed, 14))
+		cases := 8
+		if db.Gorm.Dialector.Name() == "postgres" {
+			cases = 3
+		}
+		c := newAPIClient(t, db, models.RoleEditor)
+		minute := func(m int) time.Duration { return time.Duration(m) * time.Minute }
+		for n := range cases {
+			t0 := time.Now().UTC().Add(-12 * time.Hour).Truncate(time.Minute)
+			at := t0.Add(minute(rnd.IntN(30)))
+			in := openIncident(t, db, models.NewIncident{Name: "Case", Body: "Investigating.", StartedAt: at})
+			for range rnd.IntN(4) {
+				ev := models.NewEvent{Kind: models.EventExternal, Source: "alerts", Body: "Alert.", OccurredAt: t0.Add(minute(rnd.IntN(90) - 30))}
+				if _, err := db.AddEvent(ctx, in.ID, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, status := range []string{models.Identified, models.Monitoring, models.Resolved} {
+				if status == models.Resolved || rnd.IntN(2) == 0 {
+					at = at.Add(minute(1 + rnd.IntN(40)))
+					postUpdate(t, db, in.ID, models.NewUpdate{Status: status, Body: status + ".", At: at})
+				}
+			}
+			path := "/incidents/" + in.ID + "/postmortem"
+			c.want(c.do("PUT", path, map[string]any{"postmortem": map[string]any{"summary": "Case."}}, nil), http.StatusOK)
+			c.want(c.do("PUT", path+"/publish", nil, nil), http.StatusOK)
+			for range 3 {
+				set := map[string]any{}
+				for range 1 + rnd.IntN(2) {
+					spec := models.MilestoneSpecs[rnd.IntN(len(models.MilestoneSpecs))]
+					set[spec.Field] = t0.Add(minute(rnd.IntN(200) - 40)).Format(time.RFC3339)
+				}
+				rec := c.do("PUT", path, map[string]any{"postmortem": map[string]any{"milestones": set}}, nil)
+				if rec.Code != http.StatusOK && rec.Code != http.StatusUnprocessableEntity {
+					t.Fatalf("case %d: PUT %v: %d %s", n, set, rec.Code, rec.Body.String())
+				}
+			}
+			pm, err := db.GetPostmortem(ctx, in.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := pm.Milestones()
+			var api jsonMilestonesPM
+			c.want(c.do("GET", path, nil, &api), http.StatusOK)
+			h := newTestApp(t, db, nil).Handler()
+			incidentPage := wantPage(t, get(t, h, "/incidents/"+in.ID), http.StatusOK)
+			pmPage := wantPage(t, get(t, h, path), http.StatusOK)
+			for _, f := range models.Figures {
+				d, ok := f.Of(m)
+				if d < 0 {
+					t.Errorf("case %d: %s = %v", n, f.Key, d)
+				}
+				got, known := api.Durations[f.Key].(float64)
+				if known != ok || ok && time.Duration(got)*time.Second != d.Truncate(time.Second) {
+					t.Errorf("case %d: API %s = %v, models %v (%v)", n, f.Key, api.Durations[f.Key], d, ok)
+				}
+				if ok {
+					row := "<dt>" + f.Label + "</dt><dd>" + models.HumanDuration(d) + "</dd>"
+					contains(t, incidentPage, row)
+					contains(t, pmPage, row)
+				}
+			}
+			if d, ok := m.ToResolution(); ok {
+				contains(t, incidentPage, "<dt>Duration</dt><dd>"+models.HumanDuration(d)+"</dd>")
+			}
+			if t.Failed() {
+				t.Fatalf("case %d failed (seed %d)", n, seed)
+			}
+		}
+	})
 }
