@@ -364,3 +364,18 @@ func (in *Incident) Milestones() Milestones {
 	}
 	return IncidentMilestones(in)
 }
+
+// figureLine is the time to resolution and the customer-facing duration
+// in one line of text, "" when neither is known.
+func figureLine(m Milestones) string {
+	var parts []string
+	for _, f := range Figures {
+		if f.Key != "time_to_resolution" && f.Key != "customer_facing_duration" {
+			continue
+		}
+		if d, ok := f.Of(m); ok {
+			parts = append(parts, f.Label+": "+HumanDuration(d))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
