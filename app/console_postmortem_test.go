@@ -292,7 +292,8 @@ func TestConsolePostmortemEditor(t *testing.T) {
 			name, field, key, value, want string
 		}{
 			{"malformed impact start", "impact_started_at", "impact_started_at", "yesterday", "must be a date and time"},
-			{"empty impact start", "impact_started_at", "impact_started_at", "", "must not be empty"},
+			{"resolved before the impact", "resolved_at", "resolved_at", pm.ImpactStart().Add(-time.Hour).In(loc).Format("2006-01-02T15:04"), "before its impact began"},
+			{"malformed milestone", "detected_at", "detected_at", "soon", "must be a date and time"},
 			{"impact start in the future", "impact_started_at", "impact_started_at", time.Now().Add(48 * time.Hour).In(loc).Format("2006-01-02T15:04"), "future"},
 			{"new entry without time", "new_at", "new_text", "Something", "must be given"},
 			{"section too long", "summary", "summary", strings.Repeat("a", models.MaxSectionLength+1), "at most"},

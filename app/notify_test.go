@@ -391,7 +391,8 @@ func TestNotifyPostmortemPublished(t *testing.T) {
 		if s := p.Header.Get("Subject"); s != "[Acme Cloud] Postmortem: API errors" {
 			t.Errorf("Subject = %q", s)
 		}
-		for _, want := range []string{"Postmortem: API errors", "Affected: API", "Requests failed for ten minutes.", "/incidents/" + in.ID} {
+		for _, want := range []string{"Postmortem: API errors", "Affected: API", "Requests failed for ten minutes.", "/incidents/" + in.ID,
+			"Time to resolution: less than a minute · Customer-facing duration: less than a minute"} {
 			if !strings.Contains(p.Text, want) {
 				t.Errorf("the text lacks %q:\n%s", want, p.Text)
 			}

@@ -97,7 +97,7 @@ func TestPostmortemPages(t *testing.T) {
 			"<dt>Time to first update</dt><dd>less than a minute</dd>",
 			"<dt>Time to mitigation</dt><dd>40 mins</dd>",
 			"<dt>Time to resolution</dt><dd>1 hr 30 mins</dd>",
-			"<dt>Customer-facing duration</dt><dd>1 hr 30 mins</dd>",
+			"<dt>Customer-facing duration</dt><dd>40 mins</dd>",
 			`<h3 id="pm-summary">Summary</h3>`, "A <strong>config</strong> change broke checkout.",
 			`<h3 id="pm-impact">Customer impact</h3>`,
 			`<h3 id="pm-root_cause">Root cause</h3>`, "Config was not validated.",

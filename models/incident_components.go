@@ -24,5 +24,6 @@ func (db *DB) ListIncidentsOfComponents(ctx context.Context, componentIDs []stri
 	if err != nil {
 		return nil, fmt.Errorf("models: list incidents of components: %w", err)
 	}
+	completeIncidents(list...)
 	return list, nil
 }

@@ -16,10 +16,13 @@ func (db *DB) GetIncident(ctx context.Context, id string) (*Incident, error) {
 	err := db.Gorm.WithContext(ctx).
 		Preload("Components", func(tx *gorm.DB) *gorm.DB { return tx.Order("position, name") }).
 		Preload("Events", func(tx *gorm.DB) *gorm.DB { return tx.Order("occurred_at, created_at, id") }).
-		Preload("Postmortem.Sections").
+		Preload("Postmortem.Sections").Preload("Postmortem.Timeline").
 		Take(&in, "id = ?", id).Error
 	if err != nil {
 		return nil, notFound(err, "load incident %s", id)
+	}
+	if in.Postmortem != nil {
+		completePostmortem(in.Postmortem, &in)
 	}
 	return &in, nil
 }
@@ -33,6 +36,7 @@ func (db *DB) ListUnresolved(ctx context.Context) ([]Incident, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models: list unresolved incidents: %w", err)
 	}
+	completeIncidents(list...)
 	return list, nil
 }
 
@@ -45,6 +49,7 @@ func (db *DB) ListIncidentsBetween(ctx context.Context, from, to time.Time) ([]I
 	if err != nil {
 		return nil, fmt.Errorf("models: list incidents: %w", err)
 	}
+	completeIncidents(list...)
 	return list, nil
 }
 
@@ -60,6 +65,7 @@ func (db *DB) ListIncidentsAffecting(ctx context.Context, from, to time.Time) ([
 	if err != nil {
 		return nil, fmt.Errorf("models: list incidents: %w", err)
 	}
+	completeIncidents(list...)
 	return list, nil
 }
 
@@ -144,6 +150,7 @@ func (db *DB) ListIncidents(ctx context.Context, f IncidentFilter) ([]Incident, 
 	if err != nil {
 		return nil, 0, fmt.Errorf("models: list incidents: %w", err)
 	}
+	completeIncidents(list...)
 	return list, total, nil
 }
 
@@ -154,5 +161,15 @@ func (db *DB) withTimeline(ctx context.Context) *gorm.DB {
 	return db.Gorm.WithContext(ctx).
 		Preload("Components", func(tx *gorm.DB) *gorm.DB { return tx.Order("position, name") }).
 		Preload("Events", func(tx *gorm.DB) *gorm.DB { return tx.Order("occurred_at, created_at, id") }).
-		Preload("Postmortem.Sections")
+		Preload("Postmortem.Sections").Preload("Postmortem.Timeline")
+}
+
+// completeIncidents readies the postmortems of incidents loaded with
+// withTimeline (see completePostmortem).
+func completeIncidents(list ...Incident) {
+	for i := range list {
+		if pm := list[i].Postmortem; pm != nil {
+			completePostmortem(pm, &list[i])
+		}
+	}
 }

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -74,17 +75,22 @@ const (
 // Postmortem is the write-up of a resolved incident: Markdown sections, a
 // timeline drafted from the incident's events, and action items.
 type Postmortem struct {
-	ID                  string `gorm:"primaryKey"`
-	IncidentID          string
-	Status              string // PostmortemDraft or PostmortemPublished
-	ImpactStartedAt     *time.Time
-	PublishedAt         *time.Time // when it was last published; nil for a draft
-	FirstPublishedAt    *time.Time
-	NotifiedSubscribers bool
-	Revision            int // the number of the latest published revision; 0 before the first publish
-	CreatedBy           string
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	ID                   string `gorm:"primaryKey"`
+	IncidentID           string
+	Status               string     // PostmortemDraft or PostmortemPublished
+	ImpactStartedAt      *time.Time // the milestones an operator set; nil ones are read from the timeline
+	DetectedAt           *time.Time
+	AcknowledgedAt       *time.Time
+	FirstCommunicationAt *time.Time
+	MitigatedAt          *time.Time
+	ResolvedAt           *time.Time
+	PublishedAt          *time.Time // when it was last published; nil for a draft
+	FirstPublishedAt     *time.Time
+	NotifiedSubscribers  bool
+	Revision             int // the number of the latest published revision; 0 before the first publish
+	CreatedBy            string
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
 
 	Incident    *Incident           `gorm:"foreignKey:IncidentID"`
 	Sections    []PostmortemSection `gorm:"foreignKey:PostmortemID"`
@@ -120,6 +126,7 @@ type PostmortemEntry struct {
 	Body         string
 	BodyHTML     string `gorm:"column:body_html"`
 	Position     int
+	Milestone    string // the milestone this entry is (MilestoneDetected...), "" for none
 }
 
 // TableName is the table of postmortem timeline entries.
@@ -177,22 +184,8 @@ func (p *Postmortem) PublicTimeline() []PostmortemEntry {
 	return out
 }
 
-// ImpactStart is when customers began to be affected: the operator's
-// ImpactStartedAt, else the first timeline entry, else the incident's start.
-func (p *Postmortem) ImpactStart() time.Time {
-	switch {
-	case p.ImpactStartedAt != nil:
-		return *p.ImpactStartedAt
-	case len(p.Timeline) > 0:
-		return p.Timeline[0].OccurredAt
-	case p.Incident != nil:
-		return p.Incident.StartedAt
-	}
-	return time.Time{}
-}
-
-// Durations computes the postmortem's durations from its timeline.
-func (p *Postmortem) Durations() Durations { return ComputeDurations(p.ImpactStart(), p.Timeline) }
+// ImpactStart is when customers began to be affected: the milestone.
+func (p *Postmortem) ImpactStart() time.Time { return p.Milestones().ImpactStarted }
 
 // Document is the postmortem as one Markdown text: the supporting notes
 // alone when only they have text (Statuspage's one-body postmortem), else
@@ -244,7 +237,36 @@ func loadPostmortem(tx *gorm.DB, incidentID string, lock bool) (*Postmortem, err
 	if err := tx.Where("postmortem_id = ?", pm.ID).Order("occurred_at, position, id").Find(&pm.Timeline).Error; err != nil {
 		return nil, fmt.Errorf("models: load postmortem timeline: %w", err)
 	}
+	var in Incident
+	err := tx.Preload("Components", func(tx *gorm.DB) *gorm.DB { return tx.Order("position, name") }).
+		Take(&in, "id = ?", incidentID).Error
+	if err != nil {
+		return nil, notFound(err, "load incident %s", incidentID)
+	}
+	pm.Incident = &in
+	pm.liveImpactSentence()
 	return &pm, nil
+}
+
+// completePostmortem readies a postmortem loaded with its incident: its
+// sections in template order, its timeline in time order, the impact
+// sentence from its milestones.
+func completePostmortem(pm *Postmortem, in *Incident) {
+	if in != nil {
+		pm.Incident = in
+	}
+	sortSections(pm.Sections)
+	sort.SliceStable(pm.Timeline, func(i, j int) bool {
+		a, b := pm.Timeline[i], pm.Timeline[j]
+		if !a.OccurredAt.Equal(b.OccurredAt) {
+			return a.OccurredAt.Before(b.OccurredAt)
+		}
+		if a.Position != b.Position {
+			return a.Position < b.Position
+		}
+		return a.ID < b.ID
+	})
+	pm.liveImpactSentence()
 }
 
 // sortSections puts sections in template order.
@@ -276,13 +298,6 @@ func (db *DB) GetPostmortem(ctx context.Context, incidentID string) (*Postmortem
 	if pm.ActionItems, err = listActionItems(tx, pm.ID); err != nil {
 		return nil, err
 	}
-	var in Incident
-	err = tx.Preload("Components", func(tx *gorm.DB) *gorm.DB { return tx.Order("position, name") }).
-		Take(&in, "id = ?", incidentID).Error
-	if err != nil {
-		return nil, notFound(err, "load incident %s", incidentID)
-	}
-	pm.Incident = &in
 	return pm, nil
 }
 
@@ -311,14 +326,14 @@ func (db *DB) ListPublishedPostmortems(ctx context.Context, limit, offset int) (
 	}
 	var list []Postmortem
 	err := tx.Scopes(published).Select("postmortems.*").
-		Preload("Sections").
+		Preload("Sections").Preload("Timeline").
 		Preload("Incident.Components", func(tx *gorm.DB) *gorm.DB { return tx.Order("position, name") }).
 		Order("postmortems.published_at DESC, postmortems.id").Limit(limit).Offset(offset).Find(&list).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("models: list postmortems: %w", err)
 	}
 	for i := range list {
-		sortSections(list[i].Sections)
+		completePostmortem(&list[i], nil)
 	}
 	return list, total, nil
 }

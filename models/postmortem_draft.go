@@ -15,8 +15,9 @@ import (
 // timeline: public updates, component status changes and maintenance
 // transitions become included entries; internal notes and external events
 // become entries that are not included until the operator ticks them. The
-// impact start is the first event, and the impact section starts with the
-// affected components and how long the impact lasted. An incident has one
+// milestones are left to their defaults (see Milestones), and the impact
+// section starts with the affected components: no figure is written into
+// the text, where it would go stale. An incident has one
 // postmortem: starting it again returns the existing one unchanged. An
 // unresolved incident is an *ErrConflict.
 func (db *DB) StartPostmortem(ctx context.Context, incidentID, actor string) (*Postmortem, error) {
@@ -57,11 +58,6 @@ func (db *DB) StartPostmortem(ctx context.Context, incidentID, actor string) (*P
 		if err != nil {
 			return err
 		}
-		start := in.StartedAt
-		if len(entries) > 0 && entries[0].OccurredAt.Before(start) {
-			start = entries[0].OccurredAt
-		}
-		pm.ImpactStartedAt = &start
 		if err := tx.Omit(clause.Associations).Create(pm).Error; err != nil {
 			return fmt.Errorf("models: create postmortem of incident %s: %w", in.ID, err)
 		}
@@ -70,7 +66,7 @@ func (db *DB) StartPostmortem(ctx context.Context, incidentID, actor string) (*P
 				return fmt.Errorf("models: draft postmortem timeline: %w", err)
 			}
 		}
-		impact := draftImpact(names, worstStatuses(events), start, *in.ResolvedAt)
+		impact := draftImpact(names, worstStatuses(events))
 		if impact == "" {
 			return nil
 		}
@@ -169,9 +165,8 @@ func worstStatuses(events []TimelineEvent) map[string]string {
 }
 
 // draftImpact is the starting text of the impact section: the affected
-// components (with the worst status each reached) and how long the impact
-// lasted.
-func draftImpact(names []string, worst map[string]string, from, until time.Time) string {
+// components (with the worst status each reached).
+func draftImpact(names []string, worst map[string]string) string {
 	var b strings.Builder
 	if len(names) > 0 {
 		b.WriteString("Affected components:\n\n")
@@ -183,9 +178,6 @@ func draftImpact(names []string, worst map[string]string, from, until time.Time)
 			b.WriteString("\n")
 		}
 		b.WriteString("\n")
-	}
-	if until.After(from) {
-		b.WriteString("The impact lasted " + HumanDuration(until.Sub(from)) + ".")
 	}
 	return strings.TrimSpace(b.String())
 }

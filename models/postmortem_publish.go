@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -125,6 +127,11 @@ func enqueuePostmortem(ctx context.Context, tx *DB, in *Incident, pm *Postmortem
 	content := NotificationContent{Status: in.Status, At: ev.OccurredAt}
 	if s := pm.Section(SectionSummary); s != nil {
 		content.Body, content.BodyHTML = s.Body, s.BodyHTML
+	}
+	if facts := figureLine(pm.Milestones()); facts != "" {
+		// The figures, counted from the milestones as the pages count them.
+		content.Body = strings.TrimSpace(content.Body + "\n\n" + facts)
+		content.BodyHTML += "<p>" + html.EscapeString(facts) + "</p>\n"
 	}
 	components, err := completeContent(g, in, &content)
 	if err != nil {

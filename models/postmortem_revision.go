@@ -29,7 +29,9 @@ func (PostmortemRevision) TableName() string { return "postmortem_revisions" }
 type PostmortemContent struct {
 	Sections        []ContentSection `json:"sections"`
 	ImpactStartedAt *time.Time       `json:"impact_started_at"`
-	Timeline        []ContentEntry   `json:"timeline"`
+	// Milestones are the other milestone times set, by key.
+	Milestones map[string]time.Time `json:"milestones,omitempty"`
+	Timeline   []ContentEntry       `json:"timeline"`
 }
 
 // ContentSection is a section of a revision: its Markdown and sanitized HTML.
@@ -47,6 +49,7 @@ type ContentEntry struct {
 	Body       string    `json:"body"`
 	BodyHTML   string    `json:"body_html"`
 	Included   bool      `json:"included"`
+	Milestone  string    `json:"milestone,omitempty"`
 }
 
 // Decode reads the revision's content.
@@ -72,10 +75,18 @@ func contentOf(pm *Postmortem, all bool) (string, error) {
 		at := pm.ImpactStartedAt.UTC()
 		c.ImpactStartedAt = &at
 	}
+	for _, spec := range MilestoneSpecs[1:] {
+		if at := pm.MilestoneSet(spec.Key); at != nil {
+			if c.Milestones == nil {
+				c.Milestones = map[string]time.Time{}
+			}
+			c.Milestones[spec.Key] = at.UTC()
+		}
+	}
 	for _, e := range pm.Timeline {
 		if e.Included || all {
 			c.Timeline = append(c.Timeline, ContentEntry{OccurredAt: e.OccurredAt.UTC(), Kind: e.Kind, Status: e.Status,
-				Body: e.Body, BodyHTML: e.BodyHTML, Included: e.Included})
+				Body: e.Body, BodyHTML: e.BodyHTML, Included: e.Included, Milestone: e.Milestone})
 		}
 	}
 	b, err := json.Marshal(c)

@@ -18,7 +18,11 @@ type PostmortemInput struct {
 	// Sections maps section keys to their new Markdown; "" empties one.
 	Sections        map[string]string
 	ImpactStartedAt *time.Time // nil keeps it
-	Timeline        []EntryInput
+	// Milestones sets milestones by key (MilestoneDetected...): a time
+	// sets one (and unmarks the entry marked as it), nil goes back to the
+	// entry marked or the default read from the timeline.
+	Milestones map[string]*time.Time
+	Timeline   []EntryInput
 }
 
 // EntryInput changes, adds (ID "") or removes one timeline entry. Nil
@@ -29,6 +33,7 @@ type EntryInput struct {
 	OccurredAt *time.Time
 	Body       *string
 	Included   *bool
+	Milestone  *string // the milestone the entry is (and no other entry, nor a time set), "" for none
 	Remove     bool
 }
 
@@ -48,8 +53,40 @@ func (in *PostmortemInput) validate(now time.Time) error {
 			v.Add(k, "must be at most %d characters", MaxSectionLength)
 		}
 	}
-	if in.ImpactStartedAt != nil && in.ImpactStartedAt.After(now.Add(MaxFutureSkew)) {
-		v.Add("impact_started_at", "must not be in the future")
+	if in.ImpactStartedAt != nil {
+		if in.Milestones == nil {
+			in.Milestones = map[string]*time.Time{}
+		}
+		in.Milestones[MilestoneImpactStarted] = in.ImpactStartedAt
+	}
+	marked := map[string]int{} // milestone → the entry marked as it
+	for i, e := range in.Timeline {
+		if e.Milestone == nil || *e.Milestone == "" || e.Remove {
+			continue
+		}
+		switch m := *e.Milestone; {
+		case !ValidMilestone(m):
+			v.Add("timeline", "entry %d: milestone %q is not one of %s", i+1, m, milestoneKeyList())
+		case marked[m] > 0:
+			v.Add("timeline", "entry %d: entry %d is already marked as %s: a milestone is one entry", i+1, marked[m], MilestoneLabel(m))
+		default:
+			marked[m] = i + 1
+		}
+	}
+	for _, spec := range MilestoneSpecs {
+		at, set := in.Milestones[spec.Key]
+		switch {
+		case !set:
+		case at != nil && at.After(now.Add(MaxFutureSkew)):
+			v.Add(spec.Field, "must not be in the future")
+		case at != nil && marked[spec.Key] > 0:
+			v.Add(spec.Field, "is set and entry %d is marked as %s: give the time or mark the entry, not both", marked[spec.Key], MilestoneLabel(spec.Key))
+		}
+	}
+	for k := range in.Milestones {
+		if !ValidMilestone(k) {
+			v.Add("milestones", "%q is not a milestone (the milestones are %s)", k, milestoneKeyList())
+		}
 	}
 	if len(in.Timeline) > MaxTimelineEntries {
 		v.Add("timeline", "must have at most %d entries", MaxTimelineEntries)
@@ -76,6 +113,14 @@ func (in *PostmortemInput) validate(now time.Time) error {
 		}
 	}
 	return v.Err()
+}
+
+func milestoneKeyList() string {
+	keys := make([]string, len(MilestoneSpecs))
+	for i, s := range MilestoneSpecs {
+		keys[i] = s.Key
+	}
+	return strings.Join(keys, ", ")
 }
 
 func sectionKeyList() string {
@@ -111,14 +156,14 @@ func (db *DB) SavePostmortem(ctx context.Context, incidentID string, in Postmort
 		if err := saveTimeline(tx, pm, in.Timeline); err != nil {
 			return err
 		}
-		if in.ImpactStartedAt != nil {
-			at := in.ImpactStartedAt.UTC()
-			if err := tx.Model(&Postmortem{}).Where("id = ?", pm.ID).Update("impact_started_at", at).Error; err != nil {
-				return fmt.Errorf("models: save postmortem %s: %w", pm.ID, err)
-			}
+		if err := saveMilestones(tx, pm, in.Milestones); err != nil {
+			return err
 		}
 		after, err := loadPostmortem(tx, incidentID, false)
 		if err != nil {
+			return err
+		}
+		if err := checkMilestones(pm, after, in); err != nil {
 			return err
 		}
 		whole, err := contentOf(after, true)
@@ -211,6 +256,12 @@ func saveTimeline(tx *gorm.DB, pm *Postmortem, entries []EntryInput) error {
 			if in.Included != nil {
 				e.Included = *in.Included
 			}
+			if in.Milestone != nil {
+				if err := unmark(tx, pm.ID, *in.Milestone); err != nil {
+					return err
+				}
+				e.Milestone = *in.Milestone
+			}
 			if err := tx.Create(&e).Error; err != nil {
 				return fmt.Errorf("models: add postmortem entry: %w", err)
 			}
@@ -239,6 +290,12 @@ func updateEntry(tx *gorm.DB, e *PostmortemEntry, in EntryInput) error {
 	if in.Included != nil && *in.Included != e.Included {
 		changes["included"] = *in.Included
 	}
+	if in.Milestone != nil && *in.Milestone != e.Milestone {
+		if err := unmark(tx, e.PostmortemID, *in.Milestone); err != nil {
+			return err
+		}
+		changes["milestone"] = *in.Milestone
+	}
 	if len(changes) == 0 {
 		return nil
 	}
@@ -246,4 +303,66 @@ func updateEntry(tx *gorm.DB, e *PostmortemEntry, in EntryInput) error {
 		return fmt.Errorf("models: save postmortem entry %s: %w", e.ID, err)
 	}
 	return nil
+}
+
+// unmark takes a milestone from the entry marked as it and the time set
+// for it: an entry is about to be marked as it.
+func unmark(tx *gorm.DB, postmortemID, milestone string) error {
+	if milestone == "" {
+		return nil
+	}
+	err := tx.Model(&PostmortemEntry{}).Where("postmortem_id = ? AND milestone = ?", postmortemID, milestone).
+		Update("milestone", "").Error
+	if err == nil {
+		err = tx.Model(&Postmortem{}).Where("id = ?", postmortemID).Update(MilestoneField(milestone), nil).Error
+	}
+	if err != nil {
+		return fmt.Errorf("models: unmark %s of postmortem %s: %w", milestone, postmortemID, err)
+	}
+	return nil
+}
+
+// saveMilestones writes the milestone times set; a time set unmarks the
+// entry marked as its milestone.
+func saveMilestones(tx *gorm.DB, pm *Postmortem, set map[string]*time.Time) error {
+	for _, spec := range MilestoneSpecs {
+		at, ok := set[spec.Key]
+		if !ok {
+			continue
+		}
+		var value any
+		if at != nil {
+			value = at.UTC()
+			err := tx.Model(&PostmortemEntry{}).Where("postmortem_id = ? AND milestone = ?", pm.ID, spec.Key).
+				Update("milestone", "").Error
+			if err != nil {
+				return fmt.Errorf("models: unmark %s of postmortem %s: %w", spec.Key, pm.ID, err)
+			}
+		}
+		if err := tx.Model(&Postmortem{}).Where("id = ?", pm.ID).Update(spec.Field, value).Error; err != nil {
+			return fmt.Errorf("models: save %s of postmortem %s: %w", spec.Field, pm.ID, err)
+		}
+	}
+	return nil
+}
+
+// checkMilestones refuses a change after which the incident is resolved
+// before its impact began, naming what the change set: the resolution,
+// the impact start, or the timeline.
+func checkMilestones(before, after *Postmortem, in PostmortemInput) error {
+	b, a := before.Milestones(), after.Milestones()
+	if a.Resolved == nil || !a.Resolved.Before(a.ImpactStarted) {
+		return nil
+	}
+	if b.Resolved != nil && b.Resolved.Equal(*a.Resolved) && b.ImpactStarted.Equal(a.ImpactStarted) {
+		return nil // it was so before: this change is not the cause
+	}
+	field := "timeline"
+	if _, set := in.Milestones[MilestoneResolved]; set {
+		field = MilestoneField(MilestoneResolved)
+	} else if _, set := in.Milestones[MilestoneImpactStarted]; set {
+		field = MilestoneField(MilestoneImpactStarted)
+	}
+	return Invalid(field, "the incident would be resolved (%s) before its impact began (%s)",
+		a.Resolved.UTC().Format(time.RFC3339), a.ImpactStarted.UTC().Format(time.RFC3339))
 }

@@ -2,8 +2,10 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -53,6 +55,12 @@ func postmortemFields(c echo.Context) (models.PostmortemInput, error) {
 				v.Add(key, "must be an ISO 8601 time such as 2026-11-24T14:00:00Z")
 			}
 			in.ImpactStartedAt = at
+		case key == "milestones":
+			set, err := milestoneFields(val, v)
+			if err != nil {
+				return in, err
+			}
+			in.Milestones = set
 		case key == "timeline":
 			entries, err := timelineFields(val, v)
 			if err != nil {
@@ -60,10 +68,77 @@ func postmortemFields(c echo.Context) (models.PostmortemInput, error) {
 			}
 			in.Timeline = entries
 		default:
-			v.Add(key, "is not a postmortem field: send body_draft, impact_started_at, timeline or a section (%s)", sectionKeys())
+			v.Add(key, "is not a postmortem field: send body_draft, impact_started_at, milestones, timeline or a section (%s)", sectionKeys())
 		}
 	}
 	return in, v.Err()
+}
+
+// milestoneFields decodes {"detected_at": "…", "resolved_at": null, …}: a
+// time sets a milestone, null goes back to the entry marked as it or its
+// default. Bad times and unknown names are added to v as
+// "milestones.<name>".
+func milestoneFields(raw json.RawMessage, v *models.ValidationError) (map[string]*time.Time, error) {
+	var fields map[string]optional[string]
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, apiFieldError("milestones", "must be an object of times such as {\"detected_at\": \"2026-11-24T14:05:00Z\"}")
+	}
+	out := map[string]*time.Time{}
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		key := milestoneOfField(name)
+		if key == "" {
+			v.Add("milestones."+name, "is not a milestone: send %s", milestoneFieldList())
+			continue
+		}
+		at, err := parseAPITime(name, fields[name])
+		if err != nil || fields[name].Set && !fields[name].Null && at == nil {
+			v.Add("milestones."+name, "must be an ISO 8601 time such as 2026-11-24T14:00:00Z, or null for its default")
+			continue
+		}
+		out[key] = at
+	}
+	return out, nil
+}
+
+// milestoneOfField is the milestone whose time field is name, "" for none.
+func milestoneOfField(name string) string {
+	for _, s := range models.MilestoneSpecs {
+		if s.Field == name {
+			return s.Key
+		}
+	}
+	return ""
+}
+
+func milestoneFieldList() string {
+	list := ""
+	for i, s := range models.MilestoneSpecs {
+		if i > 0 {
+			list += ", "
+		}
+		list += s.Field
+	}
+	return list
+}
+
+// milestoneFieldNames names the milestone fields of a validation error as
+// the request sent them: under "milestones".
+func milestoneFieldNames(err error, in models.PostmortemInput, topImpactStart bool) error {
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		for i, f := range ve.Fields {
+			key := milestoneOfField(f.Field)
+			if key != "" && !(key == models.MilestoneImpactStarted && topImpactStart) {
+				ve.Fields[i].Field = "milestones." + f.Field
+			}
+		}
+	}
+	return err
 }
 
 func sectionKeys() string {
@@ -83,6 +158,7 @@ type entryRequest struct {
 	OccurredAt optional[string] `json:"occurred_at"`
 	Body       optional[string] `json:"body"`
 	Included   optional[bool]   `json:"included"`
+	Milestone  optional[string] `json:"milestone"`
 	Remove     bool             `json:"remove"`
 }
 
@@ -90,11 +166,14 @@ type entryRequest struct {
 func timelineFields(raw json.RawMessage, v *models.ValidationError) ([]models.EntryInput, error) {
 	var list []entryRequest
 	if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, apiFieldError("timeline", "must be a list of entries {id, occurred_at, body, included, remove}")
+		return nil, apiFieldError("timeline", "must be a list of entries {id, occurred_at, body, included, milestone, remove}")
 	}
 	out := make([]models.EntryInput, 0, len(list))
 	for i, e := range list {
 		in := models.EntryInput{ID: e.ID, Body: e.Body.ptr(), Included: e.Included.ptr(), Remove: e.Remove}
+		if e.Milestone.Set {
+			in.Milestone = &e.Milestone.Value // null: ""
+		}
 		at, err := parseAPITime("occurred_at", e.OccurredAt)
 		if err != nil {
 			v.Add("timeline", "entry %d: occurred_at must be an ISO 8601 time such as 2026-11-24T14:00:00Z", i+1)
@@ -138,7 +217,7 @@ func (h *Handler) putPostmortem(c echo.Context) error {
 		return id, map[string]any{"revision": pm.Revision}, nil
 	})
 	if err != nil {
-		return err
+		return milestoneFieldNames(err, in, in.ImpactStartedAt != nil)
 	}
 	return h.postmortemJSON(c, http.StatusOK, pm)
 }

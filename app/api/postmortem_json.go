@@ -26,6 +26,7 @@ type jsonPostmortem struct {
 	ImpactStartedAt     jsonTime          `json:"impact_started_at"`
 	Sections            map[string]string `json:"sections"`
 	Timeline            []jsonEntry       `json:"timeline"`
+	Milestones          jsonMilestones    `json:"milestones"`
 	Durations           jsonDurations     `json:"durations"`
 	ActionItems         []jsonActionItem  `json:"action_items"`
 	Warnings            []jsonWarning     `json:"warnings"`
@@ -43,17 +44,32 @@ type jsonEntry struct {
 	Included   bool     `json:"included"`
 	OccurredAt jsonTime `json:"occurred_at"`
 	Body       string   `json:"body"`
+	Milestone  *string  `json:"milestone"` // the milestone this entry is, null for none
 }
 
-// jsonDurations are the milestones and durations (in seconds; null when
-// unknown) computed from the timeline.
+// jsonMilestones are the milestones every duration is counted from: the
+// times set, else the entries marked, else the defaults read from the
+// timeline (null when not known).
+type jsonMilestones struct {
+	ImpactStartedAt      jsonTime `json:"impact_started_at"`
+	DetectedAt           jsonTime `json:"detected_at"`
+	AcknowledgedAt       jsonTime `json:"acknowledged_at"`
+	FirstCommunicationAt jsonTime `json:"first_communication_at"`
+	MitigatedAt          jsonTime `json:"mitigated_at"`
+	ResolvedAt           jsonTime `json:"resolved_at"`
+}
+
+// jsonDurations are the durations (in seconds; null when unknown)
+// counted from the milestones, which it repeats.
 type jsonDurations struct {
 	ImpactStartedAt          jsonTime `json:"impact_started_at"`
 	DetectedAt               jsonTime `json:"detected_at"`
+	AcknowledgedAt           jsonTime `json:"acknowledged_at"`
 	FirstCommunicationAt     jsonTime `json:"first_communication_at"`
 	MitigatedAt              jsonTime `json:"mitigated_at"`
 	ResolvedAt               jsonTime `json:"resolved_at"`
 	TimeToDetect             *int64   `json:"time_to_detect"`
+	TimeToAcknowledge        *int64   `json:"time_to_acknowledge"`
 	TimeToFirstCommunication *int64   `json:"time_to_first_communication"`
 	TimeToMitigation         *int64   `json:"time_to_mitigation"`
 	TimeToResolution         *int64   `json:"time_to_resolution"`
@@ -113,9 +129,11 @@ func (h *Handler) jsonPostmortemOf(pm *models.Postmortem, warnings []models.Warn
 	}
 	for _, e := range pm.Timeline {
 		j.Timeline = append(j.Timeline, jsonEntry{ID: e.ID, EventID: e.EventID, Kind: e.Kind, Status: e.Status,
-			Included: e.Included, OccurredAt: h.isoTime(e.OccurredAt), Body: e.Body})
+			Included: e.Included, OccurredAt: h.isoTime(e.OccurredAt), Body: e.Body, Milestone: nullIfEmpty(e.Milestone)})
 	}
-	j.Durations = h.jsonDurationsOf(pm.Durations())
+	m := pm.Milestones()
+	j.Milestones = h.jsonMilestonesOf(m)
+	j.Durations = h.jsonDurationsOf(m)
 	for i := range pm.ActionItems {
 		j.ActionItems = append(j.ActionItems, h.jsonActionItemOf(pm.IncidentID, &pm.ActionItems[i]))
 	}
@@ -125,7 +143,15 @@ func (h *Handler) jsonPostmortemOf(pm *models.Postmortem, warnings []models.Warn
 	return j
 }
 
-func (h *Handler) jsonDurationsOf(d models.Durations) jsonDurations {
+func (h *Handler) jsonMilestonesOf(m models.Milestones) jsonMilestones {
+	return jsonMilestones{
+		ImpactStartedAt: h.isoTime(m.ImpactStarted), DetectedAt: h.isoTimePtr(m.Detected),
+		AcknowledgedAt: h.isoTimePtr(m.Acknowledged), FirstCommunicationAt: h.isoTimePtr(m.FirstCommunication),
+		MitigatedAt: h.isoTimePtr(m.Mitigated), ResolvedAt: h.isoTimePtr(m.Resolved),
+	}
+}
+
+func (h *Handler) jsonDurationsOf(m models.Milestones) jsonDurations {
 	seconds := func(v time.Duration, ok bool) *int64 {
 		if !ok {
 			return nil
@@ -133,13 +159,14 @@ func (h *Handler) jsonDurationsOf(d models.Durations) jsonDurations {
 		s := int64(v / time.Second)
 		return &s
 	}
+	ms := h.jsonMilestonesOf(m)
 	return jsonDurations{
-		ImpactStartedAt: h.isoTime(d.ImpactStart), DetectedAt: h.isoTimePtr(d.Detected),
-		FirstCommunicationAt: h.isoTimePtr(d.FirstCommunication), MitigatedAt: h.isoTimePtr(d.Mitigated),
-		ResolvedAt:   h.isoTimePtr(d.Resolved),
-		TimeToDetect: seconds(d.ToDetect()), TimeToFirstCommunication: seconds(d.ToFirstCommunication()),
-		TimeToMitigation: seconds(d.ToMitigation()), TimeToResolution: seconds(d.ToResolution()),
-		CustomerFacing: seconds(d.CustomerFacing()),
+		ImpactStartedAt: ms.ImpactStartedAt, DetectedAt: ms.DetectedAt, AcknowledgedAt: ms.AcknowledgedAt,
+		FirstCommunicationAt: ms.FirstCommunicationAt, MitigatedAt: ms.MitigatedAt, ResolvedAt: ms.ResolvedAt,
+		TimeToDetect: seconds(m.ToDetect()), TimeToAcknowledge: seconds(m.ToAcknowledge()),
+		TimeToFirstCommunication: seconds(m.ToFirstCommunication()),
+		TimeToMitigation:         seconds(m.ToMitigation()), TimeToResolution: seconds(m.ToResolution()),
+		CustomerFacing: seconds(m.CustomerFacing()),
 	}
 }
 

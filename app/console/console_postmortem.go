@@ -2,9 +2,9 @@ package console
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -22,21 +22,21 @@ import (
 // pmEditorView is the postmortem editor.
 type pmEditorView struct {
 	AdminView
-	Incident    adminIncident
-	Postmortem  pmState
-	EditForm    view.Form        // sections, impact start, timeline
-	Sections    []view.FieldView // one textarea per section, with its hint
-	ImpactStart view.FieldView   // datetime-local in the page's time zone
-	Entries     []pmEntryField   // the drafted timeline, oldest first
-	NewEntry    pmNewEntry       // add an entry by hand
-	Facts       []pmFact         // durations computed from the timeline
-	Components  []string         // affected components
-	Items       []pmItemRow      // action items
-	ItemForm    view.Form        // add an action item
-	ItemFields  []view.FieldView // its fields
-	Publish     pmPublishPanel   // warnings, publish, unpublish
-	Revisions   []pmRevisionRow  // published versions, newest first
-	TimeZone    string
+	Incident   adminIncident
+	Postmortem pmState
+	EditForm   view.Form        // sections, impact start, timeline
+	Sections   []view.FieldView // one textarea per section, with its hint
+	Milestones []view.FieldView // datetime-local in the page's time zone, impact start first
+	Entries    []pmEntryField   // the drafted timeline, oldest first
+	NewEntry   pmNewEntry       // add an entry by hand
+	Facts      []pmFact         // durations computed from the timeline
+	Components []string         // affected components
+	Items      []pmItemRow      // action items
+	ItemForm   view.Form        // add an action item
+	ItemFields []view.FieldView // its fields
+	Publish    pmPublishPanel   // warnings, publish, unpublish
+	Revisions  []pmRevisionRow  // published versions, newest first
+	TimeZone   string
 }
 
 // pmState is where a postmortem stands.
@@ -61,6 +61,7 @@ type pmEntryField struct {
 	KindLabel      string // "Update", "Internal note", "Added by hand"...
 	StatusLabel    string
 	At, Text       view.FieldView
+	Milestone      view.FieldView // the milestone the entry is
 	Public, Remove view.CheckboxView
 	Error          string // its problem after a failed save
 }
@@ -241,8 +242,7 @@ func (h *Handler) renderPMEditor(c echo.Context, code int, in *models.Incident, 
 	for _, s := range models.PostmortemSections {
 		v.Sections = append(v.Sections, v.EditForm.Field(s.Key, s.Label, "type=textarea", "hint="+s.Hint))
 	}
-	v.ImpactStart = v.EditForm.Field("impact_started_at", "Impact began", "type=datetime-local", "required",
-		"hint=When customers began to be affected, in "+h.Site.Info.TimeZone+". The durations count from it.")
+	v.Milestones = h.pmMilestoneFields(pm, v.EditForm)
 	for i, e := range pm.Timeline {
 		v.Entries = append(v.Entries, h.pmEntryField(i+1, &e, v.EditForm, forms.entryErrs[e.ID]))
 	}
@@ -251,7 +251,7 @@ func (h *Handler) renderPMEditor(c echo.Context, code int, in *models.Incident, 
 		Text:   v.EditForm.Field("new_text", "Text", "type=textarea", "hint=Markdown."),
 		Public: v.EditForm.Checkbox("new_public", "Public"),
 	}
-	v.Facts = h.pmFacts(pm.Durations(), true)
+	v.Facts = h.pmFacts(pm.Milestones(), true)
 	if pm.Incident != nil {
 		for _, comp := range pm.Incident.Components {
 			v.Components = append(v.Components, comp.Name)
@@ -294,6 +294,9 @@ func entryAt(id string) string     { return "entry_at_" + id }
 func entryText(id string) string   { return "entry_text_" + id }
 func entryPublic(id string) string { return "entry_public_" + id }
 func entryRemove(id string) string { return "entry_remove_" + id }
+func entryMilestone(id string) string {
+	return "entry_milestone_" + id
+}
 
 // pmEditValues is the editor form holding the postmortem as it is.
 func (h *Handler) pmEditValues(pm *models.Postmortem) view.Form {
@@ -301,9 +304,12 @@ func (h *Handler) pmEditValues(pm *models.Postmortem) view.Form {
 	for _, s := range models.PostmortemSections {
 		values[s.Key] = pm.SectionBody(s.Key)
 	}
-	start := pm.ImpactStart()
-	values["impact_started_at"] = h.localTimeValue(&start)
+	m := pm.Milestones()
+	for _, spec := range models.MilestoneSpecs {
+		values[spec.Field] = h.localTimeValue(m.Get(spec.Key))
+	}
 	for _, e := range pm.Timeline {
+		values[entryMilestone(e.ID)] = e.Milestone
 		values[entryAt(e.ID)] = h.localTimeValue(&e.OccurredAt)
 		values[entryText(e.ID)] = e.Body
 		values[entryPublic(e.ID)] = checkbox(e.Included)
@@ -324,30 +330,50 @@ func (h *Handler) pmEntryField(n int, e *models.PostmortemEntry, f view.Form, pr
 		Public: f.Checkbox(entryPublic(e.ID), "Public"),
 		Remove: f.Checkbox(entryRemove(e.ID), "Remove"),
 	}
+	options := []string{"=None"}
+	for _, spec := range models.MilestoneSpecs {
+		options = append(options, spec.Key+"="+spec.Label)
+	}
+	ef.Milestone = f.Select(entryMilestone(e.ID), "Milestone", options...)
+	ef.Milestone.Required = false
 	return ef
 }
 
-// pmFacts lists the milestones and durations of d; all adds the time to
-// detect and the unknown ones (the editor shows every one).
-func (h *Handler) pmFacts(d models.Durations, all bool) []pmFact {
+// pmMilestoneFields are the milestones' fields, each showing the milestone
+// in use and where it comes from.
+func (h *Handler) pmMilestoneFields(pm *models.Postmortem, f view.Form) []view.FieldView {
+	marked := map[string]int{}
+	for i, e := range pm.Timeline {
+		if e.Milestone != "" {
+			marked[e.Milestone] = i + 1
+		}
+	}
+	var out []view.FieldView
+	for _, spec := range models.MilestoneSpecs {
+		hint := "Read from the timeline; set a time, or mark an entry, to change it. Empty it to go back to the timeline's."
+		switch {
+		case pm.MilestoneSet(spec.Key) != nil:
+			hint = "Set by hand. Empty it to go back to the timeline's."
+		case marked[spec.Key] > 0:
+			hint = fmt.Sprintf("Entry %d of the timeline is marked as it.", marked[spec.Key])
+		}
+		out = append(out, f.Field(spec.Field, spec.Label, "type=datetime-local", "hint="+hint+" In "+h.Site.Info.TimeZone+"."))
+	}
+	return out
+}
+
+// pmFacts lists the impact start and the figures counted from the
+// milestones m; all adds the unknown ones (the editor shows every one).
+func (h *Handler) pmFacts(m models.Milestones, all bool) []pmFact {
 	var out []pmFact
-	if !d.ImpactStart.IsZero() {
-		out = append(out, pmFact{Label: "Impact began", At: h.Site.Time(d.ImpactStart)})
+	if !m.ImpactStarted.IsZero() {
+		out = append(out, pmFact{Label: "Impact began", At: h.Site.Time(m.ImpactStarted)})
 	}
-	type measure struct {
-		label string
-		fn    func() (time.Duration, bool)
-	}
-	list := []measure{{"Time to first update", d.ToFirstCommunication}, {"Time to mitigation", d.ToMitigation},
-		{"Time to resolution", d.ToResolution}, {"Customer-facing duration", d.CustomerFacing}}
-	if all {
-		list = append([]measure{{"Time to detect", d.ToDetect}}, list...)
-	}
-	for _, m := range list {
-		if v, ok := m.fn(); ok {
-			out = append(out, pmFact{Label: m.label, Value: view.HumanDuration(v)})
+	for _, f := range models.Figures {
+		if v, ok := f.Of(m); ok {
+			out = append(out, pmFact{Label: f.Label, Value: view.HumanDuration(v)})
 		} else if all {
-			out = append(out, pmFact{Label: m.label, Value: "not known"})
+			out = append(out, pmFact{Label: f.Label, Value: "not known"})
 		}
 	}
 	return out

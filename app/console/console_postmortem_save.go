@@ -29,7 +29,7 @@ func (h *Handler) savePostmortem(c echo.Context) error {
 	form := view.NewForm(c)
 	form.Clear("csrf")
 	input, entryErrs, err := h.pmInput(pm, form, autosave)
-	changed := err == nil && (len(input.Sections) > 0 || input.ImpactStartedAt != nil || len(input.Timeline) > 0)
+	changed := err == nil && (len(input.Sections) > 0 || len(input.Milestones) > 0 || len(input.Timeline) > 0)
 	if changed {
 		err = h.Writes.Do(c, web.Incident(in.ID), "postmortem.save", "incident", func(tx *models.DB) (string, any, error) {
 			saved, err := tx.SavePostmortem(c.Request().Context(), in.ID, input, web.ActorOf(c).Name)
@@ -91,12 +91,15 @@ func (h *Handler) pmInput(pm *models.Postmortem, f view.Form, autosave bool) (mo
 			}
 		}
 	}
-	start := pm.ImpactStart()
-	if val, sent := f.Values["impact_started_at"]; sent && val[0] != h.localTimeValue(&start) {
-		if strings.TrimSpace(val[0]) == "" {
-			v.Add("impact_started_at", "must not be empty: it is when customers began to be affected")
+	m := pm.Milestones()
+	for _, spec := range models.MilestoneSpecs {
+		if val, sent := f.Values[spec.Field]; sent && strings.TrimSpace(val[0]) != h.localTimeValue(m.Get(spec.Key)) {
+			if in.Milestones == nil {
+				in.Milestones = map[string]*time.Time{}
+			}
+			// Emptied: back to the entry marked or the timeline's.
+			in.Milestones[spec.Key] = h.parseLocalTime(v, spec.Field, val[0])
 		}
-		in.ImpactStartedAt = h.parseLocalTime(v, "impact_started_at", val[0])
 	}
 
 	entryErrs := map[string]string{}
@@ -137,12 +140,15 @@ func (h *Handler) pmInput(pm *models.Postmortem, f view.Form, autosave bool) (mo
 		if public := checked(f, entryPublic(id)); public != e.Included {
 			change.Included = &public
 		}
+		if val, sent := f.Values[entryMilestone(id)]; sent && val[0] != e.Milestone {
+			change.Milestone = &val[0]
+		}
 		if len(problems) > 0 {
 			entryErrs[id] = strings.Join(problems, "; ")
 			v.Add("timeline", "entry %d: %s", n+1, entryErrs[id])
 			continue
 		}
-		if change.Body != nil || change.OccurredAt != nil || change.Included != nil {
+		if change.Body != nil || change.OccurredAt != nil || change.Included != nil || change.Milestone != nil {
 			in.Timeline = append(in.Timeline, change)
 		}
 	}

@@ -261,8 +261,22 @@ func (h *Handler) postmortemEntry(in *models.Incident, pm *models.Postmortem) fe
 			body = s.BodyHTML
 		}
 	}
-	e.ContentHTML = body + fmt.Sprintf("\n<p><a href=\"%s\">Read the whole postmortem</a></p>\n", html.EscapeString(url))
 	e.Summary = view.Excerpt(template.HTML(body), 280)
+	// Its figures, counted from the same milestones as the pages'.
+	var facts []string
+	m := in.Milestones()
+	for _, f := range models.Figures {
+		if f.Key != "time_to_resolution" && f.Key != "customer_facing_duration" {
+			continue
+		}
+		if d, ok := f.Of(m); ok {
+			facts = append(facts, "<strong>"+html.EscapeString(f.Label)+":</strong> "+html.EscapeString(view.HumanDuration(d)))
+		}
+	}
+	if len(facts) > 0 {
+		body += "\n<p>" + strings.Join(facts, " · ") + "</p>"
+	}
+	e.ContentHTML = body + fmt.Sprintf("\n<p><a href=\"%s\">Read the whole postmortem</a></p>\n", html.EscapeString(url))
 	return e
 }
 

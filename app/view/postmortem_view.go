@@ -103,7 +103,7 @@ func (site *Site) Postmortem(ctx context.Context, pm *models.Postmortem) (*Postm
 			v.Sections = append(v.Sections, SectionView{Key: s.Key, Label: spec.Label, BodyHTML: template.HTML(s.BodyHTML)})
 		}
 	}
-	v.Durations = site.Durations(pm.Durations())
+	v.Durations = site.Durations(pm.Milestones())
 	if pm.Incident != nil {
 		for _, c := range pm.Incident.Components {
 			v.Components = append(v.Components, c.Name)
@@ -129,23 +129,16 @@ func (site *Site) Entry(at time.Time, status, html string) EntryView {
 	return EntryView{At: site.Time(at), Status: status, StatusLabel: models.IncidentStatusLabel(status), BodyHTML: template.HTML(html)}
 }
 
-// Durations lists the milestones that are known.
-func (site *Site) Durations(d models.Durations) []DurationView {
+// Durations lists the impact start and the figures that are known, all
+// counted from the milestones m.
+func (site *Site) Durations(m models.Milestones) []DurationView {
 	var out []DurationView
-	if !d.ImpactStart.IsZero() {
-		out = append(out, DurationView{Label: "Impact began", At: site.Time(d.ImpactStart)})
+	if !m.ImpactStarted.IsZero() {
+		out = append(out, DurationView{Label: "Impact began", At: site.Time(m.ImpactStarted)})
 	}
-	for _, m := range []struct {
-		label string
-		fn    func() (time.Duration, bool)
-	}{
-		{"Time to first update", d.ToFirstCommunication},
-		{"Time to mitigation", d.ToMitigation},
-		{"Time to resolution", d.ToResolution},
-		{"Customer-facing duration", d.CustomerFacing},
-	} {
-		if v, ok := m.fn(); ok {
-			out = append(out, DurationView{Label: m.label, Value: HumanDuration(v)})
+	for _, f := range models.Figures {
+		if v, ok := f.Of(m); ok {
+			out = append(out, DurationView{Label: f.Label, Value: HumanDuration(v)})
 		}
 	}
 	return out

@@ -251,10 +251,20 @@ func (site *Site) Incident(in *models.Incident) *IncidentView {
 		ScheduledFor:    site.TimePtr(in.ScheduledFor),
 		ScheduledUntil:  site.TimePtr(in.ScheduledUntil),
 	}
-	switch {
+	switch m := in.Milestones(); {
 	case in.Kind == models.KindMaintenance && in.ScheduledFor != nil && in.ScheduledUntil != nil:
 		// A maintenance lasts its window, not since it was announced.
 		v.Duration = HumanDuration(in.ScheduledUntil.Sub(*in.ScheduledFor))
+	case in.Kind == models.KindIncident:
+		// The header's times and duration are the milestones the
+		// postmortem counts from, so the two never disagree.
+		v.CreatedAt = site.Time(m.ImpactStarted)
+		if m.Resolved != nil && in.ResolvedAt != nil {
+			v.ResolvedAt = site.Time(*m.Resolved)
+		}
+		if d, ok := m.ToResolution(); ok && in.ResolvedAt != nil {
+			v.Duration = HumanDuration(d)
+		}
 	case in.ResolvedAt != nil:
 		v.Duration = HumanDuration(in.ResolvedAt.Sub(in.StartedAt))
 	}
