@@ -270,6 +270,16 @@ func (h *Handler) renderPMEditor(c echo.Context, code int, in *models.Incident, 
 	if v.Publish, err = h.pmPublishPanel(ctx, pm); err != nil {
 		return err
 	}
+	v.Publish.Editor = true
+	v.Publish.Notify.Form, v.Publish.Incomplete.Form = "pm-form", "pm-form"
+	if f := forms.failed; f != nil && f.Values != nil {
+		// The publish box as it was sent.
+		v.Publish.Notify.Checked = checked(*f, "notify")
+		v.Publish.Incomplete.Checked = checked(*f, "incomplete")
+		if msg := f.Error("incomplete"); msg != "" {
+			v.Publish.Incomplete.Error, v.Publish.ShowIncomplete = msg, true
+		}
+	}
 	if v.Revisions, err = h.pmRevisions(ctx, in.ID); err != nil {
 		return err
 	}
