@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -238,5 +239,52 @@ func TestConsolePublishSavesTheEditor(t *testing.T) {
 		if got := changeActions(t, db); !strings.HasSuffix(got, "postmortem.publish,postmortem.start,postmortem.publish") {
 			t.Errorf("audit = %s", got)
 		}
+	})
+}
+
+// The blameless check runs on the text as typed (admin.js posts the editor
+// form to /check) and finds a first name followed by a verb of omission;
+// the saved text's check on the editor finds it too.
+func TestConsoleBlamelessCheckAsTyped(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		ed := signIn(t, h, db, models.RoleEditor)
+		p := pmResolved(t, db, "Checkout errors")
+		pm := startPM(t, ed, db, p)
+		body := wantAdminPage(t, ed.Get(p.editor), http.StatusOK)
+		contains(t, body, `data-blameless-check="`+p.editor+`/check"`)
+
+		f := pmForm(t, pm)
+		f.Set("root_cause", "The rollout went out and Dave forgot to run the canary.")
+		f.Set("summary", "The deploy failed to finish.")
+		before := pmState(t, db, p.in.ID)
+		rec, out := autosave(t, ed, p.editor+"/check", f)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("check: %d %s", rec.Code, rec.Body)
+		}
+		warnings, _ := out["warnings"].([]any)
+		if len(warnings) != 1 {
+			t.Fatalf("warnings = %v, want Dave forgot only", out)
+		}
+		w := warnings[0].(map[string]any)
+		if w["section"] != "root_cause" || w["term"] != "Dave forgot" || !strings.Contains(w["message"].(string), "Root cause") {
+			t.Errorf("warning = %v", w)
+		}
+		if pmState(t, db, p.in.ID) != before {
+			t.Error("the check saved something")
+		}
+		// Clean text: no warnings (an empty list, not null).
+		f.Set("root_cause", "The rollout skipped the canary stage.")
+		if _, out = autosave(t, ed, p.editor+"/check", f); fmt.Sprint(out["warnings"]) != "[]" {
+			t.Errorf("clean text: %v", out)
+		}
+		// Without the CSRF token: 403.
+		if rec := ed.PostFormRaw(p.editor+"/check", f); rec.Code != http.StatusForbidden {
+			t.Errorf("check without CSRF token: %d", rec.Code)
+		}
+		// Saved, the editor's own check says so too.
+		f.Set("root_cause", "Then Priya didn't page the database team.")
+		wantRedirect(t, ed.PostForm(p.editor+"/save", f), p.editor)
+		contains(t, wantAdminPage(t, ed.Get(p.editor), http.StatusOK), "Blameless check", "Root cause says &#34;Priya didn&#39;t&#34;")
 	})
 }

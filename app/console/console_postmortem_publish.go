@@ -51,6 +51,39 @@ func (h *Handler) pmPublishPanel(ctx context.Context, pm *models.Postmortem) (pm
 	return p, nil
 }
 
+// checkPostmortem is the blameless check of the editor's text as typed,
+// not saved: admin.js posts the editor form here while the operator types
+// and shows the answer, {"warnings": [{"section", "term", "message"}]}.
+// The check of the saved text on the editor and the preview stays the
+// authority.
+func (h *Handler) checkPostmortem(c echo.Context) error {
+	_, pm, err := h.loadPostmortem(c)
+	if err != nil {
+		return err
+	}
+	users, err := h.DB.ListUsers(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	form := view.NewForm(c)
+	sections := pm.SectionMap()
+	for _, s := range models.PostmortemSections {
+		if vals, sent := form.Values[s.Key]; sent {
+			sections[s.Key] = normalizeText(vals[0])
+		}
+	}
+	type warning struct {
+		Section string `json:"section"`
+		Term    string `json:"term"`
+		Message string `json:"message"`
+	}
+	out := []warning{}
+	for _, w := range models.BlamelessWarnings(sections, users) {
+		out = append(out, warning{w.Section, w.Term, w.Message})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"warnings": out})
+}
+
 // pmRevisionRow is one published version of a postmortem.
 type pmRevisionRow struct {
 	Number   int

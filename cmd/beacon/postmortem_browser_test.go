@@ -108,6 +108,11 @@ func TestPostmortemInBrowser(t *testing.T) {
 			if !notify {
 				t.Error("notify subscribers is not ticked for the first publication")
 			}
+			// The blameless check runs as one types.
+			b.run(t, "type a blaming sentence",
+				chromedp.SendKeys(`textarea#f-went_wrong`, "The canary stage was skipped when Dave forgot it.", chromedp.ByQuery),
+				chromedp.WaitVisible(`//div[@id="blameless"]//li[contains(., "Dave forgot")]`, chromedp.BySearch),
+			)
 			b.run(t, "type and publish at once",
 				chromedp.SendKeys(`textarea#f-went_well`, "The rollback took one command.", chromedp.ByQuery),
 				chromedp.Click(`#publish button.primary[type=submit]`, chromedp.ByQuery),
