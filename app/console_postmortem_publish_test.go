@@ -38,7 +38,7 @@ func TestConsolePublishPostmortem(t *testing.T) {
 		f.Set("root_cause", "A careless config change by "+ed.User.Name+".")
 		wantRedirect(t, ed.PostForm(p.editor+"/save", f), p.editor)
 		wantRedirect(t, ed.PostForm(p.add, url.Values{"title": {"Add a canary"}, "owner": {"Secret owner"},
-			"url": {"https://tracker.example.com/OPS-1"}}), p.editor+"#action-items")
+			"url": {"https://tracker.example.com/OPS-1"}, "url_public": {"1"}}), p.editor+"#action-items")
 		body = wantAdminPage(t, ed.Get(p.editor), http.StatusOK)
 		contains(t, body, "Blameless check", "Root cause names "+ed.User.Name, "Root cause says &#34;careless&#34;")
 		body = wantAdminPage(t, ed.Get(p.preview), http.StatusOK)

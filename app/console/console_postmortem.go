@@ -24,18 +24,19 @@ type pmEditorView struct {
 	AdminView
 	Incident    adminIncident
 	Postmortem  pmState
-	EditForm    view.Form        // sections, impact start, timeline
-	Sections    []view.FieldView // one textarea per section, with its hint
-	ImpactStart view.FieldView   // datetime-local in the page's time zone
-	Entries     []pmEntryField   // the drafted timeline, oldest first
-	NewEntry    pmNewEntry       // add an entry by hand
-	Facts       []pmFact         // durations computed from the timeline
-	Components  []string         // affected components
-	Items       []pmItemRow      // action items
-	ItemForm    view.Form        // add an action item
-	ItemFields  []view.FieldView // its fields
-	Publish     pmPublishPanel   // warnings, publish, unpublish
-	Revisions   []pmRevisionRow  // published versions, newest first
+	EditForm    view.Form         // sections, impact start, timeline
+	Sections    []view.FieldView  // one textarea per section, with its hint
+	ImpactStart view.FieldView    // datetime-local in the page's time zone
+	Entries     []pmEntryField    // the drafted timeline, oldest first
+	NewEntry    pmNewEntry        // add an entry by hand
+	Facts       []pmFact          // durations computed from the timeline
+	Components  []string          // affected components
+	Items       []pmItemRow       // action items
+	ItemForm    view.Form         // add an action item
+	ItemFields  []view.FieldView  // its fields
+	ItemPublic  view.CheckboxView // its "show the link publicly"
+	Publish     pmPublishPanel    // warnings, publish, unpublish
+	Revisions   []pmRevisionRow   // published versions, newest first
 	TimeZone    string
 }
 
@@ -266,6 +267,7 @@ func (h *Handler) renderPMEditor(c echo.Context, code int, in *models.Incident, 
 		v.ItemForm = *forms.item
 	}
 	v.ItemFields = actionItemFields(v.ItemForm)
+	v.ItemPublic = actionItemPublic(v.ItemForm)
 	var err error
 	if v.Publish, err = h.pmPublishPanel(ctx, pm); err != nil {
 		return err
