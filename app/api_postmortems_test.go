@@ -46,6 +46,7 @@ type jsonActionItem struct {
 	DueDate     *string `json:"due_date"`
 	Status      string  `json:"status"`
 	URL         *string `json:"url"`
+	URLPublic   bool    `json:"url_public"`
 	Position    int     `json:"position"`
 	Overdue     bool    `json:"overdue"`
 	CompletedAt *string `json:"completed_at"`

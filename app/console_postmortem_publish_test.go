@@ -2,8 +2,10 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/beaconstatus/beacon/models"
@@ -36,7 +38,7 @@ func TestConsolePublishPostmortem(t *testing.T) {
 		f.Set("root_cause", "A careless config change by "+ed.User.Name+".")
 		wantRedirect(t, ed.PostForm(p.editor+"/save", f), p.editor)
 		wantRedirect(t, ed.PostForm(p.add, url.Values{"title": {"Add a canary"}, "owner": {"Secret owner"},
-			"url": {"https://tracker.example.com/OPS-1"}}), p.editor+"#action-items")
+			"url": {"https://tracker.example.com/OPS-1"}, "url_public": {"1"}}), p.editor+"#action-items")
 		body = wantAdminPage(t, ed.Get(p.editor), http.StatusOK)
 		contains(t, body, "Blameless check", "Root cause names "+ed.User.Name, "Root cause says &#34;careless&#34;")
 		body = wantAdminPage(t, ed.Get(p.preview), http.StatusOK)
@@ -144,7 +146,9 @@ func TestConsolePublishWithoutNotify(t *testing.T) {
 		body := wantAdminPage(t, ed.Get(p.preview), http.StatusOK)
 		contains(t, body, `id="f-notify" name="notify" value="1" checked`)
 		lacks(t, body, "Blameless check")
-		wantRedirect(t, ed.PostForm(p.editor+"/publish", url.Values{}), p.editor)
+		// No summary yet: publishing it asks for the tick.
+		wantAdminPage(t, ed.PostForm(p.editor+"/publish", url.Values{}), http.StatusUnprocessableEntity)
+		wantRedirect(t, ed.PostForm(p.editor+"/publish", url.Values{"incomplete": {"1"}}), p.editor)
 		if n := pmNotifications(t, db, p.in.ID); n != 0 {
 			t.Fatalf("%d notifications without notify", n)
 		}
@@ -153,8 +157,8 @@ func TestConsolePublishWithoutNotify(t *testing.T) {
 		// Back to draft: published once already, "notify" is no longer ticked.
 		wantRedirect(t, ed.PostForm(p.editor+"/unpublish", url.Values{}), p.editor)
 		body = wantAdminPage(t, ed.Get(p.editor), http.StatusOK)
-		contains(t, body, `id="f-notify" name="notify" value="1" aria-describedby="f-notify-hint">`)
-		wantRedirect(t, ed.PostForm(p.editor+"/publish", url.Values{"notify": {"1"}}), p.editor)
+		contains(t, body, `id="f-notify" name="notify" value="1" form="pm-form" aria-describedby="f-notify-hint">`)
+		wantRedirect(t, ed.PostForm(p.editor+"/publish", url.Values{"notify": {"1"}, "incomplete": {"1"}}), p.editor)
 		if n := pmNotifications(t, db, p.in.ID); n != 1 {
 			t.Errorf("%d notifications after notifying later, want 1", n)
 		}
@@ -162,11 +166,125 @@ func TestConsolePublishWithoutNotify(t *testing.T) {
 		// A published one not notified yet can be notified later.
 		p2 := pmResolved(t, db, "Login errors")
 		startPM(t, ed, db, p2)
-		wantRedirect(t, ed.PostForm(p2.editor+"/publish", url.Values{}), p2.editor)
+		wantRedirect(t, ed.PostForm(p2.editor+"/publish", url.Values{"incomplete": {"1"}}), p2.editor)
 		wantRedirect(t, ed.PostForm(p2.editor+"/publish", url.Values{"notify": {"1"}}), p2.editor)
 		if n := pmNotifications(t, db, p2.in.ID); n != 1 {
 			t.Errorf("%d notifications after notifying later, want 1", n)
 		}
 		contains(t, wantAdminPage(t, ed.Get(p2.editor), http.StatusOK), "Subscribers will be notified of the postmortem.", "Subscribers were notified.")
+	})
+}
+
+// The editor's Publish button submits the editor form to the publish
+// route: what was typed is saved first, in the same transaction, and is
+// what gets published (issue 14). A draft without a summary or root cause
+// is published only when "incomplete" is ticked; until then nothing is
+// saved and the editor shows the text as sent.
+func TestConsolePublishSavesTheEditor(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		ed := signIn(t, h, db, models.RoleEditor)
+		p := pmResolved(t, db, "Checkout errors")
+		pm := startPM(t, ed, db, p)
+
+		// The editor's Publish button belongs to the editor form.
+		body := wantAdminPage(t, ed.Get(p.editor), http.StatusOK)
+		contains(t, body, `form="pm-form" formaction="`+p.editor+`/publish"`, `id="f-incomplete" name="incomplete" value="1" form="pm-form"`)
+
+		// Typed, not saved: a summary, no root cause. Publishing asks first.
+		f := pmForm(t, pm)
+		f.Set("summary", "Checkouts failed for ten minutes.")
+		f.Set("notify", "1")
+		before := pmState(t, db, p.in.ID)
+		body = wantAdminPage(t, ed.PostForm(p.editor+"/publish", f), http.StatusUnprocessableEntity)
+		contains(t, body, `<a href="#f-incomplete">`, "must be ticked: the summary or the root cause is empty",
+			">Checkouts failed for ten minutes.</textarea>")
+		if pmState(t, db, p.in.ID) != before || getPM(t, db, p.in.ID).Published() {
+			t.Fatal("a refused publication saved or published something")
+		}
+
+		// With the root cause typed too: saved and published in one go.
+		f.Set("root_cause", "A configuration change disabled the payment client.")
+		wantRedirect(t, ed.PostForm(p.editor+"/publish", f), p.editor)
+		pm = getPM(t, db, p.in.ID)
+		if !pm.Published() || pm.SectionBody("summary") != "Checkouts failed for ten minutes." ||
+			pm.SectionBody("root_cause") != "A configuration change disabled the payment client." {
+			t.Fatalf("published %+v without the typed text", pm.SectionMap())
+		}
+		if n := pmNotifications(t, db, p.in.ID); n != 1 {
+			t.Errorf("%d notifications, want 1", n)
+		}
+		page := get(t, h, "/incidents/"+p.in.ID)
+		contains(t, page.Body.String(), "Checkouts failed for ten minutes.", "A configuration change disabled the payment client.")
+		revs, err := db.ListPostmortemRevisions(context.Background(), p.in.ID)
+		if err != nil || len(revs) != 1 {
+			t.Fatalf("revisions = %d, %v", len(revs), err)
+		}
+		content, _ := revs[0].Decode()
+		if len(content.Sections) == 0 || !strings.Contains(content.Sections[0].BodyHTML, "Checkouts failed for ten minutes.") {
+			t.Errorf("revision 1 = %+v", content.Sections)
+		}
+
+		// Without JS or from the preview, "incomplete" lets an incomplete
+		// draft out.
+		p2 := pmResolved(t, db, "Login errors")
+		pm2 := startPM(t, ed, db, p2)
+		f = pmForm(t, pm2)
+		f.Set("summary", "Logins failed.")
+		f.Set("incomplete", "1")
+		wantRedirect(t, ed.PostForm(p2.editor+"/publish", f), p2.editor)
+		if pm2 = getPM(t, db, p2.in.ID); !pm2.Published() || pm2.SectionBody("summary") != "Logins failed." {
+			t.Fatalf("published = %v, summary %q", pm2.Published(), pm2.SectionBody("summary"))
+		}
+		if got := changeActions(t, db); !strings.HasSuffix(got, "postmortem.publish,postmortem.start,postmortem.publish") {
+			t.Errorf("audit = %s", got)
+		}
+	})
+}
+
+// The blameless check runs on the text as typed (admin.js posts the editor
+// form to /check) and finds a first name followed by a verb of omission;
+// the saved text's check on the editor finds it too.
+func TestConsoleBlamelessCheckAsTyped(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		h := newTestApp(t, db, nil).Handler()
+		ed := signIn(t, h, db, models.RoleEditor)
+		p := pmResolved(t, db, "Checkout errors")
+		pm := startPM(t, ed, db, p)
+		body := wantAdminPage(t, ed.Get(p.editor), http.StatusOK)
+		contains(t, body, `data-blameless-check="`+p.editor+`/check"`)
+
+		f := pmForm(t, pm)
+		f.Set("root_cause", "The rollout went out and Dave forgot to run the canary.")
+		f.Set("summary", "The deploy failed to finish.")
+		before := pmState(t, db, p.in.ID)
+		rec, out := autosave(t, ed, p.editor+"/check", f)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("check: %d %s", rec.Code, rec.Body)
+		}
+		warnings, _ := out["warnings"].([]any)
+		if len(warnings) != 1 {
+			t.Fatalf("warnings = %v, want Dave forgot only", out)
+		}
+		w := warnings[0].(map[string]any)
+		if w["section"] != "root_cause" || w["term"] != "Dave forgot" || !strings.Contains(w["message"].(string), "Root cause") {
+			t.Errorf("warning = %v", w)
+		}
+		if pmState(t, db, p.in.ID) != before {
+			t.Error("the check saved something")
+		}
+		// Clean text: no warnings (an empty list, not null).
+		f.Set("root_cause", "The rollout skipped the canary stage.")
+		if _, out = autosave(t, ed, p.editor+"/check", f); fmt.Sprint(out["warnings"]) != "[]" {
+			t.Errorf("clean text: %v", out)
+		}
+		// Without the CSRF token: 403.
+		if rec := ed.PostFormRaw(p.editor+"/check", f); rec.Code != http.StatusForbidden {
+			t.Errorf("check without CSRF token: %d", rec.Code)
+		}
+		// Saved, the editor's own check says so too.
+		f.Set("root_cause", "Then Priya didn't page the database team.")
+		wantRedirect(t, ed.PostForm(p.editor+"/save", f), p.editor)
+		contains(t, wantAdminPage(t, ed.Get(p.editor), http.StatusOK), "Blameless check", "Root cause says &#34;Priya didn&#39;t&#34;")
 	})
 }

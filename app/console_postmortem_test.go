@@ -236,7 +236,7 @@ func TestConsolePostmortemEditor(t *testing.T) {
 			pm.ImpactStart().In(loc).Format("2006-01-02T15:04")+`"`,
 			`name="entry" value="`+note.ID+`"`, "Paged the database team", "From slack: Rollback started",
 			"Checkout errors API", "Time to resolution", "1 hr 5 mins", `data-autosave="`+p.editor+`/save"`,
-			"Publish", `id="f-notify" name="notify" value="1" checked`)
+			"Publish", `id="f-notify" name="notify" value="1" form="pm-form" checked`)
 
 		// Save sections (CRLF from the browser becomes LF) and edit the timeline.
 		f := pmForm(t, pm)

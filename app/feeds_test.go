@@ -518,3 +518,74 @@ func TestRSSDatesFollowTheLastChange(t *testing.T) {
 		t.Fatalf("the resolved incident is not in the RSS feed: %v", itemIDs(feed))
 	})
 }
+
+// A published revision of a postmortem moves its entry's updated time (and
+// the feed's) in the history and incident feeds; its published time stays
+// the first publication's.
+func TestPostmortemRevisionMovesFeedUpdated(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		f := newFeedFixture(t, db)
+		ctx := context.Background()
+		if _, err := db.StartPostmortem(ctx, f.resolved.ID, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SavePostmortem(ctx, f.resolved.ID, models.PostmortemInput{Sections: map[string]string{
+			"summary": "Cold caches made the web app slow.", "root_cause": "No cache warm-up.",
+		}}, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		pm, err := db.PublishPostmortem(ctx, f.resolved.ID, false, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Published two hours ago.
+		then := f.now.Add(-2 * time.Hour)
+		err = db.Gorm.Exec("UPDATE postmortems SET published_at = ?, first_published_at = ?, updated_at = ? WHERE id = ?",
+			then, then, then, pm.ID).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Gorm.Exec("UPDATE postmortem_revisions SET created_at = ? WHERE postmortem_id = ?", then, pm.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		entry := func(path string) (*gofeed.Feed, *gofeed.Item) {
+			t.Helper()
+			feed, _ := fetchFeed(t, newTestApp(t, db, nil).Handler(), path)
+			for _, it := range feed.Items {
+				if it.Title == "Postmortem: "+f.resolved.Name {
+					return feed, it
+				}
+			}
+			t.Fatalf("%s: no postmortem entry in %v", path, itemIDs(feed))
+			return nil, nil
+		}
+		paths := []string{"/history.atom", "/incidents/" + f.resolved.ID + ".atom", "/history.json"}
+		for _, path := range paths {
+			if _, it := entry(path); it.UpdatedParsed == nil || !it.UpdatedParsed.Equal(then) {
+				t.Errorf("%s: postmortem updated %v, want %v", path, it.UpdatedParsed, then)
+			}
+		}
+
+		// A published revision (an edit of the published postmortem).
+		if _, err := db.SavePostmortem(ctx, f.resolved.ID, models.PostmortemInput{Sections: map[string]string{
+			"summary": "Cold caches after a deploy made the web app slow for an hour.",
+		}}, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range paths {
+			feed, it := entry(path)
+			if it.UpdatedParsed == nil || it.UpdatedParsed.Before(f.now) {
+				t.Errorf("%s: postmortem updated %v after a revision, want after %v", path, it.UpdatedParsed, f.now)
+			}
+			if it.PublishedParsed == nil || !it.PublishedParsed.Equal(then) {
+				t.Errorf("%s: postmortem published %v, want the first publication %v", path, it.PublishedParsed, then)
+			}
+			if feed.Items[0] != it {
+				t.Errorf("%s: the revised postmortem is not the first entry: %v", path, itemIDs(feed))
+			}
+			if path != "/history.json" && (feed.UpdatedParsed == nil || feed.UpdatedParsed.Before(*it.UpdatedParsed)) {
+				t.Errorf("%s: feed updated %v, before its newest entry %v", path, feed.UpdatedParsed, it.UpdatedParsed)
+			}
+		}
+	})
+}

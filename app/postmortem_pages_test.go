@@ -71,8 +71,8 @@ func TestPostmortemPages(t *testing.T) {
 		h = newTestApp(t, db, nil).Handler() // changed behind the App's back: a fresh snapshot
 		for _, item := range []models.ActionItemInput{
 			{Title: ptr("Validate config on deploy"), Owner: ptr("Jane Doe"), DueDate: ptr("2020-02-01"), Status: ptr(models.ActionInProgress),
-				URL: ptr("https://tracker.acme.test/P-1")},
-			{Title: ptr("Write a runbook"), Status: ptr(models.ActionDone)},
+				URL: ptr("https://tracker.acme.test/P-1"), URLPublic: ptr(true)},
+			{Title: ptr("Write a runbook"), Status: ptr(models.ActionDone), URL: ptr("https://tracker.acme.test/INTERNAL-2")},
 		} {
 			if _, err := db.CreateActionItem(ctx, in.ID, item); err != nil {
 				t.Fatal(err)
@@ -108,7 +108,7 @@ func TestPostmortemPages(t *testing.T) {
 			`item-done">Done</span>`, "Write a runbook",
 			`<h2 id="updates-heading">Updates</h2>`)
 		lacks(t, body, "<script>alert", "onerror", "javascript:", "Secret internal note", "Where we got lucky", "Jane Doe",
-			"Revision history", "Updated ")
+			"Revision history", "Updated ", "INTERNAL-2")
 		contains(t, body, `status-postmortem`, "<span>Postmortem</span>")
 
 		// Its own page, the index and the history link to it.

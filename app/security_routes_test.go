@@ -205,6 +205,7 @@ var routeAccess = map[string]access{
 	"POST /admin/incidents/:id/postmortem/delete":                              consoleEditor,
 	"GET /admin/incidents/:id/postmortem/preview":                              consoleEditor,
 	"POST /admin/incidents/:id/postmortem/publish":                             consoleEditor,
+	"POST /admin/incidents/:id/postmortem/check":                               consoleEditor,
 	"POST /admin/incidents/:id/postmortem/save":                                consoleEditor,
 	"POST /admin/incidents/:id/postmortem/unpublish":                           consoleEditor,
 	"POST /admin/incidents/:id/updates":                                        consoleEditor,

@@ -48,7 +48,8 @@ type ActionItem struct {
 	Owner        string
 	DueDate      *time.Time // a date (midnight UTC)
 	Status       string
-	URL          string `gorm:"column:url"` // the team's tracker; http or https
+	URL          string `gorm:"column:url"`        // the team's tracker; http or https
+	URLPublic    bool   `gorm:"column:url_public"` // the public postmortem shows the link too
 	Position     int
 	CompletedAt  *time.Time // when it became done or won't do
 	CreatedAt    time.Time
@@ -76,12 +77,13 @@ func (a *ActionItem) DueDateString() string {
 // they are (or take their defaults on create). DueDate is YYYY-MM-DD, ""
 // for none.
 type ActionItemInput struct {
-	Title    *string
-	Owner    *string
-	DueDate  *string
-	Status   *string
-	URL      *string
-	Position *int
+	Title     *string
+	Owner     *string
+	DueDate   *string
+	Status    *string
+	URL       *string
+	URLPublic *bool // show the link on the public postmortem
+	Position  *int
 }
 
 // apply validates the input and writes it onto item.
@@ -123,6 +125,9 @@ func (in ActionItemInput) apply(item *ActionItem) error {
 		if msg := checkTrackerURL(item.URL); msg != "" {
 			v.Add("url", "%s", msg)
 		}
+	}
+	if in.URLPublic != nil {
+		item.URLPublic = *in.URLPublic
 	}
 	if in.Position != nil {
 		if *in.Position < 0 {
@@ -219,7 +224,7 @@ func (db *DB) UpdateActionItem(ctx context.Context, incidentID, id string, in Ac
 		item.UpdatedAt = now
 		err := tx.Model(&ActionItem{}).Where("id = ?", item.ID).Updates(map[string]any{
 			"title": item.Title, "owner": item.Owner, "due_date": item.DueDate, "status": item.Status,
-			"url": item.URL, "position": item.Position, "completed_at": item.CompletedAt, "updated_at": now,
+			"url": item.URL, "url_public": item.URLPublic, "position": item.Position, "completed_at": item.CompletedAt, "updated_at": now,
 		}).Error
 		if err != nil {
 			return fmt.Errorf("models: update action item %s: %w", item.ID, err)

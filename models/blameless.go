@@ -24,7 +24,8 @@ var blamingPhrases = []string{
 }
 
 // BlamelessWarnings checks postmortem texts (by section key) for the names
-// or email addresses of operators and for blaming words. It warns, it does
+// or email addresses of operators, for a first name followed by a verb of
+// omission ("Dave forgot", omissionBlames) and for blaming words. It warns, it does
 // not judge: the result only informs the person about to publish. Full
 // names and emails match in any case; a single part of a name (three
 // letters or more) only as written, capitalised, to spare words like
@@ -65,6 +66,9 @@ func BlamelessWarnings(sections map[string]string, users []User) []Warning {
 					}
 				}
 			}
+		}
+		for _, found := range omissionBlames(text, users) {
+			add(found, label+" says \""+found+"\": that may blame a person; describe what the system allowed, not who did it.")
 		}
 		for _, phrase := range blamingPhrases {
 			if found, ok := findWord(text, phrase, true); ok {

@@ -44,3 +44,38 @@ func TestBlamelessWarnings(t *testing.T) {
 		})
 	}
 }
+
+// A first name that is not an operator's, followed by a verb of omission,
+// is blame too; a capitalised word starting a sentence is not a name.
+func TestBlamelessOmission(t *testing.T) {
+	users := []models.User{{Name: "Alice Smith", Email: "alice@acme.test"}}
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"The rollout went out at 14:00 and Dave forgot to run the canary.", []string{"Dave forgot"}},
+		{"After the page, Priya failed to escalate.", []string{"Priya failed to"}},
+		{"The alert fired but Tom didn't look; Tom did not reply either.", []string{"Tom didn't", "Tom did not"}},
+		{"On call, Sam didn’t answer.", []string{"Sam didn’t"}},
+		{"It paged while Maria neglected the queue, then Ken missed it, Lee ignored it and Ana overlooked it.",
+			[]string{"Maria neglected", "Ken missed", "Lee ignored", "Ana overlooked"}},
+		{"Root cause: Dave forgot the flag.", []string{"Dave forgot"}},
+		// Not names: sentence starts, lists, lower case, pronouns.
+		{"The deploy failed to finish.", nil},
+		{"Monitoring missed the spike. Nobody ignored it.", nil},
+		{"- Backups failed to upload\n1. Retries never ran\nAlerting failed to fire.", nil},
+		{"The job failed to start because we didn't renew the certificate.", nil},
+		{"the cron job forgot its state; It never ran again.", nil},
+		{"A timeout in PostgreSQL: connections failed to close.", nil},
+		// An operator is named already (once, by the name check).
+		{"Then Alice forgot the flag.", []string{"Alice"}},
+	} {
+		var got []string
+		for _, w := range models.BlamelessWarnings(map[string]string{"root_cause": tc.text}, users) {
+			got = append(got, w.Term)
+		}
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("%q: warnings = %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}

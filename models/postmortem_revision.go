@@ -148,3 +148,25 @@ func keepRevision(tx *gorm.DB, pm *Postmortem, actor string, now time.Time, chan
 	changes["revision"] = pm.Revision + 1
 	return addRevision(tx, pm.ID, pm.Revision+1, content, actor, now)
 }
+
+// LatestRevisionTimes returns when each of the postmortems (by id) got its
+// latest revision; one never published is left out. The feeds date a
+// postmortem's entry by it: each published revision is a change.
+func (db *DB) LatestRevisionTimes(ctx context.Context, postmortemIDs []string) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	if len(postmortemIDs) == 0 {
+		return out, nil
+	}
+	var list []PostmortemRevision
+	err := db.Gorm.WithContext(ctx).Select("postmortem_id", "created_at").
+		Where("postmortem_id IN ?", postmortemIDs).Find(&list).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: revision times: %w", err)
+	}
+	for _, r := range list {
+		if r.CreatedAt.After(out[r.PostmortemID]) {
+			out[r.PostmortemID] = r.CreatedAt.UTC()
+		}
+	}
+	return out, nil
+}

@@ -286,12 +286,13 @@ func (h *Handler) deletePostmortem(c echo.Context) error {
 
 // actionItemRequest is the body of POST and PATCH action-items.
 type actionItemRequest struct {
-	Title    optional[string] `json:"title"`
-	Owner    optional[string] `json:"owner"`
-	DueDate  optional[string] `json:"due_date"`
-	Status   optional[string] `json:"status"`
-	URL      optional[string] `json:"url"`
-	Position optional[int]    `json:"position"`
+	Title     optional[string] `json:"title"`
+	Owner     optional[string] `json:"owner"`
+	DueDate   optional[string] `json:"due_date"`
+	Status    optional[string] `json:"status"`
+	URL       optional[string] `json:"url"`
+	URLPublic optional[bool]   `json:"url_public"`
+	Position  optional[int]    `json:"position"`
 }
 
 // input turns the request into a models.ActionItemInput: null clears a
@@ -304,7 +305,7 @@ func (r *actionItemRequest) input() models.ActionItemInput {
 		return &o.Value
 	}
 	return models.ActionItemInput{Title: str(r.Title), Owner: str(r.Owner), DueDate: str(r.DueDate),
-		Status: str(r.Status), URL: str(r.URL), Position: r.Position.ptr()}
+		Status: str(r.Status), URL: str(r.URL), URLPublic: r.URLPublic.ptr(), Position: r.Position.ptr()}
 }
 
 // listActionItems is GET /v1/pages/{page_id}/incidents/{id}/postmortem/action-items.

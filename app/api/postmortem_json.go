@@ -85,6 +85,7 @@ type jsonActionItem struct {
 	DueDate     *string  `json:"due_date"`
 	Status      string   `json:"status"`
 	URL         *string  `json:"url"`
+	URLPublic   bool     `json:"url_public"`
 	Position    int      `json:"position"`
 	Overdue     bool     `json:"overdue"`
 	CompletedAt jsonTime `json:"completed_at"`
@@ -174,7 +175,7 @@ func (h *Handler) jsonDurationsOf(m models.Milestones) jsonDurations {
 func (h *Handler) jsonActionItemOf(incidentID string, item *models.ActionItem) jsonActionItem {
 	return jsonActionItem{
 		ID: item.ID, IncidentID: incidentID, Title: item.Title, Owner: item.Owner,
-		DueDate: nullIfEmpty(item.DueDateString()), Status: item.Status, URL: nullIfEmpty(item.URL),
+		DueDate: nullIfEmpty(item.DueDateString()), Status: item.Status, URL: nullIfEmpty(item.URL), URLPublic: item.URLPublic,
 		Position: item.Position, Overdue: item.Overdue(h.Now().In(h.Site.TimeZone)),
 		CompletedAt: h.isoTimePtr(item.CompletedAt),
 		CreatedAt:   h.isoTime(item.CreatedAt), UpdatedAt: h.isoTime(item.UpdatedAt),

@@ -22,6 +22,7 @@ type pmItemRow struct {
 	Overdue             bool
 	Status, StatusLabel string
 	URL                 string // the team's tracker
+	URLPublic           bool   // the public postmortem shows the link
 	EditURL, SaveURL    string
 	DeleteURL           string
 	Statuses            []view.Option // the quick status form's choices
@@ -37,7 +38,7 @@ func actionItemURL(incidentID, itemID string) string {
 func pmItemRowOf(incidentID string, item *models.ActionItem, now time.Time) pmItemRow {
 	u := actionItemURL(incidentID, item.ID)
 	r := pmItemRow{ID: item.ID, Title: item.Title, Owner: item.Owner, Overdue: item.Overdue(now), Status: item.Status,
-		StatusLabel: models.ActionItemStatusLabel(item.Status), URL: item.URL,
+		StatusLabel: models.ActionItemStatusLabel(item.Status), URL: item.URL, URLPublic: item.URLPublic,
 		EditURL: u + "/edit", SaveURL: u, DeleteURL: u + "/delete", Statuses: actionStatusOptions(item.Status)}
 	if item.DueDate != nil {
 		r.Due, r.DueISO = item.DueDate.UTC().Format("Jan 2, 2006"), item.DueDateString()
@@ -67,6 +68,12 @@ func actionItemFields(f view.Form) []view.FieldView {
 	}
 }
 
+// actionItemPublic is the checkbox that shows an item's tracker link on
+// the public postmortem.
+func actionItemPublic(f view.Form) view.CheckboxView {
+	return f.Checkbox("url_public", "Show the link publicly", "hint=Tracker links are internal unless ticked.")
+}
+
 // actionItemInput reads the fields an action item form sent; the others
 // stay as they are.
 func actionItemInput(f view.Form) models.ActionItemInput {
@@ -77,8 +84,14 @@ func actionItemInput(f view.Form) models.ActionItemInput {
 		}
 		return nil
 	}
-	return models.ActionItemInput{Title: str("title"), Owner: str("owner"), DueDate: str("due_date"),
+	in := models.ActionItemInput{Title: str("title"), Owner: str("owner"), DueDate: str("due_date"),
 		Status: str("status"), URL: str("url")}
+	if in.Title != nil {
+		// The whole form (not the lists' quick status form): an unticked
+		// box sends nothing.
+		in.URLPublic = ptrTo(checked(f, "url_public"))
+	}
+	return in
 }
 
 // addActionItem adds an action item to an incident's postmortem;
@@ -113,6 +126,7 @@ type actionItemEditView struct {
 	Incident adminIncident
 	Item     pmItemRow
 	Fields   []view.FieldView
+	Public   view.CheckboxView // show the link publicly
 	BackURL  string
 }
 
@@ -138,13 +152,13 @@ func (h *Handler) editActionItem(c echo.Context) error {
 		return err
 	}
 	f := view.FormOf(map[string]string{"title": item.Title, "owner": item.Owner, "due_date": item.DueDateString(),
-		"status": item.Status, "url": item.URL})
+		"status": item.Status, "url": item.URL, "url_public": checkbox(item.URLPublic)})
 	return h.renderActionItemEdit(c, http.StatusOK, in, item, f)
 }
 
 func (h *Handler) renderActionItemEdit(c echo.Context, code int, in *models.Incident, item *models.ActionItem, f view.Form) error {
 	v := actionItemEditView{AdminView: h.adminView(c, "Edit action item", incidentSection(in)), Incident: h.adminIncident(in),
-		Item: pmItemRowOf(in.ID, item, h.Now().In(h.Site.TimeZone)), Fields: actionItemFields(f), BackURL: pmURL(in.ID) + "#action-items"}
+		Item: pmItemRowOf(in.ID, item, h.Now().In(h.Site.TimeZone)), Fields: actionItemFields(f), Public: actionItemPublic(f), BackURL: pmURL(in.ID) + "#action-items"}
 	v.Form = f
 	return h.Render.Admin(c, code, "action_item_edit.html", v)
 }
@@ -174,7 +188,7 @@ func (h *Handler) saveActionItem(c echo.Context) error {
 		if _, sent := form.Values["title"]; !sent {
 			// The quick form: show the whole item, with the status tried.
 			full := view.FormOf(map[string]string{"title": item.Title, "owner": item.Owner, "due_date": item.DueDateString(),
-				"status": form.Value("status"), "url": item.URL})
+				"status": form.Value("status"), "url": item.URL, "url_public": checkbox(item.URLPublic)})
 			full.Fields = form.Fields
 			form = full
 		}

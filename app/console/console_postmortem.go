@@ -24,18 +24,19 @@ type pmEditorView struct {
 	AdminView
 	Incident   adminIncident
 	Postmortem pmState
-	EditForm   view.Form        // sections, impact start, timeline
-	Sections   []view.FieldView // one textarea per section, with its hint
-	Milestones []view.FieldView // datetime-local in the page's time zone, impact start first
-	Entries    []pmEntryField   // the drafted timeline, oldest first
-	NewEntry   pmNewEntry       // add an entry by hand
-	Facts      []pmFact         // durations computed from the timeline
-	Components []string         // affected components
-	Items      []pmItemRow      // action items
-	ItemForm   view.Form        // add an action item
-	ItemFields []view.FieldView // its fields
-	Publish    pmPublishPanel   // warnings, publish, unpublish
-	Revisions  []pmRevisionRow  // published versions, newest first
+	EditForm   view.Form         // sections, impact start, timeline
+	Sections   []view.FieldView  // one textarea per section, with its hint
+	Milestones []view.FieldView  // datetime-local in the page's time zone, impact start first
+	Entries    []pmEntryField    // the drafted timeline, oldest first
+	NewEntry   pmNewEntry        // add an entry by hand
+	Facts      []pmFact          // durations computed from the timeline
+	Components []string          // affected components
+	Items      []pmItemRow       // action items
+	ItemForm   view.Form         // add an action item
+	ItemFields []view.FieldView  // its fields
+	ItemPublic view.CheckboxView // its "show the link publicly"
+	Publish    pmPublishPanel    // warnings, publish, unpublish
+	Revisions  []pmRevisionRow   // published versions, newest first
 	TimeZone   string
 }
 
@@ -266,9 +267,20 @@ func (h *Handler) renderPMEditor(c echo.Context, code int, in *models.Incident, 
 		v.ItemForm = *forms.item
 	}
 	v.ItemFields = actionItemFields(v.ItemForm)
+	v.ItemPublic = actionItemPublic(v.ItemForm)
 	var err error
 	if v.Publish, err = h.pmPublishPanel(ctx, pm); err != nil {
 		return err
+	}
+	v.Publish.Editor = true
+	v.Publish.Notify.Form, v.Publish.Incomplete.Form = "pm-form", "pm-form"
+	if f := forms.failed; f != nil && f.Values != nil {
+		// The publish box as it was sent.
+		v.Publish.Notify.Checked = checked(*f, "notify")
+		v.Publish.Incomplete.Checked = checked(*f, "incomplete")
+		if msg := f.Error("incomplete"); msg != "" {
+			v.Publish.Incomplete.Error, v.Publish.ShowIncomplete = msg, true
+		}
 	}
 	if v.Revisions, err = h.pmRevisions(ctx, in.ID); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,6 +25,13 @@ type pmPublishPanel struct {
 	Notify    view.CheckboxView // "notify subscribers"; on by default the first time
 	Warnings  []models.Warning  // the blameless check: it warns, it does not block
 	Empty     bool              // no section has text: it cannot be published
+	// Incomplete confirms publishing a draft without a summary or root
+	// cause; shown while one is empty.
+	Incomplete     view.CheckboxView
+	ShowIncomplete bool
+	// Editor is set in the editor, whose Publish button submits the
+	// editor's form (saving it first); the preview has a form of its own.
+	Editor bool
 }
 
 // pmPublishPanel builds the publish box of pm, with the blameless check
@@ -38,7 +46,42 @@ func (h *Handler) pmPublishPanel(ctx context.Context, pm *models.Postmortem) (pm
 	// Subscribers hear of the first publication unless told otherwise.
 	p.Notify = view.FormOf(map[string]string{"notify": checkbox(pm.FirstPublishedAt == nil)}).Checkbox("notify", "Notify subscribers",
 		"hint=Once: later edits notify no one.")
+	p.ShowIncomplete = !pm.Published() && pmIncomplete(pm)
+	p.Incomplete = view.Form{}.Checkbox("incomplete", incompleteLabel, "hint=The summary or the root cause is empty.")
 	return p, nil
+}
+
+// checkPostmortem is the blameless check of the editor's text as typed,
+// not saved: admin.js posts the editor form here while the operator types
+// and shows the answer, {"warnings": [{"section", "term", "message"}]}.
+// The check of the saved text on the editor and the preview stays the
+// authority.
+func (h *Handler) checkPostmortem(c echo.Context) error {
+	_, pm, err := h.loadPostmortem(c)
+	if err != nil {
+		return err
+	}
+	users, err := h.DB.ListUsers(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	form := view.NewForm(c)
+	sections := pm.SectionMap()
+	for _, s := range models.PostmortemSections {
+		if vals, sent := form.Values[s.Key]; sent {
+			sections[s.Key] = normalizeText(vals[0])
+		}
+	}
+	type warning struct {
+		Section string `json:"section"`
+		Term    string `json:"term"`
+		Message string `json:"message"`
+	}
+	out := []warning{}
+	for _, w := range models.BlamelessWarnings(sections, users) {
+		out = append(out, warning{w.Section, w.Term, w.Message})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"warnings": out})
 }
 
 // pmRevisionRow is one published version of a postmortem.
@@ -102,26 +145,50 @@ func (h *Handler) previewPostmortem(c echo.Context) error {
 }
 
 // publishPostmortem publishes the postmortem ("notify": tell the
-// subscribers, once ever); a published one is only notified. An empty
-// postmortem shows the editor again with the problem.
+// subscribers, once ever); a published one is only notified. The editor's
+// Publish button submits the editor form here: what it holds is saved
+// first, in the same transaction, so nothing typed is lost. A draft whose
+// summary or root cause is empty is published only with "incomplete"
+// ticked; an empty postmortem, or a problem in the form, shows the editor
+// again with the problem and the text as sent.
 func (h *Handler) publishPostmortem(c echo.Context) error {
 	in, pm, err := h.loadPostmortem(c)
 	if err != nil {
 		return err
 	}
+	ctx, actor := c.Request().Context(), web.ActorOf(c).Name
 	form := view.NewForm(c)
 	form.Clear("csrf")
 	notify := checked(form, "notify")
 	wasPublished := pm.Published()
-	err = h.Writes.Do(c, web.Incident(in.ID), "postmortem.publish", "incident", func(tx *models.DB) (string, any, error) {
-		published, err := tx.PublishPostmortem(c.Request().Context(), in.ID, notify, web.ActorOf(c).Name)
-		if err != nil {
-			return "", nil, err
-		}
-		return in.ID, map[string]any{"notify_subscribers": notify, "revision": published.Revision}, nil
-	})
+	input, entryErrs, err := h.pmInput(pm, form, false)
+	if err == nil {
+		err = h.Writes.Do(c, web.Incident(in.ID), "postmortem.publish", "incident", func(tx *models.DB) (string, any, error) {
+			saved := false
+			if len(input.Sections) > 0 || input.ImpactStartedAt != nil || len(input.Timeline) > 0 {
+				if _, err := tx.SavePostmortem(ctx, in.ID, input, actor); err != nil {
+					return "", nil, err
+				}
+				saved = true
+			}
+			if !wasPublished && !checked(form, "incomplete") {
+				if err := checkComplete(ctx, tx, in.ID); err != nil {
+					return "", nil, err
+				}
+			}
+			published, err := tx.PublishPostmortem(ctx, in.ID, notify, actor)
+			if err != nil {
+				return "", nil, err
+			}
+			return in.ID, map[string]any{"notify_subscribers": notify, "revision": published.Revision, "saved": saved}, nil
+		})
+	}
 	if form.Invalid(err) {
-		return h.renderPMEditor(c, http.StatusUnprocessableEntity, in, pm, pmForms{failed: &form})
+		forms := pmForms{failed: &form, entryErrs: entryErrs}
+		if _, sent := form.Values[models.SectionSummary]; sent {
+			forms.edit = &form // the editor's text as sent, not lost
+		}
+		return h.renderPMEditor(c, http.StatusUnprocessableEntity, in, pm, forms)
 	}
 	if err != nil {
 		return err
@@ -137,6 +204,30 @@ func (h *Handler) publishPostmortem(c echo.Context) error {
 		h.flash(c, "Published the postmortem.")
 	}
 	return c.Redirect(http.StatusSeeOther, pmURL(in.ID))
+}
+
+// checkComplete asks for a confirmation ("incomplete") before a
+// postmortem without a summary or a root cause is published. An empty one
+// is left to PublishPostmortem, which refuses it.
+func checkComplete(ctx context.Context, tx *models.DB, incidentID string) error {
+	pm, err := tx.GetPostmortem(ctx, incidentID)
+	if err != nil {
+		return err
+	}
+	if !pm.HasText() || !pmIncomplete(pm) {
+		return nil
+	}
+	return models.Invalid("incomplete", "must be ticked: the summary or the root cause is empty")
+}
+
+// incompleteLabel is the checkbox that confirms publishing without a
+// summary or root cause.
+const incompleteLabel = "Publish without a summary or root cause"
+
+// pmIncomplete reports whether pm lacks a summary or a root cause.
+func pmIncomplete(pm *models.Postmortem) bool {
+	return strings.TrimSpace(pm.SectionBody(models.SectionSummary)) == "" ||
+		strings.TrimSpace(pm.SectionBody(models.SectionRootCause)) == ""
 }
 
 // unpublishPostmortem takes a published postmortem back to draft:

@@ -68,6 +68,7 @@ func (h *Handler) Mount(e *echo.Echo) {
 	adm.POST("/incidents/:id/postmortem", h.startPostmortem, editor)
 	adm.GET("/incidents/:id/postmortem", h.editPostmortem, editor)
 	adm.POST("/incidents/:id/postmortem/save", h.savePostmortem, editor)
+	adm.POST("/incidents/:id/postmortem/check", h.checkPostmortem, editor)
 	adm.GET("/incidents/:id/postmortem/preview", h.previewPostmortem, editor)
 	adm.POST("/incidents/:id/postmortem/publish", h.publishPostmortem, editor)
 	adm.POST("/incidents/:id/postmortem/unpublish", h.unpublishPostmortem, editor)

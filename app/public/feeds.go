@@ -1,6 +1,7 @@
 package public
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"html/template"
@@ -81,8 +82,12 @@ func (h *Handler) historyFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	revised, err := h.revisionTimes(ctx, list)
+	if err != nil {
+		return err
+	}
 	doc := h.historyDoc(h.Site.Info.Name+" status: incident history",
-		"Incidents and scheduled maintenance of "+h.Site.Info.Name+".", "/history", h.Site.BaseURL+"/history", list, updated)
+		"Incidents and scheduled maintenance of "+h.Site.Info.Name+".", "/history", h.Site.BaseURL+"/history", list, revised, updated)
 	return h.writeFeed(c, doc, feedFormat(c.Path()))
 }
 
@@ -120,9 +125,13 @@ func (h *Handler) componentFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	revised, err := h.revisionTimes(ctx, list)
+	if err != nil {
+		return err
+	}
 	doc := h.historyDoc(comp.Name+" · "+h.Site.Info.Name+" status",
 		"Incidents and scheduled maintenance affecting "+comp.Name+".",
-		"/components/"+comp.ID+"/history", h.Site.BaseURL+"/", list, updated)
+		"/components/"+comp.ID+"/history", h.Site.BaseURL+"/", list, revised, updated)
 	return h.writeFeed(c, doc, feedFormat(c.Path()))
 }
 
@@ -138,11 +147,16 @@ func (h *Handler) showIncidentOrFeed(c echo.Context) error {
 		return models.ErrNotFound
 	}
 	return web.AllowAnyOrigin(func(c echo.Context) error {
-		in, err := h.DB.GetIncident(c.Request().Context(), id)
+		ctx := c.Request().Context()
+		in, err := h.DB.GetIncident(ctx, id)
 		if err != nil {
 			return err
 		}
-		return h.writeFeed(c, h.incidentDoc(in), format)
+		revised, err := h.revisionTimes(ctx, []models.Incident{*in})
+		if err != nil {
+			return err
+		}
+		return h.writeFeed(c, h.incidentDoc(in, revised), format)
 	})(c)
 }
 
@@ -150,13 +164,15 @@ func (h *Handler) showIncidentOrFeed(c echo.Context) error {
 // incident or maintenance. An empty feed was last updated when the page
 // was (pageUpdated), or for a page never changed at the epoch: feeds must
 // say when. A published postmortem is an entry of its own
-// (tag:…:incident/{id}/postmortem) beside its incident's.
-func (h *Handler) historyDoc(title, description, selfPath, altURL string, list []models.Incident, pageUpdated time.Time) feedDoc {
+// (tag:…:incident/{id}/postmortem) beside its incident's, updated by its
+// latest revision (revised, by postmortem id).
+func (h *Handler) historyDoc(title, description, selfPath, altURL string, list []models.Incident,
+	revised map[string]time.Time, pageUpdated time.Time) feedDoc {
 	doc := feedDoc{Title: title, Description: description, SelfPath: selfPath, AltURL: altURL, Updated: pageUpdated}
 	for i := range list {
 		doc.Entries = append(doc.Entries, h.incidentEntry(&list[i]))
 		if pm := list[i].PublishedPostmortem(); pm != nil {
-			doc.Entries = append(doc.Entries, h.postmortemEntry(&list[i], pm))
+			doc.Entries = append(doc.Entries, h.postmortemEntry(&list[i], pm, revised[pm.ID]))
 		}
 	}
 	sortEntries(doc.Entries)
@@ -171,7 +187,7 @@ func (h *Handler) historyDoc(title, description, selfPath, altURL string, list [
 
 // incidentDoc is the feed of one incident: an entry per public update,
 // and one for its postmortem once published.
-func (h *Handler) incidentDoc(in *models.Incident) feedDoc {
+func (h *Handler) incidentDoc(in *models.Incident, revised map[string]time.Time) feedDoc {
 	doc := feedDoc{
 		Title:       in.Name + " · " + h.Site.Info.Name + " status",
 		Description: "Updates on " + in.Name + ".",
@@ -197,7 +213,7 @@ func (h *Handler) incidentDoc(in *models.Incident) feedDoc {
 	if pm := in.PublishedPostmortem(); pm != nil {
 		// Its postmortem too, as the history feeds have it: a reader
 		// following the incident hears of it.
-		entry := h.postmortemEntry(in, pm)
+		entry := h.postmortemEntry(in, pm, revised[pm.ID])
 		doc.Entries = append(doc.Entries, entry)
 		doc.Updated = view.MaxTime(doc.Updated, entry.Updated)
 	}
@@ -244,15 +260,16 @@ func (h *Handler) incidentEntry(in *models.Incident) feedEntry {
 
 // postmortemEntry is a published postmortem as an entry: its summary (or
 // its first section with text) and a link to the whole of it. Its updated
-// time moves with each published revision.
-func (h *Handler) postmortemEntry(in *models.Incident, pm *models.Postmortem) feedEntry {
+// time moves with each published revision (revisedAt, the latest one's),
+// and with a new publication.
+func (h *Handler) postmortemEntry(in *models.Incident, pm *models.Postmortem, revisedAt time.Time) feedEntry {
 	url := h.Site.BaseURL + view.IncidentURL(in.ID) + "/postmortem"
 	e := feedEntry{
 		ID:        h.tagURI(in.CreatedAt, "incident/"+in.ID+"/postmortem"),
 		Title:     "Postmortem: " + in.Name,
 		URL:       url,
 		Published: *pm.FirstPublishedAt,
-		Updated:   *pm.PublishedAt,
+		Updated:   view.MaxTime(*pm.PublishedAt, revisedAt),
 		Tags:      []string{"postmortem"},
 	}
 	var body string
@@ -278,6 +295,18 @@ func (h *Handler) postmortemEntry(in *models.Incident, pm *models.Postmortem) fe
 	}
 	e.ContentHTML = body + fmt.Sprintf("\n<p><a href=\"%s\">Read the whole postmortem</a></p>\n", html.EscapeString(url))
 	return e
+}
+
+// revisionTimes is when each published postmortem of the incidents got its
+// latest revision, by postmortem id.
+func (h *Handler) revisionTimes(ctx context.Context, list []models.Incident) (map[string]time.Time, error) {
+	var ids []string
+	for i := range list {
+		if pm := list[i].PublishedPostmortem(); pm != nil {
+			ids = append(ids, pm.ID)
+		}
+	}
+	return h.DB.LatestRevisionTimes(ctx, ids)
 }
 
 // updateHTML is one public update as feed content: when and which status

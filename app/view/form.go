@@ -201,7 +201,8 @@ func (f Form) Radios(name, legend string, opts []Option) RadioGroup {
 type CheckboxView struct {
 	ID, Name, Label, Hint, Error string
 	Checked                      bool
-	Restore                      bool // admin.js shows it only while a closing status is chosen
+	Restore                      bool   // admin.js shows it only while a closing status is chosen
+	Form                         string // the id of the form it belongs to, when it stands outside it
 }
 
 // Checkbox describes the checkbox name of the form (value "1"); opts are

@@ -55,7 +55,7 @@ type ActionItemView struct {
 	Title       string
 	Status      string
 	StatusLabel string
-	URL         string
+	URL         string // the tracker link, when the team chose to show it
 	Due         string // "Jan 31, 2026", "" without a due date
 	DueISO      string
 	Overdue     bool
@@ -115,7 +115,10 @@ func (site *Site) Postmortem(ctx context.Context, pm *models.Postmortem) (*Postm
 	now := site.Now().In(site.TimeZone)
 	for _, item := range pm.ActionItems {
 		iv := ActionItemView{Title: item.Title, Status: item.Status, StatusLabel: models.ActionItemStatusLabel(item.Status),
-			URL: item.URL, Overdue: item.Overdue(now)}
+			Overdue: item.Overdue(now)}
+		if item.URLPublic {
+			iv.URL = item.URL // tracker links are internal unless chosen
+		}
 		if item.DueDate != nil {
 			iv.Due, iv.DueISO = item.DueDate.UTC().Format("Jan 2, 2006"), item.DueDateString()
 		}

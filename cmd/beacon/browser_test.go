@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
@@ -94,6 +95,12 @@ func watch(t *testing.T, ctx context.Context) *browser {
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
 			b.errors = append(b.errors, "exception: "+ev.ExceptionDetails.Error())
+		case *page.EventJavascriptDialogOpening:
+			// No page of Beacon's should raise a dialog the test did not
+			// expect (a "Leave site?" prompt): record it and dismiss it so
+			// the page goes on.
+			b.errors = append(b.errors, "dialog: "+string(ev.Type)+" "+ev.Message)
+			go chromedp.Run(ctx, page.HandleJavaScriptDialog(true))
 		case *log.EventEntryAdded:
 			if ev.Entry.Level == log.LevelError {
 				b.errors = append(b.errors, "console: "+ev.Entry.Text)

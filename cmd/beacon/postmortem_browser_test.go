@@ -99,13 +99,22 @@ func TestPostmortemInBrowser(t *testing.T) {
 				t.Error("the preview shows the action item's owner")
 			}
 
-			// Publish, notifying subscribers (ticked the first time).
+			// Back in the editor, type one more section and publish at once,
+			// before any autosave: Publish saves the editor first, and
+			// leaving asks nothing (issue 14).
+			b.run(t, "back to the editor", chromedp.Navigate(consoleURL+"/postmortem"), chromedp.WaitVisible(`textarea#f-went_well`, chromedp.ByQuery))
 			var notify bool
 			b.run(t, "read the notify box", chromedp.Evaluate(`document.querySelector("#publish input[name=notify]").checked`, &notify))
 			if !notify {
 				t.Error("notify subscribers is not ticked for the first publication")
 			}
-			b.run(t, "publish",
+			// The blameless check runs as one types.
+			b.run(t, "type a blaming sentence",
+				chromedp.SendKeys(`textarea#f-went_wrong`, "The canary stage was skipped when Dave forgot it.", chromedp.ByQuery),
+				chromedp.WaitVisible(`//div[@id="blameless"]//li[contains(., "Dave forgot")]`, chromedp.BySearch),
+			)
+			b.run(t, "type and publish at once",
+				chromedp.SendKeys(`textarea#f-went_well`, "The rollback took one command.", chromedp.ByQuery),
 				chromedp.Click(`#publish button.primary[type=submit]`, chromedp.ByQuery),
 				chromedp.WaitVisible(`//p[contains(., "Published the postmortem; subscribers will be notified.")]`, chromedp.BySearch),
 			)
@@ -116,7 +125,7 @@ func TestPostmortemInBrowser(t *testing.T) {
 			page := b.text(t)
 			mustContain(t, "public incident page", page, "Checkout API errors", "Postmortem", "Checkouts failed for a few minutes.",
 				"A configuration change disabled the payment provider's client.", "Remediation",
-				"Validate payment configuration before deploys", "Checkouts work again.")
+				"Validate payment configuration before deploys", "Checkouts work again.", "The rollback took one command.")
 			if strings.Contains(page, "Payments team") || strings.Contains(page, "Draft – not public") {
 				t.Error("the public page shows the action item's owner or a draft marker")
 			}

@@ -12,7 +12,8 @@
 //   every few seconds while it changes, and says when it was saved in the
 //   element named by data-autosave-status. Its Save button works without.
 //   With data-warn-unsaved, leaving the page with changes not saved asks
-//   first.
+//   first. The blameless check (data-blameless-check) runs on the text as
+//   typed, a moment after typing stops.
 (function () {
   "use strict";
   document.addEventListener("submit", function (ev) {
@@ -136,6 +137,61 @@
       });
     };
     if (autoURL && window.fetch) window.setInterval(autosave, 4000);
+
+    // The blameless check of the text as typed, a moment after typing
+    // stops (data-blameless-check); the server's check on save stays the
+    // authority.
+    var checkBox = document.querySelector("[data-blameless-check]");
+    if (checkBox && window.fetch) {
+      var checkURL = checkBox.getAttribute("data-blameless-check");
+      var checkTimer = null, checkedText = serialize(), asked = 0;
+      var showWarnings = function (warnings) {
+        while (checkBox.firstChild) checkBox.removeChild(checkBox.firstChild);
+        if (!warnings.length) return;
+        var box = document.createElement("div");
+        box.className = "pm-warnings";
+        box.setAttribute("role", "note");
+        var head = document.createElement("h3");
+        head.textContent = "Blameless check";
+        var intro = document.createElement("p");
+        intro.textContent = checkBox.getAttribute("data-blameless-intro");
+        var list = document.createElement("ul");
+        for (var i = 0; i < warnings.length; i++) {
+          var li = document.createElement("li");
+          li.textContent = warnings[i].message;
+          list.appendChild(li);
+        }
+        box.appendChild(head);
+        box.appendChild(intro);
+        box.appendChild(list);
+        checkBox.appendChild(box);
+      };
+      var check = function () {
+        var now = serialize();
+        if (now === checkedText) return;
+        checkedText = now;
+        var mine = ++asked;
+        var token = guarded.querySelector("input[name=csrf]");
+        fetch(checkURL, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+            "X-CSRF-Token": token ? token.value : ""
+          },
+          body: now
+        }).then(function (res) {
+          return res.ok ? res.json() : null;
+        }).then(function (data) {
+          if (data && data.warnings && mine === asked) showWarnings(data.warnings);
+        }).catch(function () {});
+      };
+      guarded.addEventListener("input", function () {
+        window.clearTimeout(checkTimer);
+        checkTimer = window.setTimeout(check, 700);
+      });
+    }
   }
 
   document.addEventListener("change", function (ev) {
