@@ -43,6 +43,23 @@ func Main(m interface{ Run() int }) int {
 	return code
 }
 
+// WaitDeadline bounds a test's waits for something to happen (a server
+// to answer, a message to arrive, a replica to hear of a change, a step in
+// a browser): the test binary's deadline (go test -timeout) less a margin,
+// so that a wait that never ends fails with the test's own message before
+// the binary panics; 10 minutes from now without a -timeout, and for
+// benchmarks. Tests wait for conditions until then rather than for fixed
+// short timeouts: the machine may be small and shared, and a step that
+// takes a second alone can take minutes beside another test run.
+func WaitDeadline(tb testing.TB) time.Time {
+	if t, ok := tb.(interface{ Deadline() (time.Time, bool) }); ok {
+		if d, ok := t.Deadline(); ok {
+			return d.Add(-min(time.Until(d)/10, 30*time.Second))
+		}
+	}
+	return time.Now().Add(10 * time.Minute)
+}
+
 // Each runs fn once on a fresh SQLite database and once on a fresh
 // PostgreSQL database, as subtests named "sqlite" and "postgres".
 func Each(t *testing.T, fn func(t *testing.T, db *models.DB)) {
@@ -103,7 +120,7 @@ var pg postgresServer
 
 func (p *postgresServer) newDatabase(t testing.TB, migrated bool) string {
 	t.Helper()
-	p.once.Do(p.start)
+	p.once.Do(func() { p.start(t) })
 	if p.err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("PostgreSQL is required when CI is set: %v", p.err)
@@ -118,20 +135,22 @@ func (p *postgresServer) newDatabase(t testing.TB, migrated bool) string {
 	}
 	// Copies of one template must not run at once.
 	p.mu.Lock()
-	err := p.exec(stmt)
+	err := p.exec(WaitDeadline(t), stmt)
 	p.mu.Unlock()
 	if err != nil {
 		t.Fatalf("create PostgreSQL test database: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := p.exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+		if err := p.exec(WaitDeadline(t), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
 			t.Errorf("drop PostgreSQL test database %s: %v", name, err)
 		}
 	})
 	return withDatabase(p.adminURL, name)
 }
 
-func (p *postgresServer) start() {
+// start finds or starts the server and makes the template, as part of
+// the first test that asks for a database (and within its WaitDeadline).
+func (p *postgresServer) start(tb testing.TB) {
 	p.adminURL = os.Getenv("TEST_DATABASE_URL")
 	if p.adminURL == "" {
 		p.adminURL = DefaultURL
@@ -148,24 +167,27 @@ func (p *postgresServer) start() {
 	}
 	// One migrated template per test binary; each test copies it.
 	p.template = fmt.Sprintf("beacon_tmpl_%d_%s", os.Getpid(), models.NewID())
-	if err := p.exec("CREATE DATABASE " + p.template); err != nil {
+	deadline := WaitDeadline(tb)
+	if err := p.exec(deadline, "CREATE DATABASE "+p.template); err != nil {
 		p.err = fmt.Errorf("create template database: %w", err)
 		return
 	}
-	db, err := models.Open(context.Background(), models.Postgres, withDatabase(p.adminURL, p.template), nil)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	db, err := models.Open(ctx, models.Postgres, withDatabase(p.adminURL, p.template), nil)
 	if err != nil {
 		p.err = err
 		return
 	}
 	defer db.Close()
-	if _, err := db.Migrate(context.Background()); err != nil {
+	if _, err := db.Migrate(ctx); err != nil {
 		p.err = fmt.Errorf("migrate template database: %w", err)
 	}
 }
 
 func (p *postgresServer) cleanup() {
 	if p.template != "" && p.err == nil {
-		p.exec("DROP DATABASE IF EXISTS " + p.template + " WITH (FORCE)")
+		p.exec(time.Now().Add(time.Minute), "DROP DATABASE IF EXISTS "+p.template+" WITH (FORCE)")
 	}
 	if p.cluster != "" {
 		pgCommand(filepath.Dir(p.cluster), "pg_ctl", "-D", p.cluster, "-m", "immediate", "stop").Run()
@@ -179,18 +201,22 @@ func (p *postgresServer) ping() error {
 		return err
 	}
 	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	// A server that is there answers at once, if slowly on a loaded
+	// machine; one that is not refuses the connection at once.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return db.PingContext(ctx)
 }
 
-func (p *postgresServer) exec(stmt string) error {
+// exec runs an administrative statement (CREATE or DROP DATABASE) by the
+// deadline.
+func (p *postgresServer) exec(deadline time.Time, stmt string) error {
 	db, err := sql.Open("pgx", p.adminURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	_, err = db.ExecContext(ctx, stmt)
 	return err
