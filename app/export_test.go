@@ -30,6 +30,11 @@ func (a *App) SnapshotBuilds(key string) (builds uint64, rendition any) {
 	return e.builds.Load(), e.current.Load()
 }
 
+// SnapshotMaxAge is how old a rendition gets before it is rebuilt without
+// any change: a replica that never heard of a change shows it by then.
+// Tests of what replicas hear wait well within it.
+const SnapshotMaxAge = snapshotMaxAge
+
 // Router is the App's echo router, to walk its routes (Handler answers
 // snapshot hits before it).
 func (a *App) Router() *echo.Echo { return a.echo }

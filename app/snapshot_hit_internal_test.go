@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/models/dbtest"
 )
 
 // A hit shares the rendition's header values with every other hit: what
@@ -101,7 +103,7 @@ func TestLogBuffer(t *testing.T) {
 
 	// A lone line is written by the timer, without a Flush.
 	b.Write([]byte("lone line\n"))
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := dbtest.WaitDeadline(t)
 	for !strings.HasSuffix(out.String(), "lone line\n") {
 		if time.Now().After(deadline) {
 			t.Fatal("a lone line was never written")
