@@ -109,6 +109,7 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 // The same with PostgreSQL itself stopped (pg_ctl stop -m fast) and
 // started again, on a throwaway cluster of this test.
 func TestPostgresStoppedAndRestarted(t *testing.T) {
+	t.Parallel() // one of the slowest: run beside the other slow, independent tests
 	cluster := dbtest.StartCluster(t)
 	admin, err := sql.Open("pgx", cluster.URL)
 	if err != nil {
