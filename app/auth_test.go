@@ -61,6 +61,7 @@ func countUsers(t testing.TB, db *models.DB) int64 {
 // code from the log (from any replica), refuses a wrong one, creates the
 // administrator, signs them in, and refuses from then on.
 func TestSetup(t *testing.T) {
+	t.Parallel() // one of the slowest: run beside the other slow, independent tests
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		a1, logs1 := newLoggedApp(t, db)
 		_, logs2 := newLoggedApp(t, db) // a second replica, with its own code
@@ -362,6 +363,7 @@ func TestLoginThrottledPerAccountAndAddress(t *testing.T) {
 
 // After 20 failures from one address, it is refused whatever the email.
 func TestLoginThrottledPerAddress(t *testing.T) {
+	t.Parallel() // one of the slowest: run beside the other slow, independent tests
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		h := newTestApp(t, db, nil).Handler()
 		if _, err := db.CreateUser(context.Background(), "ann@example.com", "", models.RoleEditor, testPassword); err != nil {

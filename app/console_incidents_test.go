@@ -284,6 +284,7 @@ func TestConsoleBackfill(t *testing.T) {
 // Bad input on the forms of incidents: 422 with the form again, the values
 // kept and the field named; nothing written.
 func TestConsoleIncidentBadInput(t *testing.T) {
+	t.Parallel() // one of the slowest: run beside the other slow, independent tests
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		h := newTestApp(t, db, nil).Handler()
 		ed := signIn(t, h, db, models.RoleEditor)
@@ -369,6 +370,7 @@ func TestConsoleIncidentBadInput(t *testing.T) {
 
 // Preview shows the message rendered (and sanitized) without saving.
 func TestConsolePreview(t *testing.T) {
+	t.Parallel() // one of the slowest: run beside the other slow, independent tests
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		h := newTestApp(t, db, nil).Handler()
 		ed := signIn(t, h, db, models.RoleEditor)

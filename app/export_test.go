@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/beaconstatus/beacon/app/snapshot"
 	"github.com/labstack/echo/v4"
 )
 
@@ -27,6 +28,11 @@ func (a *App) SnapshotBuilds(key string) (builds uint64, rendition any) {
 	}
 	return n, r
 }
+
+// SnapshotMaxAge is how old a rendition gets before it is rebuilt without
+// any change: a replica that never heard of a change shows it by then.
+// Tests of what replicas hear wait well within it.
+const SnapshotMaxAge = snapshot.MaxAge
 
 // Router is the App's echo router, to walk its routes (Handler answers
 // snapshot hits before it).

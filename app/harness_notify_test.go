@@ -128,13 +128,14 @@ func runNotifier(t testing.TB, a *app.App) (stop func()) {
 	return stop
 }
 
-// eventually polls cond until it holds; the test fails if it does not
-// within a minute (a guard against hanging, not a timing requirement).
+// eventually polls cond until it holds; the test fails if it does not by
+// the test's dbtest.WaitDeadline (a guard against hanging, not a timing
+// requirement).
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	for end := time.Now().Add(time.Minute); !cond(); time.Sleep(10 * time.Millisecond) {
+	for end := dbtest.WaitDeadline(t); !cond(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(end) {
-			t.Fatalf("still not %s after a minute", what)
+			t.Fatalf("still not %s by the test's deadline", what)
 		}
 	}
 }

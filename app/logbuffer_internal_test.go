@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/beaconstatus/beacon/models/dbtest"
 )
 
 // syncBuffer is a bytes.Buffer safe for concurrent writes (the log's flush
@@ -51,7 +53,7 @@ func TestLogBuffer(t *testing.T) {
 
 	// A lone line is written by the timer, without a Flush.
 	b.Write([]byte("lone line\n"))
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := dbtest.WaitDeadline(t)
 	for !strings.HasSuffix(out.String(), "lone line\n") {
 		if time.Now().After(deadline) {
 			t.Fatal("a lone line was never written")

@@ -109,6 +109,7 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 // The same with PostgreSQL itself stopped (pg_ctl stop -m fast) and
 // started again, on a throwaway cluster of this test.
 func TestPostgresStoppedAndRestarted(t *testing.T) {
+	t.Parallel() // one of the slowest: run beside the other slow, independent tests
 	cluster := dbtest.StartCluster(t)
 	admin, err := sql.Open("pgx", cluster.URL)
 	if err != nil {
@@ -140,7 +141,7 @@ func databaseOutage(t *testing.T, db *models.DB, stop, start func()) {
 		t.Fatal(err)
 	}
 	pageID, _ := db.GetSetting(context.Background(), models.SettingPageID)
-	client := &http.Client{Timeout: 10 * time.Second}
+	client := &http.Client{Timeout: time.Until(dbtest.WaitDeadline(t))}
 	get := func(path string) (int, string) {
 		resp, err := client.Get(base + path)
 		if err != nil {
@@ -195,13 +196,12 @@ func databaseOutage(t *testing.T, db *models.DB, stop, start func()) {
 	}
 
 	start()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	for deadline := dbtest.WaitDeadline(t); ; {
 		if code, _ := get("/readyz"); code == 200 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("/readyz did not recover within 15s of the database's return")
+			t.Fatal("/readyz did not recover after the database's return")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

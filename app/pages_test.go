@@ -34,6 +34,7 @@ func TestStatusPageEmpty(t *testing.T) {
 }
 
 func TestStatusPageBanner(t *testing.T) {
+	t.Parallel() // one of the slowest: run beside the other slow, independent tests
 	hour := time.Hour
 	tests := []struct {
 		name       string

@@ -331,6 +331,7 @@ func allowed(rec *httptest.ResponseRecorder) bool {
 // Every answer carries the security headers, none is a 5xx, and no
 // console page an operator can open has inline script or style.
 func TestEveryRouteChecksItsRole(t *testing.T) {
+	t.Parallel() // one of the slowest: run beside the other slow, independent tests
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		a := newTestApp(t, db, nil)

@@ -50,8 +50,8 @@ func TestAnnounceChangeWithScope(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	select {
 	case <-connected:
-	case <-time.After(10 * time.Second):
-		t.Fatal("not listening after 10s")
+	case <-time.After(time.Until(dbtest.WaitDeadline(t))):
+		t.Fatal("not listening by the test's deadline")
 	}
 	sent := []models.Change{{Origin: "r1"}, {Origin: "r2", Incidents: []string{"abc", "def"}}}
 	for _, c := range sent {
@@ -65,8 +65,8 @@ func TestAnnounceChangeWithScope(t *testing.T) {
 			if got.Origin != want.Origin || !slices.Equal(got.Incidents, want.Incidents) {
 				t.Errorf("heard %+v, want %+v", got, want)
 			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("did not hear %+v", want)
+		case <-time.After(time.Until(dbtest.WaitDeadline(t))):
+			t.Fatalf("did not hear %+v by the test's deadline", want)
 		}
 	}
 }

@@ -201,6 +201,7 @@ func TestLoadDemoRefusesIncidents(t *testing.T) {
 // groups, 500 resolved incidents over two years with the status history
 // behind the uptime bars, and 2 open incidents with 10 updates each.
 func TestLoadLargeDemo(t *testing.T) {
+	t.Parallel() // one of the slowest: run beside the other slow, independent tests
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		now := time.Now()

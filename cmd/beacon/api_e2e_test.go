@@ -42,7 +42,7 @@ func apiCall(t *testing.T, method, url, token string, body any, out any) int {
 	if token != "" {
 		req.Header.Set("Authorization", "OAuth "+token)
 	}
-	resp, err := client.Do(req)
+	resp, err := do(t, req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}

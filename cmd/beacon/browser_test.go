@@ -17,6 +17,8 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+
+	"github.com/beaconstatus/beacon/models/dbtest"
 )
 
 // chromiumPath finds Debian's chromium. Without it the browser tests are
@@ -44,22 +46,24 @@ type browser struct {
 	errors []string
 }
 
-// stepTimeout bounds one step of b.run: a page that never shows what a
-// step waits for fails the test within it.
-const stepTimeout = 30 * time.Second
-
+// newBrowser starts a headless chromium for the test, closed when it
+// ends. Starting it and each step of b.run are bounded by the test's
+// dbtest.WaitDeadline, not by fixed timeouts: on a loaded machine
+// chromium may take long to start and a step minutes, and a page that
+// never shows what a step waits for still fails the test, naming the step.
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
+	start := time.Until(dbtest.WaitDeadline(t))
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.NoSandbox, // root in CI containers
 		chromedp.DisableGPU,
 		chromedp.WindowSize(1280, 900),
+		chromedp.WSURLReadTimeout(start), // chromedp's default: 20s
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelTab(); cancelAlloc() })
+	ctx, cancelTab := chromedp.NewContext(actx, chromedp.WithBrowserOption(chromedp.WithDialTimeout(start))) // default: 10s
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
 	return watch(t, ctx)
 }
 
@@ -116,11 +120,15 @@ func watch(t *testing.T, ctx context.Context) *browser {
 // run performs the actions, failing the test with what step failed.
 func (b *browser) run(t *testing.T, step string, actions ...chromedp.Action) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	ctx, cancel := context.WithDeadline(b.ctx, dbtest.WaitDeadline(t))
 	defer cancel()
 	if err := chromedp.Run(ctx, actions...); err != nil {
+		// Where it was, for the message (the deadline may be past: the
+		// margin before go test's own leaves time for this).
 		var url string
-		chromedp.Run(b.ctx, chromedp.Location(&url))
+		lctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+		defer cancel()
+		chromedp.Run(lctx, chromedp.Location(&url))
 		t.Fatalf("%s (at %s): %v", step, url, err)
 	}
 }
@@ -163,7 +171,7 @@ func demoServer(t *testing.T, dialect string, vars ...string) (*server, string) 
 	}
 	s := startServer(t, env)
 	var code string
-	if !waitFor(5*time.Second, func() bool {
+	if !waitFor(t, func() bool {
 		m := setupCodeRE.FindStringSubmatch(s.Logs.String())
 		if m != nil {
 			code = m[1]

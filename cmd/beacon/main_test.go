@@ -29,7 +29,17 @@ var beaconBin string
 // servers bounds how many beacon servers run at once (the machine is small).
 var servers = make(chan struct{}, 3)
 
-var client = &http.Client{Timeout: 10 * time.Second}
+// client is the tests' HTTP client. It has no timeout of its own: each
+// request is bounded by the test's dbtest.WaitDeadline (see do).
+var client = &http.Client{}
+
+// waitContext is a context that ends at dbtest.WaitDeadline, or with the
+// test.
+func waitContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithDeadline(t.Context(), dbtest.WaitDeadline(t))
+	t.Cleanup(cancel)
+	return ctx
+}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "beacon-e2e-")
@@ -91,11 +101,11 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// runBeacon runs the binary to completion (at most a minute) and returns
-// its output and exit code.
+// runBeacon runs the binary to completion (killed at the test's
+// dbtest.WaitDeadline) and returns its output and exit code.
 func runBeacon(t *testing.T, env []string, stdin string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithDeadline(context.Background(), dbtest.WaitDeadline(t))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, beaconBin, args...)
 	cmd.Env, cmd.Dir = env, t.TempDir()
@@ -108,7 +118,7 @@ func runBeacon(t *testing.T, env []string, stdin string, args ...string) (stdout
 		t.Fatalf("run beacon %s: %v", strings.Join(args, " "), err)
 	}
 	if ctx.Err() != nil {
-		t.Fatalf("beacon %s did not finish within a minute; stderr:\n%s", strings.Join(args, " "), errOut.String())
+		t.Fatalf("beacon %s did not finish by the test's deadline; stderr:\n%s", strings.Join(args, " "), errOut.String())
 	}
 	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
 }
@@ -155,21 +165,24 @@ func startServerWith(t *testing.T, env []string, attr *syscall.SysProcAttr) *ser
 			t.Logf("beacon serve output:\n%s", s.Logs)
 		}
 	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	for deadline := dbtest.WaitDeadline(t); ; {
 		select {
 		case <-s.exited:
 			t.Fatalf("beacon serve exited (%v) before answering /healthz", s.cmd.ProcessState)
 		default:
 		}
-		if resp, err := client.Get(s.URL + "/healthz"); err == nil {
+		req, err := http.NewRequest("GET", s.URL+"/healthz", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := do(t, req); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return s
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("beacon serve did not answer /healthz within 15s")
+			t.Fatalf("beacon serve did not answer /healthz by the test's deadline")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -178,7 +191,11 @@ func startServerWith(t *testing.T, env []string, attr *syscall.SysProcAttr) *ser
 // get fetches a URL and returns the status, headers and body.
 func get(t *testing.T, url string) (int, http.Header, string) {
 	t.Helper()
-	resp, err := client.Get(url)
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := do(t, req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
@@ -190,9 +207,16 @@ func get(t *testing.T, url string) (int, http.Header, string) {
 	return resp.StatusCode, resp.Header, string(body)
 }
 
-// waitFor polls cond for up to d.
-func waitFor(d time.Duration, cond func() bool) bool {
-	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+// do sends the request with the client, bounded by the test's
+// dbtest.WaitDeadline.
+func do(t *testing.T, req *http.Request) (*http.Response, error) {
+	return client.Do(req.WithContext(waitContext(t)))
+}
+
+// waitFor polls cond until it holds, or until the test's
+// dbtest.WaitDeadline; it reports whether cond held.
+func waitFor(t *testing.T, cond func() bool) bool {
+	for end := dbtest.WaitDeadline(t); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 		if cond() {
 			return true
 		}
@@ -290,7 +314,7 @@ func TestServeDemo(t *testing.T) {
 				t.Errorf("GET %s: %d Cache-Control %q, want 200 immutable", css, status, h.Get("Cache-Control"))
 			}
 
-			if !waitFor(2*time.Second, func() bool { return strings.Contains(s.Logs.String(), "request_id=") }) {
+			if !waitFor(t, func() bool { return strings.Contains(s.Logs.String(), "request_id=") }) {
 				t.Errorf("no request log lines with request_id in the server's output")
 			}
 		})
@@ -427,10 +451,13 @@ func TestGracefulShutdown(t *testing.T) {
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	// It exits 0 and logs "stopped" only when the shutdown finished
+	// within SHUTDOWN_TIMEOUT (15s): a connection holding it up fails the
+	// checks below, however long the machine takes.
 	select {
 	case <-s.exited:
-	case <-time.After(5 * time.Second):
-		t.Fatalf("beacon serve did not exit within 5s of SIGTERM")
+	case <-time.After(time.Until(dbtest.WaitDeadline(t))):
+		t.Fatalf("beacon serve did not exit after SIGTERM")
 	}
 	t.Logf("exited %v after SIGTERM", time.Since(start).Round(time.Millisecond))
 	if code := s.cmd.ProcessState.ExitCode(); code != 0 {

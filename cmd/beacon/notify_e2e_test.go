@@ -17,6 +17,14 @@ import (
 	"github.com/beaconstatus/beacon/models/dbtest"
 )
 
+// smtpTimeout is the mail timeout of the notify tests' servers: far longer
+// than a message to the local test server takes, even on a loaded machine
+// (a message the server accepted but the client gave up waiting for would
+// be sent again: a copy the tests count), and short enough that the
+// notifier's lease, 3 × (2 × 1m + 5s) ≈ 6 minutes, ends within the 10
+// minutes TestNotifyWorkerKilledMidBatch moves the clock by.
+const smtpTimeout = "1m"
+
 // TestNotifyWorkerKilledMidBatch kills 'beacon serve' (SIGKILL) while its
 // one worker holds a batch of deliveries, has four acknowledged and
 // recorded, and the mail server holds the fifth message unanswered. Once the leases run out another server sends
@@ -30,7 +38,7 @@ func TestNotifyWorkerKilledMidBatch(t *testing.T) {
 			ctx := context.Background()
 			dbURL, dsn := emptyDatabase(t, dialect)
 			srv := smtptest.Start(t, smtptest.Options{})
-			env := beaconEnv("DATABASE_URL="+dbURL, "SMTP_URL="+srv.URL()+"&timeout=5s",
+			env := beaconEnv("DATABASE_URL="+dbURL, "SMTP_URL="+srv.URL()+"&timeout="+smtpTimeout,
 				"MAIL_FROM=status@acme.test", "MAIL_WORKERS=1", "BASE_URL=https://status.acme.test")
 			if out, errOut, code := runBeacon(t, env, "", "migrate"); code != 0 {
 				t.Fatalf("beacon migrate: exit %d, %s %s", code, out, errOut)
@@ -72,12 +80,12 @@ func TestNotifyWorkerKilledMidBatch(t *testing.T) {
 			case inFlight = <-held:
 			case <-first.exited:
 				t.Fatalf("beacon serve exited:\n%s", first.Logs)
-			case <-time.After(time.Minute):
-				t.Fatalf("no fifth message within a minute:\n%s", first.Logs)
+			case <-time.After(time.Until(dbtest.WaitDeadline(t))):
+				t.Fatalf("no fifth message by the test's deadline:\n%s", first.Logs)
 			}
 			// A worker records an acknowledgement while it sends the next
 			// message: the fourth is recorded by now or very soon.
-			if !waitFor(time.Minute, func() bool { return dbtest.DeliveryStatuses(t, db)[models.DeliverySent] == 4 }) {
+			if !waitFor(t, func() bool { return dbtest.DeliveryStatuses(t, db)[models.DeliverySent] == 4 }) {
 				t.Fatalf("the four acknowledged messages are not recorded: %v", dbtest.DeliveryStatuses(t, db))
 			}
 			if err := first.cmd.Process.Kill(); err != nil {
@@ -91,13 +99,13 @@ func TestNotifyWorkerKilledMidBatch(t *testing.T) {
 				t.Fatalf("after the kill: %v, want 4 sent and 8 still leased", st)
 			}
 			// The leases run out (the test moves the clock for this one step
-			// instead of waiting out the two-minute lease).
+			// instead of waiting out the lease).
 			if n, err := db.ReleaseExpired(ctx, time.Now().Add(10*time.Minute)); err != nil || n != 8 {
 				t.Fatalf("released %d (%v), want 8", n, err)
 			}
 
 			second := startServer(t, env)
-			if !waitFor(time.Minute, func() bool { return dbtest.DeliveryStatuses(t, db)[models.DeliverySent] == 12 }) {
+			if !waitFor(t, func() bool { return dbtest.DeliveryStatuses(t, db)[models.DeliverySent] == 12 }) {
 				t.Fatalf("not all sent: %v\n%s", dbtest.DeliveryStatuses(t, db), second.Logs)
 			}
 			counts := srv.Counts()
@@ -131,7 +139,7 @@ func TestNotifyKilledMidFanOut(t *testing.T) {
 			// A mail server that takes a moment per message, as real ones do,
 			// so the kill lands in the middle.
 			srv.OnData(func(string, []string) error { time.Sleep(2 * time.Millisecond); return nil })
-			env := beaconEnv("DATABASE_URL="+dbURL, "SMTP_URL="+srv.URL()+"&timeout=5s",
+			env := beaconEnv("DATABASE_URL="+dbURL, "SMTP_URL="+srv.URL()+"&timeout="+smtpTimeout,
 				"MAIL_FROM=status@acme.test", fmt.Sprint("MAIL_WORKERS=", workers), "BASE_URL=https://status.acme.test")
 			if out, errOut, code := runBeacon(t, env, "", "migrate"); code != 0 {
 				t.Fatalf("beacon migrate: exit %d, %s %s", code, out, errOut)
@@ -173,8 +181,8 @@ func TestNotifyKilledMidFanOut(t *testing.T) {
 			}}, nil); code != 201 {
 				t.Fatalf("open incident = %d", code)
 			}
-			if !waitFor(time.Minute, func() bool { return srv.Total() >= subscribers/4 }) {
-				t.Fatalf("only %d messages within a minute:\n%s", srv.Total(), first.Logs)
+			if !waitFor(t, func() bool { return srv.Total() >= subscribers/4 }) {
+				t.Fatalf("only %d messages by the test's deadline:\n%s", srv.Total(), first.Logs)
 			}
 			if err := first.cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
@@ -193,7 +201,7 @@ func TestNotifyKilledMidFanOut(t *testing.T) {
 			}
 
 			second := startServer(t, env)
-			if !waitFor(2*time.Minute, func() bool { return dbtest.DeliveryStatuses(t, db)[models.DeliverySent] == subscribers }) {
+			if !waitFor(t, func() bool { return dbtest.DeliveryStatuses(t, db)[models.DeliverySent] == subscribers }) {
 				t.Fatalf("not all sent after the restart: %v\n%s", dbtest.DeliveryStatuses(t, db), second.Logs)
 			}
 			if st := dbtest.DeliveryStatuses(t, db); len(st) != 1 {

@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/mmcdole/gofeed"
@@ -372,11 +371,12 @@ func textPart(contentType, encoding string, body io.Reader) (string, error) {
 	return strings.ReplaceAll(string(b), "\r\n", "\n"), err
 }
 
-// waitMail waits up to 30 seconds for a message to addr with the subject.
+// waitMail waits for a message to addr with the subject, until the test's
+// dbtest.WaitDeadline.
 func waitMail(t *testing.T, srv *smtptest.Server, addr, subject string) email {
 	t.Helper()
 	var found *email
-	waitFor(30*time.Second, func() bool {
+	waitFor(t, func() bool {
 		for _, m := range mailbox(t, srv, addr) {
 			if m.Subject == subject {
 				found = &m
@@ -390,7 +390,7 @@ func waitMail(t *testing.T, srv *smtptest.Server, addr, subject string) email {
 		for _, m := range mailbox(t, srv, addr) {
 			got = append(got, m.Subject)
 		}
-		t.Fatalf("no email %q to %s within 30s; it has %q", subject, addr, got)
+		t.Fatalf("no email %q to %s by the test's deadline; it has %q", subject, addr, got)
 	}
 	return *found
 }

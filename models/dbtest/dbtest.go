@@ -5,7 +5,8 @@
 // PostgreSQL is found through TEST_DATABASE_URL (default
 // postgres://postgres@127.0.0.1:5432/test?sslmode=disable). Each test gets
 // its own database, copied from a migrated template made once per test
-// binary, and dropped after. When no server answers but PostgreSQL's
+// binary (the next test's copy is made while a test runs), and dropped
+// after, in the background. When no server answers but PostgreSQL's
 // binaries are installed, a throwaway cluster is started for the run. When
 // there is no PostgreSQL at all the PostgreSQL half is skipped with a loud
 // notice, or fails when CI is set.
@@ -14,6 +15,7 @@ package dbtest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -36,11 +38,43 @@ import (
 const DefaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 // Main runs a test binary's tests and removes what dbtest made for them
-// (the template database, a throwaway cluster). Call it from TestMain.
+// (the databases it is still dropping, the template database, a throwaway
+// cluster). Call it from TestMain. A test database it could not drop fails
+// the run.
 func Main(m interface{ Run() int }) int {
 	code := m.Run()
-	pg.cleanup()
+	if err := pg.cleanup(); err != nil {
+		fmt.Fprintf(os.Stderr, "dbtest: %v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
 	return code
+}
+
+// WaitDeadline bounds a test's waits for something to happen (a server
+// to answer, a message to arrive, a replica to hear of a change, a step in
+// a browser): the test binary's deadline (go test -timeout) less a margin,
+// so that a wait that never ends fails with the test's own message before
+// the binary panics; 10 minutes from now without a -timeout, and for
+// benchmarks. Tests wait for conditions until then rather than for fixed
+// short timeouts: the machine may be small and shared, and a step that
+// takes a second alone can take minutes beside another test run.
+func WaitDeadline(tb testing.TB) time.Time {
+	var d time.Time
+	if t, ok := tb.(interface{ Deadline() (time.Time, bool) }); ok {
+		d, _ = t.Deadline()
+	}
+	return waitDeadline(d)
+}
+
+// waitDeadline is WaitDeadline for the test binary's deadline d (zero:
+// none).
+func waitDeadline(d time.Time) time.Time {
+	if d.IsZero() {
+		return time.Now().Add(10 * time.Minute)
+	}
+	return d.Add(-min(time.Until(d)/10, 30*time.Second))
 }
 
 // Each runs fn once on a fresh SQLite database and once on a fresh
@@ -90,20 +124,34 @@ func NewEmptyPostgres(t testing.TB) string {
 }
 
 // postgresServer is the PostgreSQL server of this test binary.
+//
+// Making a test's database and dropping it take about half a second
+// between them, mostly the server writing and syncing files: while a test
+// runs, the next test's copy of the template is made ahead, and the
+// databases of tests that ended are dropped, in the background. (Not for
+// benchmarks, which would measure that work.)
 type postgresServer struct {
 	once     sync.Once
-	err      error  // why there is no server
-	adminURL string // URL of a database to run CREATE/DROP DATABASE in
-	template string // name of the migrated template database
-	cluster  string // data directory of a throwaway cluster, if one was started
+	err      error     // why there is no server
+	adminURL string    // URL of a database to run CREATE/DROP DATABASE in
+	template string    // name of the migrated template database
+	cluster  string    // data directory of a throwaway cluster, if one was started
+	deadline time.Time // of the test binary (go test -timeout; zero: none)
 	mu       sync.Mutex
+
+	fillOnce   sync.Once
+	ready      chan string    // migrated databases made ahead, one at a time
+	stop       chan struct{}  // closed by cleanup: make no more
+	background sync.WaitGroup // fill and the drops
+	bgMu       sync.Mutex
+	bgErrs     []error // of the background work, for cleanup to report
 }
 
-var pg postgresServer
+var pg = postgresServer{ready: make(chan string), stop: make(chan struct{})}
 
 func (p *postgresServer) newDatabase(t testing.TB, migrated bool) string {
 	t.Helper()
-	p.once.Do(p.start)
+	p.once.Do(func() { p.start(t) })
 	if p.err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("PostgreSQL is required when CI is set: %v", p.err)
@@ -111,6 +159,37 @@ func (p *postgresServer) newDatabase(t testing.TB, migrated bool) string {
 		fmt.Fprintf(os.Stderr, "\n!!! SKIPPING PostgreSQL tests: %v\n!!! Set TEST_DATABASE_URL or start PostgreSQL to run them.\n\n", p.err)
 		t.Skipf("PostgreSQL unavailable: %v", p.err)
 	}
+	_, bench := t.(*testing.B)
+	var name string
+	if migrated && !bench {
+		p.fillOnce.Do(func() { p.background.Go(p.fill) })
+		name = <-p.ready // "" once fill has stopped
+	}
+	if name == "" {
+		var err error
+		if name, err = p.create(WaitDeadline(t), migrated); err != nil {
+			t.Fatalf("create PostgreSQL test database: %v", err)
+		}
+	}
+	t.Cleanup(func() {
+		if bench {
+			if err := p.drop(WaitDeadline(t), name); err != nil {
+				t.Errorf("%v", err)
+			}
+			return
+		}
+		p.background.Go(func() {
+			if err := p.drop(waitDeadline(p.deadline), name); err != nil {
+				p.backgroundFailed(err)
+			}
+		})
+	})
+	return withDatabase(p.adminURL, name)
+}
+
+// create makes a database, a copy of the template when migrated, and
+// returns its name.
+func (p *postgresServer) create(deadline time.Time, migrated bool) (string, error) {
 	name := fmt.Sprintf("beacon_t_%d_%s", os.Getpid(), models.NewID())
 	stmt := "CREATE DATABASE " + name
 	if migrated {
@@ -118,20 +197,52 @@ func (p *postgresServer) newDatabase(t testing.TB, migrated bool) string {
 	}
 	// Copies of one template must not run at once.
 	p.mu.Lock()
-	err := p.exec(stmt)
-	p.mu.Unlock()
-	if err != nil {
-		t.Fatalf("create PostgreSQL test database: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := p.exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("drop PostgreSQL test database %s: %v", name, err)
-		}
-	})
-	return withDatabase(p.adminURL, name)
+	defer p.mu.Unlock()
+	return name, p.exec(deadline, stmt)
 }
 
-func (p *postgresServer) start() {
+func (p *postgresServer) drop(deadline time.Time, name string) error {
+	if err := p.exec(deadline, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("drop PostgreSQL test database %s: %w", name, err)
+	}
+	return nil
+}
+
+// fill makes the next test's migrated database while the current test
+// runs, until cleanup stops it; on an error it stops, and tests make
+// their own (and fail with the error).
+func (p *postgresServer) fill() {
+	defer close(p.ready)
+	for {
+		select {
+		case <-p.stop:
+			return
+		default:
+		}
+		name, err := p.create(waitDeadline(p.deadline), true)
+		if err != nil {
+			return
+		}
+		select {
+		case p.ready <- name:
+		case <-p.stop:
+			if err := p.drop(waitDeadline(p.deadline), name); err != nil {
+				p.backgroundFailed(err)
+			}
+			return
+		}
+	}
+}
+
+func (p *postgresServer) backgroundFailed(err error) {
+	p.bgMu.Lock()
+	defer p.bgMu.Unlock()
+	p.bgErrs = append(p.bgErrs, err)
+}
+
+// start finds or starts the server and makes the template, as part of
+// the first test that asks for a database (and within its WaitDeadline).
+func (p *postgresServer) start(tb testing.TB) {
 	p.adminURL = os.Getenv("TEST_DATABASE_URL")
 	if p.adminURL == "" {
 		p.adminURL = DefaultURL
@@ -148,29 +259,40 @@ func (p *postgresServer) start() {
 	}
 	// One migrated template per test binary; each test copies it.
 	p.template = fmt.Sprintf("beacon_tmpl_%d_%s", os.Getpid(), models.NewID())
-	if err := p.exec("CREATE DATABASE " + p.template); err != nil {
+	if t, ok := tb.(interface{ Deadline() (time.Time, bool) }); ok {
+		p.deadline, _ = t.Deadline()
+	}
+	deadline := WaitDeadline(tb)
+	if err := p.exec(deadline, "CREATE DATABASE "+p.template); err != nil {
 		p.err = fmt.Errorf("create template database: %w", err)
 		return
 	}
-	db, err := models.Open(context.Background(), models.Postgres, withDatabase(p.adminURL, p.template), nil)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	db, err := models.Open(ctx, models.Postgres, withDatabase(p.adminURL, p.template), nil)
 	if err != nil {
 		p.err = err
 		return
 	}
 	defer db.Close()
-	if _, err := db.Migrate(context.Background()); err != nil {
+	if _, err := db.Migrate(ctx); err != nil {
 		p.err = fmt.Errorf("migrate template database: %w", err)
 	}
 }
 
-func (p *postgresServer) cleanup() {
+// cleanup waits for the background work, drops the template and stops
+// a throwaway cluster; it returns the errors of dropping test databases.
+func (p *postgresServer) cleanup() error {
+	close(p.stop)
+	p.background.Wait()
 	if p.template != "" && p.err == nil {
-		p.exec("DROP DATABASE IF EXISTS " + p.template + " WITH (FORCE)")
+		p.exec(time.Now().Add(time.Minute), "DROP DATABASE IF EXISTS "+p.template+" WITH (FORCE)")
 	}
 	if p.cluster != "" {
 		pgCommand(filepath.Dir(p.cluster), "pg_ctl", "-D", p.cluster, "-m", "immediate", "stop").Run()
 		os.RemoveAll(filepath.Dir(p.cluster))
 	}
+	return errors.Join(p.bgErrs...)
 }
 
 func (p *postgresServer) ping() error {
@@ -179,18 +301,22 @@ func (p *postgresServer) ping() error {
 		return err
 	}
 	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	// A server that is there answers at once, if slowly on a loaded
+	// machine; one that is not refuses the connection at once.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return db.PingContext(ctx)
 }
 
-func (p *postgresServer) exec(stmt string) error {
+// exec runs an administrative statement (CREATE or DROP DATABASE) by the
+// deadline.
+func (p *postgresServer) exec(deadline time.Time, stmt string) error {
 	db, err := sql.Open("pgx", p.adminURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	_, err = db.ExecContext(ctx, stmt)
 	return err
