@@ -90,8 +90,10 @@ type demoIncident struct {
 // demoPostmortem is a published postmortem of the demo: its sections (by
 // models.Section... key) and action items.
 type demoPostmortem struct {
-	sections    map[string]string
-	actionItems []demoActionItem
+	sections     map[string]string
+	impactBefore time.Duration            // how long before the incident's start the impact began
+	milestones   map[string]time.Duration // by models.Milestone... key, after the incident started
+	actionItems  []demoActionItem
 }
 
 // demoActionItem is one action item; due is days after the incident.
@@ -258,7 +260,13 @@ func publishDemoPostmortem(ctx context.Context, db *models.DB, in *demoIncident)
 	if _, err := db.StartPostmortem(ctx, in.id, demoActor); err != nil {
 		return fmt.Errorf("demo: start the postmortem of %q: %w", in.open.Name, err)
 	}
-	if _, err := db.SavePostmortem(ctx, in.id, models.PostmortemInput{Sections: in.postmortem.sections}, demoActor); err != nil {
+	impact := in.open.StartedAt.Add(-in.postmortem.impactBefore)
+	input := models.PostmortemInput{Sections: in.postmortem.sections, ImpactStartedAt: &impact, Milestones: map[string]*time.Time{}}
+	for key, after := range in.postmortem.milestones {
+		at := in.open.StartedAt.Add(after)
+		input.Milestones[key] = &at
+	}
+	if _, err := db.SavePostmortem(ctx, in.id, input, demoActor); err != nil {
 		return fmt.Errorf("demo: write the postmortem of %q: %w", in.open.Name, err)
 	}
 	for _, a := range in.postmortem.actionItems {
@@ -361,10 +369,10 @@ func demoTimeline(now time.Time) demoPlan {
 		then(65*m, models.Resolved, "API latency is back to normal. This incident is resolved. We will publish a postmortem on why the automatic failover did not complete.", map[string]string{"api": op}).
 		postmortem = &demoPostmortem{
 		sections: map[string]string{
-			models.SectionSummary: "For 28 minutes, many requests to the API and the web app failed because our primary database stopped answering " +
+			models.SectionSummary: "For 32 minutes, many requests to the API and the web app failed because our primary database stopped answering " +
 				"and the automatic failover to its standby did not complete. We promoted the standby by hand; latency stayed elevated for " +
 				"another 37 minutes while caches warmed up.",
-			models.SectionImpact: "About 38% of API requests and 31% of web app page loads failed with `503` between 16:30 and 16:58 UTC. " +
+			models.SectionImpact: "About 38% of API requests and 31% of web app page loads failed with `503` between 16:26 and 16:58 UTC. " +
 				"No data was lost: writes that failed were refused, not half-applied.",
 			models.SectionRootCause: "A storage volume of the primary database stalled. The failover controller waits for the primary to " +
 				"acknowledge its demotion before promoting the standby, and a stalled volume never acknowledges: the controller waited " +
@@ -374,6 +382,10 @@ func demoTimeline(now time.Time) demoPlan {
 			models.SectionWentWell:   "The runbook for a manual promotion was current, and the standby was fully caught up.",
 			models.SectionWentWrong:  "The failover controller had no timeout, and nothing alerted on a failover that had started but not finished.",
 		},
+		// The errors began four minutes before the alert that opened the
+		// incident; the on-call engineer answered two minutes after it.
+		impactBefore: 4 * m,
+		milestones:   map[string]time.Duration{models.MilestoneAcknowledged: 2 * m},
 		actionItems: []demoActionItem{
 			{"Give the failover controller a 30-second timeout, then fence and promote", "database team", models.ActionDone, 14},
 			{"Alert when a failover has not completed within a minute", "on-call tooling", models.ActionDone, 21},
