@@ -163,7 +163,7 @@ func TestIncidentStoryInBrowser(t *testing.T) {
 			operator.run(t, "write the postmortem",
 				chromedp.SendKeys(`textarea#f-summary`, summary, chromedp.ByQuery),
 				chromedp.SendKeys(`textarea#f-root_cause`, "A deploy changed the timeout of the payment client.", chromedp.ByQuery),
-				chromedp.WaitVisible(`//span[@id="autosave-status"][contains(., "Draft saved")]`, chromedp.BySearch))
+				chromedp.WaitVisible(`//span[@id="autosave-status"][@data-state="saved"]`, chromedp.BySearch))
 			shots.save(t, operator, "console-postmortem")
 			operator.mustBeChecked(t, `#publish input[name=notify]`)
 			operator.run(t, "publish the postmortem",

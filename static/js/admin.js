@@ -106,6 +106,12 @@
     var autoURL = guarded.getAttribute("data-autosave");
     var autoStatus = document.getElementById(guarded.getAttribute("data-autosave-status"));
     var say = function (text) { if (autoStatus) autoStatus.textContent = text; };
+    // data-state says whether what is on screen is saved ("saved") or not
+    // ("unsaved"), for people's tools and the browser tests.
+    var mark = function () {
+      if (autoStatus) autoStatus.setAttribute("data-state", serialize() === saved ? "saved" : "unsaved");
+    };
+    guarded.addEventListener("input", mark);
     var autosave = function () {
       var now = serialize();
       if (leaving || saving || now === saved) return;
@@ -126,6 +132,7 @@
           if (res.ok) {
             saved = now;
             say("Draft saved at " + data.saved_at + ".");
+            mark();
           } else {
             say("Not saved (" + (data.error || "the server answered " + res.status) + "). Use “Save draft” to see why.");
           }
