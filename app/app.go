@@ -19,6 +19,7 @@ import (
 
 	"github.com/beaconstatus/beacon/app/api"
 	"github.com/beaconstatus/beacon/app/console"
+	"github.com/beaconstatus/beacon/app/egress"
 	"github.com/beaconstatus/beacon/app/links"
 	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/app/public"
@@ -91,14 +92,17 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 		BaseURL: cfg.BaseURL, TimeZone: cfg.TimeZone, PartialOutageWeight: cfg.PartialOutageWeight, Now: a.now,
 	}
 	signer := links.NewSigner([]byte(secret), cfg.BaseURL)
+	if a.cfg.Hooks.Guard == nil {
+		a.cfg.Hooks.Guard = &egress.Guard{}
+	}
 	a.notifier = notify.New(db, a.mailer(), emails, signer, log, a.now, a.notifySettings())
 	a.writes = web.NewWrites(db, a.afterWrite)
 	limits := web.NewLimits(db, a.now, log)
 	a.public = &public.Handler{DB: db, Site: a.site, Render: render, Assets: assets, Links: signer,
-		Writes: a.writes, Limits: limits, Log: log, Now: a.now}
+		Writes: a.writes, Limits: limits, Egress: a.cfg.Hooks.Guard, Log: log, Now: a.now}
 	a.api = &api.Handler{DB: db, Site: a.site, Writes: a.writes, Limits: limits,
-		RateLimit: cfg.APIRateLimit, Log: log, Now: a.now}
-	a.console = &console.Handler{DB: db, Site: a.site, Render: render, Writes: a.writes,
+		RateLimit: cfg.APIRateLimit, Egress: a.cfg.Hooks.Guard, Log: log, Now: a.now}
+	a.console = &console.Handler{DB: db, Site: a.site, Render: render, Writes: a.writes, Egress: a.cfg.Hooks.Guard,
 		Sessions: console.NewSessions(db, a.now, cfg.BaseURL), Secret: []byte(secret), Log: log, Now: a.now}
 	if err := a.console.AnnounceSetup(ctx); err != nil {
 		return nil, err
@@ -141,7 +145,7 @@ func (a *App) notifySettings() notify.Settings {
 		OneWriter: a.db.Dialect == models.SQLite,
 		PageID:    a.site.Info.ID, PageName: a.cfg.PageName, BaseURL: a.cfg.BaseURL, TimeZone: a.cfg.TimeZone,
 		FromName: a.cfg.MailFromName, FromAddress: a.cfg.MailFromAddress,
-		Mail: "log (SMTP_URL unset)",
+		Mail: "log (SMTP_URL unset)", Hooks: a.cfg.Hooks,
 	}
 	switch {
 	case a.cfg.Mailer != nil:

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/beaconstatus/beacon/app/egress"
 	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/models"
 )
@@ -70,6 +71,12 @@ type Config struct {
 	// Notify tunes the dispatcher and the workers (zero fields →
 	// defaults); not read from the environment.
 	Notify notify.Tuning
+	// Hooks configure webhook, Slack, Discord and Teams deliveries:
+	// WEBHOOK_ALLOW_PRIVATE (true: endpoints on private networks and
+	// loopback allowed), WEBHOOK_WORKERS (requests at once, default 64),
+	// WEBHOOK_TIMEOUT (one request, default 30s), WEBHOOK_QUARANTINE_AFTER
+	// (consecutive failures that quarantine an endpoint, default 10).
+	Hooks notify.HookSettings
 }
 
 // ConfigError names an environment variable with a wrong value.
@@ -194,7 +201,38 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		cfg.APIRateLimit = n
 	}
 	loadMailConfig(&cfg, env, bad)
+	loadHookConfig(&cfg, env, bad)
 	return cfg, errors.Join(errs...)
+}
+
+// loadHookConfig reads the WEBHOOK_* variables.
+func loadHookConfig(cfg *Config, env func(string) string, bad func(name, format string, args ...any)) {
+	cfg.Hooks.Guard = &egress.Guard{}
+	if v := env("WEBHOOK_ALLOW_PRIVATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("WEBHOOK_ALLOW_PRIVATE", "must be true or false, got %q", v)
+		}
+		cfg.Hooks.Guard.AllowPrivate = b
+	}
+	number := func(name string, lo, hi int, dst *int) {
+		if v := env(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < lo || n > hi {
+				bad(name, "must be a number from %d to %d, got %q", lo, hi, v)
+			}
+			*dst = n
+		}
+	}
+	number("WEBHOOK_WORKERS", 1, 1024, &cfg.Hooks.Workers)
+	number("WEBHOOK_QUARANTINE_AFTER", 1, 1000, &cfg.Hooks.QuarantineAfter)
+	if v := env("WEBHOOK_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond || d > 5*time.Minute {
+			bad("WEBHOOK_TIMEOUT", "must be a duration from 100ms to 5m such as 30s, got %q", v)
+		}
+		cfg.Hooks.Timeout = d
+	}
 }
 
 // loadMailConfig reads SMTP_URL, MAIL_FROM, MAIL_RATE and MAIL_WORKERS.

@@ -131,8 +131,10 @@ func (db *DB) CountSubscribers(ctx context.Context) (map[string]int64, error) {
 
 // NewSubscriber is a subscriber an operator adds.
 type NewSubscriber struct {
-	Email   string
-	Choices SubscriberChoices
+	Email string
+	// Channel and Endpoint: see Target (Channel "" is email).
+	Channel, Endpoint string
+	Choices           SubscriberChoices
 	// SkipConfirmation makes the subscriber confirmed at once, without a
 	// confirmation email: the operator vouches for their consent.
 	SkipConfirmation bool
@@ -149,12 +151,15 @@ func (db *DB) AddSubscriber(ctx context.Context, n NewSubscriber, now time.Time)
 	now = now.UTC()
 	var s *Subscriber
 	err := db.InTx(ctx, func(tx *DB) error {
-		addr, norm, err := tx.checkSubscription(ctx, n.Email, &n.Choices)
+		to := Target{Channel: n.Channel, Endpoint: n.Endpoint, Email: n.Email}
+		if to.chat() {
+			n.SkipConfirmation = true // added by an operator, who vouches; it has no address to confirm
+		}
+		addr, norm, err := tx.checkSubscription(ctx, to, &n.Choices)
 		if err != nil {
 			return err
 		}
-		s = &Subscriber{ID: NewID(), Email: addr, EmailNormalized: norm, Status: SubscriberPending,
-			TokenVersion: 1, Source: n.Source, CreatedAt: now, UpdatedAt: now}
+		s = to.with(addr, norm).subscriber(n.Source, now)
 		if n.SkipConfirmation {
 			s.Status, s.ConfirmedAt = SubscriberConfirmed, &now
 		} else {
@@ -184,12 +189,12 @@ func (db *DB) AddSubscriber(ctx context.Context, n NewSubscriber, now time.Time)
 func (db *DB) existingSubscriber(ctx context.Context, s *Subscriber, n NewSubscriber, now time.Time) error {
 	switch {
 	case s.Status == SubscriberConfirmed:
-		return &ErrConflict{Message: fmt.Sprintf("%s is already subscribed", s.Email)}
+		return &ErrConflict{Message: fmt.Sprintf("%s is already subscribed", s.Address())}
 	case s.Status == SubscriberPending:
-		return &ErrConflict{Message: fmt.Sprintf("%s is already subscribed, waiting for their confirmation", s.Email)}
+		return &ErrConflict{Message: fmt.Sprintf("%s is already subscribed, waiting for their confirmation", s.Address())}
 	case n.SkipConfirmation:
 		return &ErrConflict{Message: fmt.Sprintf("%s unsubscribed on %s: only they can subscribe again, or add them without skipping the confirmation email",
-			s.Email, s.UnsubscribedAt.Format("2006-01-02"))}
+			s.Address(), s.UnsubscribedAt.Format("2006-01-02"))}
 	}
 	return db.resubscribe(ctx, s, n.Choices, n.Source, now)
 }

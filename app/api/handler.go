@@ -6,6 +6,7 @@
 package api
 
 import (
+	"github.com/beaconstatus/beacon/app/egress"
 	"log/slog"
 	"net/http"
 	"time"
@@ -23,7 +24,8 @@ type Handler struct {
 	Site      *view.Site
 	Writes    *web.Writes
 	Limits    *web.Limits
-	RateLimit int // management API requests one token may make per minute (API_RATE_LIMIT)
+	RateLimit int           // management API requests one token may make per minute (API_RATE_LIMIT)
+	Egress    *egress.Guard // checks subscribers' endpoints (SSRF)
 	Log       *slog.Logger
 	Now       func() time.Time
 }
@@ -82,6 +84,7 @@ func (h *Handler) Mount(e *echo.Echo, shared func(path string, handler echo.Hand
 	v1.POST("/subscribers", h.createSubscriber, apiEditor)
 	v1.GET("/subscribers/:id", h.showSubscriber, apiEditor)
 	v1.DELETE("/subscribers/:id", h.deleteSubscriber, apiEditor)
+	v1.POST("/subscribers/:id/reactivate", h.reactivateSubscriber, apiEditor)
 	v1.GET("/incidents/:id/postmortem", h.showPostmortem)
 	v1.PUT("/incidents/:id/postmortem", h.putPostmortem, apiEditor)
 	v1.PUT("/incidents/:id/postmortem/publish", h.publishPostmortem, apiEditor)

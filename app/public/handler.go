@@ -6,6 +6,7 @@
 package public
 
 import (
+	"github.com/beaconstatus/beacon/app/egress"
 	"log/slog"
 	"net/http"
 	"time"
@@ -21,6 +22,7 @@ import (
 
 // Handler answers the public pages.
 type Handler struct {
+	Egress *egress.Guard // checks subscribers' endpoints (SSRF)
 	DB     *models.DB
 	Site   *view.Site
 	Render *view.Renderer
