@@ -226,6 +226,7 @@ var routeAccess = map[string]access{
 	"GET /admin/subscribers":                                                   consoleEditor,
 	"POST /admin/subscribers":                                                  consoleEditor,
 	"POST /admin/subscribers/:id/delete":                                       consoleEditor,
+	"POST /admin/subscribers/:id/reactivate":                                   consoleEditor,
 	"POST /admin/subscribers/:id/unsubscribe":                                  consoleEditor,
 	"GET /admin/subscribers/export.csv":                                        consoleEditor,
 	"GET /admin/subscribers/import":                                            consoleEditor,
@@ -274,6 +275,7 @@ var routeAccess = map[string]access{
 	"GET /v1/pages/:page_id/incidents/upcoming":                                apiRead,
 	"GET /v1/pages/:page_id/subscribers":                                       apiEditor,
 	"POST /v1/pages/:page_id/subscribers":                                      apiEditor,
+	"POST /v1/pages/:page_id/subscribers/:id/reactivate":                       apiEditor,
 	"DELETE /v1/pages/:page_id/subscribers/:id":                                apiEditor,
 	"GET /v1/pages/:page_id/subscribers/:id":                                   apiEditor,
 }

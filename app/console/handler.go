@@ -123,6 +123,7 @@ func (h *Handler) Mount(e *echo.Echo) {
 	adm.GET("/subscribers/export.csv", h.exportSubscribers, editor)
 	adm.POST("/subscribers/:id/unsubscribe", h.unsubscribeSubscriber, editor)
 	adm.POST("/subscribers/:id/delete", h.deleteSubscriber, editor)
+	adm.POST("/subscribers/:id/reactivate", h.reactivateSubscriber, editor)
 }
 
 // MaxConsoleBody is the largest body a signed-in operator's console form
