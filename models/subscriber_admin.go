@@ -64,6 +64,10 @@ func (db *DB) loadSubscriberComponents(ctx context.Context, list []Subscriber) e
 type SubscriberFilter struct {
 	Query  string // part of the address, any case
 	Status string // one of the Subscriber statuses; "" for all
+	// Channel keeps one channel's subscribers ("" for all); Quarantined
+	// only the quarantined ones.
+	Channel     string
+	Quarantined bool
 	Limit  int    // at most this many (0: no limit)
 	Offset int
 }
@@ -78,6 +82,12 @@ func (f SubscriberFilter) scope() (func(*gorm.DB) *gorm.DB, error) {
 	return func(q *gorm.DB) *gorm.DB {
 		if f.Status != "" {
 			q = q.Where("status = ?", f.Status)
+		}
+		if f.Channel != "" {
+			q = q.Where("channel = ?", f.Channel)
+		}
+		if f.Quarantined {
+			q = q.Where("quarantined_at IS NOT NULL")
 		}
 		if s := strings.ToLower(strings.TrimSpace(f.Query)); s != "" {
 			escaped := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)

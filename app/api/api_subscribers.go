@@ -76,7 +76,8 @@ var subscriberStates = map[string]string{
 
 // listSubscribers is GET /v1/pages/{page_id}/subscribers: ?q= searches
 // addresses, ?state= is active (the default), unconfirmed, unsubscribed,
-// quarantined (always none) or all; ?type= other than email finds none;
+// quarantined (endpoints that failed too often) or all; ?type= is a
+// channel (email, webhook, slack, discord, teams);
 // ?page= and ?per_page= (or limit=) page, newest first.
 func (h *Handler) listSubscribers(c echo.Context) error {
 	limit, offset, err := paging(c, 100, 1000)
@@ -92,10 +93,12 @@ func (h *Handler) listSubscribers(c echo.Context) error {
 		return apiFieldError("state", "must be active, unconfirmed, unsubscribed, quarantined or all")
 	}
 	out := []jsonSubscriber{}
-	if typ := c.QueryParam("type"); state == "quarantined" || typ != "" && typ != "email" {
+	typ := c.QueryParam("type")
+	if typ != "" && !models.ValidChannel(typ) {
 		return c.JSON(http.StatusOK, out)
 	}
-	list, _, err := h.DB.ListSubscribers(c.Request().Context(), models.SubscriberFilter{Query: c.QueryParam("q"), Status: status, Limit: limit, Offset: offset})
+	list, _, err := h.DB.ListSubscribers(c.Request().Context(), models.SubscriberFilter{Query: c.QueryParam("q"), Status: status,
+		Channel: typ, Quarantined: state == "quarantined", Limit: limit, Offset: offset})
 	if err != nil {
 		return err
 	}
