@@ -68,7 +68,7 @@ type hookClient struct {
 }
 
 func newHookClient(set HookSettings) *hookClient {
-	return &hookClient{set: set, client: set.Guard.Client(4)}
+	return &hookClient{set: set, client: set.Guard.Client(set.Workers)}
 }
 
 // hookRequest is one message to post.

@@ -76,7 +76,9 @@ func TestHooksKilledMidFanOut(t *testing.T) {
 				t.Fatal(err)
 			}
 
+			t0 := time.Now()
 			first := startServer(t, env)
+			t.Logf("started after %s", time.Since(t0))
 			var pages []struct{ ID string }
 			if code := apiCall(t, "GET", first.URL+"/v1/pages", token, nil, &pages); code != 200 || len(pages) != 1 {
 				t.Fatalf("GET /v1/pages = %d", code)
@@ -105,10 +107,13 @@ func TestHooksKilledMidFanOut(t *testing.T) {
 				t.Fatal(err)
 			}
 
+			t.Logf("killed after %s", time.Since(t0))
 			second := startServer(t, env)
+			t.Logf("restarted after %s", time.Since(t0))
 			if !waitFor(t, func() bool { return dbtest.DeliveryStatuses(t, db)[models.DeliverySent] == subscribers }) {
 				t.Fatalf("not all sent after the restart: %v\n%s", dbtest.DeliveryStatuses(t, db), second.Logs)
 			}
+			t.Logf("all sent after %s", time.Since(t0))
 			mu.Lock()
 			defer mu.Unlock()
 			duplicates := 0
