@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -96,7 +97,7 @@ func hookFanOut(b *testing.B, dialect models.Dialect, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a, _ := mailApp(b, db, nil, &notify.MemoryMailer{}, notify.Tuning{}, map[string]string{"WEBHOOK_ALLOW_PRIVATE": "true"})
+	a, _ := mailApp(b, db, nil, &notify.MemoryMailer{}, notify.Tuning{}, map[string]string{"WEBHOOK_ALLOW_PRIVATE": "true", "WEBHOOK_WORKERS": os.Getenv("BENCH_WEBHOOK_WORKERS")})
 
 	// The bare loops: as many POSTs of a webhook's size to the fast
 	// receiver, no Beacon.

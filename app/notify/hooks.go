@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/beaconstatus/beacon/app/egress"
@@ -139,35 +140,115 @@ func hookProblem(ctx context.Context, err error, timeout time.Duration) error {
 	return err
 }
 
-// deliverHook posts one delivery to its endpoint and has the outcome
-// recorded: sent, or a failed attempt counted against the subscriber
-// (retried with backoff, failed after MaxAttempts, the endpoint
-// quarantined after QuarantineAfter in a row).
-func (w *worker) deliverHook(ctx context.Context, n *outgoing, d models.ClaimedDelivery) {
-	if d.Quarantined {
-		w.record(func(ctx context.Context, db Store) error {
-			return db.SkipDelivery(ctx, d.ID, w.name, "the endpoint is quarantined")
-		})
-		return
+// runHooks is the hook lane's worker: it keeps up to
+// HookSettings.Workers requests in flight, claiming as many deliveries as
+// it has free slots (up to ClaimBatch at a time) and posting each at once
+// on its own goroutine, bounded by HookSettings.Timeout, so an endpoint
+// that is slow or hangs holds its slot and nobody else's message. A slot
+// is freed once its outcome is recorded: a crash leaves at most
+// HookSettings.Workers requests sent and unrecorded, to be sent again
+// with the same idempotency id. On return (ctx cancelled) every request
+// begun is finished and recorded.
+func (w *worker) runHooks(ctx context.Context) {
+	slots := make(chan struct{}, w.n.set.Hooks.Workers)
+	var inflight sync.WaitGroup
+	defer inflight.Wait()
+	for ctx.Err() == nil {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		free := 1
+	more:
+		for free < w.t.ClaimBatch {
+			select {
+			case slots <- struct{}{}:
+				free++
+			default:
+				break more
+			}
+		}
+		c := w.claimUpTo(ctx, free)
+		n := len(c.batch)
+		for range free - n {
+			<-slots
+		}
+		if c.err != nil {
+			if ctx.Err() == nil {
+				w.n.log.Error("notifier: claim hook deliveries", "worker", w.name, "error", c.err)
+			}
+			wait(ctx, w.t.PollInterval, nil)
+			continue
+		}
+		if n == 0 {
+			wait(ctx, w.t.PollInterval, c.woken)
+			continue
+		}
+		stop := c.at.Add(w.t.Lease - w.lane.margin)
+		for i, d := range c.batch {
+			if ctx.Err() != nil || w.n.now().After(stop) {
+				w.release(ctx, c.batch[i:])
+				for range n - i {
+					<-slots
+				}
+				break
+			}
+			o, r := w.prepareHook(ctx, d)
+			inflight.Go(func() {
+				defer func() { <-slots }()
+				if r != nil {
+					o = w.postHook(ctx, d, r)
+				}
+				o.done = make(chan error, 1)
+				w.lane.rec.queue <- *o
+				if err := <-o.done; err != nil {
+					w.n.log.Warn("notifier: outcome not recorded", "worker", w.name, "delivery", d.ID, "error", err)
+				}
+			})
+		}
+	}
+}
+
+// prepareHook is what to post for d, or its outcome when there is nothing
+// to post.
+func (w *worker) prepareHook(ctx context.Context, d models.ClaimedDelivery) (*outcome, *hookRequest) {
+	skip := func(reason string) (*outcome, *hookRequest) {
+		return &outcome{write: func(ctx context.Context, db Store) error { return db.SkipDelivery(ctx, d.ID, w.name, reason) }}, nil
+	}
+	n, err := w.notification(ctx, d.NotificationID)
+	switch {
+	case err != nil:
+		w.n.log.Error("notifier: load notification", "notification", d.NotificationID, "error", err)
+		next := w.n.now().Add(w.t.RetryBase)
+		return &outcome{write: func(ctx context.Context, db Store) error {
+			return db.DeferDelivery(ctx, d.ID, w.name, "internal error: notification unreadable", next)
+		}}, nil
+	case d.SubscriberStatus != models.SubscriberConfirmed:
+		return skip("the subscriber is " + orGone(d.SubscriberStatus))
+	case d.Quarantined:
+		return skip("the endpoint is quarantined")
 	}
 	now := w.n.now()
 	body, err := w.n.hookBody(ctx, n, d, now)
 	if err != nil {
 		w.n.log.Error("notifier: build hook message", "delivery", d.ID, "error", err)
 		reason := "cannot build the message: " + err.Error()
-		w.record(func(ctx context.Context, db Store) error { return db.FailDelivery(ctx, d.ID, w.name, reason) })
-		return
+		return &outcome{write: func(ctx context.Context, db Store) error { return db.FailDelivery(ctx, d.ID, w.name, reason) }}, nil
 	}
-	r := hookRequest{Channel: d.Channel, Endpoint: d.Endpoint, Secret: d.Secret, Event: n.Kind, Body: body, At: now,
+	return nil, &hookRequest{Channel: d.Channel, Endpoint: d.Endpoint, Secret: d.Secret, Event: n.Kind, Body: body, At: now,
 		ID: fmt.Sprintf("%s.%d.%d", w.n.set.PageID, n.ID, d.ID)}
+}
+
+// postHook posts r and returns the outcome of delivery d.
+func (w *worker) postHook(ctx context.Context, d models.ClaimedDelivery, r *hookRequest) *outcome {
 	// A request that has begun is finished (bounded by the timeout), even
 	// when shutting down: its outcome is then known and recorded.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.n.set.Hooks.Timeout)
-	err = w.n.hooks.post(sctx, r)
+	err := w.n.hooks.post(sctx, *r)
 	cancel()
 	if err == nil {
-		w.recordSent(models.SentDelivery{ID: d.ID, Worker: w.name, MessageID: r.ID, At: w.n.now(), Hook: true})
-		return
+		return &outcome{sent: &models.SentDelivery{ID: d.ID, Worker: w.name, MessageID: r.ID, At: w.n.now(), Hook: true}}
 	}
 	attempt := d.Attempts + 1
 	f := models.HookFailure{ID: d.ID, Worker: w.name, SubscriberID: d.SubscriberID, Reason: headerText(err.Error(), 500),
@@ -177,12 +258,12 @@ func (w *worker) deliverHook(ctx context.Context, n *outgoing, d models.ClaimedD
 	}
 	w.n.log.Warn("notifier: hook attempt failed", "delivery", d.ID, "channel", d.Channel, "attempt", attempt,
 		"final", f.Next.IsZero(), "error", f.Reason)
-	w.record(func(ctx context.Context, db Store) error {
+	return &outcome{write: func(ctx context.Context, db Store) error {
 		quarantined, err := db.HookAttemptFailed(ctx, f)
 		if quarantined {
 			w.n.log.Warn("notifier: endpoint quarantined", "subscriber", d.SubscriberID, "channel", d.Channel)
 			w.n.dispatch.Broadcast() // its contact's email is in the outbox
 		}
 		return err
-	})
+	}}
 }

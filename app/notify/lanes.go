@@ -40,17 +40,14 @@ func (n *Notifier) mailLane(t Tuning, workers int) *lane {
 		claimer: n.store.ClaimDeliveries, sender: n.mailer.NewSender}
 }
 
-// hookLane is the webhook and chat workers: many, each posting one
-// delivery at a time (a claim of one, so an endpoint that hangs holds back
-// nobody else's), each send bounded by HookSettings.Timeout. Each records
-// its outcome before the next send (Unrecorded 1): a crash sends again at
-// most HookSettings.Workers requests, each with its idempotency id.
+// hookLane is the webhook and chat deliveries: one worker (runHooks) per
+// replica keeping up to HookSettings.Workers requests in flight.
 func (n *Notifier) hookLane(t Tuning) *lane {
 	h := n.set.Hooks
-	t.ClaimBatch, t.Unrecorded = 1, 1
+	t.ClaimBatch = min(hookBatch, h.Workers)
 	margin := h.Timeout + 5*time.Second
 	t.Lease = max(t.Lease, 3*margin)
-	return &lane{n: n, prefix: "hook", hooks: true, workers: h.Workers, t: t, margin: margin,
+	return &lane{n: n, prefix: "hook", hooks: true, workers: 1, t: t, margin: margin,
 		outage: newOutage(n.log, t.Probe), wake: n.hookWake,
 		claimer: n.store.ClaimHookDeliveries, sender: func() Sender { return noSender{} }}
 }
@@ -59,33 +56,17 @@ func (l *lane) claim(ctx context.Context, worker string, now time.Time, lease ti
 	return l.claimer(ctx, worker, now, lease, limit)
 }
 
+// hookBatch is the most hook deliveries claimed at once.
+const hookBatch = 64
+
 // newSender is a worker's Sender.
 func (l *lane) newSender() Sender { return l.sender() }
 
-// idleWait is how long worker i waits for work when it found none: the
-// first hook worker polls, and wakes the others (found) when it claims
-// something, so dozens of idle workers do not all poll the database.
-func (l *lane) idleWait(i int) time.Duration {
-	if l.hooks && i > 0 {
-		return 30 * l.t.PollInterval
-	}
-	return l.t.PollInterval
-}
-
-// found tells the lane's idle workers that a worker claimed work: there
-// may be more.
-func (l *lane) found() {
-	if l.hooks {
-		l.wake.Broadcast()
-	}
-}
-
 // start starts the lane's recorder.
 func (l *lane) start() {
-	size := l.workers * l.t.Unrecorded
-	flushAt := l.t.Unrecorded
+	size, flushAt := l.workers*l.t.Unrecorded, l.t.Unrecorded
 	if l.hooks {
-		flushAt = max(1, min(l.workers/4, maxRecordBatch))
+		size, flushAt = l.n.set.Hooks.Workers, min(16, l.n.set.Hooks.Workers)
 	}
 	l.rec = newRecorder(l.n, size, flushAt, recordLinger)
 	l.recorded = make(chan struct{})

@@ -45,6 +45,10 @@ type outgoing struct {
 }
 
 func (w *worker) run(ctx context.Context) {
+	if w.lane.hooks {
+		w.runHooks(ctx)
+		return
+	}
 	defer w.sender.Close()
 	defer w.settle()
 	defer w.dropNext()
@@ -68,10 +72,9 @@ func (w *worker) run(ctx context.Context) {
 			continue
 		}
 		if len(c.batch) == 0 {
-			wait(ctx, w.lane.idleWait(w.index), c.woken)
+			wait(ctx, w.t.PollInterval, c.woken)
 			continue
 		}
-		w.lane.found()
 		stop := c.at.Add(w.t.Lease - w.lane.margin)
 		w.sendBatch(ctx, c.batch, stop)
 	}
@@ -86,14 +89,17 @@ type claim struct {
 }
 
 // claim claims the worker's next batch.
-func (w *worker) claim(ctx context.Context) claim {
+func (w *worker) claim(ctx context.Context) claim { return w.claimUpTo(ctx, w.t.ClaimBatch) }
+
+// claimUpTo claims up to limit deliveries.
+func (w *worker) claimUpTo(ctx context.Context, limit int) claim {
 	// Listen before looking: a wake-up for deliveries made after the query
 	// read the table is not lost.
 	c := claim{at: w.n.now(), woken: w.lane.wake.C()}
 	rctx, cancel := context.WithTimeout(ctx, dbTimeout)
 	defer cancel()
 	c.err = w.n.write(func() (err error) {
-		c.batch, err = w.lane.claim(rctx, w.name, c.at, w.t.Lease, w.t.ClaimBatch)
+		c.batch, err = w.lane.claim(rctx, w.name, c.at, w.t.Lease, limit)
 		return err
 	})
 	return c
@@ -168,10 +174,6 @@ func (w *worker) deliver(ctx context.Context, d models.ClaimedDelivery) {
 		w.record(func(ctx context.Context, db Store) error {
 			return db.SkipDelivery(ctx, d.ID, w.name, "the subscriber is "+orGone(d.SubscriberStatus))
 		})
-		return
-	}
-	if w.lane.hooks {
-		w.deliverHook(ctx, n, d)
 		return
 	}
 	msg, err := w.n.deliveryMessage(n, d, w.n.now())
