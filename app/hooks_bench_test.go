@@ -196,4 +196,3 @@ func bareHookLoop(b *testing.B, url string, body []byte, n, conns int) float64 {
 	wg.Wait()
 	return float64(n) / time.Since(start).Seconds()
 }
-

@@ -144,6 +144,8 @@ var routeAccess = map[string]access{
 	"GET,HEAD,OPTIONS /api/v2/status.json":                                     anyone,
 	"GET,HEAD,OPTIONS /api/v2/summary.json":                                    anyone,
 	"GET,HEAD,OPTIONS /badge.svg":                                              anyone,
+	"GET,HEAD,OPTIONS /maintenance.ics":                                        anyone,
+	"GET,HEAD,OPTIONS /components/:id/maintenance.ics":                         anyone,
 	"GET,HEAD,OPTIONS /components/:id/badge.svg":                               anyone,
 	"GET,HEAD,OPTIONS /components/:id/history.atom":                            anyone,
 	"GET,HEAD,OPTIONS /components/:id/history.json":                            anyone,

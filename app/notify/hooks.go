@@ -153,6 +153,11 @@ func (w *worker) runHooks(ctx context.Context) {
 	slots := make(chan struct{}, w.n.set.Hooks.Workers)
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
+	// An endpoint gets its messages one at a time, in order: a delivery
+	// waits for the one before it to the same subscriber (by id, the
+	// order of the notifications) to be posted.
+	var mu sync.Mutex
+	last := map[string]chan struct{}{} // subscriber → closed when its latest delivery is posted
 	for ctx.Err() == nil {
 		select {
 		case slots <- struct{}{}:
@@ -195,11 +200,24 @@ func (w *worker) runHooks(ctx context.Context) {
 				break
 			}
 			o, r := w.prepareHook(ctx, d)
+			mu.Lock()
+			before, posted := last[d.SubscriberID], make(chan struct{})
+			last[d.SubscriberID] = posted
+			mu.Unlock()
 			inflight.Go(func() {
 				defer func() { <-slots }()
+				if before != nil {
+					<-before
+				}
 				if r != nil {
 					o = w.postHook(ctx, d, r)
 				}
+				close(posted)
+				mu.Lock()
+				if last[d.SubscriberID] == posted {
+					delete(last, d.SubscriberID)
+				}
+				mu.Unlock()
 				o.done = make(chan error, 1)
 				w.lane.rec.queue <- *o
 				if err := <-o.done; err != nil {

@@ -80,6 +80,8 @@ func (h *Handler) Mount(e *echo.Echo, cached, shared func(path string, handler e
 		shared("/history."+format, h.historyFeed, web.NoQuery)
 		shared("/components/:id/history."+format, h.componentFeed, web.NoQuery)
 	}
+	shared("/maintenance.ics", h.maintenanceCalendar, web.NoQuery)
+	shared("/components/:id/maintenance.ics", h.componentCalendar, web.NoQuery)
 	shared("/badge.svg", h.badge, web.NoQuery)
 	shared("/components/:id/badge.svg", h.componentBadge, web.NoQuery)
 	shared("/widget.js", h.widget, web.NoQuery)
