@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"context"
 	"net/http"
 	"strings"
@@ -147,6 +148,11 @@ func TestHookBadEndpoints(t *testing.T) {
 		if n := len(good.Received()); n != 1 {
 			t.Errorf("the healthy endpoint got %d requests", n)
 		}
+		// The console shows the channel's deliveries and why they failed.
+		editor := signIn(t, a.Handler(), db, models.RoleEditor)
+		page := wantAdminPage(t, editor.Get(fmt.Sprintf("/admin/notifications/%d", outbox(t, db)[0].ID)), 200)
+		contains(t, page, "By channel", `<th scope="row">Webhook</th><td>0</td><td>1</td><td>3</td><td>0</td>`,
+			"no complete answer within 300ms", "longer than 65536 bytes", hang.URL)
 		for name, want := range map[string]string{"hang": "no complete answer within 300ms", "huge": "longer than 65536 bytes",
 			"redirect": "169.254.169.254 is a cloud metadata address"} {
 			var d models.Delivery

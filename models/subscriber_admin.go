@@ -68,8 +68,8 @@ type SubscriberFilter struct {
 	// only the quarantined ones.
 	Channel     string
 	Quarantined bool
-	Limit  int    // at most this many (0: no limit)
-	Offset int
+	Limit       int // at most this many (0: no limit)
+	Offset      int
 }
 
 // scope returns the filter's conditions as a gorm scope.
