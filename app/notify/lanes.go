@@ -66,7 +66,7 @@ func (l *lane) newSender() Sender { return l.sender() }
 func (l *lane) start() {
 	size, flushAt := l.workers*l.t.Unrecorded, l.t.Unrecorded
 	if l.hooks {
-		size, flushAt = l.n.set.Hooks.Workers, min(16, l.n.set.Hooks.Workers)
+		size, flushAt = l.n.set.Hooks.Workers, min(64, l.n.set.Hooks.Workers)
 	}
 	l.rec = newRecorder(l.n, size, flushAt, recordLinger)
 	l.recorded = make(chan struct{})
