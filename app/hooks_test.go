@@ -94,6 +94,7 @@ func TestHookChannelsEndToEnd(t *testing.T) {
 		api := addComponent(t, db, models.Component{Name: "API"})
 		web := addComponent(t, db, models.Component{Name: "Web"})
 		hook, slack, discord, other := newReceiver(t, nil), newReceiver(t, nil), newReceiver(t, nil), newReceiver(t, nil)
+		teams := newReceiver(t, nil)
 		mm := &notify.MemoryMailer{}
 		a, c := hookApp(t, db, mm, nil)
 
@@ -118,7 +119,7 @@ func TestHookChannelsEndToEnd(t *testing.T) {
 		for _, ch := range []struct {
 			channel string
 			rv      *receiver
-		}{{"slack", slack}, {"discord", discord}} {
+		}{{"slack", slack}, {"discord", discord}, {"teams", teams}} {
 			rec := editor.PostForm("/admin/subscribers", url.Values{"channel": {ch.channel}, "endpoint": {ch.rv.URL + "/" + ch.channel},
 				"component_ids": {api.ID}, "kinds": {"incidents", "maintenance"}})
 			wantRedirect(t, rec, "/admin/subscribers")
@@ -136,8 +137,8 @@ func TestHookChannelsEndToEnd(t *testing.T) {
 		eventually(t, "all delivered", func() bool { return settled(t, db) })
 
 		st := dbtest.DeliveryStatuses(t, db)
-		if st[models.DeliverySent] != 8 || st[models.DeliveryFailed] != 0 {
-			t.Errorf("deliveries %v, want 8 sent (2 updates × webhook, Slack, Discord, email)", st)
+		if st[models.DeliverySent] != 10 || st[models.DeliveryFailed] != 0 {
+			t.Errorf("deliveries %v, want 10 sent (2 updates × webhook, Slack, Discord, Teams, email)", st)
 		}
 		if n := len(other.Received()); n != 0 {
 			t.Errorf("the subscriber of another component got %d requests", n)
@@ -225,5 +226,29 @@ func TestHookChannelsEndToEnd(t *testing.T) {
 			len(e.Fields) < 2 || e.Fields[0].Value != "Investigating" || dm.AllowedMentions.Parse == nil {
 			t.Errorf("Discord message %s", dc[0].Body)
 		}
+
+		// Teams: a Workflows message with one Adaptive Card.
+		tm := teams.Received()
+		if len(tm) != 2 {
+			t.Fatalf("Teams got %d requests, want 2", len(tm))
+		}
+		var card struct {
+			Type        string `json:"type"`
+			Attachments []struct {
+				ContentType string `json:"contentType"`
+				Content     struct {
+					Type    string           `json:"type"`
+					Version string           `json:"version"`
+					Body    []map[string]any `json:"body"`
+					Actions []map[string]any `json:"actions"`
+				} `json:"content"`
+			} `json:"attachments"`
+		}
+		if err := json.Unmarshal(tm[1].Body, &card); err != nil || card.Type != "message" || len(card.Attachments) != 1 ||
+			card.Attachments[0].ContentType != "application/vnd.microsoft.card.adaptive" || card.Attachments[0].Content.Type != "AdaptiveCard" ||
+			len(card.Attachments[0].Content.Actions) != 1 || card.Attachments[0].Content.Body[0]["text"] != "Resolved: API errors" {
+			t.Errorf("Teams message %s (%v)", tm[1].Body, err)
+		}
+		contains(t, string(tm[1].Body), "Rolled back.", "/incidents/"+in.ID)
 	})
 }
