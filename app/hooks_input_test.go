@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
 )
@@ -36,7 +37,8 @@ var badEndpoints = []struct{ endpoint, want string }{
 // public subscribe form and the console, and nothing is written.
 func TestHookBadInput(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
-		a, c := hookApp(t, db, nil, map[string]string{"WEBHOOK_ALLOW_PRIVATE": "false"})
+		mm := &notify.MemoryMailer{}
+		a, c := hookApp(t, db, mm, map[string]string{"WEBHOOK_ALLOW_PRIVATE": "false"})
 		editor := signIn(t, a.Handler(), db, models.RoleEditor)
 		for i, bad := range badEndpoints {
 			var e apiErr
@@ -90,6 +92,13 @@ func TestHookBadInput(t *testing.T) {
 		db.Gorm.Model(&models.Notification{}).Where("kind = ? AND subscriber_id = ?", models.NotifySubscriberConfirm, s.ID).Count(&outbox)
 		if outbox != 1 {
 			t.Errorf("%d confirmations queued", outbox)
+		}
+		runNotifier(t, a)
+		eventually(t, "the contact asked to confirm", func() bool { return len(mm.Messages()) == 1 })
+		m := mm.Messages()[0]
+		if m.To != "ops@example.com" || !strings.Contains(m.Text, "posted\nto the webhook https://203.0.113.7/hook") ||
+			!strings.Contains(m.HTML, "the webhook <strong>https://203.0.113.7/hook</strong>") {
+			t.Errorf("confirmation to %s:\n%s", m.To, m.Text)
 		}
 	})
 }

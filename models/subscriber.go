@@ -304,7 +304,7 @@ func (db *DB) createPending(ctx context.Context, to Target, ch SubscriberChoices
 	if inserted, err := db.insertSubscriber(ctx, s, ch); err != nil || !inserted {
 		return nil, err
 	}
-	return s, db.enqueueConfirmation(ctx, s.ID, now)
+	return s, db.enqueueConfirmation(ctx, s, now)
 }
 
 // insertSubscriber inserts s with ch unless its address is taken, and
@@ -353,13 +353,18 @@ func (db *DB) sendConfirmation(ctx context.Context, s *Subscriber, now time.Time
 	if err != nil {
 		return fmt.Errorf("models: note confirmation of %s: %w", s.ID, err)
 	}
-	return db.enqueueConfirmation(ctx, s.ID, now)
+	return db.enqueueConfirmation(ctx, s, now)
 }
 
 // enqueueConfirmation queues the confirmation email of subscriber id: the
 // dispatcher sends it whatever their status, with a confirm link.
-func (db *DB) enqueueConfirmation(ctx context.Context, id string, now time.Time) error {
-	return db.Enqueue(ctx, &Notification{Kind: NotifySubscriberConfirm, SubscriberID: &id, CreatedAt: now}, nil, nil)
+func (db *DB) enqueueConfirmation(ctx context.Context, s *Subscriber, now time.Time) error {
+	id := s.ID
+	var payload any
+	if s.Channel == ChannelWebhook {
+		payload = NotificationContent{Name: s.Endpoint} // the message says where updates will go
+	}
+	return db.Enqueue(ctx, &Notification{Kind: NotifySubscriberConfirm, SubscriberID: &id, CreatedAt: now}, nil, payload)
 }
 
 // applyChoices sets the choice fields of s.

@@ -182,7 +182,7 @@ func (db *DB) AddSubscriber(ctx context.Context, n NewSubscriber, now time.Time)
 		case inserted && n.SkipConfirmation:
 			return nil
 		case inserted:
-			return tx.enqueueConfirmation(ctx, s.ID, now)
+			return tx.enqueueConfirmation(ctx, s, now)
 		}
 		if s, err = tx.lockSubscriber(ctx, "email_normalized = ?", norm); err != nil {
 			return err

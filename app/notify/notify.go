@@ -214,7 +214,7 @@ func (n *Notifier) Run(ctx context.Context) {
 	for _, l := range lanes {
 		l.start()
 		for i := range l.workers {
-			w := &worker{n: n, lane: l, index: i, t: l.t, name: fmt.Sprintf("%s/%s%d", prefix, l.prefix, i), sender: l.newSender()}
+			w := &worker{n: n, lane: l, t: l.t, name: fmt.Sprintf("%s/%s%d", prefix, l.prefix, i), sender: l.newSender()}
 			wg.Go(func() { w.run(ctx) })
 		}
 	}

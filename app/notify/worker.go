@@ -22,7 +22,6 @@ import (
 type worker struct {
 	n       *Notifier
 	lane    *lane
-	index   int // in its lane
 	t       Tuning
 	name    string // leased_by
 	sender  Sender
@@ -233,8 +232,6 @@ func (w *worker) record(write func(ctx context.Context, db Store) error) {
 	w.submit(outcome{write: write})
 }
 
-// recordSent hands an acknowledged message to the recorder.
-func (w *worker) recordSent(s models.SentDelivery) { w.submit(outcome{sent: &s}) }
 
 // submit queues an outcome for the recorder, then waits until fewer than
 // Unrecorded of the worker's outcomes are waiting: the next send may
