@@ -232,7 +232,6 @@ func (w *worker) record(write func(ctx context.Context, db Store) error) {
 	w.submit(outcome{write: write})
 }
 
-
 // submit queues an outcome for the recorder, then waits until fewer than
 // Unrecorded of the worker's outcomes are waiting: the next send may
 // begin.
