@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/models"
@@ -189,4 +190,64 @@ func TestHookConnectTimeGuard(t *testing.T) {
 			t.Errorf("delivery %s, %q", d.Status, d.LastError)
 		}
 	})
+}
+
+// Three replicas' notifiers on one database post one fan-out to webhook
+// endpoints: every endpoint gets each notification exactly once.
+func TestHookThreeReplicas(t *testing.T) {
+	const replicas, endpoints = 3, 200
+	for _, dialect := range []models.Dialect{models.Postgres, models.SQLite} {
+		t.Run(string(dialect), func(t *testing.T) {
+			dsn := dbtest.NewDSN(t, dialect)
+			var dbs []*models.DB
+			for range replicas {
+				db, err := models.Open(context.Background(), dialect, dsn, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				dbs = append(dbs, db)
+			}
+			db := dbs[0]
+			if _, err := db.Migrate(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			rv := newReceiver(t, nil)
+			for i := range endpoints {
+				ep := fmt.Sprintf("%s/hook/%03d", rv.URL, i)
+				if err := db.Gorm.Exec(`INSERT INTO subscribers (id, email, email_normalized, status, channel, endpoint, secret, created_at, updated_at)
+					VALUES (?, 'ops@example.test', ?, 'confirmed', 'webhook', ?, 'whsec_x', ?, ?)`, models.NewID(), "webhook:"+ep, ep,
+					time.Now().UTC(), time.Now().UTC()).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			openIncident(t, db, models.NewIncident{Name: "API errors", Notify: true})
+			in := openIncident(t, db, models.NewIncident{Name: "Web errors", Notify: true})
+			postUpdate(t, db, in.ID, models.NewUpdate{Status: models.Resolved, Notify: true})
+			for _, r := range dbs {
+				a, _ := mailApp(t, r, nil, &notify.MemoryMailer{}, fastRetries, hookEnv)
+				runNotifier(t, a)
+			}
+			eventually(t, "settled", func() bool { return settled(t, db) })
+			got := map[string]int{}
+			ids := map[string]bool{}
+			for _, r := range rv.Received() {
+				got[r.Path]++
+				ids[r.Header.Get("X-Beacon-Delivery")] = true
+			}
+			for i := range endpoints {
+				if n := got[fmt.Sprintf("/hook/%03d", i)]; n != 3 {
+					t.Errorf("endpoint %d got %d requests, want 3", i, n)
+				}
+			}
+			if len(rv.Received()) != 3*endpoints || len(ids) != 3*endpoints {
+				t.Errorf("%d requests with %d idempotency ids, want %d", len(rv.Received()), len(ids), 3*endpoints)
+			}
+			var workers []string
+			db.Gorm.Raw(`SELECT DISTINCT message_id FROM deliveries WHERE status = 'sent'`).Scan(&workers)
+			if len(workers) != 3*endpoints {
+				t.Errorf("%d distinct ids recorded, want %d", len(workers), 3*endpoints)
+			}
+		})
+	}
 }
