@@ -19,6 +19,7 @@ import (
 
 	"github.com/beaconstatus/beacon/app/api"
 	"github.com/beaconstatus/beacon/app/console"
+	"github.com/beaconstatus/beacon/app/integrations"
 	"github.com/beaconstatus/beacon/app/links"
 	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/app/public"
@@ -43,9 +44,10 @@ type App struct {
 	render *view.Renderer
 	writes *web.Writes // every handler's writes; their effects come back to afterWrite
 
-	public  *public.Handler
-	api     *api.Handler
-	console *console.Handler
+	public       *public.Handler
+	api          *api.Handler
+	console      *console.Handler
+	integrations *integrations.Handler
 
 	snapshot *snapshot.Cache  // rendered public responses
 	origin   string           // this replica's id in change announcements
@@ -96,10 +98,12 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	limits := web.NewLimits(db, a.now, log)
 	a.public = &public.Handler{DB: db, Site: a.site, Render: render, Assets: assets, Links: signer,
 		Writes: a.writes, Limits: limits, Log: log, Now: a.now}
+	box := models.NewSecretBox(secret) // integrations' signing secrets, sealed with SECRET_KEY
 	a.api = &api.Handler{DB: db, Site: a.site, Writes: a.writes, Limits: limits,
-		RateLimit: cfg.APIRateLimit, Log: log, Now: a.now}
+		RateLimit: cfg.APIRateLimit, Log: log, Now: a.now, Secrets: box}
 	a.console = &console.Handler{DB: db, Site: a.site, Render: render, Writes: a.writes,
-		Sessions: console.NewSessions(db, a.now, cfg.BaseURL), Secret: []byte(secret), Log: log, Now: a.now}
+		Sessions: console.NewSessions(db, a.now, cfg.BaseURL), Secret: []byte(secret), Log: log, Now: a.now, Secrets: box}
+	a.integrations = &integrations.Handler{DB: db, Writes: a.writes, Box: box, Log: log, Now: a.now}
 	if err := a.console.AnnounceSetup(ctx); err != nil {
 		return nil, err
 	}

@@ -276,6 +276,14 @@ var routeAccess = map[string]access{
 	"POST /v1/pages/:page_id/subscribers":                                      apiEditor,
 	"DELETE /v1/pages/:page_id/subscribers/:id":                                apiEditor,
 	"GET /v1/pages/:page_id/subscribers/:id":                                   apiEditor,
+	"GET /v1/pages/:page_id/integrations":                                      apiAdmin,
+	"POST /v1/pages/:page_id/integrations":                                     apiAdmin,
+	"GET /v1/pages/:page_id/integrations/:id":                                  apiAdmin,
+	"PATCH /v1/pages/:page_id/integrations/:id":                                apiAdmin,
+	"DELETE /v1/pages/:page_id/integrations/:id":                               apiAdmin,
+	// Integrations' webhooks: anyone may call one, the token in the URL and
+	// the integration's signature decide (an unknown token is a 404).
+	"POST /integrations/:token": anyone,
 }
 
 // routeKeys expands routeAccess into "METHOD PATH" keys.

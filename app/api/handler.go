@@ -24,6 +24,7 @@ type Handler struct {
 	Writes    *web.Writes
 	Limits    *web.Limits
 	RateLimit int // management API requests one token may make per minute (API_RATE_LIMIT)
+	Secrets   *models.SecretBox // seals the integrations' signing secrets
 	Log       *slog.Logger
 	Now       func() time.Time
 }
@@ -91,4 +92,9 @@ func (h *Handler) Mount(e *echo.Echo, shared func(path string, handler echo.Hand
 	v1.POST("/incidents/:id/postmortem/action-items", h.createActionItem, apiEditor)
 	v1.PATCH("/incidents/:id/postmortem/action-items/:item_id", h.updateActionItem, apiEditor)
 	v1.DELETE("/incidents/:id/postmortem/action-items/:item_id", h.deleteActionItem, apiEditor)
+	v1.GET("/integrations", h.listIntegrations, apiAdmin)
+	v1.POST("/integrations", h.createIntegration, apiAdmin)
+	v1.GET("/integrations/:id", h.showIntegration, apiAdmin)
+	v1.PATCH("/integrations/:id", h.updateIntegration, apiAdmin)
+	v1.DELETE("/integrations/:id", h.deleteIntegration, apiAdmin)
 }

@@ -27,6 +27,7 @@ type Handler struct {
 	Writes   *web.Writes
 	Sessions *scs.SessionManager // stored in the database (sessions.go)
 	Secret   []byte              // the page's secret key: signs the CSRF token of the sign-in and setup forms
+	Secrets  *models.SecretBox   // seals the integrations' signing secrets
 	Log      *slog.Logger
 	Now      func() time.Time
 }
