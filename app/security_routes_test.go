@@ -283,7 +283,11 @@ var routeAccess = map[string]access{
 	"DELETE /v1/pages/:page_id/integrations/:id":                               apiAdmin,
 	// Integrations' webhooks: anyone may call one, the token in the URL and
 	// the integration's signature decide (an unknown token is a 404).
-	"POST /integrations/:token": anyone,
+	"POST /integrations/:token":           anyone,
+	"GET /admin/integrations":             consoleAdmin,
+	"POST /admin/integrations":            consoleAdmin,
+	"GET /admin/integrations/:id":         consoleAdmin,
+	"POST /admin/integrations/:id/delete": consoleAdmin,
 }
 
 // routeKeys expands routeAccess into "METHOD PATH" keys.

@@ -48,9 +48,9 @@ func IntegrationKindLabel(kind string) string {
 const (
 	MaxIntegrationNameLength = 100
 	MaxSigningSecretLength   = 200
-	DefaultAttachWindow      = 60  // minutes an unattached alert waits for an incident
+	DefaultAttachWindow      = 60    // minutes an unattached alert waits for an incident
 	MaxAttachWindow          = 10080 // a week
-	KeptDeliveries           = 50  // deliveries kept per integration
+	KeptDeliveries           = 50    // deliveries kept per integration
 )
 
 // Integration is a sender of webhooks that write to incidents' timelines:

@@ -141,7 +141,8 @@ func (f MilestoneFact) countsAsAcknowledgement() bool {
 // otherwise); it is detected at the first alert (an external event posted
 // by hand, or one an integration recorded as an alert) or when the
 // incident was opened, whichever came first; acknowledged at the first
-// note, update or recorded acknowledgement from then on; first communicated at the first
+// acknowledgement an integration recorded from then on (PagerDuty's), else
+// at the first note or update from then on; first communicated at the first
 // public update; mitigated at the first "monitoring" (or "verifying");
 // resolved at the last "resolved" (or "completed"), else at resolvedAt.
 func DefaultMilestones(impactStart, opened time.Time, resolvedAt *time.Time, facts []MilestoneFact) Milestones {
@@ -176,6 +177,17 @@ func DefaultMilestones(impactStart, opened time.Time, resolvedAt *time.Time, fac
 				m.Resolved = &at
 			}
 		}
+	}
+	// An acknowledgement an integration recorded (PagerDuty's) is the
+	// acknowledgement, when there is one from the detection on.
+	var acked *time.Time
+	for _, f := range facts {
+		if f.Signal == SignalAcknowledged && (m.Detected == nil || !f.At.Before(*m.Detected)) {
+			acked = earliest(acked, f.At)
+		}
+	}
+	if acked != nil {
+		m.Acknowledged = acked
 	}
 	if m.Resolved == nil && resolvedAt != nil {
 		at := *resolvedAt

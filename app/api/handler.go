@@ -23,7 +23,7 @@ type Handler struct {
 	Site      *view.Site
 	Writes    *web.Writes
 	Limits    *web.Limits
-	RateLimit int // management API requests one token may make per minute (API_RATE_LIMIT)
+	RateLimit int               // management API requests one token may make per minute (API_RATE_LIMIT)
 	Secrets   *models.SecretBox // seals the integrations' signing secrets
 	Log       *slog.Logger
 	Now       func() time.Time

@@ -108,6 +108,11 @@ func (h *Handler) Mount(e *echo.Echo) {
 	adm.POST("/tokens", h.createToken, admin)
 	adm.POST("/tokens/:id/revoke", h.revokeToken, admin)
 	adm.GET("/audit", h.showAudit, admin)
+	// Integrations: inbound webhooks and their last deliveries.
+	adm.GET("/integrations", h.listIntegrations, admin)
+	adm.POST("/integrations", h.createIntegration, admin)
+	adm.GET("/integrations/:id", h.showIntegration, admin)
+	adm.POST("/integrations/:id/delete", h.deleteIntegration, admin)
 	// Email notifications: how their deliveries stand; retry the failed.
 	adm.GET("/notifications", h.listNotifications, editor)
 	adm.GET("/notifications/:id", h.showNotification, editor)
