@@ -479,3 +479,52 @@ func TestGitHubReopensActionItem(t *testing.T) {
 		}
 	})
 }
+
+// The database down: a webhook is answered 503 (Alertmanager and PagerDuty
+// retry), and the retry once the database is back records it, once.
+func TestIntegrationWebhookDatabaseDown(t *testing.T) {
+	dsn := dbtest.NewDSN(t, models.Postgres)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newCutProxy(t, u.Host)
+	u.Host = proxy.addr
+	db, err := models.Open(context.Background(), models.Postgres, u.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e := newIntegrationEnv(t, db)
+	pd := createIntegration(t, e.c, map[string]any{"kind": "pagerduty", "name": "PD", "signing_secret": "pd-secret"})
+	var in jsonIncident
+	e.c.want(e.c.do("POST", "/incidents", map[string]any{"incident": map[string]any{
+		"name": "Outage", "status": "investigating", "component_ids": []string{e.comp.ID}}}, &in), 201)
+	body := `{"event":{"id":"E-down","event_type":"incident.triggered","occurred_at":"2026-01-02T15:04:05Z",` +
+		`"data":{"number":9,"title":"API down","service":{"summary":"Checkout API"}}}}`
+
+	proxy.cut()
+	rec := pagerDutyRequest(pathOf(pd), "pd-secret", body).send(e.h)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("during the outage: %d %s, want 503 with Retry-After", rec.Code, rec.Body)
+	}
+	for _, leak := range leaks {
+		if strings.Contains(rec.Body.String(), leak) {
+			t.Errorf("the answer leaks %q: %s", leak, rec.Body)
+		}
+	}
+	proxy.restore()
+	waitUntil(t, "the retry recorded", func() bool {
+		return pagerDutyRequest(pathOf(pd), "pd-secret", body).send(e.h).Code == 200
+	})
+	pagerDutyRequest(pathOf(pd), "pd-secret", body).send(e.h)
+	n := 0
+	for _, ev := range eventsOf(t, e.c, in.ID) {
+		if strings.Contains(ev.Body, "PagerDuty incident #9") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the triggered event is on the timeline %d times, want once", n)
+	}
+}
