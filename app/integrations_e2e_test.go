@@ -152,6 +152,19 @@ func TestIntegrationsFeedTheTimelineAndThePostmortem(t *testing.T) {
 			t.Errorf("the attached alert is still listed as unattached: %+v", list)
 		}
 
+		// The alert resolves at Alertmanager: the recovery is recorded, once
+		// (Alertmanager may notify the group again).
+		amServer.push(t, map[string]any{
+			"labels":      map[string]string{"alertname": "CheckoutErrors", "component": "Checkout API", "severity": "critical"},
+			"annotations": map[string]string{"summary": "5xx rate above 5%"},
+			"startsAt":    startsAt.Format(time.RFC3339),
+			"endsAt":      time.Now().UTC().Format(time.RFC3339),
+		})
+		waitUntil(t, "the recovery from Alertmanager on the timeline", func() bool {
+			e := findEvent(eventsOf(t, c, in.ID), "CheckoutErrors** resolved")
+			return e != nil && e.Signal == "recovery" && e.Source == "Alertmanager"
+		})
+
 		// 3. Slack: the channel is linked to the incident, then a note.
 		slackPath := pathOf(slack)
 		command := func(text string) string {
