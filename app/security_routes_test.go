@@ -244,6 +244,8 @@ var routeAccess = map[string]access{
 	"GET /admin/users/new":                                                     consoleAdmin,
 	"GET /v1/pages":                                                            apiRead,
 	"GET /v1/pages/:page_id":                                                   apiRead,
+	"PATCH /v1/pages/:page_id":                                                 apiAdmin,
+	"PUT /v1/pages/:page_id":                                                   apiAdmin,
 	"GET /v1/pages/:page_id/component-groups":                                  apiRead,
 	"POST /v1/pages/:page_id/component-groups":                                 apiEditor,
 	"DELETE /v1/pages/:page_id/component-groups/:id":                           apiEditor,

@@ -52,10 +52,13 @@ func (h *Handler) Mount(e *echo.Echo, shared func(path string, handler echo.Hand
 	shared("/api/v2/scheduled-maintenances/active.json", h.v2ActiveMaintenances, web.NoQuery)
 
 	// Management API: Statuspage's v1 shapes, authenticated by API token.
+	// Older clients' paths (".json", a trailing slash) are read as these.
+	e.Pre(legacyPaths)
 	e.GET("/v1/pages", h.listPages, limitBody(MaxAPIBody), h.requireToken)
 	v1 := e.Group("/v1/pages/:page_id", limitBody(MaxAPIBody), h.requireToken, h.requirePage)
 	apiEditor, apiAdmin := requireAPIRole(models.RoleEditor), requireAPIRole(models.RoleAdmin)
 	v1.GET("", h.showPage)
+	v1.Match([]string{http.MethodPatch, http.MethodPut}, "", h.updatePage, apiAdmin)
 	v1.GET("/components", h.listComponents)
 	v1.POST("/components", h.createComponent, apiEditor)
 	v1.GET("/components/:id", h.showComponent)
@@ -91,4 +94,11 @@ func (h *Handler) Mount(e *echo.Echo, shared func(path string, handler echo.Hand
 	v1.POST("/incidents/:id/postmortem/action-items", h.createActionItem, apiEditor)
 	v1.PATCH("/incidents/:id/postmortem/action-items/:item_id", h.updateActionItem, apiEditor)
 	v1.DELETE("/incidents/:id/postmortem/action-items/:item_id", h.deleteActionItem, apiEditor)
+
+	// Anything else under /v1: 405 with Allow for a known path, else 404,
+	// in JSON (after the token and the page are checked).
+	notAllowed := methodNotAllowed(e)
+	v1.RouteNotFound("", notAllowed)
+	v1.RouteNotFound("/*", notAllowed)
+	e.RouteNotFound("/v1/*", notAllowed)
 }
