@@ -134,4 +134,3 @@ func made(t *testing.T, body []byte) string {
 	out, _ := json.Marshal(v)
 	return string(out)
 }
-

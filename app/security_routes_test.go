@@ -278,6 +278,16 @@ var routeAccess = map[string]access{
 	"POST /v1/pages/:page_id/subscribers":                                      apiEditor,
 	"DELETE /v1/pages/:page_id/subscribers/:id":                                apiEditor,
 	"GET /v1/pages/:page_id/subscribers/:id":                                   apiEditor,
+	"GET /v1/pages/:page_id/subscribers/count":                                 apiEditor,
+	"GET /v1/pages/:page_id/subscribers/histogram_by_state":                    apiEditor,
+	"POST /v1/pages/:page_id/subscribers/resend_confirmation":                  apiEditor,
+	"POST /v1/pages/:page_id/subscribers/reactivate":                           apiEditor,
+	"POST /v1/pages/:page_id/subscribers/unsubscribe":                          apiEditor,
+	"POST /v1/pages/:page_id/subscribers/:id/resend_confirmation":              apiEditor,
+	"GET /v1/pages/:page_id/incidents/:id/subscribers":                         apiEditor,
+	"GET /v1/pages/:page_id/incidents/:id/subscribers/:subscriber_id":          apiEditor,
+	"GET /v1/pages/:page_id/components/:id/uptime":                             apiRead,
+	"GET /v1/pages/:page_id/component-groups/:id/uptime":                       apiRead,
 }
 
 // routeKeys expands routeAccess into "METHOD PATH" keys.
