@@ -94,6 +94,7 @@ var fuzzRoutes = []struct{ method, path string }{
 	{"PATCH", ""},
 	{"POST", "/subscribers/unsubscribe"},
 	{"POST", "/subscribers/resend_confirmation"},
+	{"POST", "/incident_templates"},
 }
 
 // internalText is what an answer must never show: the words of Go's,

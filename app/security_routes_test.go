@@ -287,6 +287,12 @@ var routeAccess = map[string]access{
 	"GET /v1/pages/:page_id/incidents/:id/subscribers":                         apiEditor,
 	"GET /v1/pages/:page_id/incidents/:id/subscribers/:subscriber_id":          apiEditor,
 	"GET /v1/pages/:page_id/components/:id/uptime":                             apiRead,
+	"GET /v1/pages/:page_id/incident_templates":                                apiRead,
+	"POST /v1/pages/:page_id/incident_templates":                               apiEditor,
+	"GET /v1/pages/:page_id/incident_templates/:id":                            apiRead,
+	"PATCH /v1/pages/:page_id/incident_templates/:id":                          apiEditor,
+	"PUT /v1/pages/:page_id/incident_templates/:id":                            apiEditor,
+	"DELETE /v1/pages/:page_id/incident_templates/:id":                         apiEditor,
 	"GET /v1/pages/:page_id/component-groups/:id/uptime":                       apiRead,
 }
 

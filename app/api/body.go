@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,6 +38,12 @@ const maxFormDepth = 6
 // into dst; an unwrapped object is accepted too. Malformed bodies and
 // wrongly typed fields are a 400 naming the field.
 func bindBody(c echo.Context, wrapper string, dst any) error {
+	return bindBodyAs(c, []string{wrapper}, dst)
+}
+
+// bindBodyAs is bindBody for a resource whose clients wrap it under any of
+// several names (the first is the one error messages use).
+func bindBodyAs(c echo.Context, wrappers []string, dst any) error {
 	body, err := io.ReadAll(c.Request().Body)
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
@@ -46,11 +53,11 @@ func bindBody(c echo.Context, wrapper string, dst any) error {
 		return web.BadRequest("could not read the request body")
 	}
 	if isForm(c.Request().Header.Get(echo.HeaderContentType), body) {
-		if body, err = FormToJSON(body, wrapper, reflect.TypeOf(dst)); err != nil {
+		if body, err = FormToJSON(body, wrappers, reflect.TypeOf(dst)); err != nil {
 			return err
 		}
 	}
-	return decodeJSON(body, wrapper, dst)
+	return decodeJSON(body, wrappers, dst)
 }
 
 // isForm reports whether a body is form-encoded: its Content-Type says so
@@ -71,7 +78,8 @@ func isForm(contentType string, body []byte) bool {
 }
 
 // decodeJSON decodes a JSON body into dst (see bindBody).
-func decodeJSON(body []byte, wrapper string, dst any) error {
+func decodeJSON(body []byte, wrappers []string, dst any) error {
+	wrapper := wrappers[0]
 	if len(bytes.TrimSpace(body)) == 0 {
 		return web.BadRequest("the request body is empty: send a JSON object {%q: {...}} or a form %s[field]=value", wrapper, wrapper)
 	}
@@ -80,8 +88,11 @@ func decodeJSON(body []byte, wrapper string, dst any) error {
 		return jsonError(err, "")
 	}
 	inner, prefix := body, ""
-	if raw, ok := outer[wrapper]; ok {
-		inner, prefix = raw, wrapper+"."
+	for _, w := range wrappers {
+		if raw, ok := outer[w]; ok && w != "" {
+			inner, prefix = raw, w+"."
+			break
+		}
 	}
 	if err := json.Unmarshal(inner, dst); err != nil {
 		return jsonError(err, prefix)
@@ -116,7 +127,7 @@ func (n *formNode) child(key string) *formNode {
 // and numbers where dst has them, lists for key[] and for lists, objects
 // for key[name]. An empty value of a boolean or number is left out, as
 // absent. A malformed key or body is a 400 naming it.
-func FormToJSON(body []byte, wrapper string, dst reflect.Type) ([]byte, error) {
+func FormToJSON(body []byte, wrappers []string, dst reflect.Type) ([]byte, error) {
 	values, err := url.ParseQuery(string(body))
 	if err != nil {
 		return nil, web.BadRequest("the request body is neither JSON nor a valid form (application/x-www-form-urlencoded)")
@@ -150,7 +161,7 @@ func FormToJSON(body []byte, wrapper string, dst reflect.Type) ([]byte, error) {
 	top := map[string]any{}
 	for _, k := range root.keys {
 		t := fieldType(dst, k)
-		if k == wrapper && wrapper != "" {
+		if k != "" && slices.Contains(wrappers, k) {
 			t = dst
 		}
 		if v, ok := root.kids[k].value(t); ok {
