@@ -157,6 +157,7 @@ var routeAccess = map[string]access{
 	"GET,HEAD /incidents/:id/postmortem":                                       anyone,
 	"GET,HEAD /incidents/:id/postmortem/revisions":                             anyone,
 	"GET,HEAD /postmortems":                                                    anyone,
+	"GET,HEAD /api":                                                            anyone,
 	"GET,HEAD /readyz":                                                         anyone,
 	"GET,HEAD /static/*":                                                       anyone,
 	"GET,HEAD,POST /subscribe":                                                 anyone,
