@@ -186,6 +186,11 @@ func TestAPITerraformSDKBodies(t *testing.T) {
 		if group.Name != "Backend services" {
 			t.Errorf("group after the SDK's update = %+v", group)
 		}
+		// "components": null leaves the members as they are.
+		c.want(c.raw("PATCH", "/component-groups/"+group.ID, "", `{"component_group":{"name":"Backend services","components":null}}`, &group), 200)
+		if len(group.Components) != 1 {
+			t.Errorf("group after components null = %+v", group)
+		}
 
 		// CreateIncident: every optional field an empty string.
 		var in jsonIncident

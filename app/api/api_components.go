@@ -303,6 +303,9 @@ func (h *Handler) updateComponentGroup(c echo.Context) error {
 	if err := bindBody(c, "", &req); err != nil {
 		return err
 	}
+	if req.ComponentGroup.Components.Null { // null is "not given", as for incidents: [] empties the group
+		req.ComponentGroup.Components = optional[[]string]{}
+	}
 	var g *models.Component
 	var members []string
 	err := h.Writes.Do(c, web.Everything, "component_group.update", "component", func(tx *models.DB) (string, any, error) {
