@@ -402,13 +402,14 @@ func TestAPIPatchPage(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		c := newAPIClient(t, db, models.RoleAdmin)
 		var page struct {
-			ID, Name, URL string
-			TimeZone      string `json:"time_zone"`
+			ID, Name, URL  string
+			TimeZone       string `json:"time_zone"`
+			PendingRestart bool   `json:"pending_restart"`
 		}
 		type pageJSON = map[string]any
 		c.want(c.do("PATCH", "/v1/pages/"+c.pageID, pageJSON{"page": pageJSON{"name": "Acme Status", "time_zone": "America/New_York",
 			"url": "https://www.acme.test", "css_body_background_color": "#ffffff", "allow_sms_subscribers": false, "branding": "premium"}}, &page), 200)
-		if page.Name != "Acme Status" || page.TimeZone != "America/New_York" || page.URL != "https://www.acme.test" {
+		if page.Name != "Acme Status" || page.TimeZone != "America/New_York" || page.URL != "https://www.acme.test" || !page.PendingRestart {
 			t.Errorf("after PATCH = %+v", page)
 		}
 		c.want(c.do("GET", "/v1/pages/"+c.pageID, nil, &page), 200)
@@ -451,6 +452,12 @@ func TestAPIPatchPage(t *testing.T) {
 		}
 		if err := json.Unmarshal(get(t, h, "/api/v2/summary.json").Body.Bytes(), &summary); err != nil || summary.Page.Name != "Acme Cloud Status" || summary.Page.TimeZone != "America/New_York" {
 			t.Errorf("summary page = %+v, %v", summary.Page, err)
+		}
+		restarted := &apiClient{t: t, h: h, auth: c.auth, pageID: c.pageID}
+		page.PendingRestart = false
+		restarted.want(restarted.do("GET", "/v1/pages/"+c.pageID, nil, &page), 200)
+		if page.Name != "Acme Cloud Status" || page.PendingRestart || strings.Contains(restarted.do("GET", "/v1/pages/"+c.pageID, nil, nil).Body.String(), "pending_restart") {
+			t.Errorf("after the restart = %+v", page)
 		}
 	})
 }

@@ -253,6 +253,7 @@ func (h *Handler) jsonPageOf(c echo.Context) (jsonPage, error) {
 	if ps.TimeZone != "" {
 		p.TimeZone = ps.TimeZone
 	}
+	p.PendingRestart = p.Name != h.Site.Info.Name || p.TimeZone != h.Site.Info.TimeZone
 	if ps.URL != "" {
 		p.URL = ps.URL
 	}
