@@ -96,6 +96,29 @@ func TestConsoleIncidentTemplates(t *testing.T) {
 			t.Errorf("API after the template's update = %s", comp.Status)
 		}
 
+		// The maintenance form starts from a maintenance template: its
+		// title, message and components ticked.
+		wantRedirect(t, c.PostForm("/admin/incident-templates", url.Values{"name": {"DB upgrade"}, "title": {"Database upgrade"},
+			"body": {"We upgrade the database."}, "update_status": {"scheduled"}, "component[" + web.ID + "]": {"under_maintenance"}}), "/admin/incident-templates")
+		all, _ := db.ListIncidentTemplates(ctx)
+		var dbTpl models.IncidentTemplate
+		for _, tpl := range all {
+			if tpl.Name == "DB upgrade" {
+				dbTpl = tpl
+			}
+		}
+		body = wantAdminPage(t, c.Get("/admin/maintenance/new"), http.StatusOK)
+		contains(t, body, `href="/admin/maintenance/new?template=`+dbTpl.ID+`"`)
+		lacks(t, body, "API errors") // an incident's status
+		body = wantAdminPage(t, c.Get("/admin/maintenance/new?template="+dbTpl.ID), http.StatusOK)
+		contains(t, body, `value="Database upgrade"`, ">We upgrade the database.</textarea>")
+		if !regexp.MustCompile(`value="` + web.ID + `" checked`).MatchString(body) {
+			t.Errorf("the template's component is not ticked")
+		}
+		if err := db.Gorm.Exec("DELETE FROM incident_templates WHERE id = ?", dbTpl.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+
 		// Change and delete.
 		body = wantAdminPage(t, c.Get("/admin/incident-templates/"+errTpl.ID+"/edit"), http.StatusOK)
 		contains(t, body, `value="API errors"`, `<option value="investigating" selected>`)
