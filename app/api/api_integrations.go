@@ -68,7 +68,7 @@ func (h *Handler) showIntegration(c echo.Context) error {
 // this once).
 func (h *Handler) createIntegration(c echo.Context) error {
 	var req integrationRequest
-	if err := bindJSON(c, "integration", &req); err != nil {
+	if err := bindBody(c, "integration", &req); err != nil {
 		return err
 	}
 	var it *models.Integration
@@ -100,7 +100,7 @@ func (h *Handler) updateIntegration(c echo.Context) error {
 		return err
 	}
 	req := integrationRequest{IntegrationSettings: cur.Settings}
-	if err := bindJSON(c, "integration", &req); err != nil {
+	if err := bindBody(c, "integration", &req); err != nil {
 		return err
 	}
 	var it *models.Integration
