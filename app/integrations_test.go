@@ -528,3 +528,50 @@ func TestIntegrationWebhookDatabaseDown(t *testing.T) {
 		t.Errorf("the triggered event is on the timeline %d times, want once", n)
 	}
 }
+
+// GitLab: closing an issue marks its action item done; the token must be
+// the integration's secret.
+func TestGitLabClosesActionItem(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		e := newIntegrationEnv(t, db)
+		gl := createIntegration(t, e.c, map[string]any{"kind": "gitlab", "name": "GitLab"})
+		if gl.Secret == "" {
+			t.Fatalf("no generated secret: %+v", gl)
+		}
+		var in jsonIncident
+		e.c.want(e.c.do("POST", "/incidents", map[string]any{"incident": map[string]any{
+			"name": "Outage", "status": "investigating", "component_ids": []string{e.comp.ID}}}, &in), 201)
+		e.c.want(e.c.do("PATCH", "/incidents/"+in.ID, map[string]any{"incident": map[string]any{"status": "resolved"}}, nil), 200)
+		e.c.want(e.c.do("PUT", "/incidents/"+in.ID+"/postmortem", map[string]any{"postmortem": map[string]any{"summary": "S"}}, nil), 200)
+		issue := "https://gitlab.example.com/acme/api/-/issues/12"
+		e.c.want(e.c.do("POST", "/incidents/"+in.ID+"/postmortem/action-items", map[string]any{"action_item": map[string]any{
+			"title": "Page on disk full", "url": issue}}, nil), 201)
+		body := `{"object_kind":"issue","event_type":"issue","user":{"name":"Root","username":"root"},"project":{"path_with_namespace":"acme/api"},` +
+			`"object_attributes":{"iid":12,"title":"Page on disk full","url":"` + issue + `","action":"close","state":"closed","updated_at":"2026-01-02 15:04:05 UTC"}}`
+		hook := func(token string) inboundHook {
+			return inboundHook{path: pathOf(gl), contentType: "application/json", body: body, header: http.Header{
+				"X-Gitlab-Token": {token}, "X-Gitlab-Event": {"Issue Hook"}, "X-Gitlab-Event-Uuid": {"u-1"}}}
+		}
+		before := integrationCounts(t, db)
+		if r := hook("wrong").send(e.h); r.Code != 401 {
+			t.Errorf("wrong token: %d", r.Code)
+		}
+		if after := integrationCounts(t, db); after != before {
+			t.Errorf("rows changed: %s → %s", before, after)
+		}
+		if r := hook(gl.Secret).send(e.h); r.Code != 200 || !strings.Contains(r.Body.String(), `"changed":1`) {
+			t.Fatalf("close: %d %s", r.Code, r.Body)
+		}
+		var items []struct {
+			Status string `json:"status"`
+		}
+		e.c.want(e.c.do("GET", "/incidents/"+in.ID+"/postmortem/action-items", nil, &items), 200)
+		if len(items) != 1 || items[0].Status != "done" {
+			t.Errorf("items = %+v", items)
+		}
+		ev := findEvent(eventsOf(t, e.c, in.ID), "GitLab issue acme/api#12 was closed by root")
+		if ev == nil || ev.Source != "GitLab" || !strings.HasPrefix(ev.OccurredAt, "2026-01-02T16:04:05") {
+			t.Errorf("no GitLab event at its time: %+v", eventsOf(t, e.c, in.ID))
+		}
+	})
+}

@@ -87,6 +87,21 @@ func FuzzParseGitHubIssue(f *testing.F) {
 	})
 }
 
+func FuzzParseGitLabIssue(f *testing.F) {
+	f.Add([]byte(`{"object_kind":"issue","user":{"username":"root"},"project":{"path_with_namespace":"a/b"},"object_attributes":{"iid":3,"url":"https://gitlab.com/a/b/-/issues/3","action":"close","closed_at":"2026-01-02 15:04:05 UTC"}}`))
+	f.Add([]byte(`{"object_kind":"merge_request"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ev, recorded, err := integrations.ParseGitLabIssue(body)
+		if err != nil || !recorded {
+			return
+		}
+		if ev.Attributes == nil || ev.Attributes.URL == "" {
+			t.Fatalf("accepted an event without an issue URL: %+v", ev)
+		}
+		_, _ = ev.At(), ev.Who()
+	})
+}
+
 func FuzzVerifySignatures(f *testing.F) {
 	f.Add("secret", "1531420618", "v0=00", []byte("body"))
 	f.Fuzz(func(t *testing.T, secret, header, signature string, body []byte) {

@@ -1,6 +1,6 @@
 // Package integrations is Beacon's inbound webhooks: the URL each
 // integration gives its sender (Prometheus Alertmanager and Grafana
-// alerting, a Slack app, PagerDuty v3 webhooks, GitHub issues), verified
+// alerting, a Slack app, PagerDuty v3 webhooks, GitHub and GitLab issues), verified
 // with the integration's secret, parsed, deduplicated, and recorded on
 // incidents' timelines through web.Writes. Every request an integration
 // receives is logged in its deliveries, accepted or rejected and why.
@@ -71,6 +71,8 @@ func (h *Handler) receive(c echo.Context) error {
 			err = h.pagerDuty(c, it, body, &out)
 		case models.IntegrationGitHub:
 			err = h.gitHub(c, it, body, &out)
+		case models.IntegrationGitLab:
+			err = h.gitLab(c, it, body, &out)
 		default:
 			err = echo.NewHTTPError(http.StatusNotFound, "no integration has this URL")
 		}

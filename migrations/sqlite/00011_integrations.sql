@@ -9,7 +9,7 @@
 -- +goose Up
 CREATE TABLE integrations (
     id            text PRIMARY KEY,
-    kind          text NOT NULL CHECK (kind IN ('alertmanager', 'slack', 'pagerduty', 'github')),
+    kind          text NOT NULL CHECK (kind IN ('alertmanager', 'slack', 'pagerduty', 'github', 'gitlab')),
     name          text NOT NULL,
     token         text NOT NULL UNIQUE,
     secret_sealed text NOT NULL DEFAULT '',
