@@ -314,3 +314,36 @@ func (db *DB) ActionItemsByURL(ctx context.Context, url string) ([]TrackedAction
 	}
 	return list, nil
 }
+
+// KeepIntegrationRecords is how long receipts (the deduplication of
+// re-sends) and expired unattached alerts are kept.
+const KeepIntegrationRecords = 30 * 24 * time.Hour
+
+// PurgeIntegrationRecords deletes the receipts received before before and
+// the unattached alerts whose window ended before it.
+func (db *DB) PurgeIntegrationRecords(ctx context.Context, before time.Time) (int64, error) {
+	g := db.Gorm.WithContext(ctx)
+	var purged int64
+	for _, q := range []struct {
+		model any
+		where string
+	}{
+		{&integrationReceipt{}, "received_at < ?"},
+		{&IntegrationAlert{}, "incident_id IS NULL AND attach_until < ?"},
+	} {
+		// Look before deleting: a database served read-only is not written.
+		var n int64
+		if err := g.Model(q.model).Where(q.where, before.UTC()).Count(&n).Error; err != nil {
+			return purged, fmt.Errorf("models: count integration records to purge: %w", err)
+		}
+		if n == 0 {
+			continue
+		}
+		r := g.Where(q.where, before.UTC()).Delete(q.model)
+		if r.Error != nil {
+			return purged, fmt.Errorf("models: purge integration records: %w", r.Error)
+		}
+		purged += r.RowsAffected
+	}
+	return purged, nil
+}

@@ -97,5 +97,17 @@ func TestIntegrationDeliveriesAndAttachWindow(t *testing.T) {
 		if pending, _ := db.ListUnattachedAlerts(ctx, time.Now(), 10); len(pending) != 0 {
 			t.Errorf("still unattached: %+v", pending)
 		}
+
+		// Purged after KeepIntegrationRecords: the old receipt (a re-send is
+		// recorded again) and the expired alert; the attached one stays.
+		n, err := db.PurgeIntegrationRecords(ctx, time.Now().Add(time.Minute))
+		if err != nil || n != 3 { // receipts old and fresh, the expired alert
+			t.Errorf("purged %d, %v; want 3", n, err)
+		}
+		var left int64
+		db.Gorm.Table("integration_alerts").Count(&left)
+		if left != 1 {
+			t.Errorf("%d alerts left, want the attached one", left)
+		}
 	})
 }

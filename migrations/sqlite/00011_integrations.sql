@@ -37,6 +37,7 @@ CREATE TABLE integration_receipts (
     received_at    DATETIME NOT NULL,
     PRIMARY KEY (integration_id, key)
 );
+CREATE INDEX integration_receipts_received_idx ON integration_receipts (received_at);
 
 CREATE TABLE integration_alerts (
     id             text PRIMARY KEY,
