@@ -91,6 +91,12 @@ func TestHookFailingEndpointQuarantined(t *testing.T) {
 		if back.QuarantinedAt != nil {
 			t.Errorf("reactivated = %+v", back)
 		}
+		// Statuspage's bulk reactivate: none is quarantined any more.
+		var re struct{ Reactivated int }
+		c.want(c.do("POST", "/subscribers/reactivate", `{"subscribers": "all"}`, &re), 201)
+		if re.Reactivated != 0 {
+			t.Errorf("bulk reactivate after reactivating: %d", re.Reactivated)
+		}
 		openIncident(t, db, models.NewIncident{Name: "DNS errors", Notify: true})
 		eventually(t, "the reactivated endpoint served", func() bool { return len(failing.Received()) == 1 && settled(t, db) })
 		if s, _ := db.GetSubscriber(ctx, created.ID); s.Failures != 0 || s.QuarantinedAt != nil {

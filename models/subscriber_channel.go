@@ -237,3 +237,17 @@ func (db *DB) HookAttemptFailed(ctx context.Context, f HookFailure) (quarantined
 	})
 	return quarantined, err
 }
+
+// ReactivateQuarantined ends the quarantine of the subscribers sel names
+// (or all) that are quarantined, and returns how many.
+func (db *DB) ReactivateQuarantined(ctx context.Context, sel SubscriberIDs, now time.Time) (int, error) {
+	q := db.Gorm.WithContext(ctx).Model(&Subscriber{}).Where("quarantined_at IS NOT NULL")
+	if !sel.All {
+		q = q.Where("id IN ?", sel.IDs)
+	}
+	res := q.Updates(map[string]any{"quarantined_at": nil, "failures": 0, "updated_at": now.UTC()})
+	if res.Error != nil {
+		return 0, fmt.Errorf("models: reactivate subscribers: %w", res.Error)
+	}
+	return int(res.RowsAffected), nil
+}

@@ -141,7 +141,7 @@ type subscriberRequest struct {
 // http(s) URL a 422 naming it. A webhook's secret is in this answer only.
 func (h *Handler) createSubscriber(c echo.Context) error {
 	var req subscriberRequest
-	if err := bindJSON(c, "subscriber", &req); err != nil {
+	if err := bindBody(c, "subscriber", &req); err != nil {
 		return err
 	}
 	channel := req.Channel

@@ -69,12 +69,14 @@ func adminNav(u *models.User, section string) []NavItem {
 		{"dashboard", "Dashboard", "/admin", models.RoleEditor},
 		{"incidents", "Incidents", "/admin/incidents", models.RoleEditor},
 		{"maintenance", "Maintenance", "/admin/maintenance", models.RoleEditor},
+		{"templates", "Templates", "/admin/incident-templates", models.RoleEditor},
 		{"action-items", "Action items", "/admin/action-items", models.RoleEditor},
 		{"components", "Components", "/admin/components", models.RoleEditor},
 		{"subscribers", "Subscribers", "/admin/subscribers", models.RoleEditor},
 		{"notifications", "Notifications", "/admin/notifications", models.RoleEditor},
 		{"users", "Users", "/admin/users", models.RoleAdmin},
 		{"tokens", "API tokens", "/admin/tokens", models.RoleAdmin},
+		{"integrations", "Integrations", "/admin/integrations", models.RoleAdmin},
 		{"audit", "Audit log", "/admin/audit", models.RoleAdmin},
 	}
 	actor := models.Actor{Type: models.ActorUser, Role: u.Role}
