@@ -149,8 +149,19 @@ func hookProblem(ctx context.Context, err error, timeout time.Duration) error {
 // HookSettings.Workers requests sent and unrecorded, to be sent again
 // with the same idempotency id. On return (ctx cancelled) every request
 // begun is finished and recorded.
+//
+// A host whose last answer took longer than slowAfter is slow: at most
+// a quarter of the slots post to it at once, and a delivery to it beyond
+// that share is deferred (given back, due again a moment later, no
+// attempt counted) instead of waiting in a slot. So a slow receiver — a
+// chat platform having a bad day, a hanging endpoint with many
+// subscribers — cannot take the slots of the healthy ones (by Little's
+// law, 1 % of requests taking 2 s would otherwise hold most of 64 slots
+// at 3,000 requests a second).
 func (w *worker) runHooks(ctx context.Context) {
-	slots := make(chan struct{}, w.n.set.Hooks.Workers)
+	workers := w.n.set.Hooks.Workers
+	slots := make(chan struct{}, workers)
+	hosts := newHostShares(max(1, workers/4), w.slowAfter())
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
 	// An endpoint gets its messages one at a time, in order: a delivery
@@ -210,7 +221,12 @@ func (w *worker) runHooks(ctx context.Context) {
 					<-before
 				}
 				if r != nil {
-					o = w.postHook(ctx, d, r)
+					host := hostOf(r.Endpoint)
+					if hosts.take(host) {
+						o = w.deferHook(d)
+					} else {
+						hosts.post(host, func() { o = w.postHook(ctx, d, r) })
+					}
 				}
 				close(posted)
 				mu.Lock()
@@ -226,6 +242,74 @@ func (w *worker) runHooks(ctx context.Context) {
 			})
 		}
 	}
+}
+
+// slowAfter is how long an answer takes for its host to count as slow:
+// one second, or a quarter of the timeout when that is shorter.
+func (w *worker) slowAfter() time.Duration { return min(time.Second, w.n.set.Hooks.Timeout/4) }
+
+// hostOf is the host:port of an endpoint URL.
+func hostOf(endpoint string) string {
+	if u, err := url.Parse(endpoint); err == nil {
+		return u.Host
+	}
+	return endpoint
+}
+
+// hostShares bounds the requests in flight to slow hosts.
+type hostShares struct {
+	mu        sync.Mutex
+	share     int            // requests at once to one slow host
+	slowAfter time.Duration  // an answer this slow makes its host slow
+	inflight  map[string]int // host → requests in flight
+	slow      map[string]bool
+}
+
+func newHostShares(share int, slowAfter time.Duration) *hostShares {
+	return &hostShares{share: share, slowAfter: slowAfter, inflight: map[string]int{}, slow: map[string]bool{}}
+}
+
+// take counts a request to host in flight, unless the host is slow and
+// has its share in flight (deferred).
+func (h *hostShares) take(host string) (deferred bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.slow[host] && h.inflight[host] >= h.share {
+		return true
+	}
+	h.inflight[host]++
+	return false
+}
+
+// post runs send as a request to host taken with take, noting whether the
+// host is slow: it is once a request to it has been waiting slowAfter,
+// and no longer once one is answered sooner.
+func (h *hostShares) post(host string, send func()) {
+	timer := time.AfterFunc(h.slowAfter, func() {
+		h.mu.Lock()
+		h.slow[host] = true
+		h.mu.Unlock()
+	})
+	began := time.Now()
+	send()
+	fast := timer.Stop() && time.Since(began) < h.slowAfter
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.inflight[host]--; h.inflight[host] <= 0 {
+		delete(h.inflight, host)
+	}
+	if fast {
+		delete(h.slow, host)
+	}
+}
+
+// deferHook gives d back, due again shortly: its host is slow and has
+// its share of the slots.
+func (w *worker) deferHook(d models.ClaimedDelivery) *outcome {
+	next := w.n.now().Add(w.slowAfter())
+	return &outcome{write: func(ctx context.Context, db Store) error {
+		return db.DeferDelivery(ctx, d.ID, w.name, "waiting: the endpoint's host is slow", next)
+	}}
 }
 
 // prepareHook is what to post for d, or its outcome when there is nothing
