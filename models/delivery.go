@@ -286,3 +286,60 @@ func (db *DB) markSent(ctx context.Context, sent []SentDelivery) (lost []int64, 
 	}
 	return lost, nil
 }
+
+// DeferredDelivery is a claimed delivery given back unsent, due again at
+// Next, with DeferDeliveries.
+type DeferredDelivery struct {
+	ID     int64
+	Worker string
+	Reason string
+	Next   time.Time
+}
+
+// DeferDeliveries is DeferDelivery of several deliveries in one statement
+// (a worker defers those to a slow host in bulk), and returns the ids of
+// those whose worker no longer held them.
+func (db *DB) DeferDeliveries(ctx context.Context, ds []DeferredDelivery) (lost []int64, err error) {
+	if len(ds) == 0 {
+		return nil, nil
+	}
+	then := "?"
+	if db.Dialect == Postgres {
+		then = "CAST(? AS timestamptz)"
+	}
+	var ids, workers, reasons, nexts strings.Builder
+	idArgs := make([]any, 0, len(ds))
+	workerArgs, reasonArgs, nextArgs := make([]any, 0, 2*len(ds)), make([]any, 0, 2*len(ds)), make([]any, 0, 2*len(ds))
+	for i, d := range ds {
+		if i > 0 {
+			ids.WriteString(", ")
+		}
+		ids.WriteString("?")
+		workers.WriteString(" WHEN ? THEN ?")
+		reasons.WriteString(" WHEN ? THEN ?")
+		nexts.WriteString(" WHEN ? THEN " + then)
+		idArgs = append(idArgs, d.ID)
+		workerArgs = append(workerArgs, d.ID, d.Worker)
+		reasonArgs = append(reasonArgs, d.ID, d.Reason)
+		nextArgs = append(nextArgs, d.ID, d.Next.UTC())
+	}
+	args := append(append(append(reasonArgs, nextArgs...), idArgs...), workerArgs...)
+	var done []int64
+	err = db.Gorm.WithContext(ctx).Raw(`UPDATE deliveries SET status = 'pending', last_error = CASE id`+reasons.String()+` END,
+			next_attempt_at = CASE id`+nexts.String()+` END, leased_by = '', lease_until = NULL
+		WHERE id IN (`+ids.String()+`) AND leased_by = CASE id`+workers.String()+` END
+		RETURNING id`, args...).Scan(&done).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: defer %d deliveries: %w", len(ds), err)
+	}
+	ok := make(map[int64]bool, len(done))
+	for _, id := range done {
+		ok[id] = true
+	}
+	for _, d := range ds {
+		if !ok[d.ID] {
+			lost = append(lost, d.ID)
+		}
+	}
+	return lost, nil
+}

@@ -391,3 +391,40 @@ func TestMarkSentBatch(t *testing.T) {
 		}
 	})
 }
+
+func TestDeferDeliveries(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		for i := range 3 {
+			addSubscriber(t, db, sub{Email: fmt.Sprintf("s%d@x.test", i)})
+		}
+		enqueue(t, db, models.NotifyIncidentOpened)
+		dispatchAll(t, db, 10)
+		now := time.Now().UTC()
+		a, _ := db.ClaimDeliveries(ctx, "a", now, time.Minute, 3)
+		if len(a) != 3 {
+			t.Fatalf("claimed %d", len(a))
+		}
+		later := now.Add(time.Hour)
+		lost, err := db.DeferDeliveries(ctx, []models.DeferredDelivery{
+			{ID: a[0].ID, Worker: "a", Reason: "slow", Next: later},
+			{ID: a[1].ID, Worker: "a", Reason: "slower", Next: later.Add(time.Minute)},
+			{ID: a[2].ID, Worker: "b", Reason: "not b's", Next: later}, // not b's
+		})
+		if err != nil || !slices.Equal(lost, []int64{a[2].ID}) {
+			t.Fatalf("lost %v (%v), want [%d]", lost, err, a[2].ID)
+		}
+		for i, id := range []int64{a[0].ID, a[1].ID} {
+			var d models.Delivery
+			db.Gorm.Take(&d, id)
+			want := later.Add(time.Duration(i) * time.Minute)
+			if d.Status != models.DeliveryPending || d.Attempts != 0 || d.LeasedBy != "" || d.LastError != []string{"slow", "slower"}[i] ||
+				d.NextAttemptAt.Sub(want).Abs() > time.Millisecond {
+				t.Errorf("delivery %d = %+v", id, d)
+			}
+		}
+		// Deferred past now: not claimed again before then.
+		if again, _ := db.ClaimDeliveries(ctx, "c", now.Add(time.Minute), time.Minute, 3); len(again) != 0 {
+			t.Errorf("claimed %d deferred deliveries", len(again))
+		}
+	})
+}

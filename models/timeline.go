@@ -348,3 +348,19 @@ func recordComponentStatusEvents(tx *gorm.DB, c *Component, status string, incid
 	}
 	return nil
 }
+
+// IncidentUpdatesUpTo returns up to limit of an incident's public updates
+// that happened no later than its event eventID (all of them when eventID
+// is ""), newest first: the incident_updates of a webhook about that
+// event.
+func (db *DB) IncidentUpdatesUpTo(ctx context.Context, incidentID, eventID string, limit int) ([]TimelineEvent, error) {
+	q := db.Gorm.WithContext(ctx).Where("incident_id = ? AND kind = ? AND visibility = ?", incidentID, EventUpdate, Public)
+	if eventID != "" {
+		q = q.Where("occurred_at <= COALESCE((SELECT e.occurred_at FROM timeline_events e WHERE e.id = ?), occurred_at)", eventID)
+	}
+	var out []TimelineEvent
+	if err := q.Order("occurred_at DESC, created_at DESC, id DESC").Limit(limit).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("models: updates of incident %s: %w", incidentID, err)
+	}
+	return out, nil
+}

@@ -37,6 +37,18 @@ func (nf *Notifier) hookBody(ctx context.Context, n *outgoing, d models.ClaimedD
 				return nil, err
 			}
 			n.page, n.pageLoaded = st, true
+			if n.IncidentID != nil {
+				event := ""
+				if n.EventID != nil {
+					event = *n.EventID
+				}
+				rctx, cancel := detached(ctx)
+				n.updates, err = nf.store.IncidentUpdatesUpTo(rctx, *n.IncidentID, event, WebhookUpdates)
+				cancel()
+				if err != nil {
+					return nil, err
+				}
+			}
 		}
 		return json.Marshal(nf.webhookPayload(n, d, now))
 	case models.ChannelSlack:
@@ -48,6 +60,11 @@ func (nf *Notifier) hookBody(ctx context.Context, n *outgoing, d models.ClaimedD
 	}
 	return nil, &SendError{Permanent: true, Err: errUnknownChannel(d.Channel)}
 }
+
+// WebhookUpdates bounds the incident_updates of a webhook payload: the
+// incident's newest public updates up to the one notified, newest first,
+// as Statuspage sends them.
+const WebhookUpdates = 50
 
 type errUnknownChannel string
 
@@ -137,7 +154,18 @@ func (nf *Notifier) webhookPayload(n *outgoing, d models.ClaimedDelivery, now ti
 	if models.NotifiesPostmortems(n.Kind) {
 		body := c.Body
 		in.PostmortemBody, in.PostmortemPublishedAt = &body, &at
-	} else {
+	}
+	for _, ev := range n.updates {
+		u := webhookUpdate{ID: ev.ID, IncidentID: in.ID, Status: ev.Status, Body: ev.Body, CreatedAt: spTime(ev.CreatedAt),
+			UpdatedAt: spTime(ev.UpdatedAt), DisplayAt: spTime(ev.OccurredAt), DeliverNotifications: ev.DeliverNotifications,
+			AffectedComponents: []webhookAffectedComponent{}}
+		for _, a := range ev.AffectedComponents {
+			u.AffectedComponents = append(u.AffectedComponents, webhookAffectedComponent{Name: a.Name, OldStatus: a.OldStatus, NewStatus: a.NewStatus})
+		}
+		in.IncidentUpdates = append(in.IncidentUpdates, u)
+	}
+	if len(in.IncidentUpdates) == 0 && !models.NotifiesPostmortems(n.Kind) {
+		// The incident's updates are gone (deleted since): the one notified.
 		u := webhookUpdate{IncidentID: in.ID, Status: c.Status, Body: c.Body, CreatedAt: at, UpdatedAt: at, DisplayAt: at,
 			DeliverNotifications: true, AffectedComponents: []webhookAffectedComponent{}}
 		if n.EventID != nil {
@@ -147,6 +175,9 @@ func (nf *Notifier) webhookPayload(n *outgoing, d models.ClaimedDelivery, now ti
 			u.AffectedComponents = append(u.AffectedComponents, webhookAffectedComponent{Name: ch.Name, OldStatus: ch.From, NewStatus: ch.To})
 		}
 		in.IncidentUpdates = append(in.IncidentUpdates, u)
+	}
+	if len(n.updates) > 0 && len(n.updates) < WebhookUpdates {
+		in.CreatedAt = spTime(n.updates[len(n.updates)-1].OccurredAt)
 	}
 	var ids []string
 	_ = json.Unmarshal([]byte(n.ComponentIDs), &ids)

@@ -306,10 +306,8 @@ func (h *hostShares) post(host string, send func()) {
 // deferHook gives d back, due again shortly: its host is slow and has
 // its share of the slots.
 func (w *worker) deferHook(d models.ClaimedDelivery) *outcome {
-	next := w.n.now().Add(w.slowAfter())
-	return &outcome{write: func(ctx context.Context, db Store) error {
-		return db.DeferDelivery(ctx, d.ID, w.name, "waiting: the endpoint's host is slow", next)
-	}}
+	return &outcome{deferred: &models.DeferredDelivery{ID: d.ID, Worker: w.name, Reason: "waiting: the endpoint's host is slow",
+		Next: w.n.now().Add(w.slowAfter())}}
 }
 
 // prepareHook is what to post for d, or its outcome when there is nothing

@@ -91,11 +91,13 @@ type Store interface {
 	ClaimHookDeliveries(ctx context.Context, worker string, now time.Time, lease time.Duration, limit int) ([]models.ClaimedDelivery, error)
 	HookAttemptFailed(ctx context.Context, f models.HookFailure) (quarantined bool, err error)
 	CurrentPageStatus(ctx context.Context) (models.PageStatus, error)
+	IncidentUpdatesUpTo(ctx context.Context, incidentID, eventID string, limit int) ([]models.TimelineEvent, error)
 	ReleaseDeliveries(ctx context.Context, worker string, ids []int64) error
 	GetNotification(ctx context.Context, id int64) (*models.Notification, error)
 	MarkSentBatch(ctx context.Context, sent []models.SentDelivery) (lost []int64, err error)
 	RetryDelivery(ctx context.Context, id int64, worker, reason string, next time.Time) error
 	DeferDelivery(ctx context.Context, id int64, worker, reason string, next time.Time) error
+	DeferDeliveries(ctx context.Context, ds []models.DeferredDelivery) (lost []int64, err error)
 	FailDelivery(ctx context.Context, id int64, worker, reason string) error
 	SkipDelivery(ctx context.Context, id int64, worker, reason string) error
 }

@@ -25,9 +25,10 @@ type recorder struct {
 // outcome is the result of one delivery, to be recorded: sent, or another
 // write.
 type outcome struct {
-	sent  *models.SentDelivery
-	write func(ctx context.Context, db Store) error // RetryDelivery, FailDelivery...
-	done  chan error                                // gets the outcome's error (ErrLeaseLost...) once written
+	sent     *models.SentDelivery
+	deferred *models.DeferredDelivery                  // given back unsent (a slow host's): recorded in bulk too
+	write    func(ctx context.Context, db Store) error // RetryDelivery, FailDelivery...
+	done     chan error                                // gets the outcome's error (ErrLeaseLost...) once written
 }
 
 // maxRecordBatch bounds the outcomes recorded at once.
@@ -92,7 +93,14 @@ func (r *recorder) gather(batch []outcome) []outcome {
 func (r *recorder) record(batch []outcome) {
 	var sent []models.SentDelivery
 	var sentDone []chan error
+	var deferred []models.DeferredDelivery
+	var deferredDone []chan error
 	for _, o := range batch {
+		if o.deferred != nil {
+			deferred = append(deferred, *o.deferred)
+			deferredDone = append(deferredDone, o.done)
+			continue
+		}
 		if o.sent != nil {
 			sent = append(sent, *o.sent)
 			sentDone = append(sentDone, o.done)
@@ -101,6 +109,16 @@ func (r *recorder) record(batch []outcome) {
 		o.done <- r.retrying(func(ctx context.Context) error {
 			return r.n.write(func() error { return o.write(ctx, r.n.store) })
 		})
+	}
+	if len(deferred) > 0 {
+		var lost []int64
+		err := r.retrying(func(ctx context.Context) error {
+			return r.n.write(func() (err error) {
+				lost, err = r.n.store.DeferDeliveries(ctx, deferred)
+				return err
+			})
+		})
+		r.answer(deferred2ids(deferred), deferredDone, lost, err)
 	}
 	if len(sent) == 0 {
 		return
@@ -125,6 +143,32 @@ func (r *recorder) record(batch []outcome) {
 			sentDone[i] <- fmt.Errorf("%w (delivery %d, worker %s)", models.ErrLeaseLost, s.ID, s.Worker)
 		default:
 			sentDone[i] <- nil
+		}
+	}
+}
+
+func deferred2ids(ds []models.DeferredDelivery) []int64 {
+	ids := make([]int64, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	return ids
+}
+
+// answer answers the outcomes of deliveries ids written together.
+func (r *recorder) answer(ids []int64, done []chan error, lost []int64, err error) {
+	isLost := make(map[int64]bool, len(lost))
+	for _, id := range lost {
+		isLost[id] = true
+	}
+	for i, id := range ids {
+		switch {
+		case err != nil:
+			done[i] <- err
+		case isLost[id]:
+			done[i] <- fmt.Errorf("%w (delivery %d)", models.ErrLeaseLost, id)
+		default:
+			done[i] <- nil
 		}
 	}
 }

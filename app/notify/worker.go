@@ -41,6 +41,10 @@ type outgoing struct {
 	// first of them (pageLoaded).
 	page       models.PageStatus
 	pageLoaded bool
+	// updates are the incident's public updates up to the notification's
+	// (newest first, at most WebhookUpdates), loaded with the first
+	// webhook payload.
+	updates []models.TimelineEvent
 }
 
 func (w *worker) run(ctx context.Context) {
