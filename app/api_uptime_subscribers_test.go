@@ -124,7 +124,7 @@ func TestAPISubscriberBulk(t *testing.T) {
 
 		var counts map[string]int
 		c.want(c.do("GET", "/subscribers/count", nil, &counts), 200)
-		if counts["email"] != 4 || counts["sms"] != 0 || counts["webhook"] != 0 || len(counts) != 5 {
+		if counts["email"] != 4 || counts["sms"] != 0 || counts["webhook"] != 0 || len(counts) != 7 {
 			t.Errorf("count = %v", counts)
 		}
 		counts = nil

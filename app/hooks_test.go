@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -170,8 +171,20 @@ func TestHookChannelsEndToEnd(t *testing.T) {
 				t.Fatalf("request %d: %v\n%s", i, err, r.Body)
 			}
 			want := []string{models.Investigating, models.Resolved}[i]
+			// incident_updates: the incident's public updates up to the
+			// one notified, newest first (the one not notified included).
+			wantUpdates := [][]string{{models.Investigating}, {models.Resolved, models.Identified, models.Investigating}}[i]
+			var statuses []string
+			if p.Incident != nil {
+				for _, u := range p.Incident.IncidentUpdates {
+					statuses = append(statuses, u.Status)
+				}
+			}
+			if !slices.Equal(statuses, wantUpdates) {
+				t.Errorf("request %d: incident_updates %v, want %v", i, statuses, wantUpdates)
+			}
 			if p.Incident == nil || p.Incident.ID != in.ID || p.Incident.Name != "API errors" || p.Incident.Status != want ||
-				len(p.Incident.IncidentUpdates) != 1 || p.Incident.IncidentUpdates[0].Status != want ||
+				p.Incident.IncidentUpdates[0].Status != want ||
 				p.Incident.IncidentUpdates[0].IncidentID != in.ID || p.Incident.IncidentUpdates[0].ID == "" ||
 				!strings.HasSuffix(p.Incident.Shortlink, "/incidents/"+in.ID) ||
 				len(p.Incident.Components) != 1 || p.Incident.Components[0].ID != api.ID || p.Incident.Components[0].Name != "API" {

@@ -239,3 +239,46 @@ func (db *DB) ExpireUnconfirmedSubscribers(ctx context.Context, now time.Time) (
 	}
 	return res.RowsAffected, nil
 }
+
+// SubscriberStateCounts are the subscribers of one channel by Statuspage's
+// states: active (confirmed, not quarantined), unconfirmed (pending),
+// unsubscribed and quarantined (confirmed endpoints that failed too often).
+type SubscriberStateCounts struct {
+	Active, Unconfirmed, Unsubscribed, Quarantined int64
+}
+
+// CountSubscribersByChannel counts the subscribers of each channel (every
+// channel present, zero when none) by state.
+func (db *DB) CountSubscribersByChannel(ctx context.Context) (map[string]SubscriberStateCounts, error) {
+	var rows []struct {
+		Channel     string
+		Status      string
+		Quarantined bool
+		N           int64
+	}
+	err := db.Gorm.WithContext(ctx).Model(&Subscriber{}).
+		Select("channel, status, quarantined_at IS NOT NULL AS quarantined, count(*) AS n").
+		Group("channel, status, quarantined_at IS NOT NULL").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: count subscribers by channel: %w", err)
+	}
+	out := map[string]SubscriberStateCounts{}
+	for _, c := range append([]string{ChannelEmail}, HookChannels...) {
+		out[c] = SubscriberStateCounts{}
+	}
+	for _, r := range rows {
+		c := out[r.Channel]
+		switch {
+		case r.Status == SubscriberUnsubscribed:
+			c.Unsubscribed += r.N
+		case r.Quarantined:
+			c.Quarantined += r.N
+		case r.Status == SubscriberConfirmed:
+			c.Active += r.N
+		case r.Status == SubscriberPending:
+			c.Unconfirmed += r.N
+		}
+		out[r.Channel] = c
+	}
+	return out, nil
+}

@@ -14,50 +14,59 @@ import (
 
 // Statuspage's subscriber endpoints beyond create, read and delete: the
 // counts, resending confirmations, reactivating, unsubscribing many, and
-// an incident's subscribers. Beacon has email subscribers only and never
-// quarantines one: the other types count none, and reactivate finds no
-// one to reactivate.
+// an incident's subscribers.
 
-// subscriberTypes are the types Statuspage counts.
-var subscriberTypes = []string{"email", "sms", "webhook", "integration_partner", "slack"}
+// subscriberTypes are the types counted: Statuspage's, then Beacon's own
+// channels (discord, teams). Beacon has no sms or integration_partner
+// subscribers: those count none.
+var subscriberTypes = []string{"email", "sms", "webhook", "integration_partner", "slack", "discord", "teams"}
 
 // countSubscribers is GET /v1/pages/{page_id}/subscribers/count: the
-// subscribers in ?state= (active by default, or all) by ?type=.
+// subscribers in ?state= (active by default, unconfirmed, unsubscribed,
+// quarantined or all) by ?type= (all types when absent).
 func (h *Handler) countSubscribers(c echo.Context) error {
 	state := c.QueryParam("state")
 	if state == "" {
 		state = "active"
 	}
-	status, ok := subscriberStates[state]
-	if !ok && state != "quarantined" {
+	if _, ok := subscriberStates[state]; !ok && state != "quarantined" {
 		return apiFieldError("state", "must be active, unconfirmed, unsubscribed, quarantined or all")
 	}
 	typ := c.QueryParam("type")
 	if typ != "" && !containsString(subscriberTypes, typ) {
 		return apiFieldError("type", "must be one of "+strings.Join(subscriberTypes, ", "))
 	}
-	var n int64
-	if state != "quarantined" && (typ == "" || typ == "email") {
-		var err error
-		if n, err = h.DB.CountSubscribersWithStatus(c.Request().Context(), status); err != nil {
-			return err
-		}
+	counts, err := h.DB.CountSubscribersByChannel(c.Request().Context())
+	if err != nil {
+		return err
 	}
 	out := map[string]int64{}
 	for _, t := range subscriberTypes {
-		if typ == "" || typ == t {
-			out[t] = 0
+		if typ != "" && typ != t {
+			continue
 		}
-	}
-	if _, ok := out["email"]; ok {
-		out["email"] = n
+		n := counts[t]
+		switch state {
+		case "active":
+			out[t] = n.Active
+		case "unconfirmed":
+			out[t] = n.Unconfirmed
+		case "unsubscribed":
+			out[t] = n.Unsubscribed
+		case "quarantined":
+			out[t] = n.Quarantined
+		default:
+			out[t] = n.Active + n.Unconfirmed + n.Unsubscribed + n.Quarantined
+		}
 	}
 	return c.JSON(http.StatusOK, out)
 }
 
-// subscriberHistogram is GET /v1/pages/{page_id}/subscribers/histogram_by_state.
+// subscriberHistogram is GET /v1/pages/{page_id}/subscribers/histogram_by_state:
+// each type's subscribers by state (unsubscribed ones are not counted,
+// as in Statuspage's total).
 func (h *Handler) subscriberHistogram(c echo.Context) error {
-	counts, err := h.DB.CountSubscribers(c.Request().Context())
+	counts, err := h.DB.CountSubscribersByChannel(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -69,10 +78,10 @@ func (h *Handler) subscriberHistogram(c echo.Context) error {
 	}
 	out := map[string]byState{}
 	for _, t := range subscriberTypes {
-		out[t] = byState{}
+		n := counts[t]
+		out[t] = byState{Active: n.Active, Unconfirmed: n.Unconfirmed, Quarantined: n.Quarantined,
+			Total: n.Active + n.Unconfirmed + n.Quarantined}
 	}
-	active, pending := counts[models.SubscriberConfirmed], counts[models.SubscriberPending]
-	out["email"] = byState{Active: active, Unconfirmed: pending, Total: active + pending}
 	return c.JSON(http.StatusOK, out)
 }
 
