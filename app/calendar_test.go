@@ -123,6 +123,34 @@ func TestMaintenanceCalendar(t *testing.T) {
 		if seq, _ := strconv.Atoi(prop(moved, ics.ComponentPropertySequence)); seq <= seq0 {
 			t.Errorf("SEQUENCE %d after a change, was %d", seq, seq0)
 		}
+		// Two quick edits (within one second, as a rule): each raises
+		// SEQUENCE, by the maintenance's revision.
+		seq1, _ := strconv.Atoi(prop(moved, ics.ComponentPropertySequence))
+		for i, edit := range []func() error{
+			func() error {
+				name := "Database upgrade, part one"
+				_, err := db.UpdateIncident(ctx, upgrade.ID, models.IncidentPatch{Name: &name}, "test")
+				return err
+			},
+			func() error {
+				_, err := db.PostUpdate(ctx, upgrade.ID, models.NewUpdate{Status: models.Scheduled, Body: "Still on.", Actor: "test"})
+				return err
+			},
+		} {
+			if err := edit(); err != nil {
+				t.Fatal(err)
+			}
+			a.InvalidateSnapshot()
+			e := parse("/maintenance.ics")[uid]
+			if e == nil {
+				t.Fatalf("edit %d: the maintenance lost its UID", i)
+			}
+			seq, _ := strconv.Atoi(prop(e, ics.ComponentPropertySequence))
+			if seq <= seq1 {
+				t.Errorf("edit %d: SEQUENCE %d, was %d", i, seq, seq1)
+			}
+			seq1 = seq
+		}
 		cancelled := 0
 		for id, e := range all {
 			if strings.Contains(id, cdn.ID) && prop(e, ics.ComponentPropertyStatus) == "CANCELLED" {

@@ -35,6 +35,9 @@ type Incident struct {
 	CreatedAt               time.Time
 	UpdatedAt               time.Time
 	DeletedAt               gorm.DeletedAt
+	// Revision grows by one with every change (an update, an edit, the
+	// deletion): a maintenance's calendar SEQUENCE.
+	Revision int64
 
 	Components []Component     `gorm:"many2many:incident_components"`
 	Events     []TimelineEvent `gorm:"foreignKey:IncidentID"`
@@ -348,7 +351,7 @@ func appendUpdate(tx *gorm.DB, in *Incident, u NewUpdate) (*TimelineEvent, error
 		return nil, fmt.Errorf("models: append update to incident %s: %w", in.ID, err)
 	}
 
-	fields := map[string]any{"status": u.Status, "updated_at": at}
+	fields := map[string]any{"status": u.Status, "updated_at": at, "revision": gorm.Expr("revision + 1")}
 	switch u.Status {
 	case Identified:
 		if in.IdentifiedAt == nil {
@@ -473,6 +476,7 @@ func (db *DB) UpdateIncident(ctx context.Context, id string, p IncidentPatch, ac
 			return err
 		}
 		changes["updated_at"] = time.Now().UTC()
+		changes["revision"] = gorm.Expr("revision + 1")
 		if err := tx.Model(&Incident{}).Where("id = ?", id).Updates(changes).Error; err != nil {
 			return fmt.Errorf("models: update incident %s: %w", id, err)
 		}
@@ -516,14 +520,21 @@ func patchSchedule(v *ValidationError, in *Incident, p IncidentPatch, changes ma
 // DeleteIncident deletes an incident or maintenance softly: it disappears
 // from the page, the console and the API, and its component history stays.
 func (db *DB) DeleteIncident(ctx context.Context, id string) error {
-	res := db.Gorm.WithContext(ctx).Delete(&Incident{}, "id = ?", id)
-	if res.Error != nil {
-		return fmt.Errorf("models: delete incident %s: %w", id, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return db.InTx(ctx, func(tx *DB) error {
+		// The deletion is a change: a cancelled calendar event's SEQUENCE grows.
+		err := tx.Gorm.WithContext(ctx).Model(&Incident{}).Where("id = ?", id).Update("revision", gorm.Expr("revision + 1")).Error
+		if err != nil {
+			return fmt.Errorf("models: delete incident %s: %w", id, err)
+		}
+		res := tx.Gorm.WithContext(ctx).Delete(&Incident{}, "id = ?", id)
+		if res.Error != nil {
+			return fmt.Errorf("models: delete incident %s: %w", id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
 }
 
 func utcPtr(t *time.Time) *time.Time {

@@ -109,13 +109,9 @@ func buildCalendar(doc calendarDoc) []byte {
 		line("DTEND", icalTime(*m.ScheduledUntil))
 		line("CREATED", icalTime(m.CreatedAt))
 		line("LAST-MODIFIED", icalTime(m.UpdatedAt))
-		// Each change moves updated_at on: seconds since the creation grow
-		// with every change, as SEQUENCE must.
-		seq := max(0, int64(m.UpdatedAt.Sub(m.CreatedAt)/time.Second))
-		if m.DeletedAt.Valid {
-			seq = max(seq, int64(m.DeletedAt.Time.Sub(m.CreatedAt)/time.Second)) + 1
-		}
-		line("SEQUENCE", strconv.FormatInt(seq, 10))
+		// The revision grows by one with every change (the deletion
+		// included), as SEQUENCE must, even for two within a second.
+		line("SEQUENCE", strconv.FormatInt(max(0, m.Revision), 10))
 		line("SUMMARY", icalText(m.Name))
 		desc := "Status: " + models.IncidentStatusLabel(m.Status)
 		var names []string
