@@ -48,6 +48,14 @@ func (nf *Notifier) hookBody(ctx context.Context, n *outgoing, d models.ClaimedD
 				if err != nil {
 					return nil, err
 				}
+				// The update notified first, even when another has the
+				// same time (to the millisecond, on SQLite).
+				for i, u := range n.updates {
+					if u.ID == event && i > 0 {
+						copy(n.updates[1:i+1], n.updates[:i])
+						n.updates[0] = u
+					}
+				}
 			}
 		}
 		return json.Marshal(nf.webhookPayload(n, d, now))
