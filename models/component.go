@@ -437,7 +437,9 @@ func setComponentStatus(tx *gorm.DB, id, status string, incidentID *string, acto
 // records it in the history (the source of uptime) and appends a
 // component_status event to the timeline of every other unresolved incident
 // the component is part of. c is the component as loaded; incidentID is the
-// incident whose update made the change, if any.
+// incident whose update made the change, if any. A change by itself (no
+// incident) is told to the component's webhook subscribers
+// (NotifyComponentUpdated); an incident's is in its update's webhook.
 func changeStatus(tx *gorm.DB, c *Component, status string, incidentID *string, actor string, at time.Time) error {
 	if c.Status == status {
 		return nil
@@ -449,6 +451,11 @@ func changeStatus(tx *gorm.DB, c *Component, status string, incidentID *string, 
 	change := StatusChange{ComponentID: c.ID, OldStatus: c.Status, NewStatus: status, IncidentID: incidentID, Actor: actor, ChangedAt: at}
 	if err := tx.Create(&change).Error; err != nil {
 		return fmt.Errorf("models: record status of component %s: %w", c.ID, err)
+	}
+	if incidentID == nil {
+		if err := enqueueComponentUpdate(tx, c, &change); err != nil {
+			return err
+		}
 	}
 	return recordComponentStatusEvents(tx, c, status, incidentID, actor, at)
 }
@@ -481,4 +488,46 @@ func (db *DB) StatusHistory(ctx context.Context, since time.Time) (map[string][]
 		out[ch.ComponentID] = append(out[ch.ComponentID], ch)
 	}
 	return out, nil
+}
+
+// NotifyComponentUpdated is a component's status change, told to webhook
+// subscribers of the component (Statuspage's component_update webhook).
+const NotifyComponentUpdated = "component.updated"
+
+// NotifiesComponents reports whether kind is a component's status change.
+func NotifiesComponents(kind string) bool { return kind == NotifyComponentUpdated }
+
+// ComponentNotice is the Payload of a NotifyComponentUpdated notification:
+// the change and the component as they were when it was made.
+type ComponentNotice struct {
+	UpdateID    int64     `json:"update_id"` // the status change's id in the history
+	ComponentID string    `json:"component_id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	GroupID     *string   `json:"group_id"`
+	Position    int       `json:"position"`
+	Showcase    bool      `json:"showcase"`
+	OldStatus   string    `json:"old_status"`
+	NewStatus   string    `json:"new_status"`
+	CreatedAt   time.Time `json:"created_at"` // the component's
+	At          time.Time `json:"at"`         // the change's
+}
+
+// enqueueComponentUpdate writes the notification of change (of c, as it
+// was) to the outbox, on the change's transaction, when the page has a
+// confirmed webhook subscriber to tell.
+func enqueueComponentUpdate(tx *gorm.DB, c *Component, change *StatusChange) error {
+	var hooks int64
+	err := tx.Model(&Subscriber{}).Where("channel = ? AND status = ?", ChannelWebhook, SubscriberConfirmed).Limit(1).Count(&hooks).Error
+	if err != nil {
+		return fmt.Errorf("models: webhook subscribers: %w", err)
+	}
+	if hooks == 0 {
+		return nil
+	}
+	notice := ComponentNotice{UpdateID: change.ID, ComponentID: c.ID, Name: c.Name, Description: c.Description,
+		GroupID: c.GroupID, Position: c.Position, Showcase: c.Showcase, OldStatus: change.OldStatus,
+		NewStatus: change.NewStatus, CreatedAt: c.CreatedAt, At: change.ChangedAt}
+	n := &Notification{Kind: NotifyComponentUpdated, Subject: c.Name, CreatedAt: change.ChangedAt}
+	return (&DB{Gorm: tx}).Enqueue(tx.Statement.Context, n, []string{c.ID}, notice)
 }

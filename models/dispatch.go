@@ -119,6 +119,10 @@ func dispatchBatch(tx *gorm.DB, n *Notification, batch int, now time.Time) (crea
 		q.WriteString(` AND s.notify_maintenance`)
 	case NotifiesPostmortems(n.Kind):
 		q.WriteString(` AND s.notify_postmortems`)
+	case NotifiesComponents(n.Kind):
+		// A component's change by itself is told to webhooks only (as
+		// Statuspage does), under the incidents choice.
+		q.WriteString(` AND s.channel = 'webhook' AND s.notify_incidents`)
 	}
 	chosen, err := componentChoices(tx, n)
 	if err != nil {

@@ -74,6 +74,7 @@ var notificationKindLabels = map[string]string{
 	models.NotifyMaintenanceCompleted: "Maintenance completed",
 	models.NotifyPostmortemPublished:  "Postmortem published",
 	models.NotifySubscriberConfirm:    "Confirmation",
+	models.NotifyComponentUpdated:     "Component status",
 }
 
 func (h *Handler) notificationRow(r models.NotificationReport) notificationRow {

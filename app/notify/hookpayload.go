@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -37,7 +38,7 @@ func (nf *Notifier) hookBody(ctx context.Context, n *outgoing, d models.ClaimedD
 				return nil, err
 			}
 			n.page, n.pageLoaded = st, true
-			if n.IncidentID != nil {
+			if n.IncidentID != nil && n.component == nil {
 				event := ""
 				if n.EventID != nil {
 					event = *n.EventID
@@ -58,7 +59,15 @@ func (nf *Notifier) hookBody(ctx context.Context, n *outgoing, d models.ClaimedD
 				}
 			}
 		}
+		if n.component != nil {
+			return json.Marshal(nf.componentPayload(n, d, now))
+		}
 		return json.Marshal(nf.webhookPayload(n, d, now))
+	}
+	if n.component != nil {
+		return nil, &SendError{Permanent: true, Err: errUnknownChannel(d.Channel + " (component updates go to webhooks)")}
+	}
+	switch d.Channel {
 	case models.ChannelSlack:
 		return json.Marshal(nf.slackMessage(n))
 	case models.ChannelDiscord:
@@ -78,19 +87,71 @@ type errUnknownChannel string
 
 func (e errUnknownChannel) Error() string { return "unknown channel " + string(e) }
 
+// webhookMeta and webhookPage are the meta and page of every webhook body.
+type webhookMeta struct {
+	Unsubscribe   string `json:"unsubscribe"`
+	Documentation string `json:"documentation"`
+	GeneratedAt   string `json:"generated_at"`
+}
+
+type webhookPage struct {
+	ID                string `json:"id"`
+	StatusIndicator   string `json:"status_indicator"`
+	StatusDescription string `json:"status_description"`
+}
+
+// componentPayload is Statuspage's webhook body for a component's status
+// change: meta, page, component_update and component.
+type componentPayload struct {
+	Meta            webhookMeta `json:"meta"`
+	Page            webhookPage `json:"page"`
+	ComponentUpdate struct {
+		ID            string `json:"id"`
+		ComponentID   string `json:"component_id"`
+		ComponentType string `json:"component_type"`
+		OldStatus     string `json:"old_status"`
+		NewStatus     string `json:"new_status"`
+		CreatedAt     string `json:"created_at"`
+	} `json:"component_update"`
+	Component struct {
+		ID          string  `json:"id"`
+		PageID      string  `json:"page_id"`
+		GroupID     *string `json:"group_id"`
+		Name        string  `json:"name"`
+		Description *string `json:"description"`
+		Status      string  `json:"status"`
+		Position    int     `json:"position"`
+		Showcase    bool    `json:"showcase"`
+		CreatedAt   string  `json:"created_at"`
+		UpdatedAt   string  `json:"updated_at"`
+	} `json:"component"`
+}
+
+func (nf *Notifier) componentPayload(n *outgoing, d models.ClaimedDelivery, now time.Time) componentPayload {
+	var p componentPayload
+	p.Meta = webhookMeta{Unsubscribe: nf.sign.SubscriberURL(links.Unsubscribe, d.SubscriberID, d.TokenVersion, now),
+		Documentation: WebhookDocumentation, GeneratedAt: spTime(now)}
+	p.Page = webhookPage{ID: nf.set.PageID, StatusIndicator: n.page.Indicator, StatusDescription: n.page.Description}
+	c := n.component
+	at := spTime(c.At)
+	u := &p.ComponentUpdate
+	u.ID, u.ComponentID, u.ComponentType = strconv.FormatInt(c.UpdateID, 10), c.ComponentID, "Component"
+	u.OldStatus, u.NewStatus, u.CreatedAt = c.OldStatus, c.NewStatus, at
+	pc := &p.Component
+	pc.ID, pc.PageID, pc.GroupID, pc.Name, pc.Status = c.ComponentID, nf.set.PageID, c.GroupID, c.Name, c.NewStatus
+	if c.Description != "" {
+		desc := c.Description
+		pc.Description = &desc
+	}
+	pc.Position, pc.Showcase, pc.CreatedAt, pc.UpdatedAt = c.Position, c.Showcase, spTime(c.CreatedAt), at
+	return p
+}
+
 // webhookPayload is Statuspage's webhook body: meta, page and incident
 // (maintenance is an incident with its window, as in Statuspage).
 type webhookPayload struct {
-	Meta struct {
-		Unsubscribe   string `json:"unsubscribe"`
-		Documentation string `json:"documentation"`
-		GeneratedAt   string `json:"generated_at"`
-	} `json:"meta"`
-	Page struct {
-		ID                string `json:"id"`
-		StatusIndicator   string `json:"status_indicator"`
-		StatusDescription string `json:"status_description"`
-	} `json:"page"`
+	Meta     webhookMeta     `json:"meta"`
+	Page     webhookPage     `json:"page"`
 	Incident webhookIncident `json:"incident"`
 }
 

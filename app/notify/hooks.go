@@ -164,32 +164,105 @@ func (w *worker) runHooks(ctx context.Context) {
 	hosts := newHostShares(max(1, workers/4), w.slowAfter())
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
+	// The next deliveries are claimed ahead, while the slots post (a
+	// claimed delivery not yet posted holds no slot: nothing of it is
+	// sent); the rest are given back when stopping.
+	ready, taken := make(chan claimedHook, w.t.ClaimBatch), make(chan struct{}, 1)
+	claiming, stopClaiming := context.WithCancel(ctx)
+	claimed := make(chan struct{})
+	go func() { defer close(claimed); w.claimHooks(claiming, ready, taken) }()
+	defer func() {
+		stopClaiming()
+		<-claimed
+		close(ready)
+		var rest []models.ClaimedDelivery
+		for c := range ready {
+			rest = append(rest, c.d)
+		}
+		w.release(ctx, rest)
+	}()
 	// An endpoint gets its messages one at a time, in order: a delivery
 	// waits for the one before it to the same subscriber (by id, the
 	// order of the notifications) to be posted.
 	var mu sync.Mutex
 	last := map[string]chan struct{}{} // subscriber → closed when its latest delivery is posted
 	for ctx.Err() == nil {
+		var c claimedHook
 		select {
-		case slots <- struct{}{}:
+		case c = <-ready:
 		case <-ctx.Done():
 			return
 		}
-		free := 1
-	more:
-		for free < w.t.ClaimBatch {
-			select {
-			case slots <- struct{}{}:
-				free++
-			default:
-				break more
-			}
+		select {
+		case taken <- struct{}{}:
+		default:
 		}
-		c := w.claimUpTo(ctx, free)
-		n := len(c.batch)
-		for range free - n {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			w.release(ctx, []models.ClaimedDelivery{c.d})
+			return
+		}
+		d := c.d
+		if w.n.now().After(c.stop) {
+			w.release(ctx, []models.ClaimedDelivery{d})
 			<-slots
+			continue
 		}
+		o, r := w.prepareHook(ctx, d)
+		mu.Lock()
+		before, posted := last[d.SubscriberID], make(chan struct{})
+		last[d.SubscriberID] = posted
+		mu.Unlock()
+		inflight.Go(func() {
+			defer func() { <-slots }()
+			if before != nil {
+				<-before
+			}
+			if r != nil {
+				host := hostOf(r.Endpoint)
+				if hosts.take(host) {
+					o = w.deferHook(d)
+				} else {
+					hosts.post(host, func() { o = w.postHook(ctx, d, r) })
+				}
+			}
+			close(posted)
+			mu.Lock()
+			if last[d.SubscriberID] == posted {
+				delete(last, d.SubscriberID)
+			}
+			mu.Unlock()
+			o.done = make(chan error, 1)
+			w.lane.rec.queue <- *o
+			if err := <-o.done; err != nil {
+				w.n.log.Warn("notifier: outcome not recorded", "worker", w.name, "delivery", d.ID, "error", err)
+			}
+		})
+	}
+}
+
+// claimedHook is a claimed hook delivery waiting for a slot, and when to
+// give it back unsent rather than begin it (its lease is about to end).
+type claimedHook struct {
+	d    models.ClaimedDelivery
+	stop time.Time
+}
+
+// claimHooks keeps ready full: once half of it is taken (or all, when
+// few are due), it claims as many deliveries as it has room for, until ctx
+// is done. taken tells it some were taken.
+func (w *worker) claimHooks(ctx context.Context, ready chan claimedHook, taken <-chan struct{}) {
+	for ctx.Err() == nil {
+		room := cap(ready) - len(ready)
+		if room == 0 || (room < cap(ready)/2 && len(ready) > 0) {
+			select {
+			case <-taken:
+			case <-ctx.Done():
+			}
+			continue
+		}
+		c := w.claimUpTo(ctx, room)
 		if c.err != nil {
 			if ctx.Err() == nil {
 				w.n.log.Error("notifier: claim hook deliveries", "worker", w.name, "error", c.err)
@@ -197,49 +270,13 @@ func (w *worker) runHooks(ctx context.Context) {
 			wait(ctx, w.t.PollInterval, nil)
 			continue
 		}
-		if n == 0 {
+		if len(c.batch) == 0 {
 			wait(ctx, w.t.PollInterval, c.woken)
 			continue
 		}
 		stop := c.at.Add(w.t.Lease - w.lane.margin)
-		for i, d := range c.batch {
-			if ctx.Err() != nil || w.n.now().After(stop) {
-				w.release(ctx, c.batch[i:])
-				for range n - i {
-					<-slots
-				}
-				break
-			}
-			o, r := w.prepareHook(ctx, d)
-			mu.Lock()
-			before, posted := last[d.SubscriberID], make(chan struct{})
-			last[d.SubscriberID] = posted
-			mu.Unlock()
-			inflight.Go(func() {
-				defer func() { <-slots }()
-				if before != nil {
-					<-before
-				}
-				if r != nil {
-					host := hostOf(r.Endpoint)
-					if hosts.take(host) {
-						o = w.deferHook(d)
-					} else {
-						hosts.post(host, func() { o = w.postHook(ctx, d, r) })
-					}
-				}
-				close(posted)
-				mu.Lock()
-				if last[d.SubscriberID] == posted {
-					delete(last, d.SubscriberID)
-				}
-				mu.Unlock()
-				o.done = make(chan error, 1)
-				w.lane.rec.queue <- *o
-				if err := <-o.done; err != nil {
-					w.n.log.Warn("notifier: outcome not recorded", "worker", w.name, "delivery", d.ID, "error", err)
-				}
-			})
+		for _, d := range c.batch {
+			ready <- claimedHook{d: d, stop: stop} // room was made for it: only this goroutine adds
 		}
 	}
 }

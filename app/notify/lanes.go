@@ -66,7 +66,9 @@ func (l *lane) newSender() Sender { return l.sender() }
 func (l *lane) start() {
 	size, flushAt := l.workers*l.t.Unrecorded, l.t.Unrecorded
 	if l.hooks {
-		size, flushAt = l.n.set.Hooks.Workers, min(64, l.n.set.Hooks.Workers)
+		// A slot is busy until its outcome is recorded: write what is
+		// there once a quarter of the slots wait, not a whole batch.
+		size, flushAt = l.n.set.Hooks.Workers, max(1, min(64, l.n.set.Hooks.Workers/4))
 	}
 	l.rec = newRecorder(l.n, size, flushAt, recordLinger)
 	l.recorded = make(chan struct{})

@@ -45,6 +45,9 @@ type outgoing struct {
 	// (newest first, at most WebhookUpdates), loaded with the first
 	// webhook payload.
 	updates []models.TimelineEvent
+	// component is a component's change (NotifyComponentUpdated): told to
+	// webhooks only, no email prepared.
+	component *models.ComponentNotice
 }
 
 func (w *worker) run(ctx context.Context) {
@@ -303,17 +306,29 @@ func (w *worker) notification(ctx context.Context, id int64) (*outgoing, error) 
 		return nil, err
 	}
 	out := &outgoing{Notification: *n}
+	if models.NotifiesComponents(n.Kind) {
+		out.component = &models.ComponentNotice{}
+		if err := json.Unmarshal([]byte(n.Payload), out.component); err != nil {
+			return nil, fmt.Errorf("notification %d payload: %w", id, err)
+		}
+		w.cacheNotification(out)
+		return out, nil
+	}
 	if err := json.Unmarshal([]byte(n.Payload), &out.content); err != nil {
 		return nil, fmt.Errorf("notification %d payload: %w", id, err)
 	}
 	if out.prepared, err = w.n.prepareNotification(out); err != nil {
 		return nil, err
 	}
+	w.cacheNotification(out)
+	return out, nil
+}
+
+func (w *worker) cacheNotification(out *outgoing) {
 	if w.cache == nil || len(w.cache) >= 16 {
 		w.cache = map[int64]*outgoing{}
 	}
-	w.cache[id] = out
-	return out, nil
+	w.cache[out.ID] = out
 }
 
 // backoff is the delay after a failed attempt (1 for the first): RetryBase
