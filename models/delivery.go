@@ -45,6 +45,7 @@ type ClaimedDelivery struct {
 	// endpoint and secret now, and whether it is quarantined.
 	Endpoint, Secret string
 	Quarantined      bool
+	Failures         int // the endpoint's consecutive failed attempts when claimed
 }
 
 // ClaimDeliveries gives worker up to limit pending deliveries whose attempt
@@ -77,7 +78,8 @@ func (db *DB) claim(ctx context.Context, hooks bool, worker string, now time.Tim
 		extra = `,
 			(SELECT s.endpoint FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS endpoint,
 			(SELECT s.secret FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS secret,
-			(SELECT s.quarantined_at IS NOT NULL FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS quarantined`
+			(SELECT s.quarantined_at IS NOT NULL FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS quarantined,
+			(SELECT s.failures FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS failures`
 	}
 	var claimed []ClaimedDelivery
 	err := db.Gorm.WithContext(ctx).Raw(`UPDATE deliveries SET status = 'sending', leased_by = ?, lease_until = ?
@@ -207,7 +209,7 @@ type SentDelivery struct {
 	Worker    string
 	MessageID string
 	At        time.Time
-	Hook      bool // by webhook or chat: the subscriber's failures are counted afresh
+	Hook      bool // by webhook or chat to an endpoint with failures: they are counted afresh
 }
 
 // MarkSentBatch records several acknowledged messages in one statement

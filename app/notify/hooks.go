@@ -384,8 +384,15 @@ func (w *worker) postHook(ctx context.Context, d models.ClaimedDelivery, r *hook
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.n.set.Hooks.Timeout)
 	err := w.n.hooks.post(sctx, *r)
 	cancel()
+	// Failures of this endpoint recorded since d was claimed (its
+	// failures were read then) are reset by a success too.
+	_, failedSince := w.n.hookFailed.LoadAndDelete(d.SubscriberID)
+	if err != nil {
+		w.n.hookFailed.Store(d.SubscriberID, struct{}{})
+	}
 	if err == nil {
-		return &outcome{sent: &models.SentDelivery{ID: d.ID, Worker: w.name, MessageID: r.ID, At: w.n.now(), Hook: true}}
+		return &outcome{sent: &models.SentDelivery{ID: d.ID, Worker: w.name, MessageID: r.ID, At: w.n.now(),
+			Hook: d.Failures > 0 || failedSince}} // a success ends a run of failures (none: nothing to reset, no transaction)
 	}
 	attempt := d.Attempts + 1
 	f := models.HookFailure{ID: d.ID, Worker: w.name, SubscriberID: d.SubscriberID, Reason: headerText(err.Error(), 500),

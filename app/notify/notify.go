@@ -135,6 +135,7 @@ type Notifier struct {
 	deliveries *signal       // email deliveries may be waiting
 	hookWake   *signal       // hook deliveries may be waiting
 	hooks      *hookClient   // posts the hook channels' messages
+	hookFailed sync.Map      // subscriber id → a hook attempt failed since (see postHook)
 	writes     sync.Mutex    // with OneWriter, the notify path's writes one at a time (see write)
 }
 
