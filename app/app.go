@@ -99,16 +99,20 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	}
 	signer := links.NewSigner([]byte(secret), cfg.BaseURL)
 	a.notifier = notify.New(db, a.mailer(), emails, signer, log, a.now, a.notifySettings())
-	a.writes = web.NewWrites(db, a.afterWrite)
+	// The public surfaces read the public view of the database (db: no
+	// draft incident in any read); the console, the management API, the
+	// integrations and every write see drafts.
+	operators := db.WithDrafts()
+	a.writes = web.NewWrites(operators, a.afterWrite)
 	limits := web.NewLimits(db, a.now, log)
 	a.public = &public.Handler{DB: db, Site: a.site, Render: render, Assets: assets, Links: signer,
 		Writes: a.writes, Limits: limits, Log: log, Now: a.now}
 	box := models.NewSecretBox(secret) // integrations' signing secrets, sealed with SECRET_KEY
-	a.api = &api.Handler{DB: db, Site: a.site, Writes: a.writes, Limits: limits,
+	a.api = &api.Handler{DB: operators, Site: a.site, Writes: a.writes, Limits: limits,
 		RateLimit: cfg.APIRateLimit, Log: log, Now: a.now, Secrets: box}
-	a.console = &console.Handler{DB: db, Site: a.site, Render: render, Writes: a.writes,
+	a.console = &console.Handler{DB: operators, Site: a.site, Render: render, Writes: a.writes,
 		Sessions: console.NewSessions(db, a.now, cfg.BaseURL), Secret: []byte(secret), Log: log, Now: a.now, Secrets: box}
-	a.integrations = &integrations.Handler{DB: db, Writes: a.writes, Box: box, Log: log, Now: a.now}
+	a.integrations = &integrations.Handler{DB: operators, Writes: a.writes, Box: box, Log: log, Now: a.now}
 	if err := a.console.AnnounceSetup(ctx); err != nil {
 		return nil, err
 	}

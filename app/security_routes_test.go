@@ -193,6 +193,8 @@ var routeAccess = map[string]access{
 	"GET /admin/incidents/:id/delete":                                          consoleAdmin,
 	"POST /admin/incidents/:id/delete":                                         consoleAdmin,
 	"POST /admin/incidents/:id/details":                                        consoleEditor,
+	"POST /admin/incidents/:id/publish":                                        consoleEditor,
+	"POST /admin/incidents/:id/discard":                                        consoleEditor,
 	"POST /admin/incidents/:id/events/:eid":                                    consoleEditor,
 	"GET /admin/incidents/:id/events/:eid/edit":                                consoleEditor,
 	"POST /admin/incidents/:id/notes":                                          consoleEditor,

@@ -85,6 +85,9 @@ type IntegrationSettings struct {
 	// OpenIncident opens an incident (investigating, nobody notified) for
 	// a firing alert whose component has none.
 	OpenIncident bool `json:"open_incident,omitempty"`
+	// OpenIncidentAs is what OpenIncident opens: OpenAsDraft (the default:
+	// seen only in the console until someone publishes it) or OpenAsPublic.
+	OpenIncidentAs string `json:"open_incident_as,omitempty"`
 	// SeverityStatus sets the component's status by the alert's severity
 	// label (e.g. {"critical": "major_outage"}); empty: statuses untouched.
 	SeverityStatus map[string]string `json:"severity_status,omitempty"`
@@ -95,6 +98,15 @@ type IntegrationSettings struct {
 	// for the commands only editors may use.
 	UserEmails map[string]string `json:"user_emails,omitempty"`
 }
+
+// What an integration's OpenIncident opens.
+const (
+	OpenAsDraft  = "draft"
+	OpenAsPublic = "public"
+)
+
+// OpensDraft reports whether the incidents the integration opens are drafts.
+func (s IntegrationSettings) OpensDraft() bool { return s.OpenIncidentAs != OpenAsPublic }
 
 // Label is the component label, with its default.
 func (s IntegrationSettings) Label() string {
@@ -144,6 +156,9 @@ func (s IntegrationSettings) validate(v *ValidationError) {
 		if ComponentStatusLabel(st) == "" || st == Operational {
 			v.Add("severity_status", "the status of severity %q must be degraded_performance, partial_outage, major_outage or under_maintenance", sev)
 		}
+	}
+	if s.OpenIncidentAs != "" && s.OpenIncidentAs != OpenAsDraft && s.OpenIncidentAs != OpenAsPublic {
+		v.Add("open_incident_as", "must be draft or public")
 	}
 	if len(s.Component) > 255 {
 		v.Add("component", "must be at most 255 characters")

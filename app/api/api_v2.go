@@ -180,7 +180,7 @@ func (h *Handler) v2List(c echo.Context, f models.IncidentFilter, paged bool, ke
 			return err
 		}
 	}
-	list, total, err := h.DB.ListIncidents(ctx, f)
+	list, total, err := h.Site.DB.ListIncidents(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -290,7 +290,7 @@ func (h *Handler) v2ComponentUptime(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	affecting, err := h.DB.ListIncidentsAffecting(ctx, windowStart, now)
+	affecting, err := h.Site.DB.ListIncidentsAffecting(ctx, windowStart, now)
 	if err != nil {
 		return err
 	}

@@ -53,6 +53,7 @@ type adminIncident struct {
 	Window              string           // maintenance: its window
 	Components          []string
 	Excerpt             string // the latest public update, in short
+	Draft               bool   // not public yet: Publish or Discard
 }
 
 // adminComponent is a component (or group) with its status.
@@ -120,7 +121,7 @@ func (h *Handler) adminIncident(in *models.Incident) adminIncident {
 	ai := adminIncident{ID: in.ID, Name: in.Name, Kind: in.Kind, Impact: in.Impact, Status: in.Status,
 		StatusLabel: models.IncidentStatusLabel(in.Status), URL: consoleIncidentURL(in.ID),
 		PublicURL: h.Site.BaseURL + view.IncidentURL(in.ID),
-		Since:     h.Site.Time(in.StartedAt), Resolved: h.Site.TimePtr(in.ResolvedAt)}
+		Since:     h.Site.Time(in.StartedAt), Resolved: h.Site.TimePtr(in.ResolvedAt), Draft: in.Draft}
 	for _, comp := range in.Components {
 		ai.Components = append(ai.Components, comp.Name)
 	}

@@ -62,6 +62,8 @@ func (h *Handler) Mount(e *echo.Echo) {
 	adm.POST("/incidents/:id/updates", h.postUpdate, editor)
 	adm.POST("/incidents/:id/notes", h.addNote, editor)
 	adm.POST("/incidents/:id/details", h.updateIncident, editor)
+	adm.POST("/incidents/:id/publish", h.publishDraft, editor)
+	adm.POST("/incidents/:id/discard", h.discardDraft, editor)
 	adm.GET("/incidents/:id/events/:eid/edit", h.editEvent, editor)
 	adm.POST("/incidents/:id/events/:eid", h.saveEvent, editor)
 	adm.GET("/incidents/:id/delete", h.confirmDeleteIncident, admin)

@@ -71,6 +71,7 @@ func (h *Handler) alertmanager(c echo.Context, it *models.Integration, body []by
 				ComponentID: comp.ID, Body: a.Describe(), Source: source, Actor: it.Name, Signal: signal,
 				OccurredAt: at, Fingerprint: a.Fingerprint,
 				OpenIncident: it.Settings.OpenIncident, IncidentName: a.Name() + " on " + comp.Name,
+				OpenDraft: it.Settings.OpensDraft(), OpenStatus: it.Settings.SeverityStatus[a.Labels["severity"]],
 			})
 			if err != nil {
 				return web.Private, nil, err
@@ -88,6 +89,9 @@ func (h *Handler) alertmanager(c echo.Context, it *models.Integration, body []by
 				attached++
 			}
 			incidents = append(incidents, res.IncidentID)
+			if res.Draft {
+				continue // a draft changes no public status: it holds the mapped one until published
+			}
 			if changed, err := setStatusBySeverity(c, tx, it, a, comp); err != nil {
 				return web.Private, nil, err
 			} else if changed {
