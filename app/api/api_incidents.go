@@ -216,7 +216,11 @@ func (h *Handler) createIncident(c echo.Context) error {
 		return err
 	}
 	var in *models.Incident
-	err = h.Writes.Do(c, web.Everything, n.Kind+".create", "incident", func(tx *models.DB) (string, any, error) {
+	effects := web.Everything
+	if n.Draft {
+		effects = web.Private // on no public page, and nobody notified
+	}
+	err = h.Writes.Do(c, effects, n.Kind+".create", "incident", func(tx *models.DB) (string, any, error) {
 		var err error
 		in, err = tx.OpenIncident(c.Request().Context(), n)
 		if err != nil {

@@ -184,7 +184,7 @@ func (h *Handler) v2List(c echo.Context, f models.IncidentFilter, paged bool, ke
 	if err != nil {
 		return err
 	}
-	updated, err := h.DB.LastChange(ctx)
+	updated, err := h.Site.DB.LastChange(ctx)
 	if err != nil {
 		return err
 	}
@@ -294,7 +294,7 @@ func (h *Handler) v2ComponentUptime(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	updated, err := h.DB.LastChange(ctx)
+	updated, err := h.Site.DB.LastChange(ctx)
 	if err != nil {
 		return err
 	}

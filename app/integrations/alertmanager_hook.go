@@ -82,7 +82,7 @@ func (h *Handler) alertmanager(c echo.Context, it *models.Integration, body []by
 				continue
 			case res.Opened:
 				opened++
-				anyOpened = true
+				anyOpened = anyOpened || !res.Draft // a draft is on no public page
 			case res.Unattached:
 				waiting++
 			default:
