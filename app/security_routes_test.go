@@ -314,6 +314,7 @@ var routeAccess = map[string]access{
 	"GET /admin/integrations":             consoleAdmin,
 	"POST /admin/integrations":            consoleAdmin,
 	"GET /admin/integrations/:id":         consoleAdmin,
+	"POST /admin/integrations/:id":        consoleAdmin,
 	"POST /admin/integrations/:id/delete": consoleAdmin,
 }
 

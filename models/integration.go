@@ -99,6 +99,9 @@ type IntegrationSettings struct {
 	UserEmails map[string]string `json:"user_emails,omitempty"`
 }
 
+// MaxSettingEntries is how many entries a settings map may have.
+const MaxSettingEntries = 500
+
 // What an integration's OpenIncident opens.
 const (
 	OpenAsDraft  = "draft"
@@ -152,7 +155,17 @@ func (s IntegrationSettings) validate(v *ValidationError) {
 	if s.AttachWindow < 0 || s.AttachWindow > MaxAttachWindow {
 		v.Add("attach_window_minutes", "must be from 0 (the default, %d) to %d minutes", DefaultAttachWindow, MaxAttachWindow)
 	}
+	if len(s.SeverityStatus) > MaxSettingEntries {
+		v.Add("severity_status", "must map at most %d severities", MaxSettingEntries)
+	}
+	if len(s.UserEmails) > MaxSettingEntries {
+		v.Add("user_emails", "must map at most %d Slack users", MaxSettingEntries)
+	}
 	for sev, st := range s.SeverityStatus {
+		if sev == "" || len(sev) > 100 {
+			v.Add("severity_status", "a severity must be 1 to 100 characters")
+			break
+		}
 		if ComponentStatusLabel(st) == "" || st == Operational {
 			v.Add("severity_status", "the status of severity %q must be degraded_performance, partial_outage, major_outage or under_maintenance", sev)
 		}
@@ -164,7 +177,7 @@ func (s IntegrationSettings) validate(v *ValidationError) {
 		v.Add("component", "must be at most 255 characters")
 	}
 	for id, email := range s.UserEmails {
-		if id == "" || !strings.Contains(email, "@") {
+		if id == "" || len(id) > 100 || !strings.Contains(email, "@") || len(email) > 254 {
 			v.Add("user_emails", "must map Slack user ids to email addresses")
 			break
 		}

@@ -120,6 +120,7 @@ func (h *Handler) Mount(e *echo.Echo) {
 	adm.GET("/integrations", h.listIntegrations, admin)
 	adm.POST("/integrations", h.createIntegration, admin)
 	adm.GET("/integrations/:id", h.showIntegration, admin)
+	adm.POST("/integrations/:id", h.saveIntegration, admin)
 	adm.POST("/integrations/:id/delete", h.deleteIntegration, admin)
 	// Email notifications: how their deliveries stand; retry the failed.
 	adm.GET("/notifications", h.listNotifications, editor)
