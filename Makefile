@@ -33,7 +33,7 @@ FUZZTIME  ?= 20s
 FUZZ_TARGETS = ./app:FuzzManagementAPI ./app:FuzzFormBody ./app/api:FuzzFormToJSON ./app:FuzzSubscribeForm ./app:FuzzLoadConfig ./app/links:FuzzSignedLink \
 	./models:FuzzRenderMarkdown ./models:FuzzParseEmail ./models:FuzzImportSubscribers \
 	./app/integrations:FuzzParseAlertmanager ./app/integrations:FuzzParseSlack ./app/integrations:FuzzParsePagerDuty \
-	./app/integrations:FuzzParseGitHubIssue ./app/integrations:FuzzParseGitLabIssue ./app/integrations:FuzzVerifySignatures
+	./app/integrations:FuzzParseGitHubIssue ./app/integrations:FuzzParseGitLabIssue ./app/integrations:FuzzParseJiraIssue ./app/integrations:FuzzVerifySignatures
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$pkg $$fn ($(FUZZTIME))"; \
