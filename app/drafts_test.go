@@ -168,6 +168,13 @@ func TestDraftIncidentIsPrivateUntilPublished(t *testing.T) {
 			t.Errorf("audit lacks incident.publish: %s", actions)
 		}
 
+		// draft:false again: already so, nothing written.
+		counts := tableCounts(t, db)
+		c.want(c.do("PATCH", "/incidents/"+draft.ID, map[string]any{"incident": map[string]any{"draft": false}}, nil), 200)
+		if after := tableCounts(t, db); after != counts {
+			t.Errorf("publishing twice wrote rows: %s → %s", counts, after)
+		}
+
 		// Public now: it cannot go back to being a draft.
 		c.badRequest(t, db, "back to draft", "PATCH", "/incidents/"+draft.ID, `{"incident":{"draft":true}}`, 422, "draft")
 		if srv.Total() != 1 {

@@ -290,6 +290,8 @@ func (h *Handler) updateIncident(c echo.Context) error {
 			return models.Invalid("draft", "a public incident cannot become a draft again")
 		case !req.Draft.Value && cur.Draft:
 			effects, action, publish = web.Everything, "incident.publish", true
+		case !patchIncident && !postUpdate:
+			return c.JSON(http.StatusOK, h.jsonIncidentOf(cur)) // already so: nothing to write
 		}
 	}
 	err = h.Writes.Do(c, effects, action, "incident", func(tx *models.DB) (string, any, error) {
