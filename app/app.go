@@ -20,6 +20,7 @@ import (
 	"github.com/beaconstatus/beacon/app/api"
 	"github.com/beaconstatus/beacon/app/console"
 	"github.com/beaconstatus/beacon/app/links"
+	"github.com/beaconstatus/beacon/app/mirror"
 	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/app/public"
 	"github.com/beaconstatus/beacon/app/snapshot"
@@ -50,6 +51,7 @@ type App struct {
 	snapshot *snapshot.Cache  // rendered public responses
 	origin   string           // this replica's id in change announcements
 	notifier *notify.Notifier // the outbox dispatcher and mail workers
+	mirror   *mirror.Mirror   // copies the core set to MIRROR_URL; nil without one
 	// snapshotPaths are the route paths served from the snapshot.
 	snapshotPaths map[string]bool
 	// securityHeaderList are the security headers of every response.
@@ -106,6 +108,18 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	a.snapshot = snapshot.New(a.now, log)
 	a.echo = a.newEcho()
 	a.snapshot.SetHandler(a.echo)
+	a.snapshot.SetCore(a.CoreKeys, a.coreBuilt)
+	if cfg.Mirror != nil {
+		getenv := cfg.mirrorEnv
+		if getenv == nil {
+			getenv = func(string) string { return "" }
+		}
+		target, err := mirror.Open(ctx, *cfg.Mirror, getenv)
+		if err != nil {
+			return nil, fmt.Errorf("app: MIRROR_URL: %w", err)
+		}
+		a.mirror = mirror.New(target, assets.All(), log, a.now)
+	}
 	return a, nil
 }
 
