@@ -206,19 +206,32 @@ func (a *App) Serve(ctx context.Context) error {
 
 // ServeListener is Serve on a listener the caller opened.
 func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           a,
+	srv := newHTTPServer(a, a.log)
+	srv.Addr = ln.Addr().String()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	return a.run(ctx, srv, errc)
+}
+
+// newHTTPServer is the HTTP server of h, with Beacon's timeouts.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// run runs the background work (sessions' sweeper, scheduler, snapshot,
+// notifier) beside srv, which serves (its Serve's result comes on errc),
+// until ctx is cancelled; then it shuts srv down gracefully.
+func (a *App) run(ctx context.Context, srv *http.Server, errc chan error) error {
 	stopSweeper := a.console.StartSweeper(ctx)
 	defer stopSweeper()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	// The scheduler stops with the server, before the caller closes the
 	// database: on return, after its current round.
 	schedCtx, stopScheduler := context.WithCancel(ctx)
@@ -236,7 +249,7 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	go func() { defer close(notifyDone); a.notifier.Run(notifyCtx) }()
 	waitNotifier := func() { stopNotifier(); <-notifyDone }
 	defer waitNotifier()
-	a.log.Info("serving", "addr", ln.Addr().String(), "url", a.cfg.BaseURL, "database", string(a.db.Dialect))
+	a.log.Info("serving", "addr", srv.Addr, "url", a.cfg.BaseURL, "database", string(a.db.Dialect))
 
 	select {
 	case err := <-errc:
