@@ -90,6 +90,7 @@ func (a *App) Export(ctx context.Context, target mirror.Target) (int, error) {
 		return 0, fmt.Errorf("export: %w", err)
 	}
 	objs := mirror.Objects(more, a.public.Assets.All())
-	_, n, err := mirror.Sync(ctx, target, objs, nil, more.Generation, more.Built)
+	// Files an earlier export wrote alike are left as they are.
+	_, n, err := mirror.Sync(ctx, target, objs, mirror.ReadManifest(ctx, target), more.Generation, more.Built)
 	return n, err
 }
