@@ -15,7 +15,6 @@ import (
 	"testing"
 
 	"github.com/mmcdole/gofeed"
-
 )
 
 // seaweedVersion is the SeaweedFS the mirror's end-to-end test runs
@@ -268,4 +267,3 @@ func checkParses(t *testing.T, name, body string) {
 		}
 	}
 }
-
