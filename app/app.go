@@ -119,6 +119,7 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 			return nil, fmt.Errorf("app: MIRROR_URL: %w", err)
 		}
 		a.mirror = mirror.New(target, assets.All(), log, a.now)
+		a.console.Mirror = a.mirrorState
 	}
 	return a, nil
 }

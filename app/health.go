@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/beaconstatus/beacon/app/console"
 )
 
 // healthz answers 200 while the process is up.
@@ -89,4 +91,18 @@ func (a *App) readyz(c echo.Context) error {
 		return c.JSON(http.StatusServiceUnavailable, r)
 	}
 	return c.JSON(http.StatusOK, r)
+}
+
+// mirrorState is the mirror's state for the console's dashboard.
+func (a *App) mirrorState() *console.MirrorState {
+	m := a.mirrorReadiness()
+	if m == nil {
+		return nil
+	}
+	st := a.mirror.Status()
+	out := &console.MirrorState{Target: m.Target, LastSync: st.LastSync, LastError: m.LastError}
+	if b := st.Behind(a.now()); b >= time.Second {
+		out.Behind = b.Round(time.Second).String()
+	}
+	return out
 }

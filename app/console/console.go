@@ -22,6 +22,13 @@ type dashboardView struct {
 	Maintenance       []adminIncident     // maintenance in progress or scheduled, soonest first
 	Components        []adminComponent
 	ComponentStatuses []view.Option
+	Mirror            *mirrorView // nil without MIRROR_URL
+}
+
+// mirrorView is the mirror's state as the dashboard shows it.
+type mirrorView struct {
+	MirrorState
+	Synced view.DisplayTime // LastSync in the page's time zone
 }
 
 // dashboardIncident is an open incident with its latest update and the
@@ -88,6 +95,14 @@ func (h *Handler) showDashboard(c echo.Context) error {
 	}
 	for _, comp := range comps {
 		v.Components = append(v.Components, adminComponentOf(&comp))
+	}
+	if h.Mirror != nil {
+		if st := h.Mirror(); st != nil {
+			v.Mirror = &mirrorView{MirrorState: *st}
+			if !st.LastSync.IsZero() {
+				v.Mirror.Synced = h.Site.Time(st.LastSync)
+			}
+		}
 	}
 	return h.Render.Admin(c, http.StatusOK, "dashboard.html", v)
 }
