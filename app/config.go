@@ -82,6 +82,11 @@ type Config struct {
 	// Mirror is where every rebuild of the core set is copied as a static
 	// site (MIRROR_URL: file:///dir or s3://bucket/prefix; nil → none).
 	Mirror *mirror.Spec
+	// LazyCore turns the eager rebuilds of the core set off: it is built
+	// when asked for, as other pages are, and neither saved nor mirrored
+	// (SNAPSHOT_EAGER=false; for the benchmark that measures what the eager
+	// rebuilds cost).
+	LazyCore bool
 	// mirrorEnv reads the S3 mirror's endpoint, region and credentials.
 	mirrorEnv func(string) string
 }
@@ -274,6 +279,13 @@ func loadSnapshotConfig(cfg *Config, env func(string) string, bad func(name, for
 		cfg.SnapshotDir = filepath.Join(env("XDG_STATE_HOME"), "beacon", "snapshot")
 	default:
 		cfg.SnapshotDir = filepath.Join("data", "snapshot")
+	}
+	if v := env("SNAPSHOT_EAGER"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("SNAPSHOT_EAGER", "must be true or false, got %q", v)
+		}
+		cfg.LazyCore = !b
 	}
 	if v := env("MIRROR_URL"); v != "" {
 		spec, err := mirror.ParseURL(v)

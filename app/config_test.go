@@ -224,6 +224,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"MIRROR_URL", "s3://"},
 		{"MIRROR_URL", "s3://id:secret@bucket/site"},
 		{"SNAPSHOT_DIR", "a\x00b"},
+		{"SNAPSHOT_EAGER", "sometimes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value[:min(len(tt.value), 20)], func(t *testing.T) {

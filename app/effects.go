@@ -52,7 +52,9 @@ func (a *App) runSnapshot(ctx context.Context) {
 		},
 		func(err error) { a.log.Warn("snapshot: not hearing of other replicas' changes", "error", err) },
 	)
-	go a.snapshot.RunCore(ctx) // the core set, rebuilt after every change and saved (app/core.go)
+	if !a.cfg.LazyCore {
+		go a.snapshot.RunCore(ctx) // the core set, rebuilt after every change and saved (app/core.go)
+	}
 	if a.mirror != nil {
 		go a.mirror.Run(ctx)
 	}
