@@ -67,9 +67,12 @@ bench-fanout:
 	$(GO) test -run '^$$' -bench Fanout -benchtime 1x -timeout 60m ./app/
 
 ## bench-load: the load run (about 15 minutes; needs wrk and psql): the beacon binary on the large
-## demo beside a bare Go server serving the same bytes, on SQLite and PostgreSQL; prints a Markdown
-## report (docs/benchmarks.md). Shorter: make bench-load LOADBENCH='-d 3s -memory 20s -fresh 10s'
+## demo beside a bare Go server serving the same bytes, on SQLite and PostgreSQL, with the eager
+## rebuilds' cost and the mirror's lag to a SeaweedFS bucket (built into the test cache once, ~8
+## minutes); prints a Markdown report (docs/benchmarks.md).
+## Shorter: make bench-load LOADBENCH='-d 3s -memory 20s -fresh 10s -mirror-load 10s'
 bench-load: build
+	./.ci/build-seaweedfs
 	$(GO) build -o bin/barehttp ./cmd/barehttp
 	$(GO) build -o bin/loadbench ./cmd/loadbench
 	./bin/loadbench -beacon $(BIN) -bare bin/barehttp $(LOADBENCH)

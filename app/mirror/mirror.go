@@ -98,6 +98,7 @@ func (m *Mirror) Run(ctx context.Context) {
 				have = ReadManifest(rctx, m.target)
 				cancel()
 			}
+			start := time.Now()
 			sctx, cancel := context.WithTimeout(ctx, m.putTimeout)
 			next, n, err := Sync(sctx, m.target, Objects(*set, m.assets), have, set.Generation, set.Built)
 			cancel()
@@ -132,7 +133,7 @@ func (m *Mirror) Run(ctx context.Context) {
 			}
 			m.mu.Unlock()
 			if n > 0 {
-				m.log.Debug("mirror: uploaded", "target", m.target.String(), "objects", n, "generation", set.Generation)
+				m.log.Debug("mirror: uploaded", "target", m.target.String(), "objects", n, "generation", set.Generation, "took", time.Since(start).String())
 			}
 		}
 	}

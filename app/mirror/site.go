@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/beaconstatus/beacon/app/snapshot"
@@ -98,9 +99,32 @@ func Objects(set snapshot.Set, assets []*static.Asset) []Object {
 		out = append(out, Object{Name: strings.TrimPrefix(a.URL, "/"), ContentType: a.ContentType,
 			CacheControl: static.CacheControl, Body: a.Body})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	// The status page first, then the other pages and the API, then the
+	// rest: Sync uploads in this order.
+	sort.SliceStable(out, func(i, j int) bool {
+		if pi, pj := uploadRank(out[i].Name), uploadRank(out[j].Name); pi != pj {
+			return pi < pj
+		}
+		return out[i].Name < out[j].Name
+	})
 	return out
 }
+
+// uploadRank orders the uploads: what readers reach first goes first.
+func uploadRank(name string) int {
+	switch {
+	case name == "index.html":
+		return 0
+	case strings.HasPrefix(name, "api/"), strings.HasPrefix(name, "incidents/"), strings.HasPrefix(name, "history"):
+		return 1
+	case strings.HasPrefix(name, "static/"):
+		return 2 // content-hashed: uploaded once
+	}
+	return 3
+}
+
+// syncWorkers is how many uploads run at once.
+const syncWorkers = 4
 
 func sum(b []byte) string {
 	s := sha256.Sum256(b)
@@ -125,17 +149,48 @@ func Sync(ctx context.Context, t Target, objs []Object, have map[string]ObjectIn
 	for k, v := range have {
 		next[k] = v
 	}
-	uploaded := 0
+	var todo []Object
+	var infos []ObjectInfo
 	for _, o := range objs {
 		info := ObjectInfo{Path: pathOf(o.Name), ContentType: o.ContentType, CacheControl: o.CacheControl, SHA256: sum(o.Body)}
-		if next[o.Name] == info {
-			continue
+		if next[o.Name] != info {
+			todo, infos = append(todo, o), append(infos, info)
 		}
-		if err := t.Put(ctx, o); err != nil {
-			return next, uploaded, fmt.Errorf("mirror: put %s: %w", o.Name, err)
+	}
+	// Up to syncWorkers uploads at once, taken in order.
+	var mu sync.Mutex
+	var firstErr error
+	uploaded := 0
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(syncWorkers, len(todo)) {
+		wg.Go(func() {
+			for i := range work {
+				err := t.Put(ctx, todo[i])
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("mirror: put %s: %w", todo[i].Name, err)
+				} else if err == nil {
+					next[todo[i].Name] = infos[i]
+					uploaded++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range todo {
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed {
+			break
 		}
-		next[o.Name] = info
-		uploaded++
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return next, uploaded, firstErr
 	}
 	if uploaded == 0 && len(have) > 0 {
 		return next, 0, nil

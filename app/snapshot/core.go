@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -113,18 +114,48 @@ func (s *Cache) BuildCore(ctx context.Context) (Set, error) {
 		s.restoreChanged(changed)
 		return Set{}, err
 	}
-	set, firstErr := s.buildSet(ctx, gen, s.pinCore(keys))
-	if changed != 0 {
-		set.Changed = time.Unix(0, changed)
+	// Two passes: the documents readers reach first (the status page, the
+	// API, feeds, incidents), told at once, then each component's badge
+	// and feeds, many and rarely read.
+	start := time.Now()
+	entries := s.pinCore(keys)
+	first, second := entries[:0:0], entries[:0:0]
+	for _, e := range entries {
+		if strings.HasPrefix(e.key, "/components/") {
+			second = append(second, e)
+		} else {
+			first = append(first, e)
+		}
 	}
-	if firstErr != nil {
+	var set Set
+	for pass, part := range [][]*snapEntry{first, second} {
+		if len(part) == 0 && pass > 0 {
+			break
+		}
+		if _, err = s.buildSet(ctx, gen, part); err != nil {
+			break
+		}
+		// The set: every core entry's current rendition (the second
+		// pass's last good ones, until it has run).
+		set = Set{Generation: gen, Built: s.now(), Changed: s.now()}
+		for _, e := range entries {
+			if r := e.current.Load(); r != nil {
+				set.Docs = append(set.Docs, Document{Key: e.key, Rendition: r})
+			}
+		}
+		if changed != 0 {
+			set.Changed = time.Unix(0, changed)
+		}
+		if s.coreBuilt != nil && !sameSet(set, s.lastCore) {
+			s.coreBuilt(set)
+		}
+		s.lastCore = set
+	}
+	s.log.Debug("snapshot: core round", "documents", len(set.Docs), "took", time.Since(start).String(), "error", err)
+	if err != nil {
 		s.restoreChanged(changed)
-		return set, firstErr
+		return set, err
 	}
-	if s.coreBuilt != nil && !sameSet(set, s.lastCore) {
-		s.coreBuilt(set)
-	}
-	s.lastCore = set
 	return set, nil
 }
 
