@@ -240,9 +240,12 @@ func (a *App) run(ctx context.Context, srv *http.Server, errc chan error) error 
 	go func() { defer close(schedDone); a.RunScheduler(schedCtx) }()
 	waitScheduler := func() { stopScheduler(); <-schedDone }
 	defer waitScheduler()
+	// The snapshot's core round and the mirror finish what they write
+	// (a save to SNAPSHOT_DIR, an upload) before the database closes.
 	snapCtx, stopSnapshot := context.WithCancel(ctx)
-	defer stopSnapshot()
-	go a.runSnapshot(snapCtx)
+	snapDone := make(chan struct{})
+	go func() { defer close(snapDone); a.runSnapshot(snapCtx) }()
+	defer func() { stopSnapshot(); <-snapDone }()
 	// So does the notifier: its workers finish the message they are
 	// sending and give back the deliveries they claimed.
 	notifyCtx, stopNotifier := context.WithCancel(ctx)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/beaconstatus/beacon/app/web"
@@ -52,11 +53,13 @@ func (a *App) runSnapshot(ctx context.Context) {
 		},
 		func(err error) { a.log.Warn("snapshot: not hearing of other replicas' changes", "error", err) },
 	)
+	var wg sync.WaitGroup
 	if !a.cfg.LazyCore {
-		go a.snapshot.RunCore(ctx) // the core set, rebuilt after every change and saved (app/core.go)
+		wg.Go(func() { a.snapshot.RunCore(ctx) }) // the core set, rebuilt after every change and saved (app/core.go)
 	}
 	if a.mirror != nil {
-		go a.mirror.Run(ctx)
+		wg.Go(func() { a.mirror.Run(ctx) })
 	}
 	a.snapshot.Refresh(ctx)
+	wg.Wait()
 }
