@@ -52,6 +52,7 @@ type App struct {
 	origin   string           // this replica's id in change announcements
 	notifier *notify.Notifier // the outbox dispatcher and mail workers
 	mirror   *mirror.Mirror   // copies the core set to MIRROR_URL; nil without one
+	saves    *saver           // saves the core set to SNAPSHOT_DIR
 	// snapshotPaths are the route paths served from the snapshot.
 	snapshotPaths map[string]bool
 	// securityHeaderList are the security headers of every response.
@@ -86,7 +87,7 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	if cfg.APIRateLimit <= 0 {
 		cfg.APIRateLimit = DefaultAPIRateLimit
 	}
-	a := &App{cfg: cfg, db: db, log: log, render: render, now: time.Now, origin: models.NewID()}
+	a := &App{cfg: cfg, db: db, log: log, render: render, now: time.Now, origin: models.NewID(), saves: newSaver()}
 	a.site = &view.Site{
 		DB:      db,
 		Info:    view.PageInfo{ID: pageID, Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},

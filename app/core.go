@@ -3,8 +3,10 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"slices"
+	"sync"
 
 	"github.com/beaconstatus/beacon/app/mirror"
 	"github.com/beaconstatus/beacon/app/snapshot"
@@ -53,12 +55,55 @@ func (a *App) CoreKeys(ctx context.Context) ([]string, error) {
 // round's goroutine, never in a request's.
 func (a *App) coreBuilt(set snapshot.Set) {
 	if a.cfg.SnapshotDir != "" {
-		if err := snapshot.Save(a.cfg.SnapshotDir, set); err != nil {
-			a.log.Warn("snapshot: could not save the core set to disk", "dir", a.cfg.SnapshotDir, "error", err)
-		}
+		a.saves.offer(set)
 	}
 	if a.mirror != nil {
 		a.mirror.Offer(set)
+	}
+}
+
+// saver writes the latest core set offered to SNAPSHOT_DIR in its own
+// goroutine, so a slow disk delays no rebuild; a set not yet written when
+// a newer one comes is skipped.
+type saver struct {
+	mu      sync.Mutex
+	pending *snapshot.Set
+	kick    chan struct{}
+}
+
+func newSaver() *saver { return &saver{kick: make(chan struct{}, 1)} }
+
+func (s *saver) offer(set snapshot.Set) {
+	s.mu.Lock()
+	s.pending = &set
+	s.mu.Unlock()
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// run saves what is offered to dir until ctx ends, then what is left.
+func (s *saver) run(ctx context.Context, dir string, log *slog.Logger) {
+	for {
+		var done bool
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-s.kick:
+		}
+		s.mu.Lock()
+		set := s.pending
+		s.pending = nil
+		s.mu.Unlock()
+		if set != nil {
+			if err := snapshot.Save(dir, *set); err != nil {
+				log.Warn("snapshot: could not save the core set to disk", "dir", dir, "error", err)
+			}
+		}
+		if done {
+			return
+		}
 	}
 }
 

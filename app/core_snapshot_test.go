@@ -60,8 +60,19 @@ func TestCoreSetAlwaysReady(t *testing.T) {
 			if err != nil {
 				return false
 			}
+			if saved.Len() != len(keys) {
+				return false
+			}
+			// What is saved is what is served.
+			for _, k := range keys {
+				_, cur := a.SnapshotBuilds(k)
+				r, ok := cur.(*snapshot.Rendition)
+				if !ok || saved.Get(k) == nil || saved.Get(k).ETag() != r.ETag() {
+					return false
+				}
+			}
 			r := saved.Get("/")
-			return r != nil && strings.Contains(string(r.Body()), "Eagerly rebuilt") && saved.Len() == len(keys)
+			return r != nil && strings.Contains(string(r.Body()), "Eagerly rebuilt")
 		})
 		if !ok {
 			for _, k := range keys {

@@ -56,6 +56,9 @@ func (a *App) runSnapshot(ctx context.Context) {
 	var wg sync.WaitGroup
 	if !a.cfg.LazyCore {
 		wg.Go(func() { a.snapshot.RunCore(ctx) }) // the core set, rebuilt after every change and saved (app/core.go)
+		if a.cfg.SnapshotDir != "" {
+			wg.Go(func() { a.saves.run(ctx, a.cfg.SnapshotDir, a.log) })
+		}
 	}
 	if a.mirror != nil {
 		wg.Go(func() { a.mirror.Run(ctx) })

@@ -114,29 +114,33 @@ func (s *Cache) BuildCore(ctx context.Context) (Set, error) {
 		s.restoreChanged(changed)
 		return Set{}, err
 	}
-	// Two passes: the documents readers reach first (the status page, the
-	// API, feeds, incidents), told at once, then each component's badge
-	// and feeds, many and rarely read.
+	// Three passes, each told at once: the status page and the pages of
+	// unresolved incidents, what readers reach first; the public API,
+	// feeds, badge and widget; then each component's badge and feeds, many
+	// and rarely read.
 	start := time.Now()
 	entries := s.pinCore(keys)
-	first, second := entries[:0:0], entries[:0:0]
+	passes := make([][]*snapEntry, 3)
 	for _, e := range entries {
-		if strings.HasPrefix(e.key, "/components/") {
-			second = append(second, e)
-		} else {
-			first = append(first, e)
+		switch {
+		case e.key == "/" || e.incident != "":
+			passes[0] = append(passes[0], e)
+		case strings.HasPrefix(e.key, "/components/"):
+			passes[2] = append(passes[2], e)
+		default:
+			passes[1] = append(passes[1], e)
 		}
 	}
 	var set Set
-	for pass, part := range [][]*snapEntry{first, second} {
+	for pass, part := range passes {
 		if len(part) == 0 && pass > 0 {
-			break
+			continue
 		}
 		if _, err = s.buildSet(ctx, gen, part); err != nil {
 			break
 		}
-		// The set: every core entry's current rendition (the second
-		// pass's last good ones, until it has run).
+		// The set: every core entry's current rendition (the later
+		// passes' last good ones, until they have run).
 		set = Set{Generation: gen, Built: s.now(), Changed: s.now()}
 		for _, e := range entries {
 			if r := e.current.Load(); r != nil {
