@@ -91,6 +91,10 @@ var fuzzRoutes = []struct{ method, path string }{
 	{"POST", "/subscribers"},
 	{"PUT", "/incidents/{done}/postmortem"},
 	{"POST", "/incidents/{done}/postmortem/action-items"},
+	{"PATCH", ""},
+	{"POST", "/subscribers/unsubscribe"},
+	{"POST", "/subscribers/resend_confirmation"},
+	{"POST", "/incident_templates"},
 }
 
 // internalText is what an answer must never show: the words of Go's,

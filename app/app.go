@@ -68,6 +68,11 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	if err != nil {
 		return nil, err
 	}
+	ps, err := db.LoadPageSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg = cfg.withPageSettings(ps)
 	secret := cfg.SecretKey
 	if secret == "" {
 		secret, err = ensureSetting(ctx, db, log, models.SettingSecretKey, func() string { return models.RandomHex(32) })
@@ -123,6 +128,19 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 		a.console.Mirror = a.mirrorState
 	}
 	return a, nil
+}
+
+// withPageSettings is cfg with the page's settings stored through the
+// management API (PATCH /v1/pages/{id}) in place of PAGE_NAME and
+// PAGE_TIME_ZONE.
+func (cfg Config) withPageSettings(ps models.PageSettings) Config {
+	if ps.Name != "" {
+		cfg.PageName = ps.Name
+	}
+	if loc, err := time.LoadLocation(ps.TimeZone); ps.TimeZone != "" && err == nil {
+		cfg.TimeZoneName, cfg.TimeZone = ps.TimeZone, loc
+	}
+	return cfg
 }
 
 // ensureSetting is the stored setting key, made with generate and stored

@@ -29,6 +29,9 @@ type jsonPage struct {
 	AllowIncidentSubscribers *bool    `json:"allow_incident_subscribers,omitempty"`
 	AllowEmailSubscribers    *bool    `json:"allow_email_subscribers,omitempty"`
 	AllowRSSAtomFeeds        *bool    `json:"allow_rss_atom_feeds,omitempty"`
+	// PendingRestart (Beacon's) says a name or time zone set by PATCH is
+	// stored but the running server still shows the earlier one.
+	PendingRestart bool `json:"pending_restart,omitempty"`
 }
 
 // jsonComponent is a component, or a group (Group true, with its members'

@@ -69,6 +69,7 @@ func adminNav(u *models.User, section string) []NavItem {
 		{"dashboard", "Dashboard", "/admin", models.RoleEditor},
 		{"incidents", "Incidents", "/admin/incidents", models.RoleEditor},
 		{"maintenance", "Maintenance", "/admin/maintenance", models.RoleEditor},
+		{"templates", "Templates", "/admin/incident-templates", models.RoleEditor},
 		{"action-items", "Action items", "/admin/action-items", models.RoleEditor},
 		{"components", "Components", "/admin/components", models.RoleEditor},
 		{"subscribers", "Subscribers", "/admin/subscribers", models.RoleEditor},
