@@ -17,7 +17,7 @@ import (
 // (SNAPSHOT_DIR) and mirrored (MIRROR_URL). CoreKeys adds each
 // component's badge and feeds and each unresolved incident's page.
 var coreDocuments = []string{
-	"/", "/history",
+	"/", "/history", "/api",
 	"/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json",
 	"/api/v2/incidents.json", "/api/v2/incidents/unresolved.json",
 	"/api/v2/scheduled-maintenances.json", "/api/v2/scheduled-maintenances/upcoming.json",

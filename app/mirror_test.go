@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -48,15 +49,34 @@ func TestMirrorToDirectory(t *testing.T) {
 		}
 		if !waitUntil(t, func() bool {
 			b, err := os.ReadFile(filepath.Join(dir, "index.html"))
+			summary, serr := os.ReadFile(filepath.Join(dir, "api", "v2", "summary.json"))
 			_, r := readyzOf(t, h)
-			return err == nil && strings.Contains(string(b), "Mirrored to a directory") && r.Mirror != nil && r.Mirror.LastSync != ""
+			return err == nil && strings.Contains(string(b), "Mirrored to a directory") && serr == nil &&
+				strings.Contains(string(summary), "Mirrored to a directory") && r.Mirror != nil && r.Mirror.LastSync != ""
 		}) {
 			t.Fatalf("the change never reached the mirror directory")
 		}
-		for _, name := range []string{"api/v2/summary.json", "history.atom", "badge.svg", "widget.js", "beacon-manifest.json"} {
-			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
-				t.Errorf("the mirror lacks %s: %v", name, err)
+		keys, err := a.CoreKeys(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Every core document is there in the end (the components' come in
+		// a later upload than the status page's).
+		if !waitUntil(t, func() bool {
+			for _, key := range append(keys, "/beacon-manifest.json") {
+				file := key[1:] // a page at a path without an extension is its directory's index.html
+				if key == "/" {
+					file = "index.html"
+				} else if !strings.Contains(key[strings.LastIndex(key, "/"):], ".") {
+					file += "/index.html"
+				}
+				if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(file))); err != nil {
+					return false
+				}
 			}
+			return true
+		}) {
+			t.Errorf("the mirror lacks some of the core set: %v", keys)
 		}
 		code, r := readyzOf(t, h)
 		if code != http.StatusOK || r.Status != "ready" || r.Mirror.Target != "file://"+dir || r.Mirror.LastError != "" || r.Mirror.Warning != "" {

@@ -38,7 +38,7 @@ func TestExport(t *testing.T) {
 			if err != nil || json.Unmarshal(b, &manifest) != nil || len(manifest.Objects) == 0 {
 				t.Fatalf("beacon-manifest.json: %v", err)
 			}
-			for _, name := range []string{"index.html", "history/index.html", "postmortems/index.html",
+			for _, name := range []string{"index.html", "history/index.html", "postmortems/index.html", "api/index.html",
 				"api/v2/summary.json", "api/v2/status.json", "api/v2/components.json", "api/v2/incidents.json",
 				"api/v2/incidents/unresolved.json", "api/v2/scheduled-maintenances.json",
 				"api/v2/scheduled-maintenances/upcoming.json", "api/v2/scheduled-maintenances/active.json",
@@ -75,7 +75,7 @@ func TestExport(t *testing.T) {
 			checked := 0
 			for _, m := range links {
 				p := m[1]
-				if p == "/subscribe" || p == "/api" || strings.HasPrefix(p, "/admin") {
+				if p == "/subscribe" || strings.HasPrefix(p, "/admin") {
 					continue // served live only
 				}
 				file := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(p, "/")))

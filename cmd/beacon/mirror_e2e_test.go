@@ -169,17 +169,30 @@ func TestMirrorToS3(t *testing.T) {
 					BehindSeconds float64 `json:"behind_seconds"`
 				}
 			}
+			names := []string{"index.html", "history/index.html", "api/index.html", "incidents/" + in.ID + "/index.html",
+				"api/v2/summary.json", "api/v2/status.json", "api/v2/components.json", "api/v2/incidents.json",
+				"api/v2/incidents/unresolved.json", "api/v2/scheduled-maintenances.json",
+				"api/v2/scheduled-maintenances/upcoming.json", "api/v2/scheduled-maintenances/active.json",
+				"history.atom", "history.rss", "history.json", "badge.svg", "widget.js"}
 			var ready readiness
 			if !waitFor(t, func() bool {
-				status, _, body := get(t, bucket+"index.html")
-				if status != 200 || !strings.Contains(body, "Mirrored incident") {
-					return false
+				for _, name := range []string{"index.html", "api/v2/incidents/unresolved.json"} {
+					status, _, body := get(t, bucket+name)
+					if status != 200 || !strings.Contains(body, "Mirrored incident") {
+						return false
+					}
+				}
+				_, _, body := get(t, bucket+"beacon-manifest.json")
+				for _, name := range names {
+					if !strings.Contains(body, `"`+name+`"`) {
+						return false
+					}
 				}
 				_, _, body = get(t, s.URL+"/readyz")
 				ready = readiness{}
 				return json.Unmarshal([]byte(body), &ready) == nil && ready.Mirror.LastSync != "" && ready.Mirror.BehindSeconds == 0
 			}) {
-				t.Fatalf("the bucket's index.html never showed the new incident, or the mirror never caught up: %+v", ready)
+				t.Fatalf("the bucket never held the new incident's core set, or the mirror never caught up: %+v", ready)
 			}
 			if ready.Status != "ready" || ready.Mirror.LastError != "" || ready.Mirror.Target != "s3://beacon-mirror/"+dialect+"/" {
 				t.Errorf("GET /readyz with a mirror = %+v, want ready with the mirror's target and no error", ready)
@@ -198,11 +211,7 @@ func TestMirrorToS3(t *testing.T) {
 			if err := json.Unmarshal([]byte(body), &manifest); status != 200 || err != nil {
 				t.Fatalf("GET beacon-manifest.json from the bucket = %d %v", status, err)
 			}
-			for _, name := range []string{"index.html", "history/index.html", "incidents/" + in.ID + "/index.html",
-				"api/v2/summary.json", "api/v2/status.json", "api/v2/components.json", "api/v2/incidents.json",
-				"api/v2/incidents/unresolved.json", "api/v2/scheduled-maintenances.json",
-				"api/v2/scheduled-maintenances/upcoming.json", "api/v2/scheduled-maintenances/active.json",
-				"history.atom", "history.rss", "history.json", "badge.svg", "widget.js"} {
+			for _, name := range names {
 				info, ok := manifest.Objects[name]
 				if !ok {
 					t.Errorf("the bucket's manifest lacks %s", name)
