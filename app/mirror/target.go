@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -42,7 +43,7 @@ func ParseURL(raw string) (Spec, error) {
 	}
 	switch u.Scheme {
 	case "file":
-		if (u.Host != "" && u.Host != "localhost") || !strings.HasPrefix(u.Path, "/") || strings.Contains(u.Path, "\x00") {
+		if (u.Host != "" && u.Host != "localhost") || !strings.HasPrefix(u.Path, "/") || strings.ContainsFunc(u.Path, unicode.IsControl) {
 			return Spec{}, errors.New("a file URL needs an absolute directory: file:///var/lib/beacon/mirror")
 		}
 		return Spec{Scheme: "file", Dir: filepath.Clean(u.Path)}, nil
@@ -51,7 +52,7 @@ func ParseURL(raw string) (Spec, error) {
 			return Spec{}, errors.New("an s3 URL needs a bucket name (3 to 63 lowercase letters, digits, dots and hyphens): s3://bucket/prefix")
 		}
 		prefix := strings.Trim(u.Path, "/")
-		if strings.Contains(prefix, "//") || strings.Contains(prefix, "..") || len(prefix) > 512 {
+		if strings.Contains(prefix, "//") || strings.Contains(prefix, "..") || len(prefix) > 512 || strings.ContainsFunc(prefix, unicode.IsControl) {
 			return Spec{}, errors.New("the s3 prefix must be a plain path such as status/site")
 		}
 		if prefix != "" {
