@@ -145,8 +145,12 @@ func TestServeSavedSnapshotWhileDatabaseDown(t *testing.T) {
 				}
 			}
 
-			// The database goes down, and Beacon restarts.
+			// The database goes down, and Beacon restarts. What it serves is
+			// what the killed server saved last.
 			stopServer(s)
+			if manifest, saved = readSaved(snapDir); manifest == nil {
+				t.Fatalf("no saved snapshot readable in %s after the server was killed", snapDir)
+			}
 			down()
 			s = startServer(t, env)
 			api = s.URL + apiPath
