@@ -32,6 +32,17 @@ type Handler struct {
 	Secrets  *models.SecretBox   // seals the integrations' signing secrets
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Mirror is the state of the public site's mirror (MIRROR_URL) the
+	// dashboard shows; nil without a mirror.
+	Mirror func() *MirrorState
+}
+
+// MirrorState is how the mirror of the public site is doing.
+type MirrorState struct {
+	Target    string    // s3://bucket/prefix or file:///dir
+	LastSync  time.Time // when it last caught up; zero: not yet
+	Behind    string    // how long the oldest change not yet mirrored has waited, "" when current
+	LastError string    // of the last failed upload, "" after a success
 }
 
 // Mount adds the console's routes to e. It panics without a Secret: the
