@@ -47,7 +47,7 @@ func TestMirrorToDirectory(t *testing.T) {
 		if rec := api.do("POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Mirrored to a directory"}}, nil); rec.Code != http.StatusCreated {
 			t.Fatalf("POST incident = %d", rec.Code)
 		}
-		if !waitUntil(t, func() bool {
+		if !pollUntil(t, func() bool {
 			b, err := os.ReadFile(filepath.Join(dir, "index.html"))
 			summary, serr := os.ReadFile(filepath.Join(dir, "api", "v2", "summary.json"))
 			_, r := readyzOf(t, h)
@@ -62,7 +62,7 @@ func TestMirrorToDirectory(t *testing.T) {
 		}
 		// Every core document is there in the end (the components' come in
 		// a later upload than the status page's).
-		if !waitUntil(t, func() bool {
+		if !pollUntil(t, func() bool {
 			for _, key := range append(keys, "/beacon-manifest.json") {
 				file := key[1:] // a page at a path without an extension is its directory's index.html
 				if key == "/" {
@@ -95,7 +95,7 @@ func TestMirrorToDirectory(t *testing.T) {
 		if rec := api.do("POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Not mirrored"}}, nil); rec.Code != http.StatusCreated {
 			t.Fatalf("POST incident with the mirror failing = %d, want 201", rec.Code)
 		}
-		if !waitUntil(t, func() bool { _, r := readyzOf(t, h); return r.Mirror.LastError != "" }) {
+		if !pollUntil(t, func() bool { _, r := readyzOf(t, h); return r.Mirror.LastError != "" }) {
 			t.Fatalf("/readyz never reported the mirror's failure")
 		}
 		code, r = readyzOf(t, h)
