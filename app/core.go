@@ -15,14 +15,14 @@ import (
 // coreDocuments are the page-wide documents of the core set: what must
 // answer at once, however the page is reached, and what is saved to disk
 // (SNAPSHOT_DIR) and mirrored (MIRROR_URL). CoreKeys adds each
-// component's badge and feeds and each unresolved incident's page.
+// component's badge, feeds and calendar and each unresolved incident's page.
 var coreDocuments = []string{
 	"/", "/history", "/api",
 	"/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json",
 	"/api/v2/incidents.json", "/api/v2/incidents/unresolved.json",
 	"/api/v2/scheduled-maintenances.json", "/api/v2/scheduled-maintenances/upcoming.json",
 	"/api/v2/scheduled-maintenances/active.json",
-	"/history.atom", "/history.rss", "/history.json",
+	"/history.atom", "/history.rss", "/history.json", "/maintenance.ics",
 	"/badge.svg", "/widget.js",
 }
 
@@ -38,7 +38,8 @@ func (a *App) CoreKeys(ctx context.Context) ([]string, error) {
 			continue
 		}
 		keys = append(keys, "/components/"+c.ID+"/badge.svg",
-			"/components/"+c.ID+"/history.atom", "/components/"+c.ID+"/history.rss", "/components/"+c.ID+"/history.json")
+			"/components/"+c.ID+"/history.atom", "/components/"+c.ID+"/history.rss", "/components/"+c.ID+"/history.json",
+			"/components/"+c.ID+"/maintenance.ics")
 	}
 	ids, err := a.db.UnresolvedIncidentIDs(ctx)
 	if err != nil {

@@ -41,7 +41,7 @@ func TestCoreSetAlwaysReady(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, want := range []string{"/", "/api/v2/summary.json", "/api/v2/incidents/unresolved.json", "/history.atom",
-			"/history.rss", "/history.json", "/badge.svg", "/widget.js", "/incidents/" + created.ID,
+			"/history.rss", "/history.json", "/maintenance.ics", "/badge.svg", "/widget.js", "/incidents/" + created.ID,
 			"/components/" + comp.ID + "/badge.svg", "/components/" + comp.ID + "/history.atom"} {
 			if !contains1(keys, want) {
 				t.Errorf("the core set lacks %s", want)
