@@ -182,3 +182,14 @@ func completeIncidents(list ...Incident) {
 		}
 	}
 }
+
+// UnresolvedIncidentIDs returns the ids of open incidents and of
+// maintenance not yet completed (ListUnresolved without the rows; the
+// public view leaves drafts out, as every read of incidents).
+func (db *DB) UnresolvedIncidentIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	if err := db.incidents(ctx).Model(&Incident{}).Where("resolved_at IS NULL").Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("models: list unresolved incidents: %w", err)
+	}
+	return ids, nil
+}

@@ -25,6 +25,7 @@ type EmailTemplates struct {
 const (
 	emailNotification = "notification"
 	emailConfirm      = "confirm"
+	emailQuarantined  = "quarantined"
 )
 
 // NewEmailTemplates parses the message templates; an error here stops the
@@ -32,7 +33,7 @@ const (
 func NewEmailTemplates() (*EmailTemplates, error) {
 	t := &EmailTemplates{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
 	funcs := map[string]any{"join": strings.Join}
-	for _, name := range []string{emailNotification, emailConfirm} {
+	for _, name := range []string{emailNotification, emailConfirm, emailQuarantined} {
 		txt, err := texttemplate.New(name+".txt").Funcs(funcs).ParseFS(views.FS, "email/"+name+".txt")
 		if err != nil {
 			return nil, fmt.Errorf("email: parse %s.txt: %w", name, err)
@@ -153,8 +154,11 @@ func (t *EmailTemplates) Prepare(e Email) (*PreparedEmail, error) {
 		v.Changes = append(v.Changes, c.Name+": "+models.ComponentStatusLabel(c.From)+" → "+models.ComponentStatusLabel(c.To))
 	}
 	name := emailNotification
-	if e.Kind == models.NotifySubscriberConfirm {
+	switch e.Kind {
+	case models.NotifySubscriberConfirm:
 		name = emailConfirm
+	case models.NotifySubscriberQuarantined:
+		name = emailQuarantined
 	}
 	var text, html bytes.Buffer
 	if err := t.text[name].Execute(&text, v); err != nil {
@@ -193,6 +197,8 @@ func emailHeading(kind string, c models.NotificationContent) string {
 	switch kind {
 	case models.NotifySubscriberConfirm:
 		return "Confirm your subscription"
+	case models.NotifySubscriberQuarantined:
+		return "Your webhook is paused"
 	case models.NotifyMaintenanceScheduled:
 		return "Scheduled maintenance: " + c.Name
 	case models.NotifyMaintenanceReminder:

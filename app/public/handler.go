@@ -6,6 +6,7 @@
 package public
 
 import (
+	"github.com/beaconstatus/beacon/app/egress"
 	"log/slog"
 	"net/http"
 	"time"
@@ -21,6 +22,7 @@ import (
 
 // Handler answers the public pages.
 type Handler struct {
+	Egress *egress.Guard // checks subscribers' endpoints (SSRF)
 	DB     *models.DB
 	Site   *view.Site
 	Render *view.Renderer
@@ -79,6 +81,8 @@ func (h *Handler) Mount(e *echo.Echo, cached, shared func(path string, handler e
 		shared("/history."+format, h.historyFeed, web.NoQuery)
 		shared("/components/:id/history."+format, h.componentFeed, web.NoQuery)
 	}
+	shared("/maintenance.ics", h.maintenanceCalendar, web.NoQuery)
+	shared("/components/:id/maintenance.ics", h.componentCalendar, web.NoQuery)
 	shared("/badge.svg", h.badge, web.NoQuery)
 	shared("/components/:id/badge.svg", h.componentBadge, web.NoQuery)
 	shared("/widget.js", h.widget, web.NoQuery)
