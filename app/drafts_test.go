@@ -2,6 +2,9 @@ package app_test
 
 import (
 	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -9,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beaconstatus/beacon/app/mirror"
 	"github.com/beaconstatus/beacon/app/smtptest"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
@@ -62,7 +66,7 @@ func notificationCount(t *testing.T, db *models.DB) int64 {
 }
 
 // A draft incident is on no public surface (page, history, feeds, badges,
-// widget, API v2; its own pages 404), changes no component's public status
+// widget, API v2, the snapshot's core set and an export; its own pages 404), changes no component's public status
 // and notifies no one, even when its updates ask to; token holders see it
 // with "draft": true. PATCH draft:false publishes it: it appears
 // everywhere, its held component change applies, and subscribers hear of
@@ -118,6 +122,29 @@ func TestDraftIncidentIsPrivateUntilPublished(t *testing.T) {
 		}
 		if n := notificationCount(t, db); n != 0 {
 			t.Errorf("a draft queued %d notifications", n)
+		}
+		// Nor in the snapshot's core set, nor in an export of the site.
+		keys, err := a.CoreKeys(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lacks(t, strings.Join(keys, " "), draft.ID)
+		dir := t.TempDir()
+		if _, err := a.Export(ctx, mirror.DirTarget(dir)); err != nil {
+			t.Fatal(err)
+		}
+		err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(path)
+			if err == nil && (strings.Contains(string(b), draft.ID) || strings.Contains(string(b), "Quiet checkout trouble")) {
+				t.Errorf("the export's %s shows the draft", path)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 
 		// Token holders see it, marked.
