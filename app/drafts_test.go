@@ -3,10 +3,10 @@ package app_test
 import (
 	"context"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
