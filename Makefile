@@ -33,7 +33,8 @@ FUZZTIME  ?= 20s
 FUZZ_TARGETS = ./app:FuzzManagementAPI ./app:FuzzFormBody ./app/api:FuzzFormToJSON ./app:FuzzSubscribeForm ./app:FuzzLoadConfig ./app/links:FuzzSignedLink \
 	./models:FuzzRenderMarkdown ./models:FuzzParseEmail ./models:FuzzImportSubscribers ./app/egress:FuzzParseEndpoint \
 	./app/integrations:FuzzParseAlertmanager ./app/integrations:FuzzParseSlack ./app/integrations:FuzzParsePagerDuty \
-	./app/integrations:FuzzParseGitHubIssue ./app/integrations:FuzzParseGitLabIssue ./app/integrations:FuzzVerifySignatures
+	./app/integrations:FuzzParseGitHubIssue ./app/integrations:FuzzParseGitLabIssue ./app/integrations:FuzzParseJiraIssue ./app/integrations:FuzzVerifySignatures \
+	./app/mirror:FuzzParseURL
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$pkg $$fn ($(FUZZTIME))"; \
@@ -74,9 +75,12 @@ bench-hooks:
 	$(GO) test -run '^$$' -bench HookFanOut -benchtime 1x -timeout 60m ./app/
 
 ## bench-load: the load run (about 15 minutes; needs wrk and psql): the beacon binary on the large
-## demo beside a bare Go server serving the same bytes, on SQLite and PostgreSQL; prints a Markdown
-## report (docs/benchmarks.md). Shorter: make bench-load LOADBENCH='-d 3s -memory 20s -fresh 10s'
+## demo beside a bare Go server serving the same bytes, on SQLite and PostgreSQL, with the eager
+## rebuilds' cost and the mirror's lag to a SeaweedFS bucket (built into the test cache once, ~8
+## minutes); prints a Markdown report (docs/benchmarks.md).
+## Shorter: make bench-load LOADBENCH='-d 3s -memory 20s -fresh 10s -mirror-load 10s'
 bench-load: build
+	./.ci/build-seaweedfs
 	$(GO) build -o bin/barehttp ./cmd/barehttp
 	$(GO) build -o bin/loadbench ./cmd/loadbench
 	./bin/loadbench -beacon $(BIN) -bare bin/barehttp $(LOADBENCH)

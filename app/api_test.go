@@ -138,6 +138,7 @@ type jsonIncident struct {
 	ScheduledFor    *string         `json:"scheduled_for"`
 	ScheduledUntil  *string         `json:"scheduled_until"`
 	Backfilled      bool            `json:"backfilled"`
+	Draft           bool            `json:"draft"`
 	IncidentUpdates []jsonUpdate    `json:"incident_updates"`
 	Components      []jsonComponent `json:"components"`
 }

@@ -52,3 +52,8 @@ func (a *App) SnapshotEntries() int { return a.snapshot.Len() }
 // InvalidateSnapshot marks every rendition stale, as a change announced by
 // another replica does.
 func (a *App) InvalidateSnapshot() { a.snapshot.Invalidate() }
+
+// SnapshotCurrent reports whether the snapshot holds a rendition of key
+// that no change has made stale, without asking for it (a request would
+// build it).
+func (a *App) SnapshotCurrent(key string) bool { return a.snapshot.Current(key) }

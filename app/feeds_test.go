@@ -413,10 +413,10 @@ func TestFeedDiscovery(t *testing.T) {
 			page string
 			want []string
 		}{
-			{"/", []string{"/history.atom", "/history.rss", "/history.json"}},
-			{"/history", []string{"/history.atom", "/history.rss", "/history.json"}},
+			{"/", []string{"/history.atom", "/history.rss", "/maintenance.ics", "/history.json"}},
+			{"/history", []string{"/history.atom", "/history.rss", "/maintenance.ics", "/history.json"}},
 			{"/incidents/" + f.open.ID, []string{"/incidents/" + f.open.ID + ".atom", "/incidents/" + f.open.ID + ".rss",
-				"/incidents/" + f.open.ID + ".json", "/history.atom", "/history.rss", "/history.json"}},
+				"/incidents/" + f.open.ID + ".json", "/history.atom", "/history.rss", "/maintenance.ics", "/history.json"}},
 		} {
 			body := wantPage(t, get(t, h, tt.page), http.StatusOK)
 			links := alternateRE.FindAllStringSubmatch(body, -1)

@@ -328,8 +328,9 @@ func TestAlertmanagerWebhook(t *testing.T) {
 			t.Errorf("alert naming no component: %d %s", resp.Code, resp.Body)
 		}
 
-		// Opted in: a firing alert with no incident opens one, unnotified,
-		// started at the alert's start, with the alert on its timeline.
+		// Opted in: a firing alert with no incident opens one, a draft by
+		// default (see TestAlertmanagerOpensDraft), unnotified, started at
+		// the alert's start, with the alert on its timeline.
 		var billing jsonComponent
 		e.c.want(e.c.do("POST", "/components", map[string]any{"component": map[string]any{"name": "Billing"}}, &billing), 201)
 		opener := createIntegration(t, e.c, map[string]any{"kind": "alertmanager", "name": "Grafana", "open_incident": true})
@@ -337,7 +338,7 @@ func TestAlertmanagerWebhook(t *testing.T) {
 		if resp := postAlert(e.h, pathOf(opener), grafana); resp.Code != 200 {
 			t.Fatalf("grafana: %d %s", resp.Code, resp.Body)
 		}
-		open, err := db.ListUnresolved(ctx)
+		open, err := db.WithDrafts().ListUnresolved(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -347,8 +348,8 @@ func TestAlertmanagerWebhook(t *testing.T) {
 				opened = &open[i]
 			}
 		}
-		if opened == nil || !opened.StartedAt.Equal(start) {
-			t.Fatalf("no incident opened for the alert (or not at its start): %+v", open)
+		if opened == nil || !opened.StartedAt.Equal(start) || !opened.Draft {
+			t.Fatalf("no draft incident opened for the alert (or not at its start): %+v", open)
 		}
 		if ev := findEvent(eventsOf(t, e.c, opened.ID), "Alert **BillingDown** firing"); ev == nil || ev.Source != "Grafana" {
 			t.Errorf("the alert is not on the opened incident: %+v", eventsOf(t, e.c, opened.ID))

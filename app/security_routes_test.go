@@ -195,6 +195,8 @@ var routeAccess = map[string]access{
 	"GET /admin/incidents/:id/delete":                                          consoleAdmin,
 	"POST /admin/incidents/:id/delete":                                         consoleAdmin,
 	"POST /admin/incidents/:id/details":                                        consoleEditor,
+	"POST /admin/incidents/:id/publish":                                        consoleEditor,
+	"POST /admin/incidents/:id/discard":                                        consoleEditor,
 	"POST /admin/incidents/:id/events/:eid":                                    consoleEditor,
 	"GET /admin/incidents/:id/events/:eid/edit":                                consoleEditor,
 	"POST /admin/incidents/:id/notes":                                          consoleEditor,
@@ -316,6 +318,7 @@ var routeAccess = map[string]access{
 	"GET /admin/integrations":             consoleAdmin,
 	"POST /admin/integrations":            consoleAdmin,
 	"GET /admin/integrations/:id":         consoleAdmin,
+	"POST /admin/integrations/:id":        consoleAdmin,
 	"POST /admin/integrations/:id/delete": consoleAdmin,
 }
 

@@ -48,9 +48,25 @@ type DB struct {
 	// goose's version table stores SQLite-style timestamps.
 	gooseDSN string
 
-	// failedAt is when a ping last failed (UnixNano): see shouldPing.
-	failedAt atomic.Int64
+	// failedAt is when a ping last failed (UnixNano): see shouldPing. It
+	// is shared by the views of one database (see WithDrafts).
+	failedAt *atomic.Int64
+
+	// drafts: this view sees draft incidents (the console, the management
+	// API, integrations); the default view, the public one, does not.
+	drafts bool
 }
+
+// WithDrafts returns a view of the database that sees draft incidents: the
+// console's, the management API's and the integrations'. The DB Open
+// returns is the public view: no read of incidents it makes shows a draft
+// (see visibleIncidents).
+func (db *DB) WithDrafts() *DB {
+	return &DB{Gorm: db.Gorm, SQL: db.SQL, Dialect: db.Dialect, gooseDSN: db.gooseDSN, failedAt: db.failedAt, drafts: true}
+}
+
+// SeesDrafts reports whether this view sees draft incidents.
+func (db *DB) SeesDrafts() bool { return db.drafts }
 
 // reconnectWindow is how long after a failed ping every pooled PostgreSQL
 // connection is checked before reuse.
@@ -98,7 +114,7 @@ func sqliteAccess(dsn string) string {
 // Open connects to the database and checks that it answers. It does not
 // migrate.
 func Open(ctx context.Context, dialect Dialect, dsn string, log *slog.Logger) (*DB, error) {
-	db := &DB{Dialect: dialect, gooseDSN: strings.Replace(dsn, sqliteTimeFormat, "", 1)}
+	db := &DB{Dialect: dialect, gooseDSN: strings.Replace(dsn, sqliteTimeFormat, "", 1), failedAt: new(atomic.Int64)}
 	var dialector gorm.Dialector
 	switch dialect {
 	case Postgres:
@@ -174,7 +190,7 @@ func (db *DB) Transaction(ctx context.Context, fn func(tx *gorm.DB) error) error
 // kept, or none.
 func (db *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
 	return db.Gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&DB{Gorm: g, SQL: db.SQL, Dialect: db.Dialect, gooseDSN: db.gooseDSN})
+		return fn(&DB{Gorm: g, SQL: db.SQL, Dialect: db.Dialect, gooseDSN: db.gooseDSN, failedAt: db.failedAt, drafts: db.drafts})
 	})
 }
 

@@ -14,13 +14,17 @@ import (
 // Incident is an incident or a scheduled maintenance (Kind), as Statuspage
 // keeps both in one resource.
 type Incident struct {
-	ID                      string `gorm:"primaryKey"`
-	Kind                    string
-	Name                    string
-	Status                  string
-	Impact                  string
-	ImpactOverride          bool
-	Backfilled              bool
+	ID             string `gorm:"primaryKey"`
+	Kind           string
+	Name           string
+	Status         string
+	Impact         string
+	ImpactOverride bool
+	Backfilled     bool
+	// Draft: seen only in the console and the management API, changing no
+	// component's status and notifying no one until it is published (see
+	// PublishDraft).
+	Draft                   bool
 	StartedAt               time.Time
 	IdentifiedAt            *time.Time
 	MonitoringAt            *time.Time
@@ -79,8 +83,11 @@ type NewIncident struct {
 	// it is resolved at StartedAt (the backfill date) with one update, its
 	// components are linked but keep their status, and nobody is notified.
 	Backfilled bool
-	Notify     bool
-	Actor      string
+	// Draft opens it as a draft (an incident only): not public, its
+	// component changes held and nobody notified until it is published.
+	Draft  bool
+	Notify bool
+	Actor  string
 
 	ScheduledFor, ScheduledUntil *time.Time
 	AutoInProgress, AutoComplete bool
@@ -156,6 +163,12 @@ func (n *NewIncident) validate(now time.Time) error {
 		v.Add("kind", "must be incident or maintenance")
 	}
 	validateIncidentName(v, n.Name)
+	if n.Draft && n.Kind == KindMaintenance {
+		v.Add("draft", "only an incident can be a draft")
+	}
+	if n.Draft {
+		n.Notify = false // nobody hears of a draft
+	}
 
 	// When it began: a backfill's date is required and past.
 	n.StartedAt = n.StartedAt.UTC()
@@ -170,6 +183,9 @@ func (n *NewIncident) validate(now time.Time) error {
 		}
 		if n.Status != "" && n.Status != Resolved {
 			v.Add("status", "a backfilled incident is resolved")
+		}
+		if n.Draft {
+			v.Add("draft", "a backfilled incident cannot be a draft")
 		}
 		n.Status, n.Notify = Resolved, false
 	}
@@ -225,7 +241,7 @@ func (db *DB) OpenIncident(ctx context.Context, n NewIncident) (*Incident, error
 	in := &Incident{
 		ID: NewID(), Kind: n.Kind, Name: n.Name, Status: n.Status,
 		Impact: n.Impact, ImpactOverride: n.Impact != "",
-		Backfilled: n.Backfilled, StartedAt: start,
+		Backfilled: n.Backfilled, Draft: n.Draft, StartedAt: start,
 		ScheduledFor: utcPtr(n.ScheduledFor), ScheduledUntil: utcPtr(n.ScheduledUntil),
 		ScheduledAutoInProgress: n.AutoInProgress, ScheduledAutoCompleted: n.AutoComplete,
 		ScheduledRemindPrior: n.RemindPrior,
@@ -264,7 +280,7 @@ func (db *DB) OpenIncident(ctx context.Context, n NewIncident) (*Incident, error
 	if err != nil {
 		return nil, err
 	}
-	return db.GetIncident(ctx, in.ID)
+	return db.WithDrafts().GetIncident(ctx, in.ID)
 }
 
 // PostUpdate appends a public update to an incident, with its component
@@ -335,11 +351,21 @@ func appendUpdate(tx *gorm.DB, in *Incident, u NewUpdate) (*TimelineEvent, error
 	}
 	var affected AffectedComponents
 	for _, id := range sortedKeys(changes) {
-		before, err := setComponentStatus(tx, id, changes[id], &in.ID, u.Actor, at)
-		if err != nil {
+		var before *Component
+		if in.Draft {
+			// A draft's changes are held: recorded on its timeline, applied
+			// when it is published (see PublishDraft).
+			before = &Component{}
+			if err := tx.Select("id", "name", "status").Take(before, "id = ?", id).Error; err != nil {
+				return nil, notFound(err, "load component %s", id)
+			}
+		} else if before, err = setComponentStatus(tx, id, changes[id], &in.ID, u.Actor, at); err != nil {
 			return nil, err
 		}
 		affected = append(affected, AffectedComponent{Code: id, Name: before.Name, OldStatus: before.Status, NewStatus: changes[id]})
+	}
+	if in.Draft {
+		u.Notify = false
 	}
 	ev := &TimelineEvent{
 		ID: NewID(), IncidentID: in.ID, Kind: EventUpdate, Visibility: Public,
@@ -485,7 +511,7 @@ func (db *DB) UpdateIncident(ctx context.Context, id string, p IncidentPatch, ac
 	if err != nil {
 		return nil, err
 	}
-	return db.GetIncident(ctx, id)
+	return db.WithDrafts().GetIncident(ctx, id)
 }
 
 // patchSchedule checks and collects the schedule fields of a maintenance's

@@ -13,11 +13,7 @@ import (
 // GetIncident loads an incident with its components and its whole timeline.
 func (db *DB) GetIncident(ctx context.Context, id string) (*Incident, error) {
 	var in Incident
-	err := db.Gorm.WithContext(ctx).
-		Preload("Components", func(tx *gorm.DB) *gorm.DB { return tx.Order("position, name") }).
-		Preload("Events", func(tx *gorm.DB) *gorm.DB { return tx.Order("occurred_at, created_at, id") }).
-		Preload("Postmortem.Sections").Preload("Postmortem.Timeline").
-		Take(&in, "id = ?", id).Error
+	err := db.withTimeline(ctx).Take(&in, "id = ?", id).Error
 	if err != nil {
 		return nil, notFound(err, "load incident %s", id)
 	}
@@ -58,7 +54,7 @@ func (db *DB) ListIncidentsBetween(ctx context.Context, from, to time.Time) ([]I
 // tooltips.
 func (db *DB) ListIncidentsAffecting(ctx context.Context, from, to time.Time) ([]Incident, error) {
 	var list []Incident
-	err := db.Gorm.WithContext(ctx).
+	err := db.incidents(ctx).
 		Preload("Components", func(tx *gorm.DB) *gorm.DB { return tx.Select("id", "name") }).
 		Where("kind = ? AND started_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)", KindIncident, to.UTC(), from.UTC()).
 		Order("started_at, id").Find(&list).Error
@@ -73,7 +69,7 @@ func (db *DB) ListIncidentsAffecting(ctx context.Context, from, to time.Time) ([
 // happened (see HappenedAt), or false when there is none.
 func (db *DB) OldestIncidentStart(ctx context.Context) (time.Time, bool, error) {
 	var in Incident
-	err := db.Gorm.WithContext(ctx).Select("kind", "started_at", "scheduled_for").Order(happenedAt).Take(&in).Error
+	err := db.incidents(ctx).Select("kind", "started_at", "scheduled_for").Order(happenedAt).Take(&in).Error
 	if isNotFound(err) {
 		return time.Time{}, false, nil
 	}
@@ -141,7 +137,7 @@ func (db *DB) ListIncidents(ctx context.Context, f IncidentFilter) ([]Incident, 
 		return q
 	}
 	var total int64
-	if err := db.Gorm.WithContext(ctx).Model(&Incident{}).Scopes(filter).Count(&total).Error; err != nil {
+	if err := db.incidents(ctx).Model(&Incident{}).Scopes(filter).Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("models: count incidents: %w", err)
 	}
 	var list []Incident
@@ -157,8 +153,21 @@ func (db *DB) ListIncidents(ctx context.Context, f IncidentFilter) ([]Incident, 
 // likeEscaper escapes LIKE's wildcards, with backslash as the escape.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
 
+// incidents starts a query of incidents as this view of the database sees
+// them: the public view (the DB Open returns) never sees a draft, a view
+// from WithDrafts does. Every read of incidents goes through it, so no
+// public page, feed, badge or API answer has to filter drafts itself.
+func (db *DB) incidents(ctx context.Context) *gorm.DB {
+	q := db.Gorm.WithContext(ctx)
+	if !db.drafts {
+		q = q.Where("incidents.draft = ?", false)
+	}
+	return q
+}
+
+// withTimeline is incidents with their components, events and postmortem.
 func (db *DB) withTimeline(ctx context.Context) *gorm.DB {
-	return db.Gorm.WithContext(ctx).
+	return db.incidents(ctx).
 		Preload("Components", func(tx *gorm.DB) *gorm.DB { return tx.Order("position, name") }).
 		Preload("Events", func(tx *gorm.DB) *gorm.DB { return tx.Order("occurred_at, created_at, id") }).
 		Preload("Postmortem.Sections").Preload("Postmortem.Timeline")
@@ -172,4 +181,15 @@ func completeIncidents(list ...Incident) {
 			completePostmortem(pm, &list[i])
 		}
 	}
+}
+
+// UnresolvedIncidentIDs returns the ids of open incidents and of
+// maintenance not yet completed (ListUnresolved without the rows; the
+// public view leaves drafts out, as every read of incidents).
+func (db *DB) UnresolvedIncidentIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	if err := db.incidents(ctx).Model(&Incident{}).Where("resolved_at IS NULL").Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("models: list unresolved incidents: %w", err)
+	}
+	return ids, nil
 }

@@ -35,6 +35,10 @@ type IntegrationEvent struct {
 	// has none (an integration's opt-in); IncidentName names it.
 	OpenIncident bool
 	IncidentName string
+	// OpenDraft opens it as a draft; OpenStatus is then the component's
+	// status it holds until it is published ("" for none).
+	OpenDraft  bool
+	OpenStatus string
 }
 
 // RecordOutcome is what became of an IntegrationEvent.
@@ -44,6 +48,7 @@ type RecordOutcome struct {
 	EventID    string
 	Unattached bool // no incident yet: kept until one covering the component opens
 	Opened     bool // an incident was opened for it
+	Draft      bool // the incident it is on is a draft
 }
 
 // claimReceipt records key for the integration; false when it was there
@@ -131,6 +136,11 @@ func (db *DB) RecordIntegrationEvent(ctx context.Context, it *Integration, ev In
 			return out, err
 		}
 		out.IncidentID, out.EventID = incidentID, e.ID
+		var drafts []bool
+		if err := g.Model(&Incident{}).Where("id = ?", incidentID).Pluck("draft", &drafts).Error; err != nil {
+			return out, fmt.Errorf("models: load incident %s: %w", incidentID, err)
+		}
+		out.Draft = len(drafts) == 1 && drafts[0]
 		return out, nil
 	}
 	if ev.ComponentID == "" {
@@ -155,13 +165,17 @@ func (db *DB) RecordIntegrationEvent(ctx context.Context, it *Integration, ev In
 		if name == "" {
 			name = "Alert firing"
 		}
-		in, err := db.OpenIncident(ctx, NewIncident{Kind: KindIncident, Name: name, Status: Investigating,
-			ComponentIDs: []string{ev.ComponentID}, StartedAt: ev.OccurredAt,
-			Body: "Opened by the " + it.Name + " integration: " + name, Actor: it.Name})
+		n := NewIncident{Kind: KindIncident, Name: name, Status: Investigating,
+			ComponentIDs: []string{ev.ComponentID}, StartedAt: ev.OccurredAt, Draft: ev.OpenDraft,
+			Body: "Opened by the " + it.Name + " integration: " + name, Actor: it.Name}
+		if ev.OpenDraft && ev.OpenStatus != "" {
+			n.Components = map[string]string{ev.ComponentID: ev.OpenStatus} // held until published
+		}
+		in, err := db.WithDrafts().OpenIncident(ctx, n)
 		if err != nil {
 			return out, err
 		}
-		out.Unattached, out.Opened, out.IncidentID = false, true, in.ID
+		out.Unattached, out.Opened, out.IncidentID, out.Draft = false, true, in.ID, in.Draft
 	}
 	return out, nil
 }

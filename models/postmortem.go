@@ -318,7 +318,7 @@ func (db *DB) ListPublishedPostmortems(ctx context.Context, limit, offset int) (
 	limit, offset = min(limit, MaxPostmortemLimit), max(offset, 0)
 	published := func(q *gorm.DB) *gorm.DB {
 		return q.Joins("JOIN incidents ON incidents.id = postmortems.incident_id AND incidents.deleted_at IS NULL").
-			Where("postmortems.status = ?", PostmortemPublished)
+			Where("postmortems.status = ? AND incidents.draft = ?", PostmortemPublished, false)
 	}
 	tx := db.Gorm.WithContext(ctx)
 	var total int64

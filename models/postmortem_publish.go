@@ -41,6 +41,9 @@ func (db *DB) PublishPostmortem(ctx context.Context, incidentID string, notify b
 		if err := g.Take(&in, "id = ?", incidentID).Error; err != nil {
 			return notFound(err, "load incident %s", incidentID)
 		}
+		if in.Draft {
+			return Invalid("draft", "the incident is a draft: publish the incident before its postmortem")
+		}
 		now := time.Now().UTC()
 		changes := map[string]any{}
 		if !pm.Published() {

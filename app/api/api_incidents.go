@@ -33,6 +33,9 @@ type incidentRequest struct {
 	ScheduledAutoCompleted  optional[bool]              `json:"scheduled_auto_completed"`
 	RestoreComponents       bool                        `json:"restore_components"` // Beacon: on resolve, set affected components back to operational
 	DisplayAt               optional[string]            `json:"display_at"`
+	// Draft (Beacon): true on create opens a draft, seen only by token
+	// holders and the console; false on PATCH publishes a draft.
+	Draft optional[bool] `json:"draft"`
 }
 
 // componentStatuses is an incident's components as Statuspage takes
@@ -113,7 +116,7 @@ func (r *incidentRequest) newIncident(actor string) (models.NewIncident, error) 
 	n := models.NewIncident{
 		Kind: models.KindIncident, Name: r.Name.Value, Status: r.Status.Value, Impact: r.ImpactOverride.Value,
 		Body: r.Body.Value, Components: r.Components.Value.Statuses, ComponentIDs: r.componentIDs(),
-		Backfilled: r.Backfilled, Notify: true, Actor: actor,
+		Backfilled: r.Backfilled, Draft: r.Draft.Value, Notify: true, Actor: actor,
 		RemindPrior: r.ScheduledRemindPrior.Value, AutoInProgress: r.ScheduledAutoInProgress.Value,
 		AutoComplete: r.ScheduledAutoCompleted.Value,
 	}
@@ -213,7 +216,11 @@ func (h *Handler) createIncident(c echo.Context) error {
 		return err
 	}
 	var in *models.Incident
-	err = h.Writes.Do(c, web.Everything, n.Kind+".create", "incident", func(tx *models.DB) (string, any, error) {
+	effects := web.Everything
+	if n.Draft {
+		effects = web.Private // on no public page, and nobody notified
+	}
+	err = h.Writes.Do(c, effects, n.Kind+".create", "incident", func(tx *models.DB) (string, any, error) {
 		var err error
 		in, err = tx.OpenIncident(c.Request().Context(), n)
 		if err != nil {
@@ -262,12 +269,32 @@ func (h *Handler) updateIncident(c echo.Context) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
+	if req.Draft.Null {
+		return models.Invalid("draft", "must be true or false")
+	}
 	patchIncident := p != (models.IncidentPatch{})
 	postUpdate := req.Status.Set || req.Body.Set || req.Components.Set || req.ComponentIDs.Set || req.RestoreComponents
-	if !patchIncident && !postUpdate {
-		return web.BadRequest("nothing to change: send name, status, body, impact_override, components or the schedule")
+	if !patchIncident && !postUpdate && !req.Draft.Set {
+		return web.BadRequest("nothing to change: send name, status, body, impact_override, components, the schedule or draft")
 	}
-	err = h.Writes.Do(c, web.Incident(id), "incident.update", "incident", func(tx *models.DB) (string, any, error) {
+	// Publishing a draft (draft:false) makes a new incident public
+	// everywhere, with its held component changes: every page.
+	effects, action, publish := web.Incident(id), "incident.update", false
+	if req.Draft.Set {
+		cur, err := h.DB.GetIncident(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case req.Draft.Value && !cur.Draft:
+			return models.Invalid("draft", "a public incident cannot become a draft again")
+		case !req.Draft.Value && cur.Draft:
+			effects, action, publish = web.Everything, "incident.publish", true
+		case !patchIncident && !postUpdate:
+			return c.JSON(http.StatusOK, h.jsonIncidentOf(cur)) // already so: nothing to write
+		}
+	}
+	err = h.Writes.Do(c, effects, action, "incident", func(tx *models.DB) (string, any, error) {
 		ctx := c.Request().Context()
 		if patchIncident {
 			if _, err := tx.UpdateIncident(ctx, id, p, actor); err != nil {
@@ -279,6 +306,12 @@ func (h *Handler) updateIncident(c echo.Context) error {
 			if _, err := tx.PostUpdate(ctx, id, u); err != nil {
 				return "", nil, err
 			}
+		}
+		if publish {
+			if _, err := tx.PublishDraft(ctx, id, u.Notify, actor); err != nil {
+				return "", nil, err
+			}
+			return id, map[string]any{"status": req.Status.Value, "name": req.Name.Value, "notify": u.Notify}, nil
 		}
 		return id, map[string]any{"status": req.Status.Value, "name": req.Name.Value}, nil
 	})

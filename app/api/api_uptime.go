@@ -172,7 +172,7 @@ func (h *Handler) componentUptime(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	affecting, err := h.DB.ListIncidentsAffecting(ctx, start, end.AddDate(0, 0, 1))
+	affecting, err := h.Site.DB.ListIncidentsAffecting(ctx, start, end.AddDate(0, 0, 1))
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func (h *Handler) componentGroupUptime(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	affecting, err := h.DB.ListIncidentsAffecting(ctx, start, end.AddDate(0, 0, 1))
+	affecting, err := h.Site.DB.ListIncidentsAffecting(ctx, start, end.AddDate(0, 0, 1))
 	if err != nil {
 		return err
 	}

@@ -180,11 +180,11 @@ func (h *Handler) v2List(c echo.Context, f models.IncidentFilter, paged bool, ke
 			return err
 		}
 	}
-	list, total, err := h.DB.ListIncidents(ctx, f)
+	list, total, err := h.Site.DB.ListIncidents(ctx, f)
 	if err != nil {
 		return err
 	}
-	updated, err := h.DB.LastChange(ctx)
+	updated, err := h.Site.DB.LastChange(ctx)
 	if err != nil {
 		return err
 	}
@@ -290,11 +290,11 @@ func (h *Handler) v2ComponentUptime(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	affecting, err := h.DB.ListIncidentsAffecting(ctx, windowStart, now)
+	affecting, err := h.Site.DB.ListIncidentsAffecting(ctx, windowStart, now)
 	if err != nil {
 		return err
 	}
-	updated, err := h.DB.LastChange(ctx)
+	updated, err := h.Site.DB.LastChange(ctx)
 	if err != nil {
 		return err
 	}

@@ -20,8 +20,8 @@ import (
 
 // Handler answers the management API and the public API v2.
 type Handler struct {
-	DB        *models.DB
-	Site      *view.Site
+	DB        *models.DB // sees draft incidents: the management API shows them
+	Site      *view.Site // its DB is the public view: what API v2 and uptime read
 	Writes    *web.Writes
 	Limits    *web.Limits
 	RateLimit int               // management API requests one token may make per minute (API_RATE_LIMIT)

@@ -87,6 +87,7 @@ type jsonIncident struct {
 	jsonIncidentCore
 	ImpactOverride          *string              `json:"impact_override"`
 	Backfilled              bool                 `json:"backfilled"`
+	Draft                   bool                 `json:"draft,omitempty"` // Beacon: not public yet (see PATCH draft:false)
 	ScheduledFor            jsonTime             `json:"scheduled_for"`
 	ScheduledUntil          jsonTime             `json:"scheduled_until"`
 	ScheduledRemindPrior    bool                 `json:"scheduled_remind_prior"`
@@ -221,8 +222,8 @@ func (h *Handler) jsonGroupOf(g *models.Component, members []string) jsonCompone
 func (h *Handler) jsonIncidentOf(in *models.Incident) jsonIncident {
 	j := jsonIncident{
 		jsonIncidentCore: h.jsonIncidentCoreOf(in),
-		Backfilled:       in.Backfilled,
-		ScheduledFor:     h.isoTimePtr(in.ScheduledFor), ScheduledUntil: h.isoTimePtr(in.ScheduledUntil),
+		Backfilled:       in.Backfilled, Draft: in.Draft,
+		ScheduledFor: h.isoTimePtr(in.ScheduledFor), ScheduledUntil: h.isoTimePtr(in.ScheduledUntil),
 		ScheduledRemindPrior: in.ScheduledRemindPrior, ScheduledRemindedAt: h.isoTimePtr(in.ScheduledRemindedAt),
 		ScheduledAutoInProgress: in.ScheduledAutoInProgress, ScheduledAutoCompleted: in.ScheduledAutoCompleted,
 		Metadata:        map[string]any{},

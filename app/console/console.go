@@ -25,6 +25,13 @@ type dashboardView struct {
 	// UnattachedAlerts came in from integrations while no incident covered
 	// their component; they join one that opens within its window.
 	UnattachedAlerts []unattachedAlert
+	Mirror           *mirrorView // nil without MIRROR_URL
+}
+
+// mirrorView is the mirror's state as the dashboard shows it.
+type mirrorView struct {
+	MirrorState
+	Synced view.DisplayTime // LastSync in the page's time zone
 }
 
 // unattachedAlert is an alert waiting for an incident.
@@ -53,6 +60,7 @@ type adminIncident struct {
 	Window              string           // maintenance: its window
 	Components          []string
 	Excerpt             string // the latest public update, in short
+	Draft               bool   // not public yet: Publish or Discard
 }
 
 // adminComponent is a component (or group) with its status.
@@ -106,6 +114,14 @@ func (h *Handler) showDashboard(c echo.Context) error {
 		v.UnattachedAlerts = append(v.UnattachedAlerts, unattachedAlert{Component: a.ComponentName, Source: a.Source,
 			Body: a.Body, At: h.Site.Time(a.OccurredAt), Until: h.Site.Time(a.AttachUntil)})
 	}
+	if h.Mirror != nil {
+		if st := h.Mirror(); st != nil {
+			v.Mirror = &mirrorView{MirrorState: *st}
+			if !st.LastSync.IsZero() {
+				v.Mirror.Synced = h.Site.Time(st.LastSync)
+			}
+		}
+	}
 	return h.Render.Admin(c, http.StatusOK, "dashboard.html", v)
 }
 
@@ -120,7 +136,7 @@ func (h *Handler) adminIncident(in *models.Incident) adminIncident {
 	ai := adminIncident{ID: in.ID, Name: in.Name, Kind: in.Kind, Impact: in.Impact, Status: in.Status,
 		StatusLabel: models.IncidentStatusLabel(in.Status), URL: consoleIncidentURL(in.ID),
 		PublicURL: h.Site.BaseURL + view.IncidentURL(in.ID),
-		Since:     h.Site.Time(in.StartedAt), Resolved: h.Site.TimePtr(in.ResolvedAt)}
+		Since:     h.Site.Time(in.StartedAt), Resolved: h.Site.TimePtr(in.ResolvedAt), Draft: in.Draft}
 	for _, comp := range in.Components {
 		ai.Components = append(ai.Components, comp.Name)
 	}

@@ -32,6 +32,17 @@ type Handler struct {
 	Secrets  *models.SecretBox   // seals the integrations' signing secrets
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Mirror is the state of the public site's mirror (MIRROR_URL) the
+	// dashboard shows; nil without a mirror.
+	Mirror func() *MirrorState
+}
+
+// MirrorState is how the mirror of the public site is doing.
+type MirrorState struct {
+	Target    string    // s3://bucket/prefix or file:///dir
+	LastSync  time.Time // when it last caught up; zero: not yet
+	Behind    string    // how long the oldest change not yet mirrored has waited, "" when current
+	LastError string    // of the last failed upload, "" after a success
 }
 
 // Mount adds the console's routes to e. It panics without a Secret: the
@@ -64,6 +75,8 @@ func (h *Handler) Mount(e *echo.Echo) {
 	adm.POST("/incidents/:id/updates", h.postUpdate, editor)
 	adm.POST("/incidents/:id/notes", h.addNote, editor)
 	adm.POST("/incidents/:id/details", h.updateIncident, editor)
+	adm.POST("/incidents/:id/publish", h.publishDraft, editor)
+	adm.POST("/incidents/:id/discard", h.discardDraft, editor)
 	adm.GET("/incidents/:id/events/:eid/edit", h.editEvent, editor)
 	adm.POST("/incidents/:id/events/:eid", h.saveEvent, editor)
 	adm.GET("/incidents/:id/delete", h.confirmDeleteIncident, admin)
@@ -120,6 +133,7 @@ func (h *Handler) Mount(e *echo.Echo) {
 	adm.GET("/integrations", h.listIntegrations, admin)
 	adm.POST("/integrations", h.createIntegration, admin)
 	adm.GET("/integrations/:id", h.showIntegration, admin)
+	adm.POST("/integrations/:id", h.saveIntegration, admin)
 	adm.POST("/integrations/:id/delete", h.deleteIntegration, admin)
 	// Email notifications: how their deliveries stand; retry the failed.
 	adm.GET("/notifications", h.listNotifications, editor)

@@ -37,6 +37,7 @@ type integrationView struct {
 	Integration integrationRow
 	Settings    []string
 	Deliveries  []deliveryRow
+	Statuses    string // the component statuses a severity may map to
 }
 
 // deliveryRow is one request the integration received.
@@ -114,26 +115,41 @@ func (h *Handler) createIntegration(c echo.Context) error {
 	return h.renderIntegrations(c, http.StatusCreated, v)
 }
 
-// showIntegration is one integration's page: its URL, settings and last
-// deliveries.
+// showIntegration is one integration's page: its URL, settings (a form,
+// see saveIntegration) and last deliveries.
 func (h *Handler) showIntegration(c echo.Context) error {
-	ctx := c.Request().Context()
-	it, err := h.DB.GetIntegration(ctx, c.Param("id"))
+	it, err := h.DB.GetIntegration(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	list, err := h.DB.ListIntegrationDeliveries(ctx, it.ID, models.KeptDeliveries)
+	return h.renderIntegration(c, http.StatusOK, it, nil)
+}
+
+// renderIntegration renders the integration's page, with form as
+// submitted (nil: its settings as stored).
+func (h *Handler) renderIntegration(c echo.Context, code int, it *models.Integration, form *view.Form) error {
+	list, err := h.DB.ListIntegrationDeliveries(c.Request().Context(), it.ID, models.KeptDeliveries)
 	if err != nil {
 		return err
 	}
-	v := integrationView{AdminView: h.adminView(c, it.Name, "integrations"), Integration: h.integrationRowOf(it)}
+	v := integrationView{AdminView: h.adminView(c, it.Name, "integrations"), Integration: h.integrationRowOf(it),
+		Statuses: strings.Join([]string{models.DegradedPerformance, models.PartialOutage, models.MajorOutage, models.UnderMaintenance}, ", ")}
+	if form != nil {
+		v.Form = *form
+	} else {
+		v.Form = integrationSettingsForm(it)
+	}
 	s := it.Settings
 	switch it.Kind {
 	case models.IntegrationAlertmanager:
 		v.Settings = append(v.Settings, "Component label: "+s.Label(),
 			"Unattached alerts wait "+s.Window().String()+" for an incident")
 		if s.OpenIncident {
-			v.Settings = append(v.Settings, "A firing alert without an incident opens one")
+			what := "a draft"
+			if !s.OpensDraft() {
+				what = "a public incident"
+			}
+			v.Settings = append(v.Settings, "A firing alert without an incident opens "+what)
 		}
 	case models.IntegrationPagerDuty:
 		if s.Component != "" {
@@ -146,7 +162,7 @@ func (h *Handler) showIntegration(c echo.Context) error {
 		v.Deliveries = append(v.Deliveries, deliveryRow{Accepted: d.Accepted, Code: d.StatusCode, Reason: d.Reason,
 			Summary: d.Summary, Received: h.Site.Time(d.ReceivedAt)})
 	}
-	return h.Render.Admin(c, http.StatusOK, "integration.html", v)
+	return h.Render.Admin(c, code, "integration.html", v)
 }
 
 // deleteIntegration deletes an integration: its URL answers 404 from then on.

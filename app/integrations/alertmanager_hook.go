@@ -71,6 +71,7 @@ func (h *Handler) alertmanager(c echo.Context, it *models.Integration, body []by
 				ComponentID: comp.ID, Body: a.Describe(), Source: source, Actor: it.Name, Signal: signal,
 				OccurredAt: at, Fingerprint: a.Fingerprint,
 				OpenIncident: it.Settings.OpenIncident, IncidentName: a.Name() + " on " + comp.Name,
+				OpenDraft: it.Settings.OpensDraft(), OpenStatus: it.Settings.SeverityStatus[a.Labels["severity"]],
 			})
 			if err != nil {
 				return web.Private, nil, err
@@ -81,13 +82,16 @@ func (h *Handler) alertmanager(c echo.Context, it *models.Integration, body []by
 				continue
 			case res.Opened:
 				opened++
-				anyOpened = true
+				anyOpened = anyOpened || !res.Draft // a draft is on no public page
 			case res.Unattached:
 				waiting++
 			default:
 				attached++
 			}
 			incidents = append(incidents, res.IncidentID)
+			if res.Draft {
+				continue // a draft changes no public status: it holds the mapped one until published
+			}
 			if changed, err := setStatusBySeverity(c, tx, it, a, comp); err != nil {
 				return web.Private, nil, err
 			} else if changed {

@@ -102,6 +102,25 @@ func FuzzParseGitLabIssue(f *testing.F) {
 	})
 }
 
+func FuzzParseJiraIssue(f *testing.F) {
+	f.Add([]byte(`{"timestamp":1767366245000,"webhookEvent":"jira:issue_updated","user":{"displayName":"Ada"},"issue":{"id":"10001","key":"OPS-7","self":"https://acme.atlassian.net/rest/api/2/issue/10001","fields":{"status":{"name":"Done","statusCategory":{"key":"done"}}}},"changelog":{"id":"1","items":[{"field":"status","fromString":"In Progress","toString":"Done"}]}}`))
+	f.Add([]byte(`{"webhookEvent":"jira:issue_created","issue":{}}`))
+	f.Add([]byte(`{"webhookEvent":"jira:issue_updated","issue":{"key":"A-1","self":"http://jira/jira/rest/api/2/issue/1"},"changelog":{"items":[{"field":"Status"}]}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ev, recorded, err := integrations.ParseJiraIssue(body)
+		if err != nil || !recorded {
+			return
+		}
+		if ev.Issue == nil || ev.Issue.Key == "" || ev.Issue.Fields == nil || ev.Issue.Fields.Status == nil || ev.Issue.Fields.Status.StatusCategory == nil {
+			t.Fatalf("accepted an event without an issue or its status: %+v", ev)
+		}
+		if u := ev.BrowseURL(); !contains(u, "/browse/"+ev.Issue.Key) {
+			t.Fatalf("browse URL %q lacks the key", u)
+		}
+		_, _, _, _ = ev.At(), ev.Who(), ev.Done(), ev.ReceiptKey()
+	})
+}
+
 func FuzzVerifySignatures(f *testing.F) {
 	f.Add("secret", "1531420618", "v0=00", []byte("body"))
 	f.Fuzz(func(t *testing.T, secret, header, signature string, body []byte) {
@@ -115,6 +134,12 @@ func FuzzVerifySignatures(f *testing.F) {
 		}
 		if integrations.VerifyPagerDuty(secret, signature, body) == "" && !contains(signature, integrations.PagerDutySignature(secret, body)) {
 			t.Fatal("a wrong PagerDuty signature is accepted")
+		}
+		if integrations.VerifyJira(secret, signature, "", body) == "" && signature != integrations.GitHubSignature(secret, body) {
+			t.Fatal("a wrong Jira signature is accepted")
+		}
+		if integrations.VerifyJira(secret, "", header, body) == "" && header != secret {
+			t.Fatal("a wrong Jira secret parameter is accepted")
 		}
 	})
 }

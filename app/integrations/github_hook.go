@@ -54,7 +54,7 @@ func (h *Handler) gitHub(c echo.Context, it *models.Integration, body []byte, ou
 
 // issueChange is an issue closed or reopened in a tracker.
 type issueChange struct {
-	tracker string // "GitHub", "GitLab"
+	tracker string // "GitHub", "GitLab", "Jira"
 	receipt string // deduplicates redeliveries; "gh:" alone when the tracker sent no id
 	url     string
 	name    string // "issue acme/api#7"

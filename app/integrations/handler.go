@@ -73,6 +73,8 @@ func (h *Handler) receive(c echo.Context) error {
 			err = h.gitHub(c, it, body, &out)
 		case models.IntegrationGitLab:
 			err = h.gitLab(c, it, body, &out)
+		case models.IntegrationJira:
+			err = h.jira(c, it, body, &out)
 		default:
 			err = echo.NewHTTPError(http.StatusNotFound, "no integration has this URL")
 		}

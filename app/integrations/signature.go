@@ -88,5 +88,24 @@ func VerifyGitHub(secret, header string, body []byte) string {
 	return ""
 }
 
+// VerifyJira checks a Jira webhook: X-Hub-Signature ("sha256=" + hex
+// HMAC-SHA256 of the body with the secret) when it is sent, else the
+// secret given as the URL's secret parameter. The reason is "" when good.
+func VerifyJira(secret, signature, param string, body []byte) string {
+	switch {
+	case signature != "":
+		if !equal(signature, GitHubSignature(secret, body)) {
+			return "X-Hub-Signature does not match the secret"
+		}
+	case param != "":
+		if !equal(param, secret) {
+			return "the secret parameter does not match the secret"
+		}
+	default:
+		return "missing X-Hub-Signature (or the ?secret= parameter)"
+	}
+	return ""
+}
+
 // equal compares in constant time.
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

@@ -85,3 +85,30 @@ func TestPagerDutySignature(t *testing.T) {
 		}
 	}
 }
+
+// Jira Cloud's webhook secret signs as GitHub does ("sha256=" + hex
+// HMAC-SHA256 of the body, in X-Hub-Signature); Atlassian publishes no
+// test vector, so GitHub's is used. Without a signature the secret may be
+// the URL's ?secret= parameter; a signature sent must be right even then.
+func TestJiraVerification(t *testing.T) {
+	const want = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+	body := []byte("Hello, World!")
+	secret := "It's a Secret to Everybody"
+	for _, tc := range []struct {
+		name, signature, param string
+		ok                     bool
+		reason                 string
+	}{
+		{"signed", want, "", true, ""},
+		{"signed wrong", "sha256=00", "", false, "X-Hub-Signature does not match"},
+		{"signed wrong with the right parameter", "sha256=00", secret, false, "X-Hub-Signature does not match"},
+		{"parameter", "", secret, true, ""},
+		{"parameter wrong", "", "guess", false, "secret parameter does not match"},
+		{"nothing", "", "", false, "missing X-Hub-Signature"},
+	} {
+		r := integrations.VerifyJira(secret, tc.signature, tc.param, body)
+		if (r == "") != tc.ok || !strings.Contains(r, tc.reason) {
+			t.Errorf("%s: reason %q", tc.name, r)
+		}
+	}
+}
