@@ -299,7 +299,8 @@ const MaxCalendarEntries = 500
 // so calendars that had them drop them). componentIDs, when given, keeps
 // the maintenance touching one of them.
 func (db *DB) ListMaintenanceCalendar(ctx context.Context, componentIDs []string, since time.Time) ([]Incident, error) {
-	q := db.Gorm.WithContext(ctx).Unscoped().
+	// Deleted ones too (cancelled), never drafts (the public view).
+	q := db.incidents(ctx).Unscoped().
 		Preload("Components", func(tx *gorm.DB) *gorm.DB { return tx.Select("id", "name") }).
 		Where("kind = ? AND scheduled_for IS NOT NULL AND scheduled_until IS NOT NULL AND scheduled_until >= ?", KindMaintenance, since.UTC())
 	if len(componentIDs) > 0 {
