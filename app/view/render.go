@@ -140,7 +140,6 @@ func funcMap(assets *static.Assets) template.FuncMap {
 		"join":        strings.Join,
 		"statusIcon":  StatusIcon,
 		"impactLabel": ImpactLabel,
-		"barClass":    barClass,
 		"uptimeBars":  uptimeBars,
 		"excerpt":     Excerpt,
 		"anchor":      anchor,
@@ -188,42 +187,6 @@ func ImpactLabel(impact string) string {
 		return "Maintenance"
 	}
 	return impact
-}
-
-// Narrow screens show only the newest days of an uptime bar.
-const (
-	smallDays  = 30 // phones
-	mediumDays = 60 // small tablets
-)
-
-// barClass gives the i-th of n days its CSS classes: whether it is hidden
-// on small and medium screens, and which way its tooltip opens at each
-// width so it stays on screen (left third opens right, right third opens
-// left).
-func barClass(i, n int) string {
-	age := n - 1 - i // days before today
-	var classes []string
-	switch {
-	case age >= mediumDays:
-		classes = append(classes, "hide-md")
-	case age >= smallDays:
-		classes = append(classes, "hide-sm")
-	}
-	for _, v := range []struct {
-		size    string
-		visible int
-	}{{"sm", min(n, smallDays)}, {"md", min(n, mediumDays)}, {"lg", n}} {
-		if age >= v.visible {
-			continue
-		}
-		switch pos := v.visible - 1 - age; pos * 3 / v.visible {
-		case 0:
-			classes = append(classes, "tip-"+v.size+"-l")
-		case 2:
-			classes = append(classes, "tip-"+v.size+"-r")
-		}
-	}
-	return strings.Join(classes, " ")
 }
 
 // Excerpt turns sanitized update HTML into plain text of at most max
