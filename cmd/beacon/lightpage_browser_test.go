@@ -135,4 +135,3 @@ func TestLargePageInBrowser(t *testing.T) {
 		})
 	}
 }
-
