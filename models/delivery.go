@@ -40,6 +40,7 @@ type ClaimedDelivery struct {
 	Delivery
 	SubscriberStatus string
 	TokenVersion     int
+	Language         string // the subscriber's language; "" for the page's default
 }
 
 // ClaimDeliveries gives worker up to limit pending deliveries whose attempt
@@ -63,7 +64,8 @@ func (db *DB) ClaimDeliveries(ctx context.Context, worker string, now time.Time,
 		RETURNING id, notification_id, subscriber_id, email, status, attempts, next_attempt_at, lease_until,
 			leased_by, last_error, created_at,
 			(SELECT s.status FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS subscriber_status,
-			(SELECT s.token_version FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS token_version`,
+			(SELECT s.token_version FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS token_version,
+			(SELECT s.language FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS language`,
 		worker, now.Add(lease), now, limit).Scan(&claimed).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: claim deliveries: %w", err)
