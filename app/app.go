@@ -19,6 +19,7 @@ import (
 
 	"github.com/beaconstatus/beacon/app/api"
 	"github.com/beaconstatus/beacon/app/console"
+	"github.com/beaconstatus/beacon/app/lang"
 	"github.com/beaconstatus/beacon/app/links"
 	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/app/public"
@@ -48,6 +49,7 @@ type App struct {
 	console *console.Handler
 
 	snapshot *snapshot.Cache  // rendered public responses
+	langs    *lang.Catalog    // the public side's languages
 	origin   string           // this replica's id in change announcements
 	notifier *notify.Notifier // the outbox dispatcher and mail workers
 	// snapshotPaths are the route paths served from the snapshot.
@@ -73,7 +75,11 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 		}
 	}
 	assets := static.New()
-	render, err := view.NewRenderer(assets)
+	langs, err := lang.NewCatalog(cfg.Languages, cfg.Language)
+	if err != nil {
+		return nil, fmt.Errorf("app: languages: %w", err)
+	}
+	render, err := view.NewRenderer(assets, langs)
 	if err != nil {
 		return nil, fmt.Errorf("app: templates: %w", err)
 	}
@@ -89,12 +95,14 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 		DB:      db,
 		Info:    view.PageInfo{ID: pageID, Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},
 		BaseURL: cfg.BaseURL, TimeZone: cfg.TimeZone, PartialOutageWeight: cfg.PartialOutageWeight, Now: a.now,
+		Langs: langs,
 	}
+	a.langs = langs
 	signer := links.NewSigner([]byte(secret), cfg.BaseURL)
 	a.notifier = notify.New(db, a.mailer(), emails, signer, log, a.now, a.notifySettings())
 	a.writes = web.NewWrites(db, a.afterWrite)
 	limits := web.NewLimits(db, a.now, log)
-	a.public = &public.Handler{DB: db, Site: a.site, Render: render, Assets: assets, Links: signer,
+	a.public = &public.Handler{DB: db, Site: a.site, Langs: langs, Render: render, Assets: assets, Links: signer,
 		Writes: a.writes, Limits: limits, Log: log, Now: a.now}
 	a.api = &api.Handler{DB: db, Site: a.site, Writes: a.writes, Limits: limits,
 		RateLimit: cfg.APIRateLimit, Log: log, Now: a.now}
@@ -104,6 +112,17 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 		return nil, err
 	}
 	a.snapshot = snapshot.New(a.now, log)
+	if langs.Multi() {
+		// One rendition per language in use: the default's under the
+		// plain key, the others' under the key and their code.
+		def := langs.Default()
+		a.snapshot.SetVariant(func(req *http.Request) string {
+			if l := langs.Of(req); l != def {
+				return l.Code
+			}
+			return ""
+		}, "Accept-Language", "Cookie")
+	}
 	a.echo = a.newEcho()
 	a.snapshot.SetHandler(a.echo)
 	return a, nil
@@ -162,7 +181,7 @@ func (a *App) Handler() http.Handler { return a }
 // page whose rendition is missing or stale, goes through echo.
 func (a *App) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if (req.Method == http.MethodGet || req.Method == http.MethodHead) && req.URL.RawPath == "" {
-		if r := a.snapshot.Hit(snapshot.Key(req.URL)); r != nil {
+		if r := a.snapshot.Hit(a.snapshot.KeyOf(req)); r != nil {
 			start := time.Now()
 			id := requestIDOf(req)
 			web.SetHeaderValues(w.Header(), a.securityHeaderList)

@@ -52,7 +52,7 @@ func badgeColor(status string) string {
 
 // badge is GET /badge.svg: the page's overall status.
 func (h *Handler) badge(c echo.Context) error {
-	st, err := h.Site.State(c.Request().Context())
+	st, err := h.site(c).State(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (h *Handler) componentBadge(c echo.Context) error {
 	if !models.ValidID(id) {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no component with this id.")
 	}
-	st, err := h.Site.State(c.Request().Context())
+	st, err := h.site(c).State(c.Request().Context())
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/lang"
 	"github.com/beaconstatus/beacon/app/links"
 	"github.com/beaconstatus/beacon/app/view"
 	"github.com/beaconstatus/beacon/app/web"
@@ -23,6 +24,7 @@ import (
 type Handler struct {
 	DB     *models.DB
 	Site   *view.Site
+	Langs  *lang.Catalog // the enabled languages; nil for English only
 	Render *view.Renderer
 	Assets *static.Assets
 	Links  *links.Signer // the subscription pages' signed links
@@ -57,6 +59,7 @@ func (h *Handler) Mount(e *echo.Echo, cached, shared func(path string, handler e
 	cached("/incidents/:id/postmortem/revisions", h.showPostmortemRevisions, web.NoQuery)
 	cached("/postmortems", h.showPostmortems, pageQuery)
 	e.OPTIONS("/incidents/:id", web.Preflight)
+	e.GET("/language", h.setLanguage) // the language switch: a cookie, then back to the page
 
 	// Email subscriptions: the subscribe form, and the pages the signed
 	// links of the emails open. Confirm and unsubscribe show a button that
@@ -88,3 +91,11 @@ func (h *Handler) Mount(e *echo.Echo, cached, shared func(path string, handler e
 
 // subscriptionBody caps the public subscription forms at MaxSubscribeBody.
 var subscriptionBody = web.LimitForm(func(echo.Context) int64 { return MaxSubscribeBody })
+
+// site is the page's Site worded in the request's language.
+func (h *Handler) site(c echo.Context) *view.Site {
+	if h.Langs == nil {
+		return h.Site
+	}
+	return h.Site.In(h.Langs.Of(c.Request()))
+}

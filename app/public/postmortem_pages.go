@@ -58,9 +58,9 @@ func (h *Handler) showPostmortem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := h.Site.Page("Postmortem: "+in.Name, c.Request().URL.Path)
+	v := h.site(c).Page("Postmortem: "+in.Name, c.Request().URL.Path)
 	v.Incident = iv
-	v.UpdatedAt = h.Site.Time(in.Postmortem.UpdatedAt)
+	v.UpdatedAt = h.site(c).Time(in.Postmortem.UpdatedAt)
 	return h.Render.Page(c, http.StatusOK, "postmortem.html", v)
 }
 
@@ -76,16 +76,16 @@ func (h *Handler) showPostmortemRevisions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := h.Site.Page("Postmortem revisions: "+in.Name, c.Request().URL.Path)
+	v := h.site(c).Page("Postmortem revisions: "+in.Name, c.Request().URL.Path)
 	v.Incident = iv
 	for i := range revs {
-		rv, err := h.Site.Revision(&revs[i], i == 0)
+		rv, err := h.site(c).Revision(&revs[i], i == 0)
 		if err != nil {
 			return err
 		}
 		v.Revisions = append(v.Revisions, rv)
 	}
-	v.UpdatedAt = h.Site.Time(in.Postmortem.UpdatedAt)
+	v.UpdatedAt = h.site(c).Time(in.Postmortem.UpdatedAt)
 	return h.Render.Page(c, http.StatusOK, "postmortem_revisions.html", v)
 }
 
@@ -104,11 +104,11 @@ func (h *Handler) showPostmortems(c echo.Context) error {
 	if page > pages {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no postmortems page "+strconv.Itoa(page)+": there are "+strconv.Itoa(pages)+".")
 	}
-	v := h.Site.Page("Postmortems", "/postmortems")
+	v := h.site(c).Page("Postmortems", "/postmortems")
 	v.PageNum, v.NumPages = page, pages
 	updated := h.Now()
 	for i := range list {
-		v.Postmortems = append(v.Postmortems, h.Site.PostmortemCard(&list[i]))
+		v.Postmortems = append(v.Postmortems, h.site(c).PostmortemCard(&list[i]))
 		if i == 0 && list[i].PublishedAt != nil {
 			updated = *list[i].PublishedAt
 		}
@@ -122,6 +122,6 @@ func (h *Handler) showPostmortems(c echo.Context) error {
 	if page < pages {
 		v.NextURL = "/postmortems?page=" + strconv.Itoa(page+1)
 	}
-	v.UpdatedAt = h.Site.Time(updated)
+	v.UpdatedAt = h.site(c).Time(updated)
 	return h.Render.Page(c, http.StatusOK, "postmortems.html", v)
 }

@@ -129,7 +129,7 @@ func (site *Site) Postmortem(ctx context.Context, pm *models.Postmortem) (*Postm
 
 func (site *Site) Entry(at time.Time, status, html string) EntryView {
 	// The HTML was rendered from Markdown and sanitized when it was saved.
-	return EntryView{At: site.Time(at), Status: status, StatusLabel: models.IncidentStatusLabel(status), BodyHTML: template.HTML(html)}
+	return EntryView{At: site.Time(at), Status: status, StatusLabel: site.IncidentStatusLabel(status), BodyHTML: template.HTML(html)}
 }
 
 // Durations lists the impact start and the figures that are known, all
@@ -141,7 +141,7 @@ func (site *Site) Durations(m models.Milestones) []DurationView {
 	}
 	for _, f := range models.Figures {
 		if v, ok := f.Of(m); ok {
-			out = append(out, DurationView{Label: f.Label, Value: HumanDuration(v)})
+			out = append(out, DurationView{Label: f.Label, Value: site.Duration(v)})
 		}
 	}
 	return out

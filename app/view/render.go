@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/lang"
 	"github.com/beaconstatus/beacon/app/web"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/static"
@@ -31,29 +32,41 @@ const (
 // partials, so a broken template stops the server at boot and pages
 // cannot clash over block names.
 type Renderer struct {
-	pages map[string]*template.Template // public pages by file name, e.g. "index.html"
-	admin map[string]*template.Template // admin pages by file name, e.g. "users.html"
+	langs map[string]map[string]*template.Template // public pages by language and file name, e.g. "de", "index.html"
+	pages map[string]*template.Template            // the default language's
+	admin map[string]*template.Template            // admin pages by file name, e.g. "users.html"
 }
 
 // NewRenderer parses the layouts, the partials and every page in
-// views/public and views/admin.
-func NewRenderer(assets *static.Assets) (*Renderer, error) {
-	pages, err := parsePages(assets, layoutName, "public/*.html", "layouts/"+layoutName, "partials/*.html")
-	if err != nil {
-		return nil, err
+// views/public (once per language of the catalog; without one, English)
+// and views/admin (English).
+func NewRenderer(assets *static.Assets, catalog ...*lang.Catalog) (*Renderer, error) {
+	c := englishOnly()
+	if len(catalog) > 0 && catalog[0] != nil {
+		c = catalog[0]
 	}
-	admin, err := parsePages(assets, adminLayoutName, "admin/*.html",
+	r := &Renderer{langs: map[string]map[string]*template.Template{}}
+	for _, l := range c.Langs() {
+		pages, err := parsePages(funcMap(assets, l), layoutName, "public/*.html", "layouts/"+layoutName, "partials/*.html")
+		if err != nil {
+			return nil, err
+		}
+		r.langs[l.Code] = pages
+	}
+	r.pages = r.langs[c.Default().Code]
+	admin, err := parsePages(funcMap(assets, englishOnly().Default()), adminLayoutName, "admin/*.html",
 		"layouts/"+adminLayoutName, "partials/*.html", "admin/partials/*.html")
 	if err != nil {
 		return nil, err
 	}
-	return &Renderer{pages: pages, admin: admin}, nil
+	r.admin = admin
+	return r, nil
 }
 
 // parsePages parses the layout and shared files, then each page matching
 // glob into its own clone of them.
-func parsePages(assets *static.Assets, layout, glob string, shared ...string) (map[string]*template.Template, error) {
-	base, err := template.New("").Funcs(funcMap(assets)).ParseFS(views.FS, shared...)
+func parsePages(funcs template.FuncMap, layout, glob string, shared ...string) (map[string]*template.Template, error) {
+	base, err := template.New("").Funcs(funcs).ParseFS(views.FS, shared...)
 	if err != nil {
 		return nil, fmt.Errorf("render: parse layout: %w", err)
 	}
@@ -82,7 +95,13 @@ func parsePages(assets *static.Assets, layout, glob string, shared ...string) (m
 // failing template may have written part of the page: render into a
 // buffer (as renderPage does) to answer with an error page instead.
 func (r *Renderer) Render(w io.Writer, page string, data any) error {
-	t, ok := r.pages[page]
+	pages := r.pages
+	if v, ok := data.(interface{ LangCode() string }); ok {
+		if p := r.langs[v.LangCode()]; p != nil {
+			pages = p
+		}
+	}
+	t, ok := pages[page]
 	if !ok {
 		return fmt.Errorf("render: unknown page %q", page)
 	}
@@ -132,14 +151,19 @@ func (r *Renderer) Pages() []string {
 	return names
 }
 
-// funcMap is the set of helpers available to every template.
-func funcMap(assets *static.Assets) template.FuncMap {
+// funcMap is the set of helpers available to every template, worded in
+// l: t is a message of its catalog ({{t "key" "Name" .X}}), tn one for a
+// count ({{tn "key" 3}}).
+func funcMap(assets *static.Assets, l *lang.Lang) template.FuncMap {
 	return template.FuncMap{
 		"asset":       assets.URL,
 		"lower":       strings.ToLower,
 		"join":        strings.Join,
 		"statusIcon":  StatusIcon,
-		"impactLabel": ImpactLabel,
+		"impactLabel": func(impact string) string { return l.T("impact_" + impact) },
+		"t":           l.T,
+		"tn":          l.N,
+		"langCode":    func() string { return l.Code },
 		"uptimeBars":  uptimeBars,
 		"excerpt":     Excerpt,
 		"anchor":      anchor,

@@ -13,7 +13,8 @@
   };
   var formatters = {};
   function formatter(kind) {
-    if (!formatters[kind]) formatters[kind] = new Intl.DateTimeFormat(undefined, formats[kind] || formats.full);
+    // In the page's language (<html lang>), not the browser's.
+    if (!formatters[kind]) formatters[kind] = new Intl.DateTimeFormat(document.documentElement.lang || undefined, formats[kind] || formats.full);
     return formatters[kind];
   }
 
@@ -32,6 +33,8 @@
   var note = document.getElementById("tz-note");
   var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (note && converted > 0 && zone) {
-    note.textContent = "Times shown in your time zone (" + zone + ")";
+    // The page's own wording, with ZONE standing for the zone's name.
+    var words = note.getAttribute("data-local-note") || "Times shown in your time zone (ZONE)";
+    note.textContent = words.replace("ZONE", zone);
   }
 })();
