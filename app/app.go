@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -121,7 +122,7 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 				return l.Code
 			}
 			return ""
-		}, "Accept-Language", "Cookie")
+		}, func(path string) bool { return !strings.HasPrefix(path, "/api/") }, "Accept-Language", "Cookie")
 	}
 	a.echo = a.newEcho()
 	a.snapshot.SetHandler(a.echo)

@@ -134,7 +134,7 @@ func TestStatusPageComponents(t *testing.T) {
 
 		// Showcased components have a 90-day bar with their uptime; others none.
 		api := componentItem(t, body, "API")
-		if n := strings.Count(api, `<li class="day`); n != view.UptimeDays {
+		if n := strings.Count(api, `<i class="day-`) + strings.Count(api, `<span class="day-`); n != view.UptimeDays {
 			t.Errorf("API has %d uptime days, want %d", n, view.UptimeDays)
 		}
 		contains(t, api, "100.00% uptime", `aria-label="API uptime, last 90 days"`)

@@ -91,6 +91,7 @@ type Cache struct {
 	// (the reader's language); "" for the plain one. vary is the Vary
 	// header of every answer: Accept-Encoding and what variant reads.
 	variant func(*http.Request) string
+	varies  func(path string) bool
 	vary    []string
 }
 
@@ -100,9 +101,16 @@ const variantSep = "\x00"
 // SetVariant makes the snapshot keep one rendition per variant of a URL:
 // variant names a request's ("" for the plain one, built by a request
 // without the headers); headers are the request headers it reads, added
-// to Vary. A rebuild of a variant asks for it with Accept-Language.
-func (s *Cache) SetVariant(variant func(*http.Request) string, headers ...string) {
-	s.variant = variant
+// to Vary of the paths varies accepts (the others have one rendition). A
+// rebuild of a variant asks for it with Accept-Language.
+func (s *Cache) SetVariant(variant func(*http.Request) string, varies func(path string) bool, headers ...string) {
+	s.variant = func(req *http.Request) string {
+		if !varies(req.URL.Path) {
+			return ""
+		}
+		return variant(req)
+	}
+	s.varies = varies
 	s.vary = []string{strings.Join(append([]string{echo.HeaderAcceptEncoding}, headers...), ", ")}
 }
 
@@ -397,7 +405,11 @@ func (s *Cache) rebuild(ctx context.Context, e *snapEntry, wait time.Duration) (
 			return nil, errNotCacheable{rec.status}
 		}
 		previous := e.current.Load()
-		r, err := newRendition(rec, gen, s.now(), previous, s.vary)
+		var vary []string
+		if s.varies != nil && s.varies(req.URL.Path) {
+			vary = s.vary
+		}
+		r, err := newRendition(rec, gen, s.now(), previous, vary)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -162,6 +163,7 @@ func funcMap(assets *static.Assets, l *lang.Lang) template.FuncMap {
 		"statusIcon":  StatusIcon,
 		"impactLabel": func(impact string) string { return l.T("impact_" + impact) },
 		"t":           l.T,
+		"tb":          func(id string, args ...any) template.HTML { return strongArgs(l, id, args) },
 		"tn":          l.N,
 		"langCode":    func() string { return l.Code },
 		"uptimeBars":  uptimeBars,
@@ -254,4 +256,24 @@ func FieldLabel(name string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// strongArgs is the message id worded in l with its placeholders' values
+// Email (an address the page repeats back) in <strong>, everything escaped.
+func strongArgs(l *lang.Lang, id string, args []any) template.HTML {
+	marked := slices.Clone(args)
+	values := map[string]string{}
+	for i := 1; i < len(marked); i += 2 {
+		if marked[i-1] != "Email" {
+			continue
+		}
+		m := fmt.Sprintf("\x01%d\x02", i)
+		values[m] = fmt.Sprint(marked[i])
+		marked[i] = m
+	}
+	out := template.HTMLEscapeString(l.T(id, marked...))
+	for m, v := range values {
+		out = strings.ReplaceAll(out, m, "<strong>"+template.HTMLEscapeString(v)+"</strong>")
+	}
+	return template.HTML(out)
 }
