@@ -84,7 +84,7 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	if err != nil {
 		return nil, fmt.Errorf("app: templates: %w", err)
 	}
-	emails, err := notify.NewEmailTemplates()
+	emails, err := notify.NewEmailTemplates(langs)
 	if err != nil {
 		return nil, fmt.Errorf("app: templates: %w", err)
 	}
@@ -161,7 +161,7 @@ func (a *App) notifySettings() notify.Settings {
 		OneWriter: a.db.Dialect == models.SQLite,
 		PageID:    a.site.Info.ID, PageName: a.cfg.PageName, BaseURL: a.cfg.BaseURL, TimeZone: a.cfg.TimeZone,
 		FromName: a.cfg.MailFromName, FromAddress: a.cfg.MailFromAddress,
-		Mail: "log (SMTP_URL unset)",
+		Mail: "log (SMTP_URL unset)", Language: a.langs.Default().Code,
 	}
 	switch {
 	case a.cfg.Mailer != nil:

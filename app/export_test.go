@@ -52,3 +52,6 @@ func (a *App) SnapshotEntries() int { return a.snapshot.Len() }
 // InvalidateSnapshot marks every rendition stale, as a change announced by
 // another replica does.
 func (a *App) InvalidateSnapshot() { a.snapshot.Invalidate() }
+
+// WakeNotifier wakes the notifier, as a write with mail effects does.
+func (a *App) WakeNotifier() { a.notifier.Wake() }

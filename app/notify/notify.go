@@ -111,6 +111,7 @@ type Settings struct {
 	PageID, PageName, BaseURL string // PageID: unique to the installation, in Message-IDs
 	TimeZone                  *time.Location
 	FromName, FromAddress     string
+	Language                  string // the page's default language (PAGE_LANGUAGE)
 }
 
 // Notifier is the notify path: the mail driver, the message templates,

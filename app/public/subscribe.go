@@ -125,6 +125,7 @@ func (h *Handler) subscribe(c echo.Context) error {
 	form := view.NewForm(c)
 	v := h.newSubscriptionView(c, "Subscribe")
 	ch, kindsErr := view.ChoicesFromForm(form, form.Value("full") != "")
+	ch.Language = h.site(c).L().Code // their emails speak the language they subscribed in
 	reshow := func(code int) error {
 		var err error
 		if v.Choices, err = h.site(c).Choices(c.Request().Context(), ch, form); err != nil {
