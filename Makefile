@@ -31,7 +31,8 @@ test: vet fmt-check
 ## the package's testdata/fuzz/FuzzX/: fix the bug and commit the input with the fix.
 FUZZTIME  ?= 20s
 FUZZ_TARGETS = ./app:FuzzManagementAPI ./app:FuzzSubscribeForm ./app:FuzzLoadConfig ./app/links:FuzzSignedLink \
-	./models:FuzzRenderMarkdown ./models:FuzzParseEmail ./models:FuzzImportSubscribers
+	./models:FuzzRenderMarkdown ./models:FuzzParseEmail ./models:FuzzImportSubscribers \
+	./app/brand:FuzzSanitizeSVG ./app/brand:FuzzCheckStylesheet
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$pkg $$fn ($(FUZZTIME))"; \

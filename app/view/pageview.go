@@ -28,11 +28,11 @@ func (v PageView) LangCode() string {
 
 // PageView is the data every public page template receives.
 type PageView struct {
-	Page      PageInfo      // the status page itself
-	Title     string        // the <title> of this page, without the page name
-	Status    OverallStatus // the banner
-	UpdatedAt DisplayTime   // when the data behind this page last changed
-	Path      string        // request path of this page, e.g. "/history"
+	Page      PageInfo       // the status page itself
+	Title     string         // the <title> of this page, without the page name
+	Status    OverallStatus  // the banner
+	UpdatedAt DisplayTime    // when the data behind this page last changed
+	Path      string         // request path of this page, e.g. "/history"
 	Lang      *lang.Lang     // the language the page is worded in
 	Languages []LanguageLink // the language switch; none when one language is enabled
 	Brand     *Brand         // the page's branding; nil for none
