@@ -80,6 +80,10 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	if err != nil {
 		return nil, fmt.Errorf("app: languages: %w", err)
 	}
+	branding, brandAssets, err := loadBranding(cfg.Branding)
+	if err != nil {
+		return nil, fmt.Errorf("app: branding: %w", err)
+	}
 	render, err := view.NewRenderer(assets, langs)
 	if err != nil {
 		return nil, fmt.Errorf("app: templates: %w", err)
@@ -96,14 +100,14 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 		DB:      db,
 		Info:    view.PageInfo{ID: pageID, Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},
 		BaseURL: cfg.BaseURL, TimeZone: cfg.TimeZone, PartialOutageWeight: cfg.PartialOutageWeight, Now: a.now,
-		Langs: langs,
+		Langs: langs, Brand: branding,
 	}
 	a.langs = langs
 	signer := links.NewSigner([]byte(secret), cfg.BaseURL)
 	a.notifier = notify.New(db, a.mailer(), emails, signer, log, a.now, a.notifySettings())
 	a.writes = web.NewWrites(db, a.afterWrite)
 	limits := web.NewLimits(db, a.now, log)
-	a.public = &public.Handler{DB: db, Site: a.site, Langs: langs, Render: render, Assets: assets, Links: signer,
+	a.public = &public.Handler{DB: db, Site: a.site, Langs: langs, BrandAssets: brandAssets, Render: render, Assets: assets, Links: signer,
 		Writes: a.writes, Limits: limits, Log: log, Now: a.now}
 	a.api = &api.Handler{DB: db, Site: a.site, Writes: a.writes, Limits: limits,
 		RateLimit: cfg.APIRateLimit, Log: log, Now: a.now}

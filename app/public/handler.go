@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/brand"
 	"github.com/beaconstatus/beacon/app/lang"
 	"github.com/beaconstatus/beacon/app/links"
 	"github.com/beaconstatus/beacon/app/view"
@@ -25,6 +26,9 @@ type Handler struct {
 	DB     *models.DB
 	Site   *view.Site
 	Langs  *lang.Catalog // the enabled languages; nil for English only
+	// BrandAssets are the branding's files (logo, favicon, theme), served
+	// under /brand/ with their content hash in the name.
+	BrandAssets []brand.Asset
 	Render *view.Renderer
 	Assets *static.Assets
 	Links  *links.Signer // the subscription pages' signed links
@@ -87,6 +91,7 @@ func (h *Handler) Mount(e *echo.Echo, cached, shared func(path string, handler e
 
 	// Static files, under content-hashed URLs.
 	e.Match(getHead, "/static/*", h.serveStatic)
+	e.Match(getHead, "/brand/:file", h.serveBrandAsset)
 }
 
 // subscriptionBody caps the public subscription forms at MaxSubscribeBody.
