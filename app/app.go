@@ -51,6 +51,7 @@ type App struct {
 
 	snapshot *snapshot.Cache  // rendered public responses
 	langs    *lang.Catalog    // the public side's languages
+	branding *branding        // the page's branding now
 	origin   string           // this replica's id in change announcements
 	notifier *notify.Notifier // the outbox dispatcher and mail workers
 	// snapshotPaths are the route paths served from the snapshot.
@@ -80,8 +81,11 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	if err != nil {
 		return nil, fmt.Errorf("app: languages: %w", err)
 	}
-	branding, brandAssets, err := loadBranding(cfg.Branding)
+	branding, err := newBranding(cfg.Branding)
 	if err != nil {
+		return nil, fmt.Errorf("app: branding: %w", err)
+	}
+	if err := branding.reload(ctx, db); err != nil {
 		return nil, fmt.Errorf("app: branding: %w", err)
 	}
 	render, err := view.NewRenderer(assets, langs)
@@ -100,14 +104,15 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 		DB:      db,
 		Info:    view.PageInfo{ID: pageID, Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},
 		BaseURL: cfg.BaseURL, TimeZone: cfg.TimeZone, PartialOutageWeight: cfg.PartialOutageWeight, Now: a.now,
-		Langs: langs, Brand: branding,
+		Langs: langs, Branding: branding.Brand,
 	}
+	a.branding = branding
 	a.langs = langs
 	signer := links.NewSigner([]byte(secret), cfg.BaseURL)
 	a.notifier = notify.New(db, a.mailer(), emails, signer, log, a.now, a.notifySettings())
 	a.writes = web.NewWrites(db, a.afterWrite)
 	limits := web.NewLimits(db, a.now, log)
-	a.public = &public.Handler{DB: db, Site: a.site, Langs: langs, BrandAssets: brandAssets, Render: render, Assets: assets, Links: signer,
+	a.public = &public.Handler{DB: db, Site: a.site, Langs: langs, BrandAsset: branding.Asset, Render: render, Assets: assets, Links: signer,
 		Writes: a.writes, Limits: limits, Log: log, Now: a.now}
 	a.api = &api.Handler{DB: db, Site: a.site, Writes: a.writes, Limits: limits,
 		RateLimit: cfg.APIRateLimit, Log: log, Now: a.now}

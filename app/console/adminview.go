@@ -75,6 +75,7 @@ func adminNav(u *models.User, section string) []NavItem {
 		{"notifications", "Notifications", "/admin/notifications", models.RoleEditor},
 		{"users", "Users", "/admin/users", models.RoleAdmin},
 		{"tokens", "API tokens", "/admin/tokens", models.RoleAdmin},
+		{"branding", "Branding", "/admin/branding", models.RoleAdmin},
 		{"audit", "Audit log", "/admin/audit", models.RoleAdmin},
 	}
 	actor := models.Actor{Type: models.ActorUser, Role: u.Role}

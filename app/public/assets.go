@@ -20,11 +20,7 @@ func (h *Handler) serveStatic(c echo.Context) error {
 // their content-hashed names with a year-long cache. An SVG is served
 // with a policy that lets it run nothing, even opened on its own.
 func (h *Handler) serveBrandAsset(c echo.Context) error {
-	name := c.Param("file")
-	for _, a := range h.BrandAssets {
-		if a.Name != name {
-			continue
-		}
+	if a, ok := h.BrandAsset(c.Param("file")); ok {
 		hd := c.Response().Header()
 		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
 		if a.ContentType == "image/svg+xml" {

@@ -23,19 +23,19 @@ import (
 
 // Handler answers the public pages.
 type Handler struct {
-	DB     *models.DB
-	Site   *view.Site
-	Langs  *lang.Catalog // the enabled languages; nil for English only
-	// BrandAssets are the branding's files (logo, favicon, theme), served
-	// under /brand/ with their content hash in the name.
-	BrandAssets []brand.Asset
-	Render *view.Renderer
-	Assets *static.Assets
-	Links  *links.Signer // the subscription pages' signed links
-	Writes *web.Writes   // a subscription queues its confirmation
-	Limits *web.Limits
-	Log    *slog.Logger
-	Now    func() time.Time
+	DB    *models.DB
+	Site  *view.Site
+	Langs *lang.Catalog // the enabled languages; nil for English only
+	// BrandAsset finds a file of the branding (logo, favicon, theme) by
+	// its name under /brand/, which holds its content hash.
+	BrandAsset func(name string) (brand.Asset, bool)
+	Render      *view.Renderer
+	Assets      *static.Assets
+	Links       *links.Signer // the subscription pages' signed links
+	Writes      *web.Writes   // a subscription queues its confirmation
+	Limits      *web.Limits
+	Log         *slog.Logger
+	Now         func() time.Time
 }
 
 // Rate limits of the signed subscriber links (confirm, manage,

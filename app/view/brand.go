@@ -1,5 +1,7 @@
 package view
 
+import "github.com/beaconstatus/beacon/app/brand"
+
 // Brand is the page's branding as the pages, emails, badges and the
 // widget show it: the logo, the favicon and the stylesheet (URLs under
 // content-hashed paths, "" when none), the accent colour and the links of
@@ -16,7 +18,4 @@ type Brand struct {
 }
 
 // Link is a link of the page's header or footer.
-type Link struct {
-	Label string
-	URL   string
-}
+type Link = brand.Link

@@ -23,7 +23,7 @@ type Site struct {
 	Now                 func() time.Time
 	Langs               *lang.Catalog // the enabled languages (nil: English only)
 	Lang                *lang.Lang    // the language the views are worded in (nil: the default)
-	Brand               *Brand        // the page's branding (nil: none)
+	Branding            func() *Brand // the page's branding now (nil, or nil returned: none)
 }
 
 // In is the site worded in l (nil: the default language).

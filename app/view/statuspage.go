@@ -18,7 +18,10 @@ const PastIncidentDays = 15
 
 // Page starts the view every public page gets.
 func (site *Site) Page(title, path string) PageView {
-	v := PageView{Page: site.Info, Title: title, Path: path, UptimeDays: UptimeDays, Lang: site.L(), Brand: site.Brand}
+	v := PageView{Page: site.Info, Title: title, Path: path, UptimeDays: UptimeDays, Lang: site.L()}
+	if site.Branding != nil {
+		v.Brand = site.Branding()
+	}
 	if site.Langs != nil && site.Langs.Multi() {
 		for _, l := range site.Langs.Langs() {
 			v.Languages = append(v.Languages, LanguageLink{Code: l.Code, Name: l.Name, Current: l == v.Lang,
