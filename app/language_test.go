@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beaconstatus/beacon/app"
 	"github.com/beaconstatus/beacon/app/links"
 	"github.com/beaconstatus/beacon/app/smtptest"
 	"github.com/beaconstatus/beacon/models"
@@ -105,4 +107,111 @@ func mustHave(t *testing.T, what, s string, wants ...string) {
 			t.Errorf("%s lacks %q:\n%s", what, w, s)
 		}
 	}
+}
+
+// The page answers in the reader's language: Accept-Language among the
+// enabled ones, the switch's cookie over it, PAGE_LANGUAGE as the default;
+// <html lang> matches; the snapshot keeps one rendition per language
+// (a second request is a hit, not a render) and says Vary.
+func TestPageLanguages(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		addComponent(t, db, models.Component{Name: "API", Showcase: true})
+		a := newTestApp(t, db, map[string]string{"PAGE_LANGUAGE": "de"})
+		h := a.Handler()
+		page := func(acceptLanguage, cookie string) *httptest.ResponseRecorder {
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			if acceptLanguage != "" {
+				req.Header.Set("Accept-Language", acceptLanguage)
+			}
+			if cookie != "" {
+				req.Header.Set("Cookie", "lang="+cookie)
+			}
+			return serve(h, req)
+		}
+		for _, tt := range []struct{ accept, cookie, lang, says string }{
+			{"", "", "de", "Alle Systeme betriebsbereit"},
+			{"fr-FR,fr;q=0.9", "", "de", "Systemstatus"},
+			{"ko-KR,ko;q=0.9", "", "ko", "모든 시스템 정상 운영 중"},
+			{"en-US,en;q=0.8", "", "en", "All Systems Operational"},
+			{"en-US", "ko", "ko", "시스템 상태"},
+		} {
+			rec := page(tt.accept, tt.cookie)
+			body := rec.Body.String()
+			if rec.Code != http.StatusOK || !strings.Contains(body, `<html lang="`+tt.lang+`">`) || !strings.Contains(body, tt.says) {
+				t.Errorf("Accept-Language %q, cookie %q: %d, want %s saying %q", tt.accept, tt.cookie, rec.Code, tt.lang, tt.says)
+			}
+			if v := rec.Header().Get("Vary"); v != "Accept-Encoding, Accept-Language, Cookie" {
+				t.Errorf("Vary %q", v)
+			}
+		}
+		// One rendition per language: asking again renders nothing.
+		builds := func(key string) uint64 { n, _ := a.SnapshotBuilds(key); return n }
+		before := builds("/\x00ko")
+		if before == 0 {
+			t.Fatal("no Korean rendition")
+		}
+		page("ko", "")
+		if builds("/\x00ko") != before {
+			t.Error("the Korean page was rendered again")
+		}
+		if builds("/") == 0 || builds("/\x00en") == 0 {
+			t.Error("no German (default) or English rendition")
+		}
+
+		// The switch: a cookie and back to the page; an unknown code is a 400 naming lang.
+		rec := get(t, h, "/language?lang=ko&next=/history")
+		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/history" || !strings.Contains(rec.Header().Get("Set-Cookie"), "lang=ko") {
+			t.Errorf("switch: %d %q %q", rec.Code, rec.Header().Get("Location"), rec.Header().Get("Set-Cookie"))
+		}
+		if rec := get(t, h, "/language?lang=ko&next=//evil.test/"); rec.Header().Get("Location") != "/" {
+			t.Errorf("switch to another site: %q", rec.Header().Get("Location"))
+		}
+		rec = get(t, h, "/language?lang=xx")
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "lang must be one of") || rec.Header().Get("Set-Cookie") != "" {
+			t.Errorf("unknown language: %d %s", rec.Code, rec.Header().Get("Set-Cookie"))
+		}
+	})
+}
+
+// PAGE_LANGUAGES and PAGE_LANGUAGE with a code Beacon does not ship, or a
+// default that is not enabled, stop the server with the variable named;
+// so does bad branding in the environment.
+func TestLanguageAndBrandingConfig(t *testing.T) {
+	for _, tt := range []struct {
+		env  map[string]string
+		says string
+	}{
+		{map[string]string{"PAGE_LANGUAGES": "en,xx"}, "PAGE_LANGUAGES"},
+		{map[string]string{"PAGE_LANGUAGE": "fr"}, "PAGE_LANGUAGE"},
+		{map[string]string{"PAGE_LANGUAGES": "de", "PAGE_LANGUAGE": "ko"}, "PAGE_LANGUAGE"},
+	} {
+		if _, err := app.LoadConfig(envOf(tt.env)); err == nil || !strings.Contains(err.Error(), tt.says) {
+			t.Errorf("%v: %v, want an error naming %s", tt.env, err, tt.says)
+		}
+	}
+	cfg, err := app.LoadConfig(envOf(map[string]string{"PAGE_LANGUAGES": "ko, de"}))
+	if err != nil || strings.Join(cfg.Languages, ",") != "ko,de" || cfg.Language != "ko" {
+		t.Errorf("PAGE_LANGUAGES=ko, de: %v %v %q", err, cfg.Languages, cfg.Language)
+	}
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		for env, says := range map[string]string{
+			"BRAND_ACCENT_COLOR": "BRAND_ACCENT_COLOR has a contrast of",
+			"BRAND_LOGO_FILE":    "BRAND_LOGO_FILE: cannot read",
+			"BRAND_FOOTER_LINKS": "BRAND_FOOTER_LINKS must be links",
+		} {
+			value := map[string]string{"BRAND_ACCENT_COLOR": "#eeeeee", "BRAND_LOGO_FILE": "/nonexistent.svg", "BRAND_FOOTER_LINKS": "nolabel"}[env]
+			cfg, err := app.LoadConfig(func(k string) string {
+				if k == env {
+					return value
+				}
+				return testEnv[k]
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := app.New(context.Background(), cfg, db, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), says) {
+				t.Errorf("%s=%s: %v, want %q", env, value, err, says)
+			}
+		}
+	})
 }
