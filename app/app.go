@@ -171,6 +171,14 @@ func (a *App) notifySettings() notify.Settings {
 		PageID:    a.site.Info.ID, PageName: a.cfg.PageName, BaseURL: a.cfg.BaseURL, TimeZone: a.cfg.TimeZone,
 		FromName: a.cfg.MailFromName, FromAddress: a.cfg.MailFromAddress,
 		Mail: "log (SMTP_URL unset)", Language: a.langs.Default().Code,
+		Branding: func() (string, string) {
+			b := a.branding.Brand()
+			logo := ""
+			if b.LogoURL != "" && !strings.HasSuffix(b.LogoURL, ".svg") { // mail clients seldom show SVG
+				logo = a.cfg.BaseURL + b.LogoURL
+			}
+			return logo, b.Accent
+		},
 	}
 	switch {
 	case a.cfg.Mailer != nil:

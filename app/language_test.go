@@ -24,7 +24,7 @@ import (
 func TestEmailInSubscribersLanguage(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		srv := smtptest.Start(t, smtptest.Options{})
-		a, _ := mailApp(t, db, srv, nil, fastRetries, nil)
+		a, _ := mailApp(t, db, srv, nil, fastRetries, map[string]string{"BRAND_ACCENT_COLOR": "#0b5cad"})
 		h := a.Handler()
 		api := models.Component{Name: "API"}
 		if err := db.CreateComponent(context.Background(), &api, "test"); err != nil {
@@ -68,7 +68,7 @@ func TestEmailInSubscribersLanguage(t *testing.T) {
 		for _, part := range []string{ko.Text, ko.HTML} {
 			mustHave(t, "Korean confirmation", part, "이 메시지를 무시하세요", "구독 관리 또는 해지")
 		}
-		mustHave(t, "Korean confirmation HTML", ko.HTML, `<html lang="ko">`, "구독 확인하기")
+		mustHave(t, "Korean confirmation HTML", ko.HTML, `<html lang="ko">`, "구독 확인하기", "background:#0b5cad", "border-top:4px solid #0b5cad")
 		mustHave(t, "English confirmation", confirm["ann@example.test"].Text, "If it was not you, ignore this message")
 
 		// Both confirm; an incident update reaches each in their language.

@@ -83,8 +83,10 @@ func parseEmails(l *lang.Lang) (*emailLang, error) {
 
 // Page is the status page a message is from, as its templates show it.
 type Page struct {
-	Name string // PAGE_NAME
-	URL  string // BASE_URL
+	Name    string // PAGE_NAME
+	URL     string // BASE_URL
+	LogoURL string // the branding's logo, absolute; "" for none
+	Accent  string // the branding's accent colour for links and buttons; "" for the default
 }
 
 // Email is everything one message says: what EmailTemplates.Build turns

@@ -112,6 +112,9 @@ type Settings struct {
 	TimeZone                  *time.Location
 	FromName, FromAddress     string
 	Language                  string // the page's default language (PAGE_LANGUAGE)
+	// Branding is the page's logo URL (absolute) and accent colour now;
+	// nil for none.
+	Branding func() (logoURL, accent string)
 }
 
 // Notifier is the notify path: the mail driver, the message templates,

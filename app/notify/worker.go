@@ -328,6 +328,9 @@ func (nf *Notifier) prepareNotificationIn(n *outgoing, language string) (*Prepar
 		FromName: nf.set.FromName, FromAddress: nf.set.FromAddress,
 		Kind: n.Kind, Content: n.content,
 	}
+	if nf.set.Branding != nil {
+		e.Page.LogoURL, e.Page.Accent = nf.set.Branding()
+	}
 	host := nf.host()
 	e.ListID = fmt.Sprintf("%s status <%s.status.%s>", listPhrase(nf.set.PageName), nf.set.PageID, host)
 	if n.IncidentID != nil {
