@@ -29,13 +29,13 @@ type Handler struct {
 	// BrandAsset finds a file of the branding (logo, favicon, theme) by
 	// its name under /brand/, which holds its content hash.
 	BrandAsset func(name string) (brand.Asset, bool)
-	Render      *view.Renderer
-	Assets      *static.Assets
-	Links       *links.Signer // the subscription pages' signed links
-	Writes      *web.Writes   // a subscription queues its confirmation
-	Limits      *web.Limits
-	Log         *slog.Logger
-	Now         func() time.Time
+	Render     *view.Renderer
+	Assets     *static.Assets
+	Links      *links.Signer // the subscription pages' signed links
+	Writes     *web.Writes   // a subscription queues its confirmation
+	Limits     *web.Limits
+	Log        *slog.Logger
+	Now        func() time.Time
 }
 
 // Rate limits of the signed subscriber links (confirm, manage,
