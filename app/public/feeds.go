@@ -86,8 +86,9 @@ func (h *Handler) historyFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	doc := h.historyDoc(h.Site.Info.Name+" status: incident history",
-		"Incidents and scheduled maintenance of "+h.Site.Info.Name+".", "/history", h.Site.BaseURL+"/history", list, revised, updated)
+	l := h.site(c).L()
+	doc := h.historyDoc(l.T("feed_history_title", "Name", h.Site.Info.Name),
+		l.T("feed_history_description", "Name", h.Site.Info.Name), "/history", h.Site.BaseURL+"/history", list, revised, updated)
 	return h.writeFeed(c, doc, feedFormat(c.Path()))
 }
 
@@ -129,8 +130,9 @@ func (h *Handler) componentFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	doc := h.historyDoc(comp.Name+" · "+h.Site.Info.Name+" status",
-		"Incidents and scheduled maintenance affecting "+comp.Name+".",
+	l := h.site(c).L()
+	doc := h.historyDoc(l.T("feed_component_title", "Component", comp.Name, "Name", h.Site.Info.Name),
+		l.T("feed_component_description", "Component", comp.Name),
 		"/components/"+comp.ID+"/history", h.Site.BaseURL+"/", list, revised, updated)
 	return h.writeFeed(c, doc, feedFormat(c.Path()))
 }
