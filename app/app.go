@@ -116,7 +116,7 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 		Writes: a.writes, Limits: limits, Log: log, Now: a.now}
 	a.api = &api.Handler{DB: db, Site: a.site, Writes: a.writes, Limits: limits,
 		RateLimit: cfg.APIRateLimit, Log: log, Now: a.now}
-	a.console = &console.Handler{DB: db, Site: a.site, Render: render, Writes: a.writes,
+	a.console = &console.Handler{DB: db, Site: a.site.In(view.English()), Render: render, Writes: a.writes,
 		Sessions: console.NewSessions(db, a.now, cfg.BaseURL), Secret: []byte(secret), Log: log, Now: a.now}
 	if err := a.console.AnnounceSetup(ctx); err != nil {
 		return nil, err

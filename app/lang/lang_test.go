@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/beaconstatus/beacon/app/lang"
+	"github.com/beaconstatus/beacon/models"
 )
 
 // TestCatalogsComplete fails on a message of the English catalog missing
@@ -119,6 +120,37 @@ func TestWording(t *testing.T) {
 		}
 		if got := l.Ago(at, at.Add(3*time.Hour+5*time.Minute)); got != tt.ago {
 			t.Errorf("%s ago %q, want %q", tt.code, got, tt.ago)
+		}
+	}
+}
+
+// Every status, postmortem section and figure the models know has its
+// message, so a new one cannot show up as a bare key.
+func TestCatalogCoversTheModels(t *testing.T) {
+	ids, err := lang.MessageIDs(lang.Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{}
+	for _, s := range models.PostmortemSections {
+		want = append(want, "pm_section_"+s.Key)
+	}
+	for _, f := range models.Figures {
+		want = append(want, "pm_figure_"+f.Key)
+	}
+	for _, s := range models.ActionItemStatuses {
+		want = append(want, "action_"+s)
+	}
+	for _, s := range models.ComponentStatuses {
+		want = append(want, "status_"+s)
+	}
+	for _, s := range []string{models.Investigating, models.Identified, models.Monitoring, models.Resolved, models.StatusPostmortem,
+		models.Scheduled, models.InProgress, models.Verifying, models.Completed} {
+		want = append(want, "incident_"+s)
+	}
+	for _, id := range want {
+		if !slices.Contains(ids, id) {
+			t.Errorf("the catalog lacks %q", id)
 		}
 	}
 }

@@ -35,7 +35,7 @@ func (h *Handler) showIncident(c echo.Context) error {
 	}
 	v := h.site(c).Page(in.Name, c.Request().URL.Path)
 	v.Incident = h.site(c).Incident(in)
-	if err := h.attachPostmortem(c.Request().Context(), v.Incident, in); err != nil {
+	if err := h.attachPostmortem(c.Request().Context(), h.site(c), v.Incident, in); err != nil {
 		return err
 	}
 	v.UpdatedAt = h.site(c).Time(in.UpdatedAt)
@@ -106,12 +106,12 @@ func (h *Handler) showHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := h.site(c).Page("Incident history", "/history")
+	v := h.site(c).Page(h.site(c).L().T("incident_history"), "/history")
 	v.PageNum, v.NumPages = page, pages
 	for m := 0; m < HistoryMonthsPerPage; m++ {
 		start := top.AddDate(0, -m, 0)
 		end := start.AddDate(0, 1, 0)
-		mv := view.MonthView{Label: start.Format("January 2006")}
+		mv := view.MonthView{Label: h.site(c).L().Format(start, "format_month")}
 		for i := range list {
 			if list[i].Kind == models.KindMaintenance && list[i].Unresolved() {
 				continue // upcoming maintenance is on the status page, not in history

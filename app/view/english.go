@@ -15,3 +15,7 @@ var englishOnly = sync.OnceValue(func() *lang.Catalog {
 	}
 	return c
 })
+
+// English is the English language, which the console speaks whatever
+// languages the public side has.
+func English() *lang.Lang { return englishOnly().Default() }
