@@ -299,17 +299,3 @@ func (l *Lang) Duration(d time.Duration) string {
 	}
 	return l.N("duration_minutes", m)
 }
-
-// Ago words how long before now t was: "3 hours ago", "vor 3 Stunden".
-func (l *Lang) Ago(t, now time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return l.T("ago_now")
-	case d < time.Hour:
-		return l.N("ago_minutes", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return l.N("ago_hours", int(d/time.Hour))
-	}
-	return l.N("ago_days", int(d/(24*time.Hour)))
-}

@@ -106,10 +106,10 @@ func TestWording(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 3, 5, 14, 7, 0, 0, time.UTC)
-	for _, tt := range []struct{ code, date, dur, ago string }{
-		{"en", "Mar 5, 2026", "1 day 2 hrs", "3 hours ago"},
-		{"de", "5. März 2026", "1 Tag 2 Std.", "vor 3 Stunden"},
-		{"ko", "2026년 3월 5일", "1일 2시간", "3시간 전"},
+	for _, tt := range []struct{ code, date, dur string }{
+		{"en", "Mar 5, 2026", "1 day 2 hrs"},
+		{"de", "5. März 2026", "1 Tag 2 Std."},
+		{"ko", "2026년 3월 5일", "1일 2시간"},
 	} {
 		l := c.Get(tt.code)
 		if got := l.Format(at, "format_date"); got != tt.date {
@@ -117,9 +117,6 @@ func TestWording(t *testing.T) {
 		}
 		if got := l.Duration(26 * time.Hour); got != tt.dur {
 			t.Errorf("%s duration %q, want %q", tt.code, got, tt.dur)
-		}
-		if got := l.Ago(at, at.Add(3*time.Hour+5*time.Minute)); got != tt.ago {
-			t.Errorf("%s ago %q, want %q", tt.code, got, tt.ago)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package main_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -52,10 +53,17 @@ func TestBrandedPageInBrowser(t *testing.T) {
 					{"de", "Deutsch", []string{"Systemstatus", "Frühere Störungen", "Per E-Mail informiert werden", "Verfügbarkeit", "Heute", "Support", "Privacy", "Docs"}},
 					{"ko", "한국어", []string{"시스템 상태", "지난 장애", "이메일로 업데이트 받기", "가동률", "오늘", "지원", "Privacy", "Docs"}},
 				} {
+					relative := map[string]*regexp.Regexp{"de": regexp.MustCompile(`\((vor |jetzt|in )`), "ko": regexp.MustCompile(`(전|지금|후)\)`)}[tt.code]
 					b.run(t, "switch to "+tt.name,
 						chromedp.Click(`.lang-switch a[hreflang="`+tt.code+`"]`, chromedp.ByQuery),
 						chromedp.WaitVisible(`html[lang="`+tt.code+`"] .lang-switch [aria-current][lang="`+tt.code+`"]`, chromedp.ByQuery))
 					mustContain(t, tt.name+" page on the "+device.name, b.text(t), tt.wants...)
+					// Dates and relative times in the page's language.
+					var updated string
+					b.run(t, "read when the page was updated", chromedp.Text("#updated-at", &updated, chromedp.ByQuery))
+					if !relative.MatchString(updated) {
+						t.Errorf("%s on the %s: %q has no relative time in %s", tt.name, device.name, updated, tt.name)
+					}
 					var logoOK bool
 					var border, footer string
 					b.run(t, "read the branding",

@@ -29,6 +29,23 @@
     converted++;
   }
 
+  // How long ago the page's data last changed, in the page's language
+  // ("3 minutes ago", "vor 3 Minuten", "3분 전").
+  var updated = document.querySelector("#updated-at time[datetime]");
+  if (updated && Intl.RelativeTimeFormat) {
+    var secs = (new Date(updated.getAttribute("datetime")).getTime() - Date.now()) / 1000;
+    if (!isNaN(secs)) {
+      var rtf = new Intl.RelativeTimeFormat(document.documentElement.lang || undefined, { numeric: "auto" });
+      var units = [["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]];
+      for (var u = 0; u < units.length; u++) {
+        if (Math.abs(secs) >= units[u][1] || units[u][0] === "second") {
+          updated.parentNode.appendChild(document.createTextNode(" (" + rtf.format(Math.round(secs / units[u][1]), units[u][0]) + ")"));
+          break;
+        }
+      }
+    }
+  }
+
   // Say which zone the times are now in.
   var note = document.getElementById("tz-note");
   var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
