@@ -158,6 +158,22 @@ func TestPageLanguages(t *testing.T) {
 			t.Error("no German (default) or English rendition")
 		}
 
+		// The feeds' fixed words and the badge follow too.
+		for path, wants := range map[string][]string{
+			"/history.atom": {"Status von Acme Cloud: Störungsverlauf", "Störungen und geplante Wartungen von Acme Cloud."},
+			"/history.rss":  {"Status von Acme Cloud: Störungsverlauf"},
+			"/badge.svg":    {"Alle Systeme betriebsbereit"},
+		} {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.Header.Set("Accept-Language", "de-DE")
+			body := serve(h, req).Body.String()
+			for _, w := range wants {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s in German lacks %q", path, w)
+				}
+			}
+		}
+
 		// The switch: a cookie and back to the page; an unknown code is a 400 naming lang.
 		rec := get(t, h, "/language?lang=ko&next=/history")
 		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/history" || !strings.Contains(rec.Header().Get("Set-Cookie"), "lang=ko") {

@@ -50,7 +50,7 @@ func TestCatalogsComplete(t *testing.T) {
 	for _, l := range c.Langs() {
 		for _, id := range en {
 			if got := l.T(id, "Name", "x", "Count", 2, "Email", "a@b.c", "Status", "s", "Zone", "z",
-				"Percent", "1%", "Date", "d", "Duration", "1", "Page", 1, "Pages", 2, "Time", "t", "Component", "c"); got == id || got == "" {
+				"Percent", "1%", "Date", "d", "Duration", "1", "Page", 1, "Pages", 2, "Time", "t", "Component", "c", "Incident", "i"); got == id || got == "" {
 				t.Errorf("%s: %q does not word", l.Code, id)
 			}
 		}
