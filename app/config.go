@@ -176,7 +176,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			cfg.Language = v
 		}
 	}
-	cfg.Branding = brandingFromEnv(env, bad)
+	cfg.Branding = brandingFromEnv(env)
 
 	if v := env("PAGE_TIME_ZONE"); v != "" {
 		cfg.TimeZoneName = v

@@ -12,8 +12,8 @@ type BrandingEnv struct {
 	LogoFile, FaviconFile, StylesheetFile string
 }
 
-// brandingFromEnv reads the BRAND_* variables; bad reports a wrong one.
-func brandingFromEnv(env func(string) string, bad func(name, format string, args ...any)) BrandingEnv {
+// brandingFromEnv reads the BRAND_* variables; App.New checks them (files are read there).
+func brandingFromEnv(env func(string) string) BrandingEnv {
 	return BrandingEnv{
 		AccentColor: env("BRAND_ACCENT_COLOR"), SupportURL: env("BRAND_SUPPORT_URL"),
 		HeaderLinks: env("BRAND_HEADER_LINKS"), FooterLinks: env("BRAND_FOOTER_LINKS"),
