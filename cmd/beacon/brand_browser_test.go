@@ -82,6 +82,17 @@ func TestBrandedPageInBrowser(t *testing.T) {
 					b.run(t, "back to the page", chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(`html[lang="`+tt.code+`"] .banner`, chromedp.ByQuery))
 					shots.save(t, b, "branded-"+tt.code+"-"+device.name)
 				}
+				if device.name == "desktop" {
+					// The uptime bars with a day's tooltip opened by the
+					// keyboard, and the footer with the language switch.
+					b.run(t, "focus a day with downtime",
+						chromedp.ScrollIntoView(`.bars > [tabindex="0"]`, chromedp.ByQuery),
+						chromedp.Focus(`.bars > [tabindex="0"]`, chromedp.ByQuery),
+						chromedp.WaitVisible(`.bars > [tabindex="0"]:focus`, chromedp.ByQuery))
+					shots.save(t, b, "uptime-tooltip-ko-desktop")
+					b.run(t, "scroll to the footer", chromedp.ScrollIntoView(".lang-switch", chromedp.ByQuery))
+					shots.save(t, b, "footer-ko-desktop")
+				}
 				if !strings.Contains(b.location(t), s.URL) {
 					t.Errorf("left the page: %s", b.location(t))
 				}
