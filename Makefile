@@ -30,8 +30,10 @@ test: vet fmt-check
 ## time); `make test` runs only their seeds (f.Add and testdata/fuzz). A failing input is written to
 ## the package's testdata/fuzz/FuzzX/: fix the bug and commit the input with the fix.
 FUZZTIME  ?= 20s
-FUZZ_TARGETS = ./app:FuzzManagementAPI ./app:FuzzSubscribeForm ./app:FuzzLoadConfig ./app/links:FuzzSignedLink \
+FUZZ_TARGETS = ./app:FuzzManagementAPI ./app:FuzzFormBody ./app/api:FuzzFormToJSON ./app:FuzzSubscribeForm ./app:FuzzLoadConfig ./app/links:FuzzSignedLink \
 	./models:FuzzRenderMarkdown ./models:FuzzParseEmail ./models:FuzzImportSubscribers \
+	./app/integrations:FuzzParseAlertmanager ./app/integrations:FuzzParseSlack ./app/integrations:FuzzParsePagerDuty \
+	./app/integrations:FuzzParseGitHubIssue ./app/integrations:FuzzParseGitLabIssue ./app/integrations:FuzzVerifySignatures \
 	./app/brand:FuzzSanitizeSVG ./app/brand:FuzzCheckStylesheet
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

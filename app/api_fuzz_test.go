@@ -91,6 +91,11 @@ var fuzzRoutes = []struct{ method, path string }{
 	{"POST", "/subscribers"},
 	{"PUT", "/incidents/{done}/postmortem"},
 	{"POST", "/incidents/{done}/postmortem/action-items"},
+	{"PATCH", ""},
+	{"POST", "/subscribers/unsubscribe"},
+	{"POST", "/subscribers/resend_confirmation"},
+	{"POST", "/incident_templates"},
+	{"POST", "/integrations"},
 }
 
 // internalText is what an answer must never show: the words of Go's,
@@ -139,6 +144,8 @@ func FuzzManagementAPI(f *testing.F) {
 		{7, `{"event":{"kind":"chat","body":"x","source":"\u0000"}}`},
 		{8, `{"subscriber":{"email":"ann\u0000@example.com"}}`},
 		{10, `{"action_item":{"title":"t","owner":"\u0000","due_date":"2026-12-31"}}`},
+		{15, `{"integration":{"kind":"alertmanager","name":"AM","severity_status":{"critical":"major_outage"},"attach_window_minutes":30}}`},
+		{15, `{"integration":{"kind":"slack","name":"S","signing_secret":"\u0000","user_emails":{"U1":"x"}}}`},
 	} {
 		f.Add(seed.route, seed.body)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/beaconstatus/beacon/app/api"
 	"github.com/beaconstatus/beacon/app/console"
+	"github.com/beaconstatus/beacon/app/integrations"
 	"github.com/beaconstatus/beacon/app/lang"
 	"github.com/beaconstatus/beacon/app/links"
 	"github.com/beaconstatus/beacon/app/notify"
@@ -45,9 +46,10 @@ type App struct {
 	render *view.Renderer
 	writes *web.Writes // every handler's writes; their effects come back to afterWrite
 
-	public  *public.Handler
-	api     *api.Handler
-	console *console.Handler
+	public       *public.Handler
+	api          *api.Handler
+	console      *console.Handler
+	integrations *integrations.Handler
 
 	snapshot *snapshot.Cache  // rendered public responses
 	langs    *lang.Catalog    // the public side's languages
@@ -69,6 +71,11 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	if err != nil {
 		return nil, err
 	}
+	ps, err := db.LoadPageSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg = cfg.withPageSettings(ps)
 	secret := cfg.SecretKey
 	if secret == "" {
 		secret, err = ensureSetting(ctx, db, log, models.SettingSecretKey, func() string { return models.RandomHex(32) })
@@ -114,10 +121,12 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	limits := web.NewLimits(db, a.now, log)
 	a.public = &public.Handler{DB: db, Site: a.site, Langs: langs, BrandAsset: branding.Asset, Render: render, Assets: assets, Links: signer,
 		Writes: a.writes, Limits: limits, Log: log, Now: a.now}
+	box := models.NewSecretBox(secret) // integrations' signing secrets, sealed with SECRET_KEY
 	a.api = &api.Handler{DB: db, Site: a.site, Writes: a.writes, Limits: limits,
-		RateLimit: cfg.APIRateLimit, Log: log, Now: a.now}
+		RateLimit: cfg.APIRateLimit, Log: log, Now: a.now, Secrets: box}
 	a.console = &console.Handler{DB: db, Site: a.site.In(view.English()), Render: render, Writes: a.writes,
-		Sessions: console.NewSessions(db, a.now, cfg.BaseURL), Secret: []byte(secret), Log: log, Now: a.now}
+		Sessions: console.NewSessions(db, a.now, cfg.BaseURL), Secret: []byte(secret), Log: log, Now: a.now, Secrets: box}
+	a.integrations = &integrations.Handler{DB: db, Writes: a.writes, Box: box, Log: log, Now: a.now}
 	if err := a.console.AnnounceSetup(ctx); err != nil {
 		return nil, err
 	}
@@ -136,6 +145,19 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	a.echo = a.newEcho()
 	a.snapshot.SetHandler(a.echo)
 	return a, nil
+}
+
+// withPageSettings is cfg with the page's settings stored through the
+// management API (PATCH /v1/pages/{id}) in place of PAGE_NAME and
+// PAGE_TIME_ZONE.
+func (cfg Config) withPageSettings(ps models.PageSettings) Config {
+	if ps.Name != "" {
+		cfg.PageName = ps.Name
+	}
+	if loc, err := time.LoadLocation(ps.TimeZone); ps.TimeZone != "" && err == nil {
+		cfg.TimeZoneName, cfg.TimeZone = ps.TimeZone, loc
+	}
+	return cfg
 }
 
 // ensureSetting is the stored setting key, made with generate and stored

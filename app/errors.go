@@ -72,7 +72,8 @@ func (a *App) handleError(err error, c echo.Context) {
 func isAdminPath(p string) bool { return p == "/admin" || strings.HasPrefix(p, "/admin/") }
 
 func isAPIPath(p string) bool {
-	return p == "/api" || strings.HasPrefix(p, "/api/") || p == "/v1" || strings.HasPrefix(p, "/v1/")
+	return strings.HasPrefix(p, "/api/") || p == "/v1" || strings.HasPrefix(p, "/v1/") ||
+		strings.HasPrefix(p, "/integrations/")
 }
 
 // databaseAnswers pings the database briefly, to tell an outage from a bug.

@@ -59,6 +59,9 @@ func (a *App) routes(e *echo.Echo) {
 	a.api.Mount(e, shared)
 	// Admin console under /admin (sessions, CSRF, roles): app/console.
 	a.console.Mount(e)
+	// Integrations' webhooks under /integrations/{token} (verified by each
+	// integration's secret): app/integrations.
+	a.integrations.Mount(e)
 
 	// Operations.
 	read("/healthz", a.healthz)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/beaconstatus/beacon/app/web"
+	"github.com/beaconstatus/beacon/models"
 )
 
 // DefaultSchedulerInterval is how often the scheduler looks for
@@ -61,5 +62,9 @@ func (a *App) schedulerRound(ctx context.Context) {
 	}
 	if err != nil {
 		a.log.Error("scheduler: maintenance reminders failed", "error", err)
+	}
+	// Integrations' deduplication receipts and expired unattached alerts.
+	if _, err := a.db.PurgeIntegrationRecords(rctx, a.now().Add(-models.KeepIntegrationRecords)); err != nil {
+		a.log.Error("scheduler: purging integration records failed", "error", err)
 	}
 }

@@ -249,8 +249,14 @@ func (db *DB) OpenIncident(ctx context.Context, n NewIncident) (*Incident, error
 		if err := linkComponents(tx, in.ID, "components", sortedKeys(n.Components)); err != nil {
 			return err
 		}
-		_, err := appendUpdate(tx, in, first)
-		return err
+		if _, err := appendUpdate(tx, in, first); err != nil {
+			return err
+		}
+		if in.Kind != KindIncident || n.Backfilled {
+			return nil
+		}
+		// Alerts that came in before it, for its components, join its timeline.
+		return attachPendingAlerts(tx, in.ID, append(sortedKeys(n.Components), n.ComponentIDs...), time.Now().UTC())
 	})
 	if err != nil {
 		return nil, err

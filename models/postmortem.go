@@ -127,6 +127,7 @@ type PostmortemEntry struct {
 	BodyHTML     string `gorm:"column:body_html"`
 	Position     int
 	Milestone    string // the milestone this entry is (MilestoneDetected...), "" for none
+	Signal       string // the signal of the event it was drafted from (SignalAlert...)
 }
 
 // TableName is the table of postmortem timeline entries.

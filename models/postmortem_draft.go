@@ -94,7 +94,7 @@ func draftTimeline(postmortemID string, events []TimelineEvent) ([]PostmortemEnt
 	for _, ev := range events {
 		e := PostmortemEntry{
 			ID: NewID(), PostmortemID: postmortemID, EventID: &ev.ID, Kind: ev.Kind,
-			OccurredAt: ev.OccurredAt, Position: len(out),
+			OccurredAt: ev.OccurredAt, Position: len(out), Signal: ev.Signal,
 		}
 		switch ev.Kind {
 		case EventUpdate:
@@ -120,6 +120,9 @@ func draftTimeline(postmortemID string, events []TimelineEvent) ([]PostmortemEnt
 			}
 		case EventNote:
 			e.Body = ev.Body
+			if ev.Source != "" {
+				e.Body = "From " + ev.Source + ": " + ev.Body
+			}
 		case EventExternal:
 			e.Included = ev.Visibility == Public
 			e.Body = ev.Body

@@ -120,14 +120,29 @@ type MilestoneFact struct {
 	At     time.Time
 	Kind   string // EventUpdate, EventNote, EventExternal, EntryManual...
 	Status string
-	Public bool // a public update
+	Public bool   // a public update
+	Signal string // what an integration recorded (SignalAlert...), "" otherwise
+}
+
+// countsAsAlert reports whether a fact is an alert: an external event an
+// integration recorded as one, or one posted by hand (its signal unknown).
+func (f MilestoneFact) countsAsAlert() bool {
+	return f.Kind == EventExternal && (f.Signal == "" || f.Signal == SignalAlert)
+}
+
+// countsAsAcknowledgement reports whether a fact shows someone acted: a
+// note, an update, or an acknowledgement an integration recorded.
+func (f MilestoneFact) countsAsAcknowledgement() bool {
+	return f.Kind == EventNote || f.Kind == EventUpdate || f.Signal == SignalAcknowledged
 }
 
 // DefaultMilestones reads the milestones from the timeline: the impact
 // starts at impactStart (the incident's start unless the postmortem says
-// otherwise); it is detected at the first alert (an external event) or
-// when the incident was opened, whichever came first; acknowledged at the
-// first note or update from then on; first communicated at the first
+// otherwise); it is detected at the first alert (an external event posted
+// by hand, or one an integration recorded as an alert) or when the
+// incident was opened, whichever came first; acknowledged at the first
+// acknowledgement an integration recorded from then on (PagerDuty's), else
+// at the first note or update from then on; first communicated at the first
 // public update; mitigated at the first "monitoring" (or "verifying");
 // resolved at the last "resolved" (or "completed"), else at resolvedAt.
 func DefaultMilestones(impactStart, opened time.Time, resolvedAt *time.Time, facts []MilestoneFact) Milestones {
@@ -142,13 +157,13 @@ func DefaultMilestones(impactStart, opened time.Time, resolvedAt *time.Time, fac
 		m.Detected = &opened
 	}
 	for _, f := range facts {
-		if f.Kind == EventExternal {
+		if f.countsAsAlert() {
 			m.Detected = earliest(m.Detected, f.At)
 		}
 	}
 	for _, f := range facts {
 		at := f.At
-		if (f.Kind == EventNote || f.Kind == EventUpdate) && (m.Detected == nil || !at.Before(*m.Detected)) {
+		if f.countsAsAcknowledgement() && (m.Detected == nil || !at.Before(*m.Detected)) {
 			m.Acknowledged = earliest(m.Acknowledged, at)
 		}
 		if f.Kind == EventUpdate && f.Public {
@@ -162,6 +177,17 @@ func DefaultMilestones(impactStart, opened time.Time, resolvedAt *time.Time, fac
 				m.Resolved = &at
 			}
 		}
+	}
+	// An acknowledgement an integration recorded (PagerDuty's) is the
+	// acknowledgement, when there is one from the detection on.
+	var acked *time.Time
+	for _, f := range facts {
+		if f.Signal == SignalAcknowledged && (m.Detected == nil || !f.At.Before(*m.Detected)) {
+			acked = earliest(acked, f.At)
+		}
+	}
+	if acked != nil {
+		m.Acknowledged = acked
 	}
 	if m.Resolved == nil && resolvedAt != nil {
 		at := *resolvedAt
@@ -182,7 +208,7 @@ func (m *Milestones) finish() {
 func IncidentMilestones(in *Incident) Milestones {
 	facts := make([]MilestoneFact, 0, len(in.Events))
 	for _, e := range in.Events {
-		facts = append(facts, MilestoneFact{At: e.OccurredAt, Kind: e.Kind, Status: e.Status, Public: e.Visibility == Public})
+		facts = append(facts, MilestoneFact{At: e.OccurredAt, Kind: e.Kind, Status: e.Status, Public: e.Visibility == Public, Signal: e.Signal})
 	}
 	m := DefaultMilestones(in.StartedAt, in.StartedAt, in.ResolvedAt, facts)
 	m.finish()
@@ -205,7 +231,7 @@ func (p *Postmortem) Milestones() Milestones {
 	facts := make([]MilestoneFact, 0, len(p.Timeline))
 	for _, e := range p.Timeline {
 		// An entry drafted from an update was public when posted.
-		facts = append(facts, MilestoneFact{At: e.OccurredAt, Kind: e.Kind, Status: e.Status, Public: e.Kind == EventUpdate})
+		facts = append(facts, MilestoneFact{At: e.OccurredAt, Kind: e.Kind, Status: e.Status, Public: e.Kind == EventUpdate, Signal: e.Signal})
 	}
 	m := DefaultMilestones(impactStart, opened, resolvedAt, facts)
 	for _, e := range p.Timeline {

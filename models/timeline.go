@@ -45,10 +45,21 @@ type TimelineEvent struct {
 	Source               string
 	Actor                string
 	Data                 string
+	Signal               string // what an integration recorded: SignalAlert, SignalAcknowledged...; "" otherwise
 	OccurredAt           time.Time
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
 }
+
+// Signals: what an external event recorded by an integration means to the
+// milestones.
+const (
+	SignalAlert        = "alert"        // an alert fired: counts as detection
+	SignalAcknowledged = "acknowledged" // someone acknowledged it: counts as acknowledgement
+	SignalRecovery     = "recovery"     // the alert resolved
+	SignalChat         = "chat"         // a chat message or a status note
+	SignalTracker      = "tracker"      // an issue tracker changed an action item
+)
 
 // AffectedComponent is one component status change attached to an update.
 type AffectedComponent struct {
@@ -135,6 +146,7 @@ type NewEvent struct {
 	OccurredAt time.Time
 	Public     bool // external events only; notes are always internal
 	Actor      string
+	Signal     string // what an integration recorded (SignalAlert...), "" otherwise
 }
 
 // validateBody requires a text of at most MaxMessageLength.
@@ -184,7 +196,7 @@ func (db *DB) AddEvent(ctx context.Context, incidentID string, n NewEvent) (*Tim
 	}
 	ev := &TimelineEvent{
 		ID: NewID(), IncidentID: incidentID, Kind: n.Kind, Visibility: visibility,
-		Body: n.Body, BodyHTML: html, Source: n.Source, Actor: n.Actor, Data: "{}",
+		Body: n.Body, BodyHTML: html, Source: n.Source, Actor: n.Actor, Data: "{}", Signal: n.Signal,
 		OccurredAt: at, CreatedAt: now, UpdatedAt: now,
 	}
 	err = db.Transaction(ctx, func(tx *gorm.DB) error {

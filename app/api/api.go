@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -29,8 +28,14 @@ func (h *Handler) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		secret, ok := tokenFromHeader(c.Request().Header.Get(echo.HeaderAuthorization))
 		if !ok {
+			// Some Statuspage clients send the token as ?api_key=; the
+			// access log writes paths only, so it stays out of the logs.
+			secret = strings.TrimSpace(c.QueryParam("api_key"))
+			ok = secret != ""
+		}
+		if !ok {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="beacon"`)
-			return echo.NewHTTPError(http.StatusUnauthorized, "missing API token: send the header Authorization: OAuth <token> (or Bearer <token>)")
+			return echo.NewHTTPError(http.StatusUnauthorized, "missing API token: send the header Authorization: OAuth <token> (or Bearer <token>, or ?api_key=<token>)")
 		}
 		t, err := h.DB.FindAPIToken(c.Request().Context(), secret)
 		if errors.Is(err, models.ErrNotFound) {
@@ -104,40 +109,14 @@ func limitBody(max int64) echo.MiddlewareFunc {
 	}
 }
 
-// bindJSON decodes a JSON body wrapped as Statuspage wraps it
-// ({"incident": {...}}) into dst; an unwrapped object is accepted too.
-// Malformed JSON and wrongly typed fields are a 400 naming the field.
-func bindJSON(c echo.Context, wrapper string, dst any) error {
-	body, err := io.ReadAll(c.Request().Body)
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit))
-	}
-	if err != nil {
-		return web.BadRequest("could not read the request body")
-	}
-	if len(strings.TrimSpace(string(body))) == 0 {
-		return web.BadRequest("the request body is empty: send a JSON object {%q: {...}}", wrapper)
-	}
-	var outer map[string]json.RawMessage
-	if err := json.Unmarshal(body, &outer); err != nil {
-		return jsonError(err, "")
-	}
-	inner, prefix := body, ""
-	if raw, ok := outer[wrapper]; ok {
-		inner, prefix = raw, wrapper+"."
-	}
-	if err := json.Unmarshal(inner, dst); err != nil {
-		return jsonError(err, prefix)
-	}
-	return web.CheckJSON(inner, prefix)
-}
-
 // jsonError turns a decoding error into a 400 that says where it is.
 func jsonError(err error, prefix string) error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
+	var invalid *models.ValidationError
 	switch {
+	case errors.As(err, &invalid): // a field's own decoder said what is wrong
+		return invalid
 	case errors.As(err, &typeErr) && typeErr.Field != "":
 		field, kind := prefix+typeErr.Field, jsonKind(typeErr.Type.Kind().String())
 		if kind == "number" && strings.HasPrefix(typeErr.Value, "number") {
@@ -257,12 +236,65 @@ func (h *Handler) jsonPageOf(c echo.Context) (jsonPage, error) {
 	if err != nil {
 		return jsonPage{}, err
 	}
+	ps, err := h.DB.LoadPageSettings(c.Request().Context())
+	if err != nil {
+		return jsonPage{}, err
+	}
 	yes := true
-	return jsonPage{
+	p := jsonPage{
 		ID: h.Site.Info.ID, Name: h.Site.Info.Name, URL: h.Site.BaseURL, TimeZone: h.Site.Info.TimeZone,
 		UpdatedAt: h.isoTime(updated), Domain: hostOf(h.Site.BaseURL),
 		AllowPageSubscribers: &yes, AllowIncidentSubscribers: &yes, AllowEmailSubscribers: &yes, AllowRSSAtomFeeds: &yes,
-	}, nil
+	}
+	// Settings stored by PATCH: the page shows them from its next start.
+	if ps.Name != "" {
+		p.Name = ps.Name
+	}
+	if ps.TimeZone != "" {
+		p.TimeZone = ps.TimeZone
+	}
+	p.PendingRestart = p.Name != h.Site.Info.Name || p.TimeZone != h.Site.Info.TimeZone
+	if ps.URL != "" {
+		p.URL = ps.URL
+	}
+	return p, nil
+}
+
+// pageRequest is the body of PATCH /v1/pages/{page_id}: the fields of
+// Statuspage's page that Beacon has. Any other field (branding colours,
+// domains, SMS settings) is ignored, as Statuspage's clients send them.
+type pageRequest struct {
+	Name     optional[string] `json:"name,omitzero"`
+	TimeZone optional[string] `json:"time_zone,omitzero"`
+	URL      optional[string] `json:"url,omitzero"`
+}
+
+// updatePage is PATCH (or PUT) /v1/pages/{page_id}: it stores the page's
+// name, time zone and website, which override PAGE_NAME and
+// PAGE_TIME_ZONE. The API answers them at once; the public pages, the
+// feeds and the emails use them from the server's next start.
+func (h *Handler) updatePage(c echo.Context) error {
+	var req pageRequest
+	if err := bindBody(c, "page", &req); err != nil {
+		return err
+	}
+	for _, o := range []*optional[string]{&req.Name, &req.TimeZone} {
+		o.blankIsAbsent()
+	}
+	if req.URL.Null {
+		req.URL = optional[string]{Set: true}
+	}
+	err := h.Writes.Do(c, web.Everything, "page.update", "page", func(tx *models.DB) (string, any, error) {
+		return h.Site.Info.ID, req, tx.SavePageSettings(c.Request().Context(), req.Name.ptr(), req.TimeZone.ptr(), req.URL.ptr())
+	})
+	if err != nil {
+		return err
+	}
+	p, err := h.jsonPageOf(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
 }
 
 func hostOf(baseURL string) string {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"slices"
 	"time"
 
@@ -21,14 +22,31 @@ type optional[T any] struct {
 	Value T
 }
 
-// UnmarshalJSON records that the field was present.
+// UnmarshalJSON records that the field was present. An empty string for
+// a field that is not text (a boolean, a number, a list) is absent, as
+// Statuspage's clients send it for "not set".
 func (o *optional[T]) UnmarshalJSON(b []byte) error {
-	o.Set = true
+	*o = optional[T]{Set: true}
 	if string(b) == "null" {
 		o.Null = true
 		return nil
 	}
+	if string(b) == `""` && reflect.TypeFor[T]().Kind() != reflect.String {
+		*o = optional[T]{}
+		return nil
+	}
 	return json.Unmarshal(b, &o.Value)
+}
+
+// formType is the type a form value of this field is read as.
+func (optional[T]) formType() reflect.Type { return reflect.TypeFor[T]() }
+
+// blankIsAbsent makes an empty string or null absent: for the optional
+// fields whose "" means "not set" to Statuspage's clients.
+func (o *optional[T]) blankIsAbsent() {
+	if o.Null || o.Set && reflect.ValueOf(o.Value).IsZero() {
+		*o = optional[T]{}
+	}
 }
 
 // MarshalJSON writes the value, or null when absent (for the audit log).
@@ -129,9 +147,10 @@ func (h *Handler) jsonComponentWithMembers(c echo.Context, comp *models.Componen
 // createComponent is POST /v1/pages/{page_id}/components.
 func (h *Handler) createComponent(c echo.Context) error {
 	var req componentRequest
-	if err := bindJSON(c, "component", &req); err != nil {
+	if err := bindBody(c, "component", &req); err != nil {
 		return err
 	}
+	req.Status.blankIsAbsent() // "" is "not set" to Statuspage's clients
 	comp := &models.Component{
 		Name: req.Name.Value, Description: req.Description.Value, Status: req.Status.Value,
 		GroupID: req.GroupID.ptr(), Position: req.Position.Value, Showcase: true,
@@ -160,9 +179,10 @@ func (h *Handler) createComponent(c echo.Context) error {
 // updateComponent is PATCH (or PUT) /v1/pages/{page_id}/components/{id}.
 func (h *Handler) updateComponent(c echo.Context) error {
 	var req componentRequest
-	if err := bindJSON(c, "component", &req); err != nil {
+	if err := bindBody(c, "component", &req); err != nil {
 		return err
 	}
+	req.Status.blankIsAbsent() // "" is "not set" to Statuspage's clients
 	patch, err := req.patch()
 	if err != nil {
 		return err
@@ -252,7 +272,7 @@ func (h *Handler) loadGroup(c echo.Context, db *models.DB, id string) (*models.C
 // group and its members move in one transaction.
 func (h *Handler) createComponentGroup(c echo.Context) error {
 	var req groupRequest
-	if err := bindJSON(c, "", &req); err != nil {
+	if err := bindBody(c, "", &req); err != nil {
 		return err
 	}
 	g := &models.Component{IsGroup: true, Name: req.ComponentGroup.Name.Value,
@@ -280,8 +300,11 @@ func (h *Handler) createComponentGroup(c echo.Context) error {
 // A components list replaces the group's members.
 func (h *Handler) updateComponentGroup(c echo.Context) error {
 	var req groupRequest
-	if err := bindJSON(c, "", &req); err != nil {
+	if err := bindBody(c, "", &req); err != nil {
 		return err
+	}
+	if req.ComponentGroup.Components.Null { // null is "not given", as for incidents: [] empties the group
+		req.ComponentGroup.Components = optional[[]string]{}
 	}
 	var g *models.Component
 	var members []string

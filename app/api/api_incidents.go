@@ -1,8 +1,10 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -20,7 +22,7 @@ type incidentRequest struct {
 	ImpactOverride          optional[string]            `json:"impact_override"`
 	Body                    optional[string]            `json:"body"`
 	ComponentIDs            optional[[]string]          `json:"component_ids"`
-	Components              optional[map[string]string] `json:"components"`
+	Components              optional[componentStatuses] `json:"components"`
 	DeliverNotifications    optional[bool]              `json:"deliver_notifications"`
 	Backfilled              bool                        `json:"backfilled"`
 	BackfillDate            optional[string]            `json:"backfill_date"`
@@ -31,6 +33,52 @@ type incidentRequest struct {
 	ScheduledAutoCompleted  optional[bool]              `json:"scheduled_auto_completed"`
 	RestoreComponents       bool                        `json:"restore_components"` // Beacon: on resolve, set affected components back to operational
 	DisplayAt               optional[string]            `json:"display_at"`
+}
+
+// componentStatuses is an incident's components as Statuspage takes
+// them: a map of component id to its new status, or (as in its docs' form
+// example, incident[components][]=ID) a list of ids.
+type componentStatuses struct {
+	Statuses map[string]string
+	IDs      []string
+}
+
+// UnmarshalJSON reads the map or the list.
+func (s *componentStatuses) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '[' {
+		if err := json.Unmarshal(b, &s.IDs); err != nil {
+			return models.Invalid("components", "must be an object of component id to status, or a list of component ids")
+		}
+		return nil
+	}
+	if err := json.Unmarshal(b, &s.Statuses); err != nil {
+		return models.Invalid("components", "must be an object of component id to status, or a list of component ids")
+	}
+	return nil
+}
+
+// MarshalJSON writes the map (for the audit log).
+func (s componentStatuses) MarshalJSON() ([]byte, error) { return json.Marshal(s.Statuses) }
+
+// normalize reads the request as Statuspage's clients mean it: an empty
+// string in an optional field (not the name: renaming to "" is an
+// error), and null components, are absent (the
+// Terraform provider's SDK sends "impact_override":"", "scheduled_for":""
+// and "components":null on every create).
+func (r *incidentRequest) normalize() {
+	for _, o := range []*optional[string]{&r.Status, &r.ImpactOverride, &r.Body,
+		&r.BackfillDate, &r.ScheduledFor, &r.ScheduledUntil, &r.DisplayAt} {
+		o.blankIsAbsent()
+	}
+	r.ComponentIDs.blankIsAbsent()
+	if r.Components.Null {
+		r.Components = optional[componentStatuses]{}
+	}
+}
+
+// componentIDs are the affected components named without a status.
+func (r *incidentRequest) componentIDs() []string {
+	return append(slices.Clone(r.ComponentIDs.Value), r.Components.Value.IDs...)
 }
 
 // parseAPITime reads an ISO 8601 time (or a date for backfill_date).
@@ -64,7 +112,7 @@ func (r *incidentRequest) isMaintenance() bool {
 func (r *incidentRequest) newIncident(actor string) (models.NewIncident, error) {
 	n := models.NewIncident{
 		Kind: models.KindIncident, Name: r.Name.Value, Status: r.Status.Value, Impact: r.ImpactOverride.Value,
-		Body: r.Body.Value, Components: r.Components.Value, ComponentIDs: r.ComponentIDs.Value,
+		Body: r.Body.Value, Components: r.Components.Value.Statuses, ComponentIDs: r.componentIDs(),
 		Backfilled: r.Backfilled, Notify: true, Actor: actor,
 		RemindPrior: r.ScheduledRemindPrior.Value, AutoInProgress: r.ScheduledAutoInProgress.Value,
 		AutoComplete: r.ScheduledAutoCompleted.Value,
@@ -156,9 +204,10 @@ func (h *Handler) showIncident(c echo.Context) error {
 // scheduled maintenance (scheduled_for/until) or a backfilled incident.
 func (h *Handler) createIncident(c echo.Context) error {
 	var req incidentRequest
-	if err := bindJSON(c, "incident", &req); err != nil {
+	if err := bindBody(c, "incident", &req); err != nil {
 		return err
 	}
+	req.normalize()
 	n, err := req.newIncident(web.ActorOf(c).Name)
 	if err != nil {
 		return err
@@ -183,9 +232,10 @@ func (h *Handler) createIncident(c echo.Context) error {
 // components post an update to its timeline. Both in one transaction.
 func (h *Handler) updateIncident(c echo.Context) error {
 	var req incidentRequest
-	if err := bindJSON(c, "incident", &req); err != nil {
+	if err := bindBody(c, "incident", &req); err != nil {
 		return err
 	}
+	req.normalize()
 	id := c.Param("id")
 	actor := web.ActorOf(c).Name
 	v := &models.ValidationError{}
@@ -199,7 +249,7 @@ func (h *Handler) updateIncident(c echo.Context) error {
 	if p.ScheduledUntil, err = parseAPITime("scheduled_until", req.ScheduledUntil); err != nil {
 		v.Add("scheduled_until", "must be an ISO 8601 time such as 2026-11-24T16:00:00Z")
 	}
-	u := models.NewUpdate{Status: req.Status.Value, Body: req.Body.Value, Components: req.Components.Value,
+	u := models.NewUpdate{Status: req.Status.Value, Body: req.Body.Value, Components: req.Components.Value.Statuses,
 		Notify: true, Actor: actor, RestoreComponents: req.RestoreComponents}
 	if d := req.DeliverNotifications.ptr(); d != nil {
 		u.Notify = *d
@@ -225,7 +275,7 @@ func (h *Handler) updateIncident(c echo.Context) error {
 			}
 		}
 		if postUpdate {
-			u.ComponentIDs = req.ComponentIDs.Value
+			u.ComponentIDs = req.componentIDs()
 			if _, err := tx.PostUpdate(ctx, id, u); err != nil {
 				return "", nil, err
 			}
@@ -264,7 +314,7 @@ func (h *Handler) updateIncidentUpdate(c echo.Context) error {
 	var req struct {
 		Body optional[string] `json:"body"`
 	}
-	if err := bindJSON(c, "incident_update", &req); err != nil {
+	if err := bindBody(c, "incident_update", &req); err != nil {
 		return err
 	}
 	if !req.Body.Set || req.Body.Null {
@@ -306,7 +356,7 @@ func (h *Handler) createEvent(c echo.Context) error {
 		OccurredAt optional[string] `json:"occurred_at"`
 		Public     bool             `json:"public"`
 	}
-	if err := bindJSON(c, "event", &req); err != nil {
+	if err := bindBody(c, "event", &req); err != nil {
 		return err
 	}
 	at, err := parseAPITime("occurred_at", req.OccurredAt)

@@ -19,7 +19,7 @@ import (
 // them, so a misspelt section is not silently dropped.
 func postmortemFields(c echo.Context) (models.PostmortemInput, error) {
 	var raw map[string]json.RawMessage
-	if err := bindJSON(c, "postmortem", &raw); err != nil {
+	if err := bindBody(c, "postmortem", &raw); err != nil {
 		return models.PostmortemInput{}, err
 	}
 	in := models.PostmortemInput{Sections: map[string]string{}}
@@ -230,7 +230,7 @@ func (h *Handler) publishPostmortem(c echo.Context) error {
 		NotifySubscribers bool `json:"notify_subscribers"`
 	}
 	if c.Request().ContentLength != 0 {
-		if err := bindJSON(c, "postmortem", &req); err != nil {
+		if err := bindBody(c, "postmortem", &req); err != nil {
 			return err
 		}
 	}
@@ -324,7 +324,7 @@ func (h *Handler) listActionItems(c echo.Context) error {
 // createActionItem is POST /v1/pages/{page_id}/incidents/{id}/postmortem/action-items.
 func (h *Handler) createActionItem(c echo.Context) error {
 	var req actionItemRequest
-	if err := bindJSON(c, "action_item", &req); err != nil {
+	if err := bindBody(c, "action_item", &req); err != nil {
 		return err
 	}
 	var item *models.ActionItem
@@ -346,7 +346,7 @@ func (h *Handler) createActionItem(c echo.Context) error {
 // an item of another incident is not found.
 func (h *Handler) updateActionItem(c echo.Context) error {
 	var req actionItemRequest
-	if err := bindJSON(c, "action_item", &req); err != nil {
+	if err := bindBody(c, "action_item", &req); err != nil {
 		return err
 	}
 	var item *models.ActionItem

@@ -122,7 +122,7 @@ type subscriberRequest struct {
 // skip_confirmation_notification. An address already subscribed is a 409.
 func (h *Handler) createSubscriber(c echo.Context) error {
 	var req subscriberRequest
-	if err := bindJSON(c, "subscriber", &req); err != nil {
+	if err := bindBody(c, "subscriber", &req); err != nil {
 		return err
 	}
 	ch := models.SubscriberChoices{ComponentIDs: req.ComponentIDs, Incidents: true, Maintenance: true, Postmortems: true}

@@ -23,7 +23,8 @@ type Handler struct {
 	Site      *view.Site
 	Writes    *web.Writes
 	Limits    *web.Limits
-	RateLimit int // management API requests one token may make per minute (API_RATE_LIMIT)
+	RateLimit int               // management API requests one token may make per minute (API_RATE_LIMIT)
+	Secrets   *models.SecretBox // seals the integrations' signing secrets
 	Log       *slog.Logger
 	Now       func() time.Time
 }
@@ -52,18 +53,23 @@ func (h *Handler) Mount(e *echo.Echo, shared func(path string, handler echo.Hand
 	shared("/api/v2/scheduled-maintenances/active.json", h.v2ActiveMaintenances, web.NoQuery)
 
 	// Management API: Statuspage's v1 shapes, authenticated by API token.
+	// Older clients' paths (".json", a trailing slash) are read as these.
+	e.Pre(legacyPaths)
 	e.GET("/v1/pages", h.listPages, limitBody(MaxAPIBody), h.requireToken)
 	v1 := e.Group("/v1/pages/:page_id", limitBody(MaxAPIBody), h.requireToken, h.requirePage)
 	apiEditor, apiAdmin := requireAPIRole(models.RoleEditor), requireAPIRole(models.RoleAdmin)
 	v1.GET("", h.showPage)
+	v1.Match([]string{http.MethodPatch, http.MethodPut}, "", h.updatePage, apiAdmin)
 	v1.GET("/components", h.listComponents)
 	v1.POST("/components", h.createComponent, apiEditor)
 	v1.GET("/components/:id", h.showComponent)
+	v1.GET("/components/:id/uptime", h.componentUptime)
 	v1.Match([]string{http.MethodPatch, http.MethodPut}, "/components/:id", h.updateComponent, apiEditor)
 	v1.DELETE("/components/:id", h.deleteComponent, apiEditor)
 	v1.GET("/component-groups", h.listComponentGroups)
 	v1.POST("/component-groups", h.createComponentGroup, apiEditor)
 	v1.GET("/component-groups/:id", h.showComponentGroup)
+	v1.GET("/component-groups/:id/uptime", h.componentGroupUptime)
 	v1.Match([]string{http.MethodPatch, http.MethodPut}, "/component-groups/:id", h.updateComponentGroup, apiEditor)
 	v1.DELETE("/component-groups/:id", h.deleteComponentGroup, apiEditor)
 	v1.GET("/incidents", h.listIncidents)
@@ -78,9 +84,22 @@ func (h *Handler) Mount(e *echo.Echo, shared func(path string, handler echo.Hand
 	v1.PATCH("/incidents/:id/incident_updates/:update_id", h.updateIncidentUpdate, apiEditor)
 	v1.GET("/incidents/:id/events", h.listEvents)
 	v1.POST("/incidents/:id/events", h.createEvent, apiEditor)
+	v1.GET("/incident_templates", h.listTemplates)
+	v1.POST("/incident_templates", h.createTemplate, apiEditor)
+	v1.GET("/incident_templates/:id", h.showTemplate)
+	v1.Match([]string{http.MethodPatch, http.MethodPut}, "/incident_templates/:id", h.updateTemplate, apiEditor)
+	v1.DELETE("/incident_templates/:id", h.deleteTemplate, apiEditor)
 	v1.GET("/subscribers", h.listSubscribers, apiEditor)
 	v1.POST("/subscribers", h.createSubscriber, apiEditor)
+	v1.GET("/subscribers/count", h.countSubscribers, apiEditor)
+	v1.GET("/subscribers/histogram_by_state", h.subscriberHistogram, apiEditor)
+	v1.POST("/subscribers/resend_confirmation", h.resendConfirmations, apiEditor)
+	v1.POST("/subscribers/reactivate", h.reactivateSubscribers, apiEditor)
+	v1.POST("/subscribers/unsubscribe", h.unsubscribeSubscribers, apiEditor)
 	v1.GET("/subscribers/:id", h.showSubscriber, apiEditor)
+	v1.POST("/subscribers/:id/resend_confirmation", h.resendConfirmation, apiEditor)
+	v1.GET("/incidents/:id/subscribers", h.listIncidentSubscribers, apiEditor)
+	v1.GET("/incidents/:id/subscribers/:subscriber_id", h.showIncidentSubscriber, apiEditor)
 	v1.DELETE("/subscribers/:id", h.deleteSubscriber, apiEditor)
 	v1.GET("/incidents/:id/postmortem", h.showPostmortem)
 	v1.PUT("/incidents/:id/postmortem", h.putPostmortem, apiEditor)
@@ -91,4 +110,16 @@ func (h *Handler) Mount(e *echo.Echo, shared func(path string, handler echo.Hand
 	v1.POST("/incidents/:id/postmortem/action-items", h.createActionItem, apiEditor)
 	v1.PATCH("/incidents/:id/postmortem/action-items/:item_id", h.updateActionItem, apiEditor)
 	v1.DELETE("/incidents/:id/postmortem/action-items/:item_id", h.deleteActionItem, apiEditor)
+	v1.GET("/integrations", h.listIntegrations, apiAdmin)
+	v1.POST("/integrations", h.createIntegration, apiAdmin)
+	v1.GET("/integrations/:id", h.showIntegration, apiAdmin)
+	v1.PATCH("/integrations/:id", h.updateIntegration, apiAdmin)
+	v1.DELETE("/integrations/:id", h.deleteIntegration, apiAdmin)
+
+	// Anything else under /v1: 405 with Allow for a known path, else 404,
+	// in JSON (after the token and the page are checked).
+	notAllowed := methodNotAllowed(e)
+	v1.RouteNotFound("", notAllowed)
+	v1.RouteNotFound("/*", notAllowed)
+	e.RouteNotFound("/v1/*", notAllowed)
 }

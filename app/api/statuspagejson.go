@@ -29,6 +29,9 @@ type jsonPage struct {
 	AllowIncidentSubscribers *bool    `json:"allow_incident_subscribers,omitempty"`
 	AllowEmailSubscribers    *bool    `json:"allow_email_subscribers,omitempty"`
 	AllowRSSAtomFeeds        *bool    `json:"allow_rss_atom_feeds,omitempty"`
+	// PendingRestart (Beacon's) says a name or time zone set by PATCH is
+	// stored but the running server still shows the earlier one.
+	PendingRestart bool `json:"pending_restart,omitempty"`
 }
 
 // jsonComponent is a component, or a group (Group true, with its members'
@@ -130,6 +133,7 @@ type jsonEvent struct {
 	Body               string                  `json:"body"`
 	Source             string                  `json:"source,omitempty"`
 	Actor              string                  `json:"actor,omitempty"`
+	Signal             string                  `json:"signal,omitempty"` // what an integration recorded: alert, acknowledged, recovery, chat, tracker
 	AffectedComponents []jsonAffectedComponent `json:"affected_components,omitempty"`
 	OccurredAt         jsonTime                `json:"occurred_at"`
 	CreatedAt          jsonTime                `json:"created_at"`
@@ -274,7 +278,7 @@ func (h *Handler) jsonEventOf(e *models.TimelineEvent) jsonEvent {
 	j := jsonEvent{
 		ID: e.ID, IncidentID: e.IncidentID, Kind: e.Kind, Visibility: e.Visibility,
 		Public: e.Visibility == models.Public, Status: e.Status, Body: e.Body, Source: e.Source,
-		Actor: e.Actor, OccurredAt: h.isoTime(e.OccurredAt),
+		Actor: e.Actor, Signal: e.Signal, OccurredAt: h.isoTime(e.OccurredAt),
 		CreatedAt: h.isoTime(e.CreatedAt), UpdatedAt: h.isoTime(e.UpdatedAt),
 	}
 	if len(e.AffectedComponents) > 0 {

@@ -22,6 +22,15 @@ type dashboardView struct {
 	Maintenance       []adminIncident     // maintenance in progress or scheduled, soonest first
 	Components        []adminComponent
 	ComponentStatuses []view.Option
+	// UnattachedAlerts came in from integrations while no incident covered
+	// their component; they join one that opens within its window.
+	UnattachedAlerts []unattachedAlert
+}
+
+// unattachedAlert is an alert waiting for an incident.
+type unattachedAlert struct {
+	Component, Source, Body string
+	At, Until               view.DisplayTime
 }
 
 // dashboardIncident is an open incident with its latest update and the
@@ -88,6 +97,14 @@ func (h *Handler) showDashboard(c echo.Context) error {
 	}
 	for _, comp := range comps {
 		v.Components = append(v.Components, adminComponentOf(&comp))
+	}
+	alerts, err := h.DB.ListUnattachedAlerts(ctx, h.Now(), 20)
+	if err != nil {
+		return err
+	}
+	for _, a := range alerts {
+		v.UnattachedAlerts = append(v.UnattachedAlerts, unattachedAlert{Component: a.ComponentName, Source: a.Source,
+			Body: a.Body, At: h.Site.Time(a.OccurredAt), Until: h.Site.Time(a.AttachUntil)})
 	}
 	return h.Render.Admin(c, http.StatusOK, "dashboard.html", v)
 }

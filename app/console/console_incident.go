@@ -32,6 +32,7 @@ type incidentPageView struct {
 	TimeZone    string
 	MaxMessage  int
 	BackURL     string
+	Templates   []templateChoice // the templates the update form may start from
 }
 
 // incidentDetail is the header of an incident's page.
@@ -82,7 +83,21 @@ func (h *Handler) showIncident(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.renderIncidentPage(c, http.StatusOK, in, incidentForms{})
+	// ?template= fills the update form from a template.
+	fromTemplate, err := h.templateValues(c, in.Kind, false)
+	if err != nil {
+		return err
+	}
+	var forms incidentForms
+	if fromTemplate != nil {
+		values := map[string]string{"status": in.Status, "notify": "1", "restore_components": "1"}
+		for k, v := range fromTemplate {
+			values[k] = v
+		}
+		f := view.FormOf(values)
+		forms.update = &f
+	}
+	return h.renderIncidentPage(c, http.StatusOK, in, forms)
 }
 
 // renderIncidentPage shows an incident's page with the forms given (or
@@ -133,6 +148,9 @@ func (h *Handler) renderIncidentPage(c echo.Context, code int, in *models.Incide
 		Choices: affectedFirst(componentChoices(comps, v.UpdateForm, affected)), Statuses: componentStatusOptions("")}
 	for _, s := range []string{models.ImpactNone, models.ImpactMinor, models.ImpactMajor, models.ImpactCritical} {
 		v.Impacts = append(v.Impacts, view.Option{Value: s, Label: view.ImpactLabel(s), Selected: s == v.DetailsForm.Value("impact")})
+	}
+	if v.Templates, err = h.templatePicker(c, in.Kind, consoleIncidentURL(in.ID), "#post-update", c.QueryParam("template")); err != nil {
+		return err
 	}
 	return h.Render.Admin(c, code, "incident.html", v)
 }

@@ -129,6 +129,7 @@ type incidentFormView struct {
 	BackfillOpen      bool // the backfill section starts open
 	MaxMessageLength  int
 	ComponentStatuses []view.Option
+	Templates         []templateChoice // the templates the form may start from
 }
 
 // componentPicker is the fieldset choosing components in a form: a status
@@ -143,8 +144,15 @@ type componentPicker struct {
 
 // newIncident is the form to open an incident.
 func (h *Handler) newIncident(c echo.Context) error {
-	f := view.FormOf(map[string]string{"status": models.Investigating, "impact": "auto", "notify": "1"})
-	return h.renderIncidentForm(c, http.StatusOK, f)
+	values := map[string]string{"status": models.Investigating, "impact": "auto", "notify": "1"}
+	fromTemplate, err := h.templateValues(c, models.KindIncident, true)
+	if err != nil {
+		return err
+	}
+	for k, v := range fromTemplate {
+		values[k] = v
+	}
+	return h.renderIncidentForm(c, http.StatusOK, view.FormOf(values))
 }
 
 func (h *Handler) renderIncidentForm(c echo.Context, code int, f view.Form) error {
@@ -167,6 +175,9 @@ func (h *Handler) renderIncidentForm(c echo.Context, code int, f view.Form) erro
 	v.Components = componentPicker{ID: "f-components", Legend: "Affected components",
 		Hint:  "Set the status of each component the incident affects; leave the others at “No change”.",
 		Error: f.Error("components"), Choices: componentChoices(comps, f, nil), Statuses: componentStatusOptions("")}
+	if v.Templates, err = h.templatePicker(c, models.KindIncident, "/admin/incidents/new", "", c.QueryParam("template")); err != nil {
+		return err
+	}
 	v.Form = f
 	return h.Render.Admin(c, code, "incident_new.html", v)
 }

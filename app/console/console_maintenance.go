@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,11 +22,29 @@ type maintenanceFormView struct {
 	Preview    previewView
 	TimeZone   string
 	MaxMessage int
+	Templates  []templateChoice // the templates the form may start from
 }
 
 // newMaintenance is the form to schedule a maintenance.
 func (h *Handler) newMaintenance(c echo.Context) error {
-	f := view.FormOf(map[string]string{"auto_in_progress": "1", "auto_complete": "1", "remind_prior": "1", "notify": "1"})
+	values := map[string]string{"auto_in_progress": "1", "auto_complete": "1", "remind_prior": "1", "notify": "1"}
+	fromTemplate, err := h.templateValues(c, models.KindMaintenance, true)
+	if err != nil {
+		return err
+	}
+	for k, v := range fromTemplate {
+		if k != "status" && !strings.HasPrefix(k, "component[") { // a new maintenance is scheduled; its components are ticked
+			values[k] = v
+		}
+	}
+	f := view.FormOf(values)
+	if fromTemplate != nil {
+		t, err := h.DB.GetIncidentTemplate(c.Request().Context(), c.QueryParam("template"))
+		if err != nil {
+			return err
+		}
+		f.Values["component_ids"] = t.ComponentIDs()
+	}
 	return h.renderMaintenanceForm(c, http.StatusOK, f)
 }
 
@@ -43,6 +62,9 @@ func (h *Handler) renderMaintenanceForm(c echo.Context, code int, f view.Form) e
 	v.Components = componentPicker{ID: "f-component_ids", Legend: "Components under maintenance", Check: true,
 		Hint:  "Customers see them as part of the maintenance. Set their status in the updates you post, e.g. under maintenance once it starts.",
 		Error: f.Error("component_ids"), Choices: componentChoices(comps, f, nil)}
+	if v.Templates, err = h.templatePicker(c, models.KindMaintenance, "/admin/maintenance/new", "", c.QueryParam("template")); err != nil {
+		return err
+	}
 	v.Form = f
 	return h.Render.Admin(c, code, "maintenance_new.html", v)
 }

@@ -27,6 +27,7 @@ type Handler struct {
 	Writes   *web.Writes
 	Sessions *scs.SessionManager // stored in the database (sessions.go)
 	Secret   []byte              // the page's secret key: signs the CSRF token of the sign-in and setup forms
+	Secrets  *models.SecretBox   // seals the integrations' signing secrets
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -79,6 +80,12 @@ func (h *Handler) Mount(e *echo.Echo) {
 	adm.POST("/incidents/:id/postmortem/action-items/:item_id", h.saveActionItem, editor)
 	adm.POST("/incidents/:id/postmortem/action-items/:item_id/delete", h.deleteActionItem, editor)
 	adm.GET("/action-items", h.listActionItems, editor)
+	adm.GET("/incident-templates", h.listTemplates, editor)
+	adm.GET("/incident-templates/new", h.newTemplate, editor)
+	adm.POST("/incident-templates", h.createTemplate, editor)
+	adm.GET("/incident-templates/:id/edit", h.editTemplate, editor)
+	adm.POST("/incident-templates/:id", h.saveTemplate, editor)
+	adm.POST("/incident-templates/:id/delete", h.deleteTemplate, editor)
 	adm.GET("/maintenance", h.listMaintenance, editor)
 	adm.GET("/maintenance/new", h.newMaintenance, editor)
 	adm.POST("/maintenance", h.scheduleMaintenance, editor)
@@ -107,6 +114,11 @@ func (h *Handler) Mount(e *echo.Echo) {
 	adm.POST("/tokens", h.createToken, admin)
 	adm.POST("/tokens/:id/revoke", h.revokeToken, admin)
 	adm.GET("/audit", h.showAudit, admin)
+	// Integrations: inbound webhooks and their last deliveries.
+	adm.GET("/integrations", h.listIntegrations, admin)
+	adm.POST("/integrations", h.createIntegration, admin)
+	adm.GET("/integrations/:id", h.showIntegration, admin)
+	adm.POST("/integrations/:id/delete", h.deleteIntegration, admin)
 	// Email notifications: how their deliveries stand; retry the failed.
 	adm.GET("/notifications", h.listNotifications, editor)
 	adm.GET("/notifications/:id", h.showNotification, editor)

@@ -28,6 +28,9 @@ type Summary struct {
 	ActiveIncidentID      string   // the incident still open (the first, if several)
 	ActiveIncidentIDs     []string // every incident still open
 	UpcomingMaintenanceID string   // the maintenance scheduled in the future, if any
+	Templates             int      // incident templates
+
+	componentIDs map[string]string // by demo key
 }
 
 // String is the one-line report `beacon demo` prints.
@@ -118,7 +121,7 @@ func (d *demoIncident) then(after time.Duration, status, body string, components
 // is the same on every run. It refuses a database that already has
 // components or incidents.
 func Load(ctx context.Context, db *models.DB, now time.Time) (Summary, error) {
-	return loadDemoInTx(ctx, db, now, demoComponents, demoTimeline)
+	return loadDemoInTx(ctx, db, now, demoComponents, demoTimeline, demoTemplates)
 }
 
 // demoPlan is a demo's incidents and maintenances, and which of them are
@@ -131,11 +134,14 @@ type demoPlan struct {
 // loadDemoInTx loads the components and the timeline planned relative to
 // now in one transaction: a failure halfway leaves the database empty, so
 // the demo can simply be loaded again.
-func loadDemoInTx(ctx context.Context, db *models.DB, now time.Time, groups []demoGroup, plan func(now time.Time) demoPlan) (Summary, error) {
+func loadDemoInTx(ctx context.Context, db *models.DB, now time.Time, groups []demoGroup, plan func(now time.Time) demoPlan, templates []demoTemplate) (Summary, error) {
 	var sum Summary
 	err := db.InTx(ctx, func(tx *models.DB) error {
 		var err error
-		sum, err = loadDemo(ctx, tx, now, groups, plan)
+		if sum, err = loadDemo(ctx, tx, now, groups, plan); err != nil {
+			return err
+		}
+		sum.Templates, err = loadTemplates(ctx, tx, templates, sum.componentIDs)
 		return err
 	})
 	return sum, err
@@ -250,6 +256,7 @@ func loadDemo(ctx context.Context, db *models.DB, now time.Time, groups []demoGr
 	if p.upcoming != nil {
 		sum.UpcomingMaintenanceID = p.upcoming.id
 	}
+	sum.componentIDs = ids
 	return sum, nil
 }
 

@@ -22,6 +22,16 @@ func TestLoadDemo(t *testing.T) {
 		if sum.Groups != 3 || sum.Components != 10 || sum.Incidents != 12 || sum.Maintenances != 2 || sum.Postmortems != 1 {
 			t.Errorf("summary = %+v, want 3 groups, 10 components, 12 incidents, 2 maintenances, 1 postmortem", sum)
 		}
+		// Incident templates to start the next incident from.
+		templates, err := db.ListIncidentTemplates(ctx)
+		if err != nil || len(templates) != sum.Templates || sum.Templates < 4 {
+			t.Errorf("templates = %d (%v), summary says %d", len(templates), err, sum.Templates)
+		}
+		for _, tpl := range templates {
+			if tpl.Name == "Investigating elevated errors" && len(tpl.Components) != 1 {
+				t.Errorf("template %q components = %v", tpl.Name, tpl.Components)
+			}
+		}
 		// The headline feature shows: a published postmortem with its
 		// action items.
 		pms, _, err := db.ListPublishedPostmortems(ctx, 10, 0)

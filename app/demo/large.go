@@ -99,7 +99,7 @@ var largeDemoStories = []largeDemoStory{
 // placed relative to now, the same on every run, and refuses a database
 // that already has components or incidents.
 func LoadLarge(ctx context.Context, db *models.DB, now time.Time) (Summary, error) {
-	return loadDemoInTx(ctx, db, now, largeDemoComponents, largeDemoTimeline)
+	return loadDemoInTx(ctx, db, now, largeDemoComponents, largeDemoTimeline, nil)
 }
 
 // largeDemoTimeline plans the large demo's incidents: the past ones each in

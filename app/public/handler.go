@@ -62,6 +62,7 @@ func (h *Handler) Mount(e *echo.Echo, cached, shared func(path string, handler e
 	cached("/incidents/:id/postmortem", h.showPostmortem, web.NoQuery)
 	cached("/incidents/:id/postmortem/revisions", h.showPostmortemRevisions, web.NoQuery)
 	cached("/postmortems", h.showPostmortems, pageQuery)
+	cached("/api", h.showAPIPage, web.NoQuery) // the public API and feeds, described
 	e.OPTIONS("/incidents/:id", web.Preflight)
 	e.GET("/language", h.setLanguage) // the language switch: a cookie, then back to the page
 
