@@ -1,9 +1,12 @@
 package app_test
 
 import (
+	"net/netip"
+
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/beaconstatus/beacon/app/egress"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -196,25 +199,39 @@ func FuzzManagementAPI(f *testing.F) {
 // what is wrong, or 429), never a 5xx; a refused form stores nothing; an
 // accepted one stores a valid address with existing components only.
 func FuzzSubscribeForm(f *testing.F) {
-	f.Add("ann@example.com", "", "", false)
-	f.Add("Bob@Example.com", "{comp}\n{group}", "incidents\nmaintenance", true)
-	f.Add("cy@example.com", "nope", "", false)
-	f.Add("dee@example.com", "{comp}", "postmortems\nweather", true)
-	f.Add("eve@example.com\r\nBcc: x@example.com", "", "", false)
-	f.Add("Fay <fay@example.com>", "", "", false)
-	f.Add("", "", "", true)
-	f.Add("gus@example.com", "{comp}\n{comp}\n\n", "incidents\nincidents", false)
-	f.Add(strings.Repeat("h", 250)+"@example.com", "", "", false)
-	f.Add("nul\x00@example.com", "", "", false)
-	f.Add("bad\xff\xfe@example.com", "{comp}\x00", "incidents\x00", true)
+	f.Add("ann@example.com", "", "", false, "")
+	f.Add("Bob@Example.com", "{comp}\n{group}", "incidents\nmaintenance", true, "")
+	f.Add("cy@example.com", "nope", "", false, "")
+	f.Add("dee@example.com", "{comp}", "postmortems\nweather", true, "")
+	f.Add("eve@example.com\r\nBcc: x@example.com", "", "", false, "")
+	f.Add("Fay <fay@example.com>", "", "", false, "")
+	f.Add("", "", "", true, "")
+	f.Add("gus@example.com", "{comp}\n{comp}\n\n", "incidents\nincidents", false, "")
+	f.Add(strings.Repeat("h", 250)+"@example.com", "", "", false, "")
+	f.Add("nul\x00@example.com", "", "", false, "")
+	f.Add("bad\xff\xfe@example.com", "{comp}\x00", "incidents\x00", true, "")
+	f.Add("ops@example.com", "", "", false, "https://203.0.113.7/hooks/status")
+	f.Add("ops@example.com", "{comp}", "incidents", true, "http://127.0.0.1:8080/hook")
+	f.Add("ops@example.com", "", "", false, "http://169.254.169.254/latest/meta-data/")
+	f.Add("ops@example.com", "", "", false, "http://[fd00:ec2::254]/")
+	f.Add("ops@example.com", "", "", false, "http://10.1.2.3/")
+	f.Add("ops@example.com", "", "", false, "http://100.64.0.1/")
+	f.Add("ops@example.com", "", "", false, "http://[::]/")
+	f.Add("ops@example.com", "", "", false, "ftp://203.0.113.7/x")
+	f.Add("ops@example.com", "", "", false, "https://user:pass@203.0.113.7/x")
+	f.Add("ops@example.com", "", "", false, "javascript:alert(1)")
+	f.Add("ops@example.com", "", "", false, "https://hooks.example.invalid/x")
+	f.Add("ops@example.com", "", "", false, "https://203.0.113.7:99999/x")
+	f.Add("", "", "", false, "https://203.0.113.7/\r\nx")
+	f.Add("ops@example.com", "", "", false, "https://203.0.113.7/"+strings.Repeat("a", 2100))
 	var sites []*fuzzSite
 	for _, d := range dbtest.FuzzDialects() {
 		sites = append(sites, newFuzzSite(f, d))
 	}
-	f.Fuzz(func(t *testing.T, email, componentIDs, kinds string, full bool) {
+	f.Fuzz(func(t *testing.T, email, componentIDs, kinds string, full bool, endpoint string) {
 		var codes []int
 		for _, s := range sites {
-			form := url.Values{"email": {email}}
+			form := url.Values{"email": {email}, "endpoint": {endpoint}}
 			for _, id := range strings.Split(s.fill(componentIDs), "\n") {
 				if id != "" {
 					form.Add("component_ids", id)
@@ -247,6 +264,18 @@ func FuzzSubscribeForm(f *testing.F) {
 				if err != nil {
 					t.Fatalf("%s: %q was accepted but is not an address: %v", s.dialect, email, err)
 				}
+				if endpoint != "" {
+					u, err := egress.ParseEndpoint("endpoint", endpoint)
+					if err != nil {
+						t.Fatalf("%s: endpoint %q was accepted: %v", s.dialect, endpoint, err)
+					}
+					if ip, err := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); err == nil {
+						if ok, why := (&egress.Guard{}).Allowed(ip); !ok {
+							t.Fatalf("%s: endpoint %q on %s was accepted", s.dialect, endpoint, why)
+						}
+					}
+					norm = "webhook:" + u.String()
+				}
 				sub, err := s.db.FindSubscriber(context.Background(), norm)
 				if err != nil {
 					t.Fatalf("%s: %q was accepted but not stored: %v", s.dialect, email, err)
@@ -261,7 +290,7 @@ func FuzzSubscribeForm(f *testing.F) {
 					t.Fatalf("%s: a refused form (%d) added %d subscribers", s.dialect, rec.Code, after-before)
 				}
 			default:
-				t.Fatalf("%s: POST /subscribe %q %q %q = %d:\n%s", s.dialect, email, componentIDs, kinds, rec.Code, rec.Body)
+				t.Fatalf("%s: POST /subscribe %q %q %q %q = %d:\n%s", s.dialect, email, componentIDs, kinds, endpoint, rec.Code, rec.Body)
 			}
 			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 				t.Fatalf("%s: Content-Type %q", s.dialect, ct)

@@ -20,9 +20,11 @@ import (
 
 	"github.com/beaconstatus/beacon/app/api"
 	"github.com/beaconstatus/beacon/app/console"
+	"github.com/beaconstatus/beacon/app/egress"
 	"github.com/beaconstatus/beacon/app/integrations"
 	"github.com/beaconstatus/beacon/app/lang"
 	"github.com/beaconstatus/beacon/app/links"
+	"github.com/beaconstatus/beacon/app/mirror"
 	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/app/public"
 	"github.com/beaconstatus/beacon/app/snapshot"
@@ -56,6 +58,8 @@ type App struct {
 	branding *branding        // the page's branding now
 	origin   string           // this replica's id in change announcements
 	notifier *notify.Notifier // the outbox dispatcher and mail workers
+	mirror   *mirror.Mirror   // copies the core set to MIRROR_URL; nil without one
+	saves    *saver           // saves the core set to SNAPSHOT_DIR
 	// snapshotPaths are the route paths served from the snapshot.
 	snapshotPaths map[string]bool
 	// securityHeaderList are the security headers of every response.
@@ -106,7 +110,7 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	if cfg.APIRateLimit <= 0 {
 		cfg.APIRateLimit = DefaultAPIRateLimit
 	}
-	a := &App{cfg: cfg, db: db, log: log, render: render, now: time.Now, origin: models.NewID()}
+	a := &App{cfg: cfg, db: db, log: log, render: render, now: time.Now, origin: models.NewID(), saves: newSaver()}
 	a.site = &view.Site{
 		DB:      db,
 		Info:    view.PageInfo{ID: pageID, Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},
@@ -116,15 +120,18 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	a.branding = branding
 	a.langs = langs
 	signer := links.NewSigner([]byte(secret), cfg.BaseURL)
+	if a.cfg.Hooks.Guard == nil {
+		a.cfg.Hooks.Guard = &egress.Guard{}
+	}
 	a.notifier = notify.New(db, a.mailer(), emails, signer, log, a.now, a.notifySettings())
 	a.writes = web.NewWrites(db, a.afterWrite)
 	limits := web.NewLimits(db, a.now, log)
 	a.public = &public.Handler{DB: db, Site: a.site, Langs: langs, BrandAsset: branding.Asset, Render: render, Assets: assets, Links: signer,
-		Writes: a.writes, Limits: limits, Log: log, Now: a.now}
+		Writes: a.writes, Limits: limits, Egress: a.cfg.Hooks.Guard, Log: log, Now: a.now}
 	box := models.NewSecretBox(secret) // integrations' signing secrets, sealed with SECRET_KEY
 	a.api = &api.Handler{DB: db, Site: a.site, Writes: a.writes, Limits: limits,
-		RateLimit: cfg.APIRateLimit, Log: log, Now: a.now, Secrets: box}
-	a.console = &console.Handler{DB: db, Site: a.site.In(view.English()), Render: render, Writes: a.writes,
+		RateLimit: cfg.APIRateLimit, Egress: a.cfg.Hooks.Guard, Log: log, Now: a.now, Secrets: box}
+	a.console = &console.Handler{DB: db, Site: a.site.In(view.English()), Render: render, Writes: a.writes, Egress: a.cfg.Hooks.Guard,
 		Sessions: console.NewSessions(db, a.now, cfg.BaseURL), Secret: []byte(secret), Log: log, Now: a.now, Secrets: box}
 	a.integrations = &integrations.Handler{DB: db, Writes: a.writes, Box: box, Log: log, Now: a.now}
 	if err := a.console.AnnounceSetup(ctx); err != nil {
@@ -144,6 +151,19 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	}
 	a.echo = a.newEcho()
 	a.snapshot.SetHandler(a.echo)
+	a.snapshot.SetCore(a.CoreKeys, a.coreBuilt)
+	if cfg.Mirror != nil {
+		getenv := cfg.mirrorEnv
+		if getenv == nil {
+			getenv = func(string) string { return "" }
+		}
+		target, err := mirror.Open(ctx, *cfg.Mirror, getenv)
+		if err != nil {
+			return nil, fmt.Errorf("app: MIRROR_URL: %w", err)
+		}
+		a.mirror = mirror.New(target, assets.All(), log, a.now)
+		a.console.Mirror = a.mirrorState
+	}
 	return a, nil
 }
 
@@ -192,7 +212,7 @@ func (a *App) notifySettings() notify.Settings {
 		OneWriter: a.db.Dialect == models.SQLite,
 		PageID:    a.site.Info.ID, PageName: a.cfg.PageName, BaseURL: a.cfg.BaseURL, TimeZone: a.cfg.TimeZone,
 		FromName: a.cfg.MailFromName, FromAddress: a.cfg.MailFromAddress,
-		Mail: "log (SMTP_URL unset)", Language: a.langs.Default().Code,
+		Mail: "log (SMTP_URL unset)", Hooks: a.cfg.Hooks, Language: a.langs.Default().Code,
 		Branding: func() (string, string) {
 			b := a.branding.Brand()
 			logo := ""
@@ -251,19 +271,32 @@ func (a *App) Serve(ctx context.Context) error {
 
 // ServeListener is Serve on a listener the caller opened.
 func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           a,
+	srv := newHTTPServer(a, a.log)
+	srv.Addr = ln.Addr().String()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	return a.run(ctx, srv, errc)
+}
+
+// newHTTPServer is the HTTP server of h, with Beacon's timeouts.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// run runs the background work (sessions' sweeper, scheduler, snapshot,
+// notifier) beside srv, which serves (its Serve's result comes on errc),
+// until ctx is cancelled; then it shuts srv down gracefully.
+func (a *App) run(ctx context.Context, srv *http.Server, errc chan error) error {
 	stopSweeper := a.console.StartSweeper(ctx)
 	defer stopSweeper()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	// The scheduler stops with the server, before the caller closes the
 	// database: on return, after its current round.
 	schedCtx, stopScheduler := context.WithCancel(ctx)
@@ -271,9 +304,12 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	go func() { defer close(schedDone); a.RunScheduler(schedCtx) }()
 	waitScheduler := func() { stopScheduler(); <-schedDone }
 	defer waitScheduler()
+	// The snapshot's core round and the mirror finish what they write
+	// (a save to SNAPSHOT_DIR, an upload) before the database closes.
 	snapCtx, stopSnapshot := context.WithCancel(ctx)
-	defer stopSnapshot()
-	go a.runSnapshot(snapCtx)
+	snapDone := make(chan struct{})
+	go func() { defer close(snapDone); a.runSnapshot(snapCtx) }()
+	defer func() { stopSnapshot(); <-snapDone }()
 	// So does the notifier: its workers finish the message they are
 	// sending and give back the deliveries they claimed.
 	notifyCtx, stopNotifier := context.WithCancel(ctx)
@@ -281,7 +317,7 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	go func() { defer close(notifyDone); a.notifier.Run(notifyCtx) }()
 	waitNotifier := func() { stopNotifier(); <-notifyDone }
 	defer waitNotifier()
-	a.log.Info("serving", "addr", ln.Addr().String(), "url", a.cfg.BaseURL, "database", string(a.db.Dialect))
+	a.log.Info("serving", "addr", srv.Addr, "url", a.cfg.BaseURL, "database", string(a.db.Dialect))
 
 	select {
 	case err := <-errc:

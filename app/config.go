@@ -8,13 +8,16 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/beaconstatus/beacon/app/egress"
 	"github.com/beaconstatus/beacon/app/lang"
+	"github.com/beaconstatus/beacon/app/mirror"
 	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/models"
 )
@@ -81,6 +84,29 @@ type Config struct {
 	// Notify tunes the dispatcher and the workers (zero fields →
 	// defaults); not read from the environment.
 	Notify notify.Tuning
+	// Hooks configure webhook, Slack, Discord and Teams deliveries:
+	// WEBHOOK_ALLOW_PRIVATE (true: endpoints on private networks and
+	// loopback allowed), WEBHOOK_WORKERS (requests at once, default 64),
+	// WEBHOOK_TIMEOUT (one request, default 30s), WEBHOOK_QUARANTINE_AFTER
+	// (consecutive failures that quarantine an endpoint, default 10).
+	Hooks notify.HookSettings
+
+	// SnapshotDir is where the core set of public documents is saved after
+	// each change, for a server that starts while the database is
+	// unreachable (SNAPSHOT_DIR; "off" → not saved). Default: beside the
+	// SQLite file (beacon.db.snapshot), else $XDG_STATE_HOME/beacon/snapshot,
+	// else ./data/snapshot.
+	SnapshotDir string
+	// Mirror is where every rebuild of the core set is copied as a static
+	// site (MIRROR_URL: file:///dir or s3://bucket/prefix; nil → none).
+	Mirror *mirror.Spec
+	// LazyCore turns the eager rebuilds of the core set off: it is built
+	// when asked for, as other pages are, and neither saved nor mirrored
+	// (SNAPSHOT_EAGER=false; for the benchmark that measures what the eager
+	// rebuilds cost).
+	LazyCore bool
+	// mirrorEnv reads the S3 mirror's endpoint, region and credentials.
+	mirrorEnv func(string) string
 }
 
 // ConfigError names an environment variable with a wrong value.
@@ -235,7 +261,40 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		cfg.APIRateLimit = n
 	}
 	loadMailConfig(&cfg, env, bad)
+	loadHookConfig(&cfg, env, bad)
+	loadSnapshotConfig(&cfg, env, bad)
+	cfg.mirrorEnv = getenv
 	return cfg, errors.Join(errs...)
+}
+
+// loadHookConfig reads the WEBHOOK_* variables.
+func loadHookConfig(cfg *Config, env func(string) string, bad func(name, format string, args ...any)) {
+	cfg.Hooks.Guard = &egress.Guard{}
+	if v := env("WEBHOOK_ALLOW_PRIVATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("WEBHOOK_ALLOW_PRIVATE", "must be true or false, got %q", v)
+		}
+		cfg.Hooks.Guard.AllowPrivate = b
+	}
+	number := func(name string, lo, hi int, dst *int) {
+		if v := env(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < lo || n > hi {
+				bad(name, "must be a number from %d to %d, got %q", lo, hi, v)
+			}
+			*dst = n
+		}
+	}
+	number("WEBHOOK_WORKERS", 1, 1024, &cfg.Hooks.Workers)
+	number("WEBHOOK_QUARANTINE_AFTER", 1, 1000, &cfg.Hooks.QuarantineAfter)
+	if v := env("WEBHOOK_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond || d > 5*time.Minute {
+			bad("WEBHOOK_TIMEOUT", "must be a duration from 100ms to 5m such as 30s, got %q", v)
+		}
+		cfg.Hooks.Timeout = d
+	}
 }
 
 // loadMailConfig reads SMTP_URL, MAIL_FROM, MAIL_RATE and MAIL_WORKERS.
@@ -277,6 +336,43 @@ func loadMailConfig(cfg *Config, env func(string) string, bad func(name, format 
 			bad("MAIL_WORKERS", "must be a number from 1 to 64, got %q", v)
 		}
 		cfg.MailWorkers = n
+	}
+}
+
+// loadSnapshotConfig reads SNAPSHOT_DIR and MIRROR_URL.
+func loadSnapshotConfig(cfg *Config, env func(string) string, bad func(name, format string, args ...any)) {
+	switch v := env("SNAPSHOT_DIR"); {
+	case v == "off":
+	case v != "":
+		if strings.ContainsRune(v, 0) {
+			bad("SNAPSHOT_DIR", "must be a directory path (or off)")
+		}
+		cfg.SnapshotDir = filepath.Clean(v)
+	case cfg.Dialect == models.SQLite:
+		path := DefaultSQLitePath
+		if cfg.DatabaseURL != "" {
+			path = strings.TrimPrefix(cfg.DatabaseURL[strings.Index(cfg.DatabaseURL, ":")+1:], "//")
+		}
+		cfg.SnapshotDir = path + ".snapshot"
+	case env("XDG_STATE_HOME") != "":
+		cfg.SnapshotDir = filepath.Join(env("XDG_STATE_HOME"), "beacon", "snapshot")
+	default:
+		cfg.SnapshotDir = filepath.Join("data", "snapshot")
+	}
+	if v := env("SNAPSHOT_EAGER"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("SNAPSHOT_EAGER", "must be true or false, got %q", v)
+		}
+		cfg.LazyCore = !b
+	}
+	if v := env("MIRROR_URL"); v != "" {
+		spec, err := mirror.ParseURL(v)
+		if err != nil {
+			bad("MIRROR_URL", "%s", err)
+		} else {
+			cfg.Mirror = &spec
+		}
 	}
 }
 

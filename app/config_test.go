@@ -59,6 +59,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		{"SecretKey", cfg.SecretKey, ""},
 		{"PartialOutageWeight", cfg.PartialOutageWeight, 0.3},
 		{"ShutdownTimeout", cfg.ShutdownTimeout, 15 * time.Second},
+		{"SnapshotDir", cfg.SnapshotDir, "beacon.db.snapshot"},
+		{"Mirror", cfg.Mirror == nil, true},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -159,6 +161,30 @@ func wantDB(t *testing.T, cfg app.Config, dialect models.Dialect, dsn string) {
 	}
 }
 
+// SNAPSHOT_DIR's default: beside the SQLite file, else under
+// $XDG_STATE_HOME, else ./data/snapshot; "off" saves nothing.
+func TestLoadConfigSnapshotDir(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"DATABASE_URL": "sqlite:/var/lib/beacon/beacon.db"}, "/var/lib/beacon/beacon.db.snapshot"},
+		{map[string]string{"DATABASE_URL": "postgres://db.internal/beacon"}, "data/snapshot"},
+		{map[string]string{"DATABASE_URL": "postgres://db.internal/beacon", "XDG_STATE_HOME": "/home/beacon/.local/state"}, "/home/beacon/.local/state/beacon/snapshot"},
+		{map[string]string{"SNAPSHOT_DIR": "/srv/snap/"}, "/srv/snap"},
+		{map[string]string{"SNAPSHOT_DIR": "off"}, ""},
+	} {
+		cfg, err := app.LoadConfig(envOf(tc.env))
+		if err != nil || cfg.SnapshotDir != tc.want {
+			t.Errorf("LoadConfig(%v).SnapshotDir = %q, %v; want %q", tc.env, cfg.SnapshotDir, err, tc.want)
+		}
+	}
+	cfg, err := app.LoadConfig(envOf(map[string]string{"MIRROR_URL": "s3://status-site/live"}))
+	if err != nil || cfg.Mirror == nil || cfg.Mirror.Bucket != "status-site" || cfg.Mirror.Prefix != "live/" {
+		t.Errorf("LoadConfig(MIRROR_URL=s3://status-site/live).Mirror = %+v, %v", cfg.Mirror, err)
+	}
+}
+
 func TestLoadConfigErrors(t *testing.T) {
 	tests := []struct{ name, value string }{
 		{"PORT", "abc"},
@@ -193,6 +219,12 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"TRUST_PROXY", "maybe"},
 		{"API_RATE_LIMIT", "0"},
 		{"API_RATE_LIMIT", "lots"},
+		{"MIRROR_URL", "http://bucket.example.com"},
+		{"MIRROR_URL", "file://relative"},
+		{"MIRROR_URL", "s3://"},
+		{"MIRROR_URL", "s3://id:secret@bucket/site"},
+		{"SNAPSHOT_DIR", "a\x00b"},
+		{"SNAPSHOT_EAGER", "sometimes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value[:min(len(tt.value), 20)], func(t *testing.T) {

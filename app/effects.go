@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/beaconstatus/beacon/app/web"
@@ -58,7 +59,18 @@ func (a *App) runSnapshot(ctx context.Context) {
 		},
 		func(err error) { a.log.Warn("snapshot: not hearing of other replicas' changes", "error", err) },
 	)
+	var wg sync.WaitGroup
+	if !a.cfg.LazyCore {
+		wg.Go(func() { a.snapshot.RunCore(ctx) }) // the core set, rebuilt after every change and saved (app/core.go)
+		if a.cfg.SnapshotDir != "" {
+			wg.Go(func() { a.saves.run(ctx, a.cfg.SnapshotDir, a.log) })
+		}
+	}
+	if a.mirror != nil {
+		wg.Go(func() { a.mirror.Run(ctx) })
+	}
 	a.snapshot.Refresh(ctx)
+	wg.Wait()
 }
 
 // reloadBranding reads the branding again after a page-wide change (the

@@ -28,6 +28,7 @@ var testEnv = map[string]string{
 	"PAGE_NAME":      "Acme Cloud",
 	"PAGE_TIME_ZONE": "Europe/Berlin",
 	"BASE_URL":       "https://status.acme.test",
+	"SNAPSHOT_DIR":   "off", // a test that saves the snapshot gives its own directory
 }
 
 // newTestApp builds the real App on db, configured from testEnv and env.

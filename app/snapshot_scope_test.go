@@ -144,6 +144,14 @@ func TestSnapshotScopeAcrossReplicas(t *testing.T) {
 	c.want(c.do("POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Incident A", "body": "Looking into A"}}, &inA), 201)
 	c.want(c.do("POST", "/incidents", map[string]any{"incident": map[string]any{"name": "Incident B", "body": "Looking into B"}}, &inB), 201)
 	waitFor("/", "Incident B") // replica 1 hears replica 0's changes
+	// ... all of them: its eager rebuild of / after hearing of A may already
+	// show B, before it hears of B (then everything it built is stale once
+	// it does). Three changes: its listener's start, A and B.
+	for start := time.Now(); apps[1].SnapshotGeneration() < 3; time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > app.SnapshotMaxAge/3 {
+			t.Fatalf("replica 1 heard %d changes after %v, want 3", apps[1].SnapshotGeneration(), app.SnapshotMaxAge/3)
+		}
+	}
 	fetch("/incidents/" + inA.ID)
 	_, etagB := fetch("/incidents/" + inB.ID)
 	buildsB, renditionB := apps[1].SnapshotBuilds("/incidents/" + inB.ID)

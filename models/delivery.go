@@ -28,6 +28,7 @@ type Delivery struct {
 	NextAttemptAt  time.Time
 	LeaseUntil     *time.Time
 	LeasedBy       string // the worker holding it; set only while it is sending, '' otherwise
+	Channel        string // the subscriber's when it was made (ChannelEmail for messages to one subscriber)
 	MessageID      string
 	LastError      string
 	CreatedAt      time.Time
@@ -41,6 +42,10 @@ type ClaimedDelivery struct {
 	SubscriberStatus string
 	TokenVersion     int
 	Language         string // the subscriber's language; "" for the page's default
+	// For the hook channels (ClaimHookDeliveries): the subscriber's
+	// endpoint and secret now, and whether it is quarantined.
+	Endpoint, Secret string
+	Quarantined      bool
 }
 
 // ClaimDeliveries gives worker up to limit pending deliveries whose attempt
@@ -51,21 +56,40 @@ type ClaimedDelivery struct {
 // runs the one UPDATE ... RETURNING at a time. Deliveries whose lease
 // expired are not claimed here: ReleaseExpired puts them back first.
 func (db *DB) ClaimDeliveries(ctx context.Context, worker string, now time.Time, lease time.Duration, limit int) ([]ClaimedDelivery, error) {
+	return db.claim(ctx, false, worker, now, lease, limit)
+}
+
+// ClaimHookDeliveries is ClaimDeliveries of the deliveries by webhook,
+// Slack, Discord and Teams (ClaimDeliveries claims the emails), with their
+// subscriber's endpoint and secret.
+func (db *DB) ClaimHookDeliveries(ctx context.Context, worker string, now time.Time, lease time.Duration, limit int) ([]ClaimedDelivery, error) {
+	return db.claim(ctx, true, worker, now, lease, limit)
+}
+
+func (db *DB) claim(ctx context.Context, hooks bool, worker string, now time.Time, lease time.Duration, limit int) ([]ClaimedDelivery, error) {
 	now = now.UTC()
 	lock := ""
 	if db.Dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
+	channel, extra := "channel = 'email'", ""
+	if hooks {
+		channel = "channel IN ('webhook', 'slack', 'discord', 'teams')"
+		extra = `,
+			(SELECT s.endpoint FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS endpoint,
+			(SELECT s.secret FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS secret,
+			(SELECT s.quarantined_at IS NOT NULL FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS quarantined`
+	}
 	var claimed []ClaimedDelivery
 	err := db.Gorm.WithContext(ctx).Raw(`UPDATE deliveries SET status = 'sending', leased_by = ?, lease_until = ?
 		WHERE id IN (
-			SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+			SELECT id FROM deliveries WHERE status = 'pending' AND `+channel+` AND next_attempt_at <= ?
 			ORDER BY next_attempt_at LIMIT ?`+lock+`)
-		RETURNING id, notification_id, subscriber_id, email, status, attempts, next_attempt_at, lease_until,
+		RETURNING id, notification_id, subscriber_id, email, channel, status, attempts, next_attempt_at, lease_until,
 			leased_by, last_error, created_at,
 			(SELECT s.status FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS subscriber_status,
 			(SELECT s.token_version FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS token_version,
-			(SELECT s.language FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS language`,
+			(SELECT s.language FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS language`+extra,
 		worker, now.Add(lease), now, limit).Scan(&claimed).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: claim deliveries: %w", err)
@@ -185,6 +209,7 @@ type SentDelivery struct {
 	Worker    string
 	MessageID string
 	At        time.Time
+	Hook      bool // by webhook or chat: the subscriber's failures are counted afresh
 }
 
 // MarkSentBatch records several acknowledged messages in one statement
@@ -194,6 +219,31 @@ func (db *DB) MarkSentBatch(ctx context.Context, sent []SentDelivery) (lost []in
 	if len(sent) == 0 {
 		return nil, nil
 	}
+	var hooks []int64
+	for _, s := range sent {
+		if s.Hook {
+			hooks = append(hooks, s.ID)
+		}
+	}
+	if len(hooks) > 0 {
+		// A success ends a run of failures: both or neither.
+		err = db.InTx(ctx, func(tx *DB) error {
+			if lost, err = tx.markSent(ctx, sent); err != nil {
+				return err
+			}
+			err := tx.Gorm.WithContext(ctx).Exec(`UPDATE subscribers SET failures = 0 WHERE failures > 0
+				AND id IN (SELECT subscriber_id FROM deliveries WHERE id IN ?)`, hooks).Error
+			if err != nil {
+				return fmt.Errorf("models: reset failures: %w", err)
+			}
+			return nil
+		})
+		return lost, err
+	}
+	return db.markSent(ctx, sent)
+}
+
+func (db *DB) markSent(ctx context.Context, sent []SentDelivery) (lost []int64, err error) {
 	// CASE by id keeps the lookups on the primary key (an UPDATE ... FROM
 	// (VALUES ...) makes SQLite scan the table). The worker's name implies
 	// status = 'sending' (see Delivery.LeasedBy); checking the status too

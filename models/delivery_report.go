@@ -132,3 +132,48 @@ func (db *DB) FailedDeliveries(ctx context.Context, notificationID int64, limit 
 	}
 	return out, nil
 }
+
+// ChannelCounts are a notification's deliveries by one channel.
+type ChannelCounts struct {
+	Channel string
+	DeliveryCounts
+}
+
+// DeliveryCountsByChannel counts a notification's deliveries by channel
+// and status, channels in a fixed order (email first).
+func (db *DB) DeliveryCountsByChannel(ctx context.Context, notificationID int64) ([]ChannelCounts, error) {
+	var rows []struct {
+		Channel, Status string
+		N               int
+	}
+	err := db.Gorm.WithContext(ctx).Raw(`SELECT channel, status, COUNT(*) AS n FROM deliveries
+		WHERE notification_id = ? GROUP BY channel, status`, notificationID).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: count deliveries by channel: %w", err)
+	}
+	by := map[string]*DeliveryCounts{}
+	for _, r := range rows {
+		c := by[r.Channel]
+		if c == nil {
+			c = &DeliveryCounts{}
+			by[r.Channel] = c
+		}
+		switch r.Status {
+		case DeliveryPending, DeliverySending:
+			c.Pending += r.N
+		case DeliverySent:
+			c.Sent += r.N
+		case DeliveryFailed:
+			c.Failed += r.N
+		case DeliverySkipped:
+			c.Skipped += r.N
+		}
+	}
+	var out []ChannelCounts
+	for _, ch := range append([]string{ChannelEmail}, HookChannels...) {
+		if c := by[ch]; c != nil {
+			out = append(out, ChannelCounts{Channel: ch, DeliveryCounts: *c})
+		}
+	}
+	return out, nil
+}

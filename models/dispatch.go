@@ -62,8 +62,10 @@ func (db *DB) DispatchNext(ctx context.Context, batch int, now time.Time) (Dispa
 		}
 		step.NotificationID = n.ID
 		if n.SubscriberID != nil {
+			// A message to one subscriber is an email to its address (a
+			// webhook's contact), whatever its channel.
 			res := tx.Exec(`INSERT INTO deliveries (notification_id, subscriber_id, email, status, next_attempt_at, created_at)
-				SELECT ?, id, email, 'pending', ?, ? FROM subscribers WHERE id = ?
+				SELECT ?, id, email, 'pending', ?, ? FROM subscribers WHERE id = ? AND email <> ''
 				ON CONFLICT (notification_id, subscriber_id) DO NOTHING`, n.ID, now, now, *n.SubscriberID)
 			if res.Error != nil {
 				return fmt.Errorf("deliver to subscriber %s: %w", *n.SubscriberID, res.Error)
@@ -100,9 +102,11 @@ func dispatchBatch(tx *gorm.DB, n *Notification, batch int, now time.Time) (crea
 	}
 
 	q := strings.Builder{}
-	q.WriteString(`INSERT INTO deliveries (notification_id, subscriber_id, email, status, next_attempt_at, created_at)
-		SELECT ?, s.id, s.email, 'pending', ?, ? FROM subscribers s
-		WHERE s.status = 'confirmed' AND s.id > ?`)
+	// A delivery goes by its subscriber's channel, to its address or
+	// endpoint; quarantined endpoints get none.
+	q.WriteString(`INSERT INTO deliveries (notification_id, subscriber_id, email, channel, status, next_attempt_at, created_at)
+		SELECT ?, s.id, CASE WHEN s.channel = 'email' THEN s.email ELSE s.endpoint END, s.channel, 'pending', ?, ? FROM subscribers s
+		WHERE s.status = 'confirmed' AND s.quarantined_at IS NULL AND s.id > ?`)
 	args := []any{n.ID, now, now, n.DispatchCursor}
 	if upper != "" {
 		q.WriteString(` AND s.id <= ?`)

@@ -173,3 +173,13 @@ func completeIncidents(list ...Incident) {
 		}
 	}
 }
+
+// UnresolvedIncidentIDs returns the ids of open incidents and of
+// maintenance not yet completed (ListUnresolved without the rows).
+func (db *DB) UnresolvedIncidentIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	if err := db.Gorm.WithContext(ctx).Model(&Incident{}).Where("resolved_at IS NULL").Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("models: list unresolved incidents: %w", err)
+	}
+	return ids, nil
+}

@@ -289,3 +289,25 @@ func afterLast(edge, last time.Time) time.Time {
 	}
 	return last.Add(time.Millisecond)
 }
+
+// MaxCalendarEntries bounds the maintenance a calendar lists.
+const MaxCalendarEntries = 500
+
+// ListMaintenanceCalendar returns the scheduled maintenance whose window
+// ends at or after since, soonest first, with its components, for the
+// calendars (/maintenance.ics): deleted ones too (DeletedAt set: cancelled,
+// so calendars that had them drop them). componentIDs, when given, keeps
+// the maintenance touching one of them.
+func (db *DB) ListMaintenanceCalendar(ctx context.Context, componentIDs []string, since time.Time) ([]Incident, error) {
+	q := db.Gorm.WithContext(ctx).Unscoped().
+		Preload("Components", func(tx *gorm.DB) *gorm.DB { return tx.Select("id", "name") }).
+		Where("kind = ? AND scheduled_for IS NOT NULL AND scheduled_until IS NOT NULL AND scheduled_until >= ?", KindMaintenance, since.UTC())
+	if len(componentIDs) > 0 {
+		q = q.Where("id IN (SELECT incident_id FROM incident_components WHERE component_id IN ?)", componentIDs)
+	}
+	var list []Incident
+	if err := q.Order("scheduled_for, id").Limit(MaxCalendarEntries).Find(&list).Error; err != nil {
+		return nil, fmt.Errorf("models: list maintenance calendar: %w", err)
+	}
+	return list, nil
+}

@@ -1,5 +1,7 @@
 package models
 
+import "context"
+
 // Component statuses, as Statuspage names them.
 const (
 	Operational         = "operational"
@@ -224,4 +226,18 @@ func ComputePageStatus(components []Component, unresolved []Incident) PageStatus
 		}
 	}
 	return PageStatus{Indicator: indicator, Description: pageStatusDescriptions[indicator]}
+}
+
+// CurrentPageStatus is the page's status now (see ComputePageStatus), as a
+// webhook's payload tells it.
+func (db *DB) CurrentPageStatus(ctx context.Context) (PageStatus, error) {
+	comps, err := db.ListComponents(ctx)
+	if err != nil {
+		return PageStatus{}, err
+	}
+	unresolved, err := db.ListUnresolved(ctx)
+	if err != nil {
+		return PageStatus{}, err
+	}
+	return ComputePageStatus(comps, unresolved), nil
 }

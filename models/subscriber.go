@@ -59,6 +59,15 @@ type Subscriber struct {
 	ConfirmationSentAt *time.Time
 	ConfirmedAt        *time.Time
 	UnsubscribedAt     *time.Time
+	// Channel is how it hears: ChannelEmail (Email is where mail goes), or
+	// a webhook or chat channel (Endpoint is where it is posted; Email the
+	// contact told when it is quarantined, '' for chat).
+	Channel  string
+	Endpoint string
+	// Secret signs a webhook's requests (shown once, when it is made).
+	Secret        string
+	Failures      int        // consecutive failed attempts to its endpoint
+	QuarantinedAt *time.Time // set after too many failures: nothing is sent until reactivated
 
 	ComponentIDs []string `gorm:"-"` // from subscriber_components, sorted
 }
@@ -204,9 +213,9 @@ func (db *DB) checkChoices(ctx context.Context, v *ValidationError, ch *Subscrib
 
 // checkSubscription validates an address and choices together, so every
 // problem is reported at once.
-func (db *DB) checkSubscription(ctx context.Context, email string, ch *SubscriberChoices) (string, string, error) {
+func (db *DB) checkSubscription(ctx context.Context, to Target, ch *SubscriberChoices) (string, string, error) {
 	v := &ValidationError{}
-	addr, norm, err := ParseEmail("email", email)
+	addr, norm, err := to.check()
 	if ve, ok := err.(*ValidationError); ok {
 		v.Fields = append(v.Fields, ve.Fields...)
 	}
@@ -238,15 +247,23 @@ const (
 // manage link in every email. An unsubscribed one is pending again, with
 // its old links revoked and a new confirmation.
 func (db *DB) Subscribe(ctx context.Context, email string, ch SubscriberChoices, source string, now time.Time) (*Subscriber, SubscribeOutcome, error) {
+	return db.SubscribeTarget(ctx, Target{Email: email}, ch, source, now)
+}
+
+// SubscribeTarget is Subscribe for any channel: a webhook subscribes with
+// its endpoint (checked by the caller against the SSRF guard) and a
+// contact address, which gets the confirmation. A new or pending webhook
+// gets a new Secret, returned once here.
+func (db *DB) SubscribeTarget(ctx context.Context, to Target, ch SubscriberChoices, source string, now time.Time) (*Subscriber, SubscribeOutcome, error) {
 	now = now.UTC()
 	var s *Subscriber
 	var outcome SubscribeOutcome
 	err := db.InTx(ctx, func(tx *DB) error {
-		addr, norm, err := tx.checkSubscription(ctx, email, &ch)
+		addr, norm, err := tx.checkSubscription(ctx, to, &ch)
 		if err != nil {
 			return err
 		}
-		if s, err = tx.createPending(ctx, addr, norm, ch, source, now); err != nil || s != nil {
+		if s, err = tx.createPending(ctx, to.with(addr, norm), ch, source, now); err != nil || s != nil {
 			outcome = SubscribeCreated
 			return err
 		}
@@ -269,6 +286,9 @@ func (db *DB) Subscribe(ctx context.Context, email string, ch SubscriberChoices,
 			return nil
 		}
 		outcome = SubscribeResent
+		if err := tx.newSecret(ctx, s); err != nil {
+			return err
+		}
 		return tx.sendConfirmation(ctx, s, now)
 	})
 	if err != nil {
@@ -280,13 +300,13 @@ func (db *DB) Subscribe(ctx context.Context, email string, ch SubscriberChoices,
 // createPending inserts a pending subscriber and queues its confirmation;
 // it returns nil (and does nothing) when the address is already known,
 // even if another transaction has just added it.
-func (db *DB) createPending(ctx context.Context, email, norm string, ch SubscriberChoices, source string, now time.Time) (*Subscriber, error) {
-	s := &Subscriber{ID: NewID(), Email: email, EmailNormalized: norm, Status: SubscriberPending,
-		TokenVersion: 1, Source: source, CreatedAt: now, UpdatedAt: now, ConfirmationSentAt: &now}
+func (db *DB) createPending(ctx context.Context, to Target, ch SubscriberChoices, source string, now time.Time) (*Subscriber, error) {
+	s := to.subscriber(source, now)
+	s.ConfirmationSentAt = &now
 	if inserted, err := db.insertSubscriber(ctx, s, ch); err != nil || !inserted {
 		return nil, err
 	}
-	return s, db.enqueueConfirmation(ctx, s.ID, now)
+	return s, db.enqueueConfirmation(ctx, s, now)
 }
 
 // insertSubscriber inserts s with ch unless its address is taken, and
@@ -321,6 +341,9 @@ func (db *DB) resubscribe(ctx context.Context, s *Subscriber, ch SubscriberChoic
 	if err := db.setChoices(ctx, s, ch, now); err != nil {
 		return err
 	}
+	if err := db.newSecret(ctx, s); err != nil {
+		return err
+	}
 	return db.sendConfirmation(ctx, s, now)
 }
 
@@ -332,13 +355,18 @@ func (db *DB) sendConfirmation(ctx context.Context, s *Subscriber, now time.Time
 	if err != nil {
 		return fmt.Errorf("models: note confirmation of %s: %w", s.ID, err)
 	}
-	return db.enqueueConfirmation(ctx, s.ID, now)
+	return db.enqueueConfirmation(ctx, s, now)
 }
 
 // enqueueConfirmation queues the confirmation email of subscriber id: the
 // dispatcher sends it whatever their status, with a confirm link.
-func (db *DB) enqueueConfirmation(ctx context.Context, id string, now time.Time) error {
-	return db.Enqueue(ctx, &Notification{Kind: NotifySubscriberConfirm, SubscriberID: &id, CreatedAt: now}, nil, nil)
+func (db *DB) enqueueConfirmation(ctx context.Context, s *Subscriber, now time.Time) error {
+	id := s.ID
+	var payload any
+	if s.Channel == ChannelWebhook {
+		payload = NotificationContent{Name: s.Endpoint} // the message says where updates will go
+	}
+	return db.Enqueue(ctx, &Notification{Kind: NotifySubscriberConfirm, SubscriberID: &id, CreatedAt: now}, nil, payload)
 }
 
 // applyChoices sets the choice fields of s.

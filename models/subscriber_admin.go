@@ -64,8 +64,12 @@ func (db *DB) loadSubscriberComponents(ctx context.Context, list []Subscriber) e
 type SubscriberFilter struct {
 	Query  string // part of the address, any case
 	Status string // one of the Subscriber statuses; "" for all
-	Limit  int    // at most this many (0: no limit)
-	Offset int
+	// Channel keeps one channel's subscribers ("" for all); Quarantined
+	// only the quarantined ones.
+	Channel     string
+	Quarantined bool
+	Limit       int // at most this many (0: no limit)
+	Offset      int
 }
 
 // scope returns the filter's conditions as a gorm scope.
@@ -78,6 +82,12 @@ func (f SubscriberFilter) scope() (func(*gorm.DB) *gorm.DB, error) {
 	return func(q *gorm.DB) *gorm.DB {
 		if f.Status != "" {
 			q = q.Where("status = ?", f.Status)
+		}
+		if f.Channel != "" {
+			q = q.Where("channel = ?", f.Channel)
+		}
+		if f.Quarantined {
+			q = q.Where("quarantined_at IS NOT NULL")
 		}
 		if s := strings.ToLower(strings.TrimSpace(f.Query)); s != "" {
 			escaped := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
@@ -131,8 +141,10 @@ func (db *DB) CountSubscribers(ctx context.Context) (map[string]int64, error) {
 
 // NewSubscriber is a subscriber an operator adds.
 type NewSubscriber struct {
-	Email   string
-	Choices SubscriberChoices
+	Email string
+	// Channel and Endpoint: see Target (Channel "" is email).
+	Channel, Endpoint string
+	Choices           SubscriberChoices
 	// SkipConfirmation makes the subscriber confirmed at once, without a
 	// confirmation email: the operator vouches for their consent.
 	SkipConfirmation bool
@@ -149,12 +161,15 @@ func (db *DB) AddSubscriber(ctx context.Context, n NewSubscriber, now time.Time)
 	now = now.UTC()
 	var s *Subscriber
 	err := db.InTx(ctx, func(tx *DB) error {
-		addr, norm, err := tx.checkSubscription(ctx, n.Email, &n.Choices)
+		to := Target{Channel: n.Channel, Endpoint: n.Endpoint, Email: n.Email}
+		if to.chat() {
+			n.SkipConfirmation = true // added by an operator, who vouches; it has no address to confirm
+		}
+		addr, norm, err := tx.checkSubscription(ctx, to, &n.Choices)
 		if err != nil {
 			return err
 		}
-		s = &Subscriber{ID: NewID(), Email: addr, EmailNormalized: norm, Status: SubscriberPending,
-			TokenVersion: 1, Source: n.Source, CreatedAt: now, UpdatedAt: now}
+		s = to.with(addr, norm).subscriber(n.Source, now)
 		if n.SkipConfirmation {
 			s.Status, s.ConfirmedAt = SubscriberConfirmed, &now
 		} else {
@@ -167,7 +182,7 @@ func (db *DB) AddSubscriber(ctx context.Context, n NewSubscriber, now time.Time)
 		case inserted && n.SkipConfirmation:
 			return nil
 		case inserted:
-			return tx.enqueueConfirmation(ctx, s.ID, now)
+			return tx.enqueueConfirmation(ctx, s, now)
 		}
 		if s, err = tx.lockSubscriber(ctx, "email_normalized = ?", norm); err != nil {
 			return err
@@ -184,12 +199,12 @@ func (db *DB) AddSubscriber(ctx context.Context, n NewSubscriber, now time.Time)
 func (db *DB) existingSubscriber(ctx context.Context, s *Subscriber, n NewSubscriber, now time.Time) error {
 	switch {
 	case s.Status == SubscriberConfirmed:
-		return &ErrConflict{Message: fmt.Sprintf("%s is already subscribed", s.Email)}
+		return &ErrConflict{Message: fmt.Sprintf("%s is already subscribed", s.Address())}
 	case s.Status == SubscriberPending:
-		return &ErrConflict{Message: fmt.Sprintf("%s is already subscribed, waiting for their confirmation", s.Email)}
+		return &ErrConflict{Message: fmt.Sprintf("%s is already subscribed, waiting for their confirmation", s.Address())}
 	case n.SkipConfirmation:
 		return &ErrConflict{Message: fmt.Sprintf("%s unsubscribed on %s: only they can subscribe again, or add them without skipping the confirmation email",
-			s.Email, s.UnsubscribedAt.Format("2006-01-02"))}
+			s.Address(), s.UnsubscribedAt.Format("2006-01-02"))}
 	}
 	return db.resubscribe(ctx, s, n.Choices, n.Source, now)
 }

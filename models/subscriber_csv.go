@@ -107,7 +107,7 @@ func (db *DB) ImportSubscribers(ctx context.Context, r io.Reader, skipConfirmati
 				continue
 			}
 			if !skipConfirmation {
-				if err := tx.enqueueConfirmation(ctx, s.ID, now); err != nil {
+				if err := tx.enqueueConfirmation(ctx, s, now); err != nil {
 					return err
 				}
 			}

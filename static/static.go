@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"sort"
 	"strings"
 )
 
@@ -197,4 +198,15 @@ func compress(body []byte) []byte {
 		return nil
 	}
 	return buf.Bytes()
+}
+
+// All is every asset, sorted by URL (a static copy of the site takes them
+// all).
+func (a *Assets) All() []*Asset {
+	out := make([]*Asset, 0, len(a.byPath))
+	for _, asset := range a.byPath {
+		out = append(out, asset)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].URL < out[j].URL })
+	return out
 }

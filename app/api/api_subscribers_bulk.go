@@ -176,8 +176,8 @@ func (h *Handler) resendConfirmation(c echo.Context) error {
 }
 
 // reactivateSubscribers is POST /v1/pages/{page_id}/subscribers/reactivate:
-// Statuspage reactivates quarantined subscribers; Beacon quarantines no
-// one, so it checks the ids and reactivates none.
+// the quarantined endpoints named (or all) get the next notifications
+// again; it answers how many were quarantined.
 func (h *Handler) reactivateSubscribers(c echo.Context) error {
 	_, sel, _, err := h.readBulk(c)
 	if err != nil {
@@ -193,7 +193,16 @@ func (h *Handler) reactivateSubscribers(c echo.Context) error {
 			}
 		}
 	}
-	return c.JSON(http.StatusCreated, map[string]int{"reactivated": 0})
+	var n int
+	err = h.Writes.Do(c, web.Private, "subscriber.reactivate", "subscriber", func(tx *models.DB) (string, any, error) {
+		var err error
+		n, err = tx.ReactivateQuarantined(c.Request().Context(), sel, h.Now())
+		return "", map[string]any{"reactivated": n, "all": sel.All, "ids": sel.IDs}, err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]int{"reactivated": n})
 }
 
 // unsubscribeSubscribers is POST /v1/pages/{page_id}/subscribers/unsubscribe:

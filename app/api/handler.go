@@ -6,6 +6,7 @@
 package api
 
 import (
+	"github.com/beaconstatus/beacon/app/egress"
 	"log/slog"
 	"net/http"
 	"time"
@@ -25,6 +26,7 @@ type Handler struct {
 	Limits    *web.Limits
 	RateLimit int               // management API requests one token may make per minute (API_RATE_LIMIT)
 	Secrets   *models.SecretBox // seals the integrations' signing secrets
+	Egress    *egress.Guard     // checks subscribers' endpoints (SSRF)
 	Log       *slog.Logger
 	Now       func() time.Time
 }
@@ -101,6 +103,7 @@ func (h *Handler) Mount(e *echo.Echo, shared func(path string, handler echo.Hand
 	v1.GET("/incidents/:id/subscribers", h.listIncidentSubscribers, apiEditor)
 	v1.GET("/incidents/:id/subscribers/:subscriber_id", h.showIncidentSubscriber, apiEditor)
 	v1.DELETE("/subscribers/:id", h.deleteSubscriber, apiEditor)
+	v1.POST("/subscribers/:id/reactivate", h.reactivateSubscriber, apiEditor)
 	v1.GET("/incidents/:id/postmortem", h.showPostmortem)
 	v1.PUT("/incidents/:id/postmortem", h.putPostmortem, apiEditor)
 	v1.PUT("/incidents/:id/postmortem/publish", h.publishPostmortem, apiEditor)

@@ -25,6 +25,13 @@ type dashboardView struct {
 	// UnattachedAlerts came in from integrations while no incident covered
 	// their component; they join one that opens within its window.
 	UnattachedAlerts []unattachedAlert
+	Mirror           *mirrorView // nil without MIRROR_URL
+}
+
+// mirrorView is the mirror's state as the dashboard shows it.
+type mirrorView struct {
+	MirrorState
+	Synced view.DisplayTime // LastSync in the page's time zone
 }
 
 // unattachedAlert is an alert waiting for an incident.
@@ -105,6 +112,14 @@ func (h *Handler) showDashboard(c echo.Context) error {
 	for _, a := range alerts {
 		v.UnattachedAlerts = append(v.UnattachedAlerts, unattachedAlert{Component: a.ComponentName, Source: a.Source,
 			Body: a.Body, At: h.Site.Time(a.OccurredAt), Until: h.Site.Time(a.AttachUntil)})
+	}
+	if h.Mirror != nil {
+		if st := h.Mirror(); st != nil {
+			v.Mirror = &mirrorView{MirrorState: *st}
+			if !st.LastSync.IsZero() {
+				v.Mirror.Synced = h.Site.Time(st.LastSync)
+			}
+		}
 	}
 	return h.Render.Admin(c, http.StatusOK, "dashboard.html", v)
 }

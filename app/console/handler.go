@@ -7,6 +7,7 @@
 package console
 
 import (
+	"github.com/beaconstatus/beacon/app/egress"
 	"log/slog"
 	"net/http"
 	"time"
@@ -21,6 +22,7 @@ import (
 
 // Handler answers the console.
 type Handler struct {
+	Egress   *egress.Guard // checks subscribers' endpoints (SSRF)
 	DB       *models.DB
 	Site     *view.Site
 	Render   *view.Renderer
@@ -30,6 +32,17 @@ type Handler struct {
 	Secrets  *models.SecretBox   // seals the integrations' signing secrets
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Mirror is the state of the public site's mirror (MIRROR_URL) the
+	// dashboard shows; nil without a mirror.
+	Mirror func() *MirrorState
+}
+
+// MirrorState is how the mirror of the public site is doing.
+type MirrorState struct {
+	Target    string    // s3://bucket/prefix or file:///dir
+	LastSync  time.Time // when it last caught up; zero: not yet
+	Behind    string    // how long the oldest change not yet mirrored has waited, "" when current
+	LastError string    // of the last failed upload, "" after a success
 }
 
 // Mount adds the console's routes to e. It panics without a Secret: the
@@ -135,6 +148,7 @@ func (h *Handler) Mount(e *echo.Echo) {
 	adm.GET("/subscribers/export.csv", h.exportSubscribers, editor)
 	adm.POST("/subscribers/:id/unsubscribe", h.unsubscribeSubscriber, editor)
 	adm.POST("/subscribers/:id/delete", h.deleteSubscriber, editor)
+	adm.POST("/subscribers/:id/reactivate", h.reactivateSubscriber, editor)
 }
 
 // MaxConsoleBody is the largest body a signed-in operator's console form

@@ -28,6 +28,13 @@ type notificationView struct {
 	Retrying []models.FailureReason // why pending deliveries are being retried
 	Failures []models.FailureReason // why deliveries failed
 	Failed   []failedRow            // the first failed deliveries
+	Channels []channelRow           // the deliveries by channel (email, webhook, Slack…)
+}
+
+// channelRow is one channel's deliveries of a notification.
+type channelRow struct {
+	Channel string // its label
+	models.DeliveryCounts
 }
 
 // notificationRow is a notification as the console lists it.
@@ -45,6 +52,7 @@ type notificationRow struct {
 // failedRow is one failed delivery.
 type failedRow struct {
 	Email, Reason string
+	Channel       string // "" for email, else its label
 	Attempts      int
 }
 
@@ -132,7 +140,18 @@ func (h *Handler) showNotification(c echo.Context) error {
 		return err
 	}
 	for _, d := range failed {
-		v.Failed = append(v.Failed, failedRow{Email: d.Email, Reason: d.LastError, Attempts: d.Attempts})
+		row := failedRow{Email: d.Email, Reason: d.LastError, Attempts: d.Attempts}
+		if d.Channel != "" && d.Channel != models.ChannelEmail {
+			row.Channel = models.ChannelLabel(d.Channel)
+		}
+		v.Failed = append(v.Failed, row)
+	}
+	channels, err := h.DB.DeliveryCountsByChannel(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, ch := range channels {
+		v.Channels = append(v.Channels, channelRow{Channel: models.ChannelLabel(ch.Channel), DeliveryCounts: ch.DeliveryCounts})
 	}
 	return h.Render.Admin(c, http.StatusOK, "notification.html", v)
 }

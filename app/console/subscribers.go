@@ -42,6 +42,9 @@ type subscribersView struct {
 // subscriberRow is one subscriber in the list.
 type subscriberRow struct {
 	ID, Email, Status string
+	Channel           string // "" for email, else its label: Webhook, Slack…
+	Contact           string // a webhook's contact address
+	Quarantined       bool
 	Components        string // names of the chosen components, "Everything" for the whole page
 	Kinds             string // "incidents, maintenance"
 	Added             view.DisplayTime
@@ -124,7 +127,11 @@ func (h *Handler) componentNames(c echo.Context) (map[string]string, error) {
 }
 
 func (h *Handler) subscriberRow(s *models.Subscriber, names map[string]string) subscriberRow {
-	r := subscriberRow{ID: s.ID, Email: s.Email, Status: s.Status, Added: h.Site.Time(s.CreatedAt), Source: s.Source}
+	r := subscriberRow{ID: s.ID, Email: s.Address(), Status: s.Status, Added: h.Site.Time(s.CreatedAt), Source: s.Source,
+		Quarantined: s.QuarantinedAt != nil}
+	if s.Channel != "" && s.Channel != models.ChannelEmail {
+		r.Channel, r.Contact = models.ChannelLabel(s.Channel), s.Email
+	}
 	if s.AllComponents {
 		r.Components = "Everything"
 	} else {
@@ -175,16 +182,24 @@ func (h *Handler) createSubscriber(c echo.Context) error {
 	form.Clear("csrf")
 	ch, err := view.ChoicesFromForm(form, true)
 	skip := form.Value("skip_confirmation") != ""
+	channel, endpoint := form.Value("channel"), ""
+	if channel != "" && channel != models.ChannelEmail && err == nil {
+		if !models.ValidChannel(channel) {
+			err = models.Invalid("channel", "must be email, webhook, slack, discord or teams")
+		} else {
+			endpoint, err = h.Egress.CheckEndpoint(c.Request().Context(), "endpoint", form.Value("endpoint"))
+		}
+	}
 	var s *models.Subscriber
 	if err == nil {
 		err = h.Writes.Do(c, web.Mail, "subscriber.create", "subscriber", func(tx *models.DB) (string, any, error) {
 			var err error
-			s, err = tx.AddSubscriber(c.Request().Context(), models.NewSubscriber{Email: form.Value("email"), Choices: ch,
-				SkipConfirmation: skip, Source: models.SourceConsole}, h.Now())
+			s, err = tx.AddSubscriber(c.Request().Context(), models.NewSubscriber{Email: form.Value("email"), Channel: channel,
+				Endpoint: endpoint, Choices: ch, SkipConfirmation: skip, Source: models.SourceConsole}, h.Now())
 			if err != nil {
 				return "", nil, err
 			}
-			return s.ID, map[string]any{"email": s.Email, "skip_confirmation": skip}, nil
+			return s.ID, map[string]any{"email": s.Email, "channel": s.Channel, "skip_confirmation": skip}, nil
 		})
 	}
 	var conflict *models.ErrConflict
@@ -198,10 +213,13 @@ func (h *Handler) createSubscriber(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.Status == models.SubscriberConfirmed {
-		h.flash(c, "Added %s.", s.Email)
-	} else {
-		h.flash(c, "Added %s; they get an email to confirm.", s.Email)
+	switch {
+	case s.Secret != "":
+		h.flash(c, "Added the webhook %s. Its signing secret, shown this once: %s", s.Endpoint, s.Secret)
+	case s.Status == models.SubscriberConfirmed:
+		h.flash(c, "Added %s.", s.Address())
+	default:
+		h.flash(c, "Added %s; they get an email to confirm.", s.Address())
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/subscribers")
 }
@@ -216,6 +234,18 @@ func (h *Handler) unsubscribeSubscriber(c echo.Context) error {
 		return err
 	}
 	h.flash(c, "Unsubscribed %s.", s.Email)
+	return c.Redirect(http.StatusSeeOther, "/admin/subscribers")
+}
+
+// reactivateSubscriber ends the quarantine of a subscriber's endpoint.
+func (h *Handler) reactivateSubscriber(c echo.Context) error {
+	s, err := h.Writes.Subscriber(c, "subscriber.reactivate", func(tx *models.DB, id string) (*models.Subscriber, error) {
+		return tx.ReactivateSubscriber(c.Request().Context(), id, h.Now())
+	})
+	if err != nil {
+		return err
+	}
+	h.flash(c, "Reactivated %s: it gets the next updates.", s.Address())
 	return c.Redirect(http.StatusSeeOther, "/admin/subscribers")
 }
 

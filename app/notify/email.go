@@ -33,6 +33,7 @@ type emailLang struct {
 const (
 	emailNotification = "notification"
 	emailConfirm      = "confirm"
+	emailQuarantined  = "quarantined"
 )
 
 // NewEmailTemplates parses the message templates once per language of the
@@ -51,6 +52,14 @@ func NewEmailTemplates(catalog ...*lang.Catalog) (*EmailTemplates, error) {
 	return t, nil
 }
 
+// lang is the page's default language (English without templates).
+func (t *EmailTemplates) lang() *lang.Lang {
+	if t == nil || t.def == nil {
+		return catalog0(nil).Default()
+	}
+	return t.def.lang
+}
+
 // catalog0 is the catalog given, or English alone.
 func catalog0(catalog []*lang.Catalog) *lang.Catalog {
 	if len(catalog) > 0 && catalog[0] != nil {
@@ -67,7 +76,7 @@ func catalog0(catalog []*lang.Catalog) *lang.Catalog {
 func parseEmails(l *lang.Lang) (*emailLang, error) {
 	t := &emailLang{lang: l, text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
 	funcs := map[string]any{"join": strings.Join, "t": l.T, "langCode": func() string { return l.Code }}
-	for _, name := range []string{emailNotification, emailConfirm} {
+	for _, name := range []string{emailNotification, emailConfirm, emailQuarantined} {
 		txt, err := texttemplate.New(name+".txt").Funcs(funcs).ParseFS(views.FS, "email/"+name+".txt")
 		if err != nil {
 			return nil, fmt.Errorf("email: parse %s.txt: %w", name, err)
@@ -196,8 +205,11 @@ func (t *EmailTemplates) Prepare(e Email) (*PreparedEmail, error) {
 		v.Changes = append(v.Changes, c.Name+": "+componentStatus(l, c.From)+" → "+componentStatus(l, c.To))
 	}
 	name := emailNotification
-	if e.Kind == models.NotifySubscriberConfirm {
+	switch e.Kind {
+	case models.NotifySubscriberConfirm:
 		name = emailConfirm
+	case models.NotifySubscriberQuarantined:
+		name = emailQuarantined
 	}
 	var text, html bytes.Buffer
 	if err := tl.text[name].Execute(&text, v); err != nil {
@@ -236,6 +248,8 @@ func emailHeading(l *lang.Lang, kind string, c models.NotificationContent) strin
 	switch kind {
 	case models.NotifySubscriberConfirm:
 		return l.T("email_confirm_heading")
+	case models.NotifySubscriberQuarantined:
+		return l.T("email_quarantined_heading")
 	case models.NotifyMaintenanceScheduled:
 		return l.T("email_heading_scheduled", "Name", c.Name)
 	case models.NotifyMaintenanceReminder:

@@ -88,6 +88,9 @@ type Store interface {
 	DispatchNext(ctx context.Context, batch int, now time.Time) (models.DispatchStep, error)
 	ReleaseExpired(ctx context.Context, now time.Time) (int, error)
 	ClaimDeliveries(ctx context.Context, worker string, now time.Time, lease time.Duration, limit int) ([]models.ClaimedDelivery, error)
+	ClaimHookDeliveries(ctx context.Context, worker string, now time.Time, lease time.Duration, limit int) ([]models.ClaimedDelivery, error)
+	HookAttemptFailed(ctx context.Context, f models.HookFailure) (quarantined bool, err error)
+	CurrentPageStatus(ctx context.Context) (models.PageStatus, error)
 	ReleaseDeliveries(ctx context.Context, worker string, ids []int64) error
 	GetNotification(ctx context.Context, id int64) (*models.Notification, error)
 	MarkSentBatch(ctx context.Context, sent []models.SentDelivery) (lost []int64, err error)
@@ -107,6 +110,8 @@ type Settings struct {
 	// OneWriter is set on SQLite, which has one writer at a time: the
 	// notify path's writes then take turns (see write).
 	OneWriter bool
+	// Hooks are the webhook, Slack, Discord and Teams deliveries' settings.
+	Hooks HookSettings
 	// What the messages say of the page.
 	PageID, PageName, BaseURL string // PageID: unique to the installation, in Message-IDs
 	TimeZone                  *time.Location
@@ -129,15 +134,18 @@ type Notifier struct {
 	set        Settings
 	limiter    *rate.Limiter // nil: unlimited
 	dispatch   *signal       // a notification may be waiting
-	deliveries *signal       // deliveries may be waiting
-	outage     *outage       // set by Run: the workers wait while the mail server cannot be reached
+	deliveries *signal       // email deliveries may be waiting
+	hookWake   *signal       // hook deliveries may be waiting
+	hooks      *hookClient   // posts the hook channels' messages
 	writes     sync.Mutex    // with OneWriter, the notify path's writes one at a time (see write)
 }
 
 // New is a Notifier sending through mailer; Run runs it.
 func New(store Store, mailer Mailer, emails *EmailTemplates, sign *links.Signer, log *slog.Logger, now func() time.Time, set Settings) *Notifier {
 	n := &Notifier{store: store, mailer: mailer, emails: emails, sign: sign, log: log, now: now, set: set,
-		dispatch: newSignal(), deliveries: newSignal()}
+		dispatch: newSignal(), deliveries: newSignal(), hookWake: newSignal()}
+	n.set.Hooks = set.Hooks.withDefaults()
+	n.hooks = newHookClient(n.set.Hooks)
 	if set.MailRate > 0 {
 		n.limiter = rate.NewLimiter(rate.Limit(set.MailRate), 1)
 	}
@@ -184,6 +192,7 @@ func (n *Notifier) write(fn func() error) error {
 func (n *Notifier) Wake() {
 	n.dispatch.Broadcast()
 	n.deliveries.Broadcast()
+	n.hookWake.Broadcast()
 }
 
 // Run runs the notify path until ctx is cancelled: a dispatcher that
@@ -200,24 +209,23 @@ func (n *Notifier) Run(ctx context.Context) {
 		usable := (t.Lease - leaseMargin(n.set.SendTimeout)).Seconds() / 2
 		t.ClaimBatch = max(1, min(t.ClaimBatch, int(n.set.MailRate*usable/float64(workers))))
 	}
-	n.outage = newOutage(n.log, t.Probe)
-	n.log.Info("notifier started", "workers", workers, "mail", n.set.Mail)
+	n.log.Info("notifier started", "workers", workers, "mail", n.set.Mail, "hook_workers", n.set.Hooks.Workers)
 	host, _ := os.Hostname()
 	prefix := fmt.Sprintf("%s-%d-%s", host, os.Getpid(), models.NewID()[:6])
-	// One recorder: concurrent ones were slower on PostgreSQL (measured),
-	// and SQLite has one writer anyway.
-	rec := newRecorder(n, workers*t.Unrecorded, t.Unrecorded, recordLinger)
-	recorded := make(chan struct{})
-	go func() { defer close(recorded); rec.run() }()
+	lanes := []*lane{n.mailLane(t, workers), n.hookLane(t)}
 	var wg sync.WaitGroup
 	wg.Go(func() { n.runDispatcher(ctx, t) })
-	for i := range workers {
-		w := &worker{n: n, t: t, name: fmt.Sprintf("%s/%d", prefix, i), sender: n.mailer.NewSender(), rec: rec}
-		wg.Go(func() { w.run(ctx) })
+	for _, l := range lanes {
+		l.start()
+		for i := range l.workers {
+			w := &worker{n: n, lane: l, t: l.t, name: fmt.Sprintf("%s/%s%d", prefix, l.prefix, i), sender: l.newSender()}
+			wg.Go(func() { w.run(ctx) })
+		}
 	}
 	wg.Wait()
-	rec.close() // the workers waited for their last outcome: nothing is queued
-	<-recorded
+	for _, l := range lanes {
+		l.stop() // the workers waited for their last outcome: nothing is queued
+	}
 	n.log.Info("notifier finished")
 }
 
@@ -266,6 +274,7 @@ func (n *Notifier) runDispatcher(ctx context.Context, t Tuning) {
 		}
 		if step.Created > 0 {
 			n.deliveries.Broadcast()
+			n.hookWake.Broadcast()
 		}
 		if step.Done {
 			n.log.Info("notifier: notification dispatched", "notification", step.NotificationID)
@@ -285,6 +294,7 @@ func (n *Notifier) runDispatcher(ctx context.Context, t Tuning) {
 		} else if released > 0 {
 			n.log.Warn("notifier: deliveries of a stopped worker put back", "deliveries", released)
 			n.deliveries.Broadcast()
+			n.hookWake.Broadcast()
 		}
 		wait(ctx, t.PollInterval, woken)
 	}

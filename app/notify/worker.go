@@ -21,10 +21,10 @@ import (
 // sent included), to be sent again with the same Message-ID.
 type worker struct {
 	n       *Notifier
+	lane    *lane
 	t       Tuning
 	name    string // leased_by
 	sender  Sender
-	rec     *recorder
 	pending []chan error        // outcomes handed to the recorder and not yet recorded, oldest first
 	failed  bool                // an outcome could not be recorded: stop sending the batch
 	next    chan claim          // the next batch, being claimed ahead; nil when none
@@ -38,14 +38,22 @@ type outgoing struct {
 	content  models.NotificationContent
 	prepared *PreparedEmail            // in the page's default language
 	langs    map[string]*PreparedEmail // in the others, rendered when a recipient needs one
+	// page is the page's status for webhook payloads, loaded with the
+	// first of them (pageLoaded).
+	page       models.PageStatus
+	pageLoaded bool
 }
 
 func (w *worker) run(ctx context.Context) {
+	if w.lane.hooks {
+		w.runHooks(ctx)
+		return
+	}
 	defer w.sender.Close()
 	defer w.settle()
 	defer w.dropNext()
 	for ctx.Err() == nil {
-		w.n.outage.await(ctx, w.sender.Connect)
+		w.lane.outage.await(ctx, w.sender.Connect)
 		if ctx.Err() != nil {
 			return
 		}
@@ -67,7 +75,7 @@ func (w *worker) run(ctx context.Context) {
 			wait(ctx, w.t.PollInterval, c.woken)
 			continue
 		}
-		stop := c.at.Add(w.t.Lease - leaseMargin(w.n.set.SendTimeout))
+		stop := c.at.Add(w.t.Lease - w.lane.margin)
 		w.sendBatch(ctx, c.batch, stop)
 	}
 }
@@ -81,14 +89,17 @@ type claim struct {
 }
 
 // claim claims the worker's next batch.
-func (w *worker) claim(ctx context.Context) claim {
+func (w *worker) claim(ctx context.Context) claim { return w.claimUpTo(ctx, w.t.ClaimBatch) }
+
+// claimUpTo claims up to limit deliveries.
+func (w *worker) claimUpTo(ctx context.Context, limit int) claim {
 	// Listen before looking: a wake-up for deliveries made after the query
 	// read the table is not lost.
-	c := claim{at: w.n.now(), woken: w.n.deliveries.C()}
+	c := claim{at: w.n.now(), woken: w.lane.wake.C()}
 	rctx, cancel := context.WithTimeout(ctx, dbTimeout)
 	defer cancel()
 	c.err = w.n.write(func() (err error) {
-		c.batch, err = w.n.store.ClaimDeliveries(rctx, w.name, c.at, w.t.Lease, w.t.ClaimBatch)
+		c.batch, err = w.lane.claim(rctx, w.name, c.at, w.t.Lease, limit)
 		return err
 	})
 	return c
@@ -124,17 +135,17 @@ func (w *worker) dropNext() {
 func (w *worker) sendBatch(ctx context.Context, batch []models.ClaimedDelivery, stop time.Time) {
 	w.failed = false
 	for i, d := range batch {
-		if ctx.Err() != nil || w.n.now().After(stop) || w.failed || !w.n.outage.reachable() {
+		if ctx.Err() != nil || w.n.now().After(stop) || w.failed || !w.lane.outage.reachable() {
 			w.giveBack(ctx, batch[i:])
 			return
 		}
-		if w.n.limiter != nil {
-			if err := w.n.limiter.Wait(ctx); err != nil || w.n.now().After(stop) {
+		if w.lane.limiter != nil {
+			if err := w.lane.limiter.Wait(ctx); err != nil || w.n.now().After(stop) {
 				w.giveBack(ctx, batch[i:])
 				return
 			}
 		}
-		if i == len(batch)*3/4 && len(batch) == w.t.ClaimBatch && w.next == nil {
+		if w.lane.prefetch && i == len(batch)*3/4 && len(batch) == w.t.ClaimBatch && w.next == nil {
 			w.prefetch(ctx)
 		}
 		w.deliver(ctx, d)
@@ -189,7 +200,7 @@ func (w *worker) deliver(ctx context.Context, d models.ClaimedDelivery) {
 	case unreachable:
 		// Not an attempt: due again at once, sent when the server answers.
 		w.n.log.Info("notifier: delivery deferred: mail server unreachable", "delivery", d.ID, "worker", w.name, "error", err)
-		w.n.outage.lost(err)
+		w.lane.outage.lost(err)
 		next := w.n.now()
 		w.record(func(ctx context.Context, db Store) error {
 			return db.DeferDelivery(ctx, d.ID, w.name, reason, next)
@@ -227,7 +238,7 @@ func (w *worker) record(write func(ctx context.Context, db Store) error) {
 // begin.
 func (w *worker) submit(o outcome) {
 	o.done = make(chan error, 1)
-	w.rec.queue <- o
+	w.lane.rec.queue <- o
 	w.pending = append(w.pending, o.done)
 	w.collect(w.t.Unrecorded - 1)
 }

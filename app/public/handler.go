@@ -6,6 +6,7 @@
 package public
 
 import (
+	"github.com/beaconstatus/beacon/app/egress"
 	"log/slog"
 	"net/http"
 	"time"
@@ -23,9 +24,10 @@ import (
 
 // Handler answers the public pages.
 type Handler struct {
-	DB    *models.DB
-	Site  *view.Site
-	Langs *lang.Catalog // the enabled languages; nil for English only
+	Egress *egress.Guard // checks subscribers' endpoints (SSRF)
+	DB     *models.DB
+	Site   *view.Site
+	Langs  *lang.Catalog // the enabled languages; nil for English only
 	// BrandAsset finds a file of the branding (logo, favicon, theme) by
 	// its name under /brand/, which holds its content hash.
 	BrandAsset func(name string) (brand.Asset, bool)
@@ -86,6 +88,8 @@ func (h *Handler) Mount(e *echo.Echo, cached, shared func(path string, handler e
 		shared("/history."+format, h.historyFeed, web.NoQuery)
 		shared("/components/:id/history."+format, h.componentFeed, web.NoQuery)
 	}
+	shared("/maintenance.ics", h.maintenanceCalendar, web.NoQuery)
+	shared("/components/:id/maintenance.ics", h.componentCalendar, web.NoQuery)
 	shared("/badge.svg", h.badge, web.NoQuery)
 	shared("/components/:id/badge.svg", h.componentBadge, web.NoQuery)
 	shared("/widget.js", h.widget, web.NoQuery)

@@ -132,6 +132,16 @@ func (h *Handler) showHistory(c echo.Context) error {
 	if page < pages {
 		v.NextURL = "/history?page=" + strconv.Itoa(page+1)
 	}
-	v.UpdatedAt = h.site(c).Time(h.Now())
+	// When the incidents it shows last changed, not when it was rendered:
+	// the page's bytes (and its copies on disk and in a mirror) stay the
+	// same until something changes.
+	var updated time.Time
+	for i := range list {
+		updated = view.MaxTime(updated, list[i].UpdatedAt)
+	}
+	if updated.IsZero() {
+		updated = h.Now()
+	}
+	v.UpdatedAt = h.site(c).Time(updated)
 	return h.Render.Page(c, http.StatusOK, "history.html", v)
 }

@@ -43,6 +43,9 @@ type subscriptionView struct {
 	Step      string       // which part of subscription.html: confirm, confirmed, manage, unsubscribe, unsubscribed
 	ManageURL string       // where to change the subscription, once confirmed
 	Saved     bool         // the manage form was just saved
+	// Endpoint and Secret: a webhook just subscribed, and the secret that
+	// signs its requests (shown this once).
+	Endpoint, Secret string
 }
 
 // subscriptionHeaders marks subscription pages private and keeps their
@@ -157,7 +160,15 @@ func (h *Handler) subscribe(c echo.Context) error {
 	if form.Invalid(kindsErr) {
 		return reshow(http.StatusUnprocessableEntity)
 	}
-	s, outcome, err := h.DB.Subscribe(ctx, form.Value("email"), ch, models.SourceWeb, now)
+	to := models.Target{Email: form.Value("email")}
+	if raw := form.Value("endpoint"); raw != "" {
+		ep, err := h.Egress.CheckEndpoint(ctx, "endpoint", raw)
+		if form.Invalid(err) {
+			return reshow(http.StatusUnprocessableEntity)
+		}
+		to.Channel, to.Endpoint = models.ChannelWebhook, ep
+	}
+	s, outcome, err := h.DB.SubscribeTarget(ctx, to, ch, models.SourceWeb, now)
 	if form.Invalid(err) {
 		return reshow(http.StatusUnprocessableEntity)
 	}
@@ -167,6 +178,9 @@ func (h *Handler) subscribe(c echo.Context) error {
 	h.Writes.Done(web.Mail) // the confirmation is in the outbox: send it now
 	web.Logger(ctx, h.Log).Info("subscribe", "subscriber", s.ID, "outcome", string(outcome))
 	v.Title, v.Email = "Check your inbox", form.Value("email")
+	if s.Channel == models.ChannelWebhook && outcome != models.SubscribeAlreadyConfirmed && outcome != models.SubscribeThrottled {
+		v.Endpoint, v.Secret = s.Endpoint, s.Secret
+	}
 	return h.renderSubscription(c, http.StatusOK, "subscribe_sent.html", v)
 }
 

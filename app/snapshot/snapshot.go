@@ -93,6 +93,17 @@ type Cache struct {
 	variant func(*http.Request) string
 	varies  func(path string) bool
 	vary    []string
+
+	// The core set (core.go): its keys, who is told of each round, the
+	// kick that asks for a round, when the oldest change not yet answered
+	// by a round was made (unix nanoseconds; 0: none), the round's lock and
+	// the last set told.
+	coreKeys  func(ctx context.Context) ([]string, error)
+	coreBuilt func(Set)
+	coreKick  chan struct{}
+	changedAt atomic.Int64
+	coreMu    sync.Mutex
+	lastCore  Set
 }
 
 // variantSep separates a key's URL from its variant.
@@ -112,6 +123,22 @@ func (s *Cache) SetVariant(variant func(*http.Request) string, varies func(path 
 	}
 	s.varies = varies
 	s.vary = []string{strings.Join(append([]string{echo.HeaderAcceptEncoding}, headers...), ", ")}
+}
+
+// VariantKey is the key of key's rendition named variant (a language
+// code); "" names the plain one, key itself.
+func VariantKey(key, variant string) string {
+	if variant == "" {
+		return key
+	}
+	return key + variantSep + variant
+}
+
+// SplitKey parts a key into its URL (what Key returns) and its variant
+// ("" for the plain rendition).
+func SplitKey(key string) (url, variant string) {
+	url, variant, _ = strings.Cut(key, variantSep)
+	return url, variant
 }
 
 // KeyOf is the key a request is looked up by on the hit path: Key of its
@@ -134,6 +161,7 @@ type snapEntry struct {
 	lastUsed atomic.Int64  // unix nanoseconds
 	touched  atomic.Uint64 // generation of the last change scoped to incident
 	builds   atomic.Uint64 // renders run for this entry (tests count them)
+	core     atomic.Bool   // in the core set: rebuilt eagerly, never dropped for being idle
 	// building is when the running rebuild started (unix nanoseconds; 0:
 	// none runs). One running for longer than buildWait (the database
 	// hangs) is not waited for again: requests get the last good Rendition
@@ -162,7 +190,7 @@ type Rendition struct {
 // New is an empty cache; its rebuilds are internal requests to the
 // handler given to SetHandler.
 func New(now func() time.Time, log *slog.Logger) *Cache {
-	return &Cache{now: now, log: log, entries: map[string]*snapEntry{}}
+	return &Cache{now: now, log: log, entries: map[string]*snapEntry{}, coreKick: make(chan struct{}, 1)}
 }
 
 // SetHandler is the router a rebuild is an internal GET through (the
@@ -251,6 +279,7 @@ func (s *Cache) Invalidate(incidents ...string) {
 		}
 	}
 	s.mu.Unlock()
+	s.kickCore()
 	go s.refresh(context.Background())
 }
 
@@ -263,6 +292,9 @@ func (s *Cache) refresh(ctx context.Context) {
 	s.mu.Lock()
 	var due []*snapEntry
 	for key, e := range s.entries {
+		if e.core.Load() {
+			continue // the core round rebuilds it (core.go)
+		}
 		idle := now.Sub(time.Unix(0, e.lastUsed.Load()))
 		if idle > idleAfter {
 			delete(s.entries, key)
@@ -676,6 +708,10 @@ func (s *Cache) Refresh(ctx context.Context) {
 			return
 		case <-tick.C:
 			s.refresh(ctx)
+			select { // the core round rebuilds what got old
+			case s.coreKick <- struct{}{}:
+			default:
+			}
 		}
 	}
 }

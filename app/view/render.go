@@ -258,22 +258,29 @@ func FieldLabel(name string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+// strongTags are the arguments tb sets apart, and the element each is
+// set in.
+var strongTags = map[string]string{"Email": "strong", "Endpoint": "strong", "Header": "code"}
+
 // strongArgs is the message id worded in l with its placeholders' values
-// Email (an address the page repeats back) in <strong>, everything escaped.
+// Email and Endpoint (what the page repeats back) in <strong> and Header
+// in <code>, everything escaped.
 func strongArgs(l *lang.Lang, id string, args []any) template.HTML {
 	marked := slices.Clone(args)
 	values := map[string]string{}
+	tags := map[string]string{}
 	for i := 1; i < len(marked); i += 2 {
-		if marked[i-1] != "Email" {
+		tag := strongTags[fmt.Sprint(marked[i-1])]
+		if tag == "" {
 			continue
 		}
 		m := fmt.Sprintf("\x01%d\x02", i)
-		values[m] = fmt.Sprint(marked[i])
+		values[m], tags[m] = fmt.Sprint(marked[i]), tag
 		marked[i] = m
 	}
 	out := template.HTMLEscapeString(l.T(id, marked...))
 	for m, v := range values {
-		out = strings.ReplaceAll(out, m, "<strong>"+template.HTMLEscapeString(v)+"</strong>")
+		out = strings.ReplaceAll(out, m, "<"+tags[m]+">"+template.HTMLEscapeString(v)+"</"+tags[m]+">")
 	}
 	return template.HTML(out)
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/beaconstatus/beacon/app"
 	"github.com/beaconstatus/beacon/app/demo"
+	"github.com/beaconstatus/beacon/app/mirror"
+	"github.com/beaconstatus/beacon/app/snapshot"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -55,6 +58,8 @@ func commands() []command {
 			help: "Creates a management API token and prints it once, on its own last line.\nOnly its hash is stored: keep it somewhere safe."},
 		{name: "demo", args: "[--large]", summary: "load a realistic demo page into an empty database", run: (*CLI).demo,
 			help: "Loads demo components, groups, 90 days of incidents, an active incident and an\nupcoming maintenance into the configured database, which must have no components yet.\nWith --large it loads the page the benchmarks measure instead: 25 components in 5\ngroups, 500 incidents over two years and 2 active incidents with 10 updates each."},
+		{name: "export", args: "DIR", summary: "write the public site as static files", run: (*CLI).export,
+			help: "Writes the public site into DIR as static files any web server, object store or CDN can\nserve: the status page and the pages of open and recent incidents (each as index.html in\nits directory, so links work from a bucket), the history page and feeds, the public API's\nJSON documents, badges, the widget and the static assets, with beacon-manifest.json\nlisting each file's content type and cache policy. Only changed files are rewritten\nwhen DIR already holds an export. MIRROR_URL keeps such a copy current continuously."},
 		{name: "version", summary: "print the version", run: (*CLI).version, help: "Prints Beacon's version."},
 		{name: "help", args: "[command]", summary: "explain a command", run: (*CLI).helpCmd, help: "Explains beacon or one of its commands."},
 	}
@@ -141,6 +146,11 @@ const envHelp = `Configuration (environment):
                          or smtps://user:pass@host:465; unset: messages are written to the log
   MAIL_FROM              sender, e.g. "Example Status <status@example.com>" (required with SMTP_URL)
   MAIL_RATE, MAIL_WORKERS  messages per second (unset: unlimited); sending workers (default 4)
+  SNAPSHOT_DIR           where the public pages are saved after each change, served when the database is
+                         unreachable at start (default: beside the SQLite file, else
+                         $XDG_STATE_HOME/beacon/snapshot, else ./data/snapshot; off: not saved)
+  MIRROR_URL             copy the public pages there after each change: file:///dir or s3://bucket/prefix
+                         (S3: AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)
 `
 
 func (cli *CLI) helpCmd(_ context.Context, args []string) error {
@@ -175,16 +185,38 @@ func (cli *CLI) version(_ context.Context, args []string) error {
 // open loads the configuration and the logger (writing to logTo) and opens
 // the database, without looking at its schema.
 func (cli *CLI) open(ctx context.Context, logTo io.Writer) (app.Config, *slog.Logger, *models.DB, error) {
+	cfg, log, err := cli.config(logTo)
+	if err != nil {
+		return cfg, log, nil, err
+	}
+	db, err := openDB(ctx, cfg, log)
+	return cfg, log, db, err
+}
+
+// config loads the configuration and the logger (writing to logTo).
+func (cli *CLI) config(logTo io.Writer) (app.Config, *slog.Logger, error) {
 	cfg, err := app.LoadConfig(cli.Getenv)
 	if err != nil {
-		return cfg, nil, nil, fmt.Errorf("invalid configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		return cfg, nil, fmt.Errorf("invalid configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	}
-	log := app.NewLogger(cfg, logTo)
+	return cfg, app.NewLogger(cfg, logTo), nil
+}
+
+// unreachableError is a database that cannot be opened or does not answer
+// (as opposed to one that answers with a problem, such as pending
+// migrations).
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string { return e.err.Error() }
+func (e *unreachableError) Unwrap() error { return e.err }
+
+// openDB opens the database of cfg.
+func openDB(ctx context.Context, cfg app.Config, log *slog.Logger) (*models.DB, error) {
 	db, err := models.Open(ctx, cfg.Dialect, cfg.DSN, log)
 	if err != nil {
-		return cfg, log, nil, fmt.Errorf("cannot open the %s database (DATABASE_URL): %w", cfg.Dialect, err)
+		return nil, &unreachableError{fmt.Errorf("cannot open the %s database (DATABASE_URL): %w", cfg.Dialect, err)}
 	}
-	return cfg, log, db, nil
+	return db, nil
 }
 
 // setup loads the configuration, the logger (writing to logTo) and the database. With
@@ -192,28 +224,51 @@ func (cli *CLI) open(ctx context.Context, logTo io.Writer) (app.Config, *slog.Lo
 // else runs beacon migrate for it); a PostgreSQL database must already be
 // current.
 func (cli *CLI) setup(ctx context.Context, migrateSQLite bool, logTo io.Writer) (app.Config, *slog.Logger, *models.DB, error) {
-	cfg, log, db, err := cli.open(ctx, logTo)
+	cfg, log, err := cli.config(logTo)
 	if err != nil {
 		return cfg, log, nil, err
+	}
+	db, err := connect(ctx, cfg, log, migrateSQLite)
+	return cfg, log, db, err
+}
+
+// connect opens the database of cfg, migrates it when it is SQLite and
+// migrateSQLite says so, and checks that its schema is current. A database
+// that cannot be reached is an *unreachableError.
+func connect(ctx context.Context, cfg app.Config, log *slog.Logger, migrateSQLite bool) (*models.DB, error) {
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	// failed closes db and says whether err came from a database that
+	// stopped answering.
+	failed := func(err error) error {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		down := db.Ping(pctx) != nil
+		db.Close()
+		if down {
+			return &unreachableError{err}
+		}
+		return err
 	}
 	if cfg.Dialect == models.SQLite && migrateSQLite {
 		res, err := db.Migrate(ctx)
 		if err != nil {
-			db.Close()
-			return cfg, log, nil, err
+			return nil, failed(err)
 		}
 		if len(res.Applied) > 0 {
 			log.Info("migrated database", "from", res.From, "to", res.To)
 		}
 	}
 	if err := db.CheckMigrations(ctx); err != nil {
-		db.Close()
 		if errors.Is(err, models.ErrPendingMigrations) {
-			return cfg, log, nil, fmt.Errorf("%w: run 'beacon migrate' first", err)
+			db.Close()
+			return nil, fmt.Errorf("%w: run 'beacon migrate' first", err)
 		}
-		return cfg, log, nil, err
+		return nil, failed(err)
 	}
-	return cfg, log, db, nil
+	return db, nil
 }
 
 // serveGCPercent is the garbage collector's GOGC in beacon serve, unless
@@ -235,7 +290,23 @@ func (cli *CLI) serve(ctx context.Context, args []string) error {
 	// The server logs a line per request: in batches (logbuffer.go).
 	logs := app.NewLogBuffer(cli.Stderr)
 	defer logs.Flush()
-	cfg, log, db, err := cli.setup(ctx, true, logs)
+	cfg, log, err := cli.config(logs)
+	if err != nil {
+		return err
+	}
+	db, err := connect(ctx, cfg, log, true)
+	var down *unreachableError
+	if errors.As(err, &down) && cfg.SnapshotDir != "" {
+		// The database is unreachable: serve the snapshot the last server
+		// saved, and switch to live data once the database answers.
+		saved, lerr := snapshot.Load(cfg.SnapshotDir)
+		if lerr != nil {
+			return fmt.Errorf("%w\n(and no saved snapshot to serve meanwhile: %v)", err, lerr)
+		}
+		return app.ServeStandby(ctx, cfg, log, saved, func(ctx context.Context) (*models.DB, error) {
+			return connect(ctx, cfg, log, true)
+		})
+	}
 	if err != nil {
 		return err
 	}
@@ -245,6 +316,43 @@ func (cli *CLI) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	return a.Serve(ctx)
+}
+
+func (cli *CLI) export(ctx context.Context, args []string) error {
+	fs := flags("export")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{msg: err.Error()}
+	}
+	if fs.NArg() != 1 || fs.Arg(0) == "" {
+		return &usageError{msg: "expected one argument: the directory to write the site into"}
+	}
+	dir, err := filepath.Abs(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	cfg, log, db, err := cli.setup(ctx, true, cli.Stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cfg.Mirror, cfg.SnapshotDir = nil, ""
+	a, err := app.New(ctx, cfg, db, log)
+	if err != nil {
+		return err
+	}
+	target, err := mirror.Open(ctx, mirror.Spec{Scheme: "file", Dir: dir}, cli.Getenv)
+	if err != nil {
+		return err
+	}
+	n, err := a.Export(ctx, target)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cli.Stdout, "Exported the public site to %s (%d files written).\n", dir, n)
+	return nil
 }
 
 func (cli *CLI) migrate(ctx context.Context, args []string) error {

@@ -32,6 +32,9 @@ type options struct {
 	propagations     int
 	replicas         int
 	keep             bool
+	mirror           bool
+	weed             string
+	mirrorFor        time.Duration
 }
 
 // targets are the paths measured, as in issue 7.
@@ -53,6 +56,9 @@ func main() {
 	flag.IntVar(&o.propagations, "n", 20, "updates timed from the API to the page")
 	flag.IntVar(&o.replicas, "replicas", 3, "replicas on PostgreSQL for the propagation across replicas")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (databases, logs)")
+	flag.BoolVar(&o.mirror, "mirror", true, "measure the eager rebuilds' cost and the mirror's lag (issue 18)")
+	flag.StringVar(&o.weed, "weed", defaultWeed(), "SeaweedFS binary for the mirror's bucket (.ci/build-seaweedfs); absent: a file:// mirror")
+	flag.DurationVar(&o.mirrorFor, "mirror-load", 20*time.Second, "length of the load during which the mirror's lag is measured")
 	out := flag.String("o", "", "also write the report to this file")
 	flag.Parse()
 	o.databases = strings.Split(dbs, ",")
@@ -209,6 +215,11 @@ func runDatabase(o options, dir, dialect string) (res *result, err error) {
 	if res.oneNode, err = measurePropagation(api, beacon, []*server{beacon}, o.propagations); err != nil {
 		return res, err
 	}
+	if o.mirror {
+		if err := measureEagerCost(o, sub, db, api, beacon, &res.mirror); err != nil {
+			return res, err
+		}
+	}
 	if dialect == "postgres" && o.replicas > 1 {
 		replicas := []*server{beacon}
 		for i := 1; i < o.replicas; i++ {
@@ -245,6 +256,11 @@ func runDatabase(o options, dir, dialect string) (res *result, err error) {
 		res.replicaCount = len(replicas)
 	}
 	log.Printf("%s: propagation measured", dialect)
+	if o.mirror {
+		if err := measureMirror(o, sub, db, api, &res.mirror); err != nil {
+			return res, err
+		}
+	}
 
 	// Memory over a long mixed run (-memory 0 skips it).
 	script, err := writeMixedScript(sub, targets)
@@ -329,4 +345,60 @@ func pageSizes(base string) map[string][2]int {
 		out[p] = sizes
 	}
 	return out
+}
+
+// measureEagerCost times updates through beacon (eager rebuilds, the
+// default) and through a second server on db with SNAPSHOT_EAGER=false,
+// interleaved.
+func measureEagerCost(o options, dir string, db *database, api *apiClient, beacon *server, m *mirrorResult) error {
+	lazy, err := startBeacon(o.beacon, dir, "lazy", db, "SNAPSHOT_EAGER=false")
+	if err != nil {
+		return err
+	}
+	defer lazy.stop()
+	if _, err := contains(lazy.url+"/", ""); err != nil {
+		return err
+	}
+	for range o.propagations {
+		e, err := measurePropagation(api, beacon, []*server{beacon}, 1)
+		if err != nil {
+			return err
+		}
+		l, err := measurePropagation(api, lazy, []*server{lazy}, 1)
+		if err != nil {
+			return err
+		}
+		m.eager, m.lazy = append(m.eager, e...), append(m.lazy, l...)
+	}
+	log.Printf("%s: eager rebuilds' cost measured", db.dialect)
+	return nil
+}
+
+// measureMirror starts the mirror's target and a server mirroring to it,
+// and times updates until the bucket shows them, under load.
+func measureMirror(o options, dir string, db *database, api *apiClient, m *mirrorResult) error {
+	t, err := startMirrorTarget(o.weed, dir)
+	if err != nil {
+		return err
+	}
+	defer t.stop()
+	m.kind = t.kind
+	s, err := startBeacon(o.beacon, dir, "mirrored", db, t.env...)
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	if err := waitMirrorSynced(s); err != nil {
+		return err
+	}
+	script, err := writeMixedScript(dir, targets)
+	if err != nil {
+		return err
+	}
+	l := o.load
+	l.duration = o.mirrorFor
+	m.lags, m.load, err = measureMirrorLag(api, s, t, o.propagations, l, script)
+	m.ran = err == nil
+	log.Printf("%s: mirror lag measured (%s): %s", db.dialect, t.kind, dist99(m.lags))
+	return err
 }

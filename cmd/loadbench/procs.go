@@ -90,7 +90,7 @@ func freeAddr() (string, error) {
 // startBeacon runs beacon serve on db, on a free loopback port, with the
 // default (info) log level: one log line per request, written to a file
 // as in production. It returns once /readyz answers 200.
-func startBeacon(bin, dir, name string, db *database) (*server, error) {
+func startBeacon(bin, dir, name string, db *database, env ...string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -98,7 +98,9 @@ func startBeacon(bin, dir, name string, db *database) (*server, error) {
 	_, port, _ := net.SplitHostPort(addr)
 	s := &server{name: name, url: "http://" + addr, log: filepath.Join(dir, name+".log")}
 	s.cmd = exec.Command(bin, "serve")
-	s.cmd.Env = append(os.Environ(), "DATABASE_URL="+db.url, "PORT="+port, "BASE_URL="+s.url, "PAGE_NAME=Acme Cloud")
+	s.cmd.Env = append(os.Environ(), "DATABASE_URL="+db.url, "PORT="+port, "BASE_URL="+s.url, "PAGE_NAME=Acme Cloud",
+		"SNAPSHOT_DIR="+filepath.Join(dir, name+"-snapshot"))
+	s.cmd.Env = append(s.cmd.Env, env...)
 	if err := s.start(); err != nil {
 		return nil, err
 	}

@@ -37,6 +37,8 @@ type result struct {
 	freshRSS  []int
 	afterRSS  int
 
+	mirror mirrorResult // issue 18
+
 	logRead         bool
 	logWarn, logErr int
 	logFirst        string
@@ -172,6 +174,8 @@ func (res *result) write(w io.Writer) {
 		fmt.Fprintf(w, "Across %d replicas (%d updates, each posted through one replica in turn and watched on the others): PATCH sent → the other replicas' `/` shows it %s (target: under %s, %s).\n\n",
 			res.replicaCount, len(res.replicas), dist(seen), ms(maxReplicas), verdict(len(seen) > 0 && slices.Max(seen) < maxReplicas))
 	}
+
+	res.mirror.write(w)
 
 	if res.idleRSS > 0 || len(res.throughputRSS) > 0 {
 		fmt.Fprintf(w, "Memory (VmRSS): idle after warm-up %s; during the throughput runs %s.", mb(res.idleRSS), rssRange(res.throughputRSS))
