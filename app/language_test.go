@@ -13,6 +13,7 @@ import (
 
 	"github.com/beaconstatus/beacon/app"
 	"github.com/beaconstatus/beacon/app/links"
+	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/app/smtptest"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
@@ -229,5 +230,48 @@ func TestLanguageAndBrandingConfig(t *testing.T) {
 				t.Errorf("%s=%s: %v, want %q", env, value, err, says)
 			}
 		}
+	})
+}
+
+// The public words issues 15 and 17 added follow the reader's language
+// too: the subscribe form's webhook field, the answer naming the endpoint
+// with its secret, the contact's confirmation naming the endpoint, the
+// footer's calendar link and the calendar's own name.
+func TestChannelWordsInLanguages(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *models.DB) {
+		mm := &notify.MemoryMailer{}
+		a, _ := hookApp(t, db, mm, nil)
+		h := a.Handler()
+		getIn := func(path, lang string) string {
+			t.Helper()
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.Header.Set("Accept-Language", lang)
+			rec := serve(h, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("GET %s in %s: %d", path, lang, rec.Code)
+			}
+			return rec.Body.String()
+		}
+		mustHave(t, "German subscribe form", getIn("/subscribe", "de-DE"), "Oder Meldungen per Webhook erhalten", "Webhook-URL")
+		mustHave(t, "Korean status page", getIn("/", "ko-KR"), `<a href="/maintenance.ics">점검 일정 캘린더</a>`,
+			"예정된 점검 (iCalendar)", "웹훅으로도 받을 수 있습니다")
+		mustHave(t, "German calendar", getIn("/maintenance.ics", "de"), "X-WR-CALNAME:Acme Cloud: geplante Wartungen")
+		mustHave(t, "English calendar", getIn("/maintenance.ics", "en"), "X-WR-CALNAME:Acme Cloud scheduled maintenance")
+
+		// A webhook subscribed on the Korean page: the answer and the
+		// contact's confirmation are Korean and name the endpoint.
+		req := httptest.NewRequest(http.MethodPost, "/subscribe", strings.NewReader(url.Values{
+			"email": {"ops@example.com"}, "endpoint": {"https://203.0.113.7/hook"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept-Language", "ko")
+		body := wantPage(t, serve(h, req), http.StatusOK)
+		mustHave(t, "Korean webhook answer", body, "웹훅 <strong>https://203.0.113.7/hook</strong>(으)로 업데이트가 전송됩니다",
+			"<code>X-Beacon-Signature: t=…,v1=…</code> 헤더", "다시 표시되지 않습니다")
+		runNotifier(t, a)
+		eventually(t, "the contact asked to confirm", func() bool { return len(mm.Messages()) == 1 })
+		m := mm.Messages()[0]
+		mustHave(t, "Korean confirmation subject", m.Subject, "구독 확인")
+		mustHave(t, "Korean confirmation", m.Text, "웹훅 https://203.0.113.7/hook(으)로 보내 달라고 요청했습니다")
+		mustHave(t, "Korean confirmation HTML", m.HTML, "웹훅 <strong>https://203.0.113.7/hook</strong>(으)로", `<html lang="ko">`)
 	})
 }

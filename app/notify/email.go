@@ -75,7 +75,8 @@ func catalog0(catalog []*lang.Catalog) *lang.Catalog {
 // parseEmails parses the message templates worded in l.
 func parseEmails(l *lang.Lang) (*emailLang, error) {
 	t := &emailLang{lang: l, text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
-	funcs := map[string]any{"join": strings.Join, "t": l.T, "langCode": func() string { return l.Code }}
+	funcs := map[string]any{"join": strings.Join, "t": l.T, "langCode": func() string { return l.Code },
+		"tb": func(id string, args ...any) htmltemplate.HTML { return strongIn(l, id, args) }}
 	for _, name := range []string{emailNotification, emailConfirm, emailQuarantined} {
 		txt, err := texttemplate.New(name+".txt").Funcs(funcs).ParseFS(views.FS, "email/"+name+".txt")
 		if err != nil {
@@ -299,4 +300,25 @@ func headerText(s string, max int) string {
 
 func formatEmailTime(l *lang.Lang, t time.Time, loc *time.Location) string {
 	return l.Format(t.In(loc), "format_datetime")
+}
+
+// strongIn is the message id worded in l for an HTML part, everything
+// escaped, with the values of its placeholders Email and Endpoint (what
+// the message repeats back) in <strong>.
+func strongIn(l *lang.Lang, id string, args []any) htmltemplate.HTML {
+	marked := append([]any(nil), args...)
+	values := map[string]string{}
+	for i := 1; i < len(marked); i += 2 {
+		if k := fmt.Sprint(marked[i-1]); k != "Email" && k != "Endpoint" {
+			continue
+		}
+		m := fmt.Sprintf("\x01%d\x02", i)
+		values[m] = fmt.Sprint(marked[i])
+		marked[i] = m
+	}
+	out := htmltemplate.HTMLEscapeString(l.T(id, marked...))
+	for m, v := range values {
+		out = strings.ReplaceAll(out, m, "<strong>"+htmltemplate.HTMLEscapeString(v)+"</strong>")
+	}
+	return htmltemplate.HTML(out)
 }
