@@ -8,7 +8,7 @@ PORT      ?= 8080
 # the installed Go is older; `go run ./cmd/beacon` works with the installed Go.
 export GOTOOLCHAIN = auto
 
-.PHONY: run build test vet fmt fmt-check lint fuzz bench bench-go bench-fanout bench-hooks bench-load clean
+.PHONY: run build test vet fmt fmt-check lint fuzz bench bench-go bench-fanout bench-hooks bench-load lighthouse clean
 
 ## run: build Beacon, load the demo page into beacon.db (first time only) and serve it on :8080
 run: build
@@ -34,7 +34,7 @@ FUZZ_TARGETS = ./app:FuzzManagementAPI ./app:FuzzFormBody ./app/api:FuzzFormToJS
 	./models:FuzzRenderMarkdown ./models:FuzzParseEmail ./models:FuzzImportSubscribers ./app/egress:FuzzParseEndpoint \
 	./app/integrations:FuzzParseAlertmanager ./app/integrations:FuzzParseSlack ./app/integrations:FuzzParsePagerDuty \
 	./app/integrations:FuzzParseGitHubIssue ./app/integrations:FuzzParseGitLabIssue ./app/integrations:FuzzParseJiraIssue ./app/integrations:FuzzVerifySignatures \
-	./app/mirror:FuzzParseURL
+	./app/brand:FuzzSanitizeSVG ./app/brand:FuzzCheckStylesheet ./app/mirror:FuzzParseURL
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; fn=$${t##*:}; echo "== $$pkg $$fn ($(FUZZTIME))"; \
@@ -84,6 +84,11 @@ bench-load: build
 	$(GO) build -o bin/barehttp ./cmd/barehttp
 	$(GO) build -o bin/loadbench ./cmd/loadbench
 	./bin/loadbench -beacon $(BIN) -bare bin/barehttp $(LOADBENCH)
+
+## lighthouse: Lighthouse 12.2.3 (installed once into $${BEACON_TEST_CACHE:-/var/cache/beacon-test}/lighthouse)
+## on the large demo page, mobile and desktop, with Debian's chromium; prints the four scores
+lighthouse:
+	BIN=$(BIN) ./.ci/lighthouse
 
 clean:
 	rm -rf bin

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -21,6 +22,7 @@ import (
 	"github.com/beaconstatus/beacon/app/console"
 	"github.com/beaconstatus/beacon/app/egress"
 	"github.com/beaconstatus/beacon/app/integrations"
+	"github.com/beaconstatus/beacon/app/lang"
 	"github.com/beaconstatus/beacon/app/links"
 	"github.com/beaconstatus/beacon/app/mirror"
 	"github.com/beaconstatus/beacon/app/notify"
@@ -52,6 +54,8 @@ type App struct {
 	integrations *integrations.Handler
 
 	snapshot *snapshot.Cache  // rendered public responses
+	langs    *lang.Catalog    // the public side's languages
+	branding *branding        // the page's branding now
 	origin   string           // this replica's id in change announcements
 	notifier *notify.Notifier // the outbox dispatcher and mail workers
 	mirror   *mirror.Mirror   // copies the core set to MIRROR_URL; nil without one
@@ -84,11 +88,22 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 		}
 	}
 	assets := static.New()
-	render, err := view.NewRenderer(assets)
+	langs, err := lang.NewCatalog(cfg.Languages, cfg.Language)
+	if err != nil {
+		return nil, fmt.Errorf("app: languages: %w", err)
+	}
+	branding, err := newBranding(cfg.Branding)
+	if err != nil {
+		return nil, fmt.Errorf("app: branding: %w", err)
+	}
+	if err := branding.reload(ctx, db); err != nil {
+		return nil, fmt.Errorf("app: branding: %w", err)
+	}
+	render, err := view.NewRenderer(assets, langs)
 	if err != nil {
 		return nil, fmt.Errorf("app: templates: %w", err)
 	}
-	emails, err := notify.NewEmailTemplates()
+	emails, err := notify.NewEmailTemplates(langs)
 	if err != nil {
 		return nil, fmt.Errorf("app: templates: %w", err)
 	}
@@ -100,7 +115,10 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 		DB:      db,
 		Info:    view.PageInfo{ID: pageID, Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},
 		BaseURL: cfg.BaseURL, TimeZone: cfg.TimeZone, PartialOutageWeight: cfg.PartialOutageWeight, Now: a.now,
+		Langs: langs, Branding: branding.Brand,
 	}
+	a.branding = branding
+	a.langs = langs
 	signer := links.NewSigner([]byte(secret), cfg.BaseURL)
 	if a.cfg.Hooks.Guard == nil {
 		a.cfg.Hooks.Guard = &egress.Guard{}
@@ -112,18 +130,29 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	operators := db.WithDrafts()
 	a.writes = web.NewWrites(operators, a.afterWrite)
 	limits := web.NewLimits(db, a.now, log)
-	a.public = &public.Handler{DB: db, Site: a.site, Render: render, Assets: assets, Links: signer,
+	a.public = &public.Handler{DB: db, Site: a.site, Langs: langs, BrandAsset: branding.Asset, Render: render, Assets: assets, Links: signer,
 		Writes: a.writes, Limits: limits, Egress: a.cfg.Hooks.Guard, Log: log, Now: a.now}
 	box := models.NewSecretBox(secret) // integrations' signing secrets, sealed with SECRET_KEY
 	a.api = &api.Handler{DB: operators, Site: a.site, Writes: a.writes, Limits: limits,
 		RateLimit: cfg.APIRateLimit, Egress: a.cfg.Hooks.Guard, Log: log, Now: a.now, Secrets: box}
-	a.console = &console.Handler{DB: operators, Site: a.site, Render: render, Writes: a.writes, Egress: a.cfg.Hooks.Guard,
+	a.console = &console.Handler{DB: operators, Site: a.site.In(view.English()), Render: render, Writes: a.writes, Egress: a.cfg.Hooks.Guard,
 		Sessions: console.NewSessions(db, a.now, cfg.BaseURL), Secret: []byte(secret), Log: log, Now: a.now, Secrets: box}
 	a.integrations = &integrations.Handler{DB: operators, Writes: a.writes, Box: box, Log: log, Now: a.now}
 	if err := a.console.AnnounceSetup(ctx); err != nil {
 		return nil, err
 	}
 	a.snapshot = snapshot.New(a.now, log)
+	if langs.Multi() {
+		// One rendition per language in use: the default's under the
+		// plain key, the others' under the key and their code.
+		def := langs.Default()
+		a.snapshot.SetVariant(func(req *http.Request) string {
+			if l := langs.Of(req); l != def {
+				return l.Code
+			}
+			return ""
+		}, func(path string) bool { return !strings.HasPrefix(path, "/api/") }, "Accept-Language", "Cookie")
+	}
 	a.echo = a.newEcho()
 	a.snapshot.SetHandler(a.echo)
 	a.snapshot.SetCore(a.CoreKeys, a.coreBuilt)
@@ -187,7 +216,15 @@ func (a *App) notifySettings() notify.Settings {
 		OneWriter: a.db.Dialect == models.SQLite,
 		PageID:    a.site.Info.ID, PageName: a.cfg.PageName, BaseURL: a.cfg.BaseURL, TimeZone: a.cfg.TimeZone,
 		FromName: a.cfg.MailFromName, FromAddress: a.cfg.MailFromAddress,
-		Mail: "log (SMTP_URL unset)", Hooks: a.cfg.Hooks,
+		Mail: "log (SMTP_URL unset)", Hooks: a.cfg.Hooks, Language: a.langs.Default().Code,
+		Branding: func() (string, string) {
+			b := a.branding.Brand()
+			logo := ""
+			if b.LogoURL != "" && !strings.HasSuffix(b.LogoURL, ".svg") { // mail clients seldom show SVG
+				logo = a.cfg.BaseURL + b.LogoURL
+			}
+			return logo, b.Accent
+		},
 	}
 	switch {
 	case a.cfg.Mailer != nil:
@@ -208,7 +245,7 @@ func (a *App) Handler() http.Handler { return a }
 // page whose rendition is missing or stale, goes through echo.
 func (a *App) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if (req.Method == http.MethodGet || req.Method == http.MethodHead) && req.URL.RawPath == "" {
-		if r := a.snapshot.Hit(snapshot.Key(req.URL)); r != nil {
+		if r := a.snapshot.Hit(a.snapshot.KeyOf(req)); r != nil {
 			start := time.Now()
 			id := requestIDOf(req)
 			web.SetHeaderValues(w.Header(), a.securityHeaderList)

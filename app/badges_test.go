@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -104,8 +105,8 @@ func TestBadges(t *testing.T) {
 	})
 }
 
-// The widget script is served at a stable URL, the same bytes as the
-// content-hashed asset.
+// The widget script is served at a stable URL, the content-hashed asset
+// with its words in the reader's language.
 func TestWidgetScript(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *models.DB) {
 		h := newTestApp(t, db, nil).Handler()
@@ -116,9 +117,22 @@ func TestWidgetScript(t *testing.T) {
 		}
 		assets := static.New()
 		hashed := get(t, h, assets.URL("js/widget.js"))
-		if hashed.Code != http.StatusOK || hashed.Body.String() != rec.Body.String() {
-			t.Errorf("/widget.js differs from %s", assets.URL("js/widget.js"))
+		outside := func(js string) string {
+			i, j := strings.Index(js, "/*words*/"), strings.Index(js, "/*end*/")
+			if i >= 0 && j > i {
+				return js[:i] + js[j+len("/*end*/"):]
+			}
+			a, _, _ := strings.Cut(js, `{"accent"`)
+			_, b, _ := strings.Cut(js, `"view_status":"View status"}`)
+			return a + b
 		}
+		if hashed.Code != http.StatusOK || outside(hashed.Body.String()) != outside(rec.Body.String()) {
+			t.Errorf("/widget.js differs from %s beyond its words", assets.URL("js/widget.js"))
+		}
+		contains(t, rec.Body.String(), `"view_status":"View status"`, `"monitoring":"Monitoring"`)
+		req := httptest.NewRequest(http.MethodGet, "/widget.js", nil)
+		req.Header.Set("Accept-Language", "ko")
+		contains(t, serve(h, req).Body.String(), `"view_status":"상태 보기"`, `"monitoring":"모니터링 중"`)
 		contains(t, rec.Body.String(), `"api/v2/summary.json"`, "document.currentScript", "textContent")
 		lacks(t, rec.Body.String(), "innerHTML")
 	})

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,11 +106,17 @@ func (w *discardWriter) Write(b []byte) (int, error) {
 // request log line, and the snapshot lookup, on the large demo.
 func BenchmarkSnapshotHit(b *testing.B) {
 	p := newBenchPage(b, models.SQLite, demo.LoadLarge)
-	for _, path := range []string{"/", "/api/v2/summary.json", "/history.atom"} {
+	// "/ ko": a reader whose browser asks for Korean, served the Korean
+	// rendition (the language worked out on the hit path).
+	for _, path := range []string{"/", "/ ko", "/api/v2/summary.json", "/history.atom"} {
 		for _, encoding := range []string{"plain", "gzip"} {
 			b.Run(fmt.Sprintf("%s/%s", path, encoding), func(b *testing.B) {
-				req := httptest.NewRequest(http.MethodGet, path, nil)
+				target, language, _ := strings.Cut(path, " ")
+				req := httptest.NewRequest(http.MethodGet, target, nil)
 				req.RemoteAddr = "127.0.0.1:40000"
+				if language != "" {
+					req.Header.Set("Accept-Language", "ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7")
+				}
 				if encoding == "gzip" {
 					req.Header.Set("Accept-Encoding", "gzip")
 				}

@@ -9,12 +9,14 @@ import (
 	"net/mail"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/beaconstatus/beacon/app/egress"
+	"github.com/beaconstatus/beacon/app/lang"
 	"github.com/beaconstatus/beacon/app/mirror"
 	"github.com/beaconstatus/beacon/app/notify"
 	"github.com/beaconstatus/beacon/models"
@@ -34,6 +36,15 @@ type Config struct {
 	LogLevel     slog.Level     // LOG_LEVEL: debug, info, warn, error (default info)
 	LogFormat    string         // LOG_FORMAT: text (default) or json
 	SecretKey    string         // SECRET_KEY; "" → generated on first start and kept in the database
+
+	// Languages are the public side's enabled languages (PAGE_LANGUAGES,
+	// comma-separated codes; default every shipped one) and Language the
+	// default among them (PAGE_LANGUAGE, default en when enabled).
+	Languages []string
+	Language  string
+	// Branding is the page's branding from the environment (BRAND_*); the
+	// console's settings override it.
+	Branding BrandingEnv
 
 	// PartialOutageWeight is how much of a partial outage counts as downtime
 	// in uptime figures (UPTIME_PARTIAL_WEIGHT, 0–1, default 0.3).
@@ -162,6 +173,36 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		cfg.PageName = v
 	}
+
+	shipped := lang.Shipped()
+	if v := env("PAGE_LANGUAGES"); v != "" {
+		for _, code := range strings.Split(v, ",") {
+			code = strings.TrimSpace(code)
+			if !slices.Contains(shipped, code) {
+				bad("PAGE_LANGUAGES", "has %q, which is not a shipped language (%s)", code, strings.Join(shipped, ", "))
+				continue
+			}
+			if !slices.Contains(cfg.Languages, code) {
+				cfg.Languages = append(cfg.Languages, code)
+			}
+		}
+	}
+	enabled := cfg.Languages
+	if len(enabled) == 0 {
+		enabled = shipped
+	}
+	cfg.Language = lang.Default
+	if !slices.Contains(enabled, cfg.Language) {
+		cfg.Language = enabled[0]
+	}
+	if v := env("PAGE_LANGUAGE"); v != "" {
+		if !slices.Contains(enabled, v) {
+			bad("PAGE_LANGUAGE", "must be one of the enabled languages (%s), got %q", strings.Join(enabled, ", "), v)
+		} else {
+			cfg.Language = v
+		}
+	}
+	cfg.Branding = brandingFromEnv(env)
 
 	if v := env("PAGE_TIME_ZONE"); v != "" {
 		cfg.TimeZoneName = v

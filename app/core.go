@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/beaconstatus/beacon/app/mirror"
@@ -48,13 +49,53 @@ func (a *App) CoreKeys(ctx context.Context) ([]string, error) {
 	for _, id := range ids {
 		keys = append(keys, "/incidents/"+id)
 	}
-	return keys, nil
+	return append(keys, a.coreVariants(keys)...), nil
+}
+
+// coreVariants are the other languages' renditions in the core set: those
+// of every worded page-wide document and unresolved incident's page, so a
+// reader in any enabled language never waits either. Each component's
+// badge and feeds (many, rarely read) and the public API's JSON (one
+// rendition) stay the default language's only. Only the default
+// language's renditions are saved to disk, mirrored and exported (see
+// snapshot.Set.Plain).
+func (a *App) coreVariants(keys []string) []string {
+	if a.langs == nil || !a.langs.Multi() {
+		return nil
+	}
+	def := a.langs.Default()
+	var out []string
+	for _, l := range a.langs.Langs() {
+		if l == def {
+			continue
+		}
+		for _, k := range keys {
+			if strings.HasPrefix(k, "/api/") || strings.HasPrefix(k, "/components/") {
+				continue
+			}
+			out = append(out, snapshot.VariantKey(k, l.Code))
+		}
+	}
+	return out
+}
+
+// plainKeys are keys without the other languages' variants.
+func plainKeys(keys []string) []string {
+	out := keys[:0:0]
+	for _, k := range keys {
+		if _, v := snapshot.SplitKey(k); v == "" {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // coreBuilt is told of every core round that changed the set: it saves the
-// set to SNAPSHOT_DIR and hands it to the mirror. It runs in the core
+// set's default-language renditions to SNAPSHOT_DIR and hands them to the
+// mirror (a standby server and a bucket answer every reader alike). It runs in the core
 // round's goroutine, never in a request's.
 func (a *App) coreBuilt(set snapshot.Set) {
+	set = set.Plain() // the default language's renditions
 	if a.cfg.SnapshotDir != "" {
 		a.saves.offer(set)
 	}
@@ -120,7 +161,7 @@ func (a *App) Export(ctx context.Context, target mirror.Target) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	keys = append(keys, "/postmortems")
+	keys = append(plainKeys(keys), "/postmortems") // the default language's
 	set, err := a.snapshot.BuildKeys(ctx, keys)
 	if err != nil {
 		return 0, fmt.Errorf("export: %w", err)

@@ -48,6 +48,23 @@ func TestCoreSetAlwaysReady(t *testing.T) {
 			}
 		}
 
+		// Other languages' renditions of the worded pages are core too (built
+		// eagerly), but only the default language's are saved.
+		var plain []string
+		for _, k := range keys {
+			if _, v := snapshot.SplitKey(k); v == "" {
+				plain = append(plain, k)
+			}
+		}
+		for _, want := range []string{"/\x00ko", "/history\x00de", "/incidents/" + created.ID + "\x00ko"} {
+			if !contains1(keys, want) {
+				t.Errorf("the core set lacks %q", want)
+			}
+		}
+		if contains1(keys, "/api/v2/summary.json\x00de") || contains1(keys, "/components/"+comp.ID+"/badge.svg\x00de") {
+			t.Errorf("the core set holds other languages' JSON or component documents: %q", keys)
+		}
+
 		// Every core document is built, and saved, with no request.
 		var saved *snapshot.Saved
 		ok := pollUntil(t, func() bool {
@@ -60,11 +77,11 @@ func TestCoreSetAlwaysReady(t *testing.T) {
 			if err != nil {
 				return false
 			}
-			if saved.Len() != len(keys) {
+			if saved.Len() != len(plain) {
 				return false
 			}
 			// What is saved is what is served.
-			for _, k := range keys {
+			for _, k := range plain {
 				_, cur := a.SnapshotBuilds(k)
 				r, ok := cur.(*snapshot.Rendition)
 				if !ok || saved.Get(k) == nil || saved.Get(k).ETag() != r.ETag() {
@@ -84,10 +101,12 @@ func TestCoreSetAlwaysReady(t *testing.T) {
 		}
 		for _, k := range keys {
 			if n, _ := a.SnapshotBuilds(k); n == 0 {
-				t.Errorf("%s: no build counted", k)
+				t.Errorf("%q: no build counted", k)
 			}
-			if saved.Get(k) == nil {
+			if _, v := snapshot.SplitKey(k); v == "" && saved.Get(k) == nil {
 				t.Errorf("%s is not in the saved snapshot", k)
+			} else if v != "" && saved.Get(k) != nil {
+				t.Errorf("%q (another language's) is in the saved snapshot", k)
 			}
 		}
 		if r := saved.Get("/api/v2/summary.json"); r == nil || r.ContentType() != "application/json; charset=utf-8" && !strings.HasPrefix(r.ContentType(), "application/json") {
@@ -104,7 +123,7 @@ func TestCoreSetAlwaysReady(t *testing.T) {
 		db.Close()
 		a.InvalidateSnapshot()
 		client := &http.Client{Timeout: time.Until(dbtest.WaitDeadline(t))}
-		for _, k := range keys {
+		for _, k := range plain {
 			resp, err := client.Get(base + k)
 			if err != nil {
 				t.Fatalf("GET %s: %v", k, err)
@@ -117,6 +136,18 @@ func TestCoreSetAlwaysReady(t *testing.T) {
 			}
 			if want := saved.Get(k); want != nil && string(body) != string(want.Body()) {
 				t.Errorf("GET %s with the database gone: not the last good document", k)
+			}
+		}
+		// A Korean reader gets the last good Korean page.
+		req, _ := http.NewRequest(http.MethodGet, base+"/", nil)
+		req.Header.Set("Accept-Language", "ko")
+		if resp, err := client.Do(req); err != nil {
+			t.Fatal(err)
+		} else {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `<html lang="ko">`) || !strings.Contains(string(body), "Eagerly rebuilt") {
+				t.Errorf("GET / in Korean with the database gone = %d, want the last good Korean page", resp.StatusCode)
 			}
 		}
 	})

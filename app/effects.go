@@ -32,6 +32,9 @@ func (a *App) pageChanged(scope web.Scope) {
 		incidents = scope.Incidents
 	}
 	a.log.Debug("page changed", "incidents", incidents)
+	if scope.All {
+		a.reloadBranding()
+	}
 	a.snapshot.Invalidate(incidents...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -45,9 +48,12 @@ func (a *App) pageChanged(scope web.Scope) {
 // invalidates it when another replica announces a change.
 func (a *App) runSnapshot(ctx context.Context) {
 	go a.db.ListenForChanges(ctx,
-		func() { a.snapshot.Invalidate() }, // (re)connected: changes may have been missed
+		func() { a.reloadBranding(); a.snapshot.Invalidate() }, // (re)connected: changes may have been missed
 		func(ch models.Change) {
 			if ch.Origin != a.origin {
+				if len(ch.Incidents) == 0 {
+					a.reloadBranding()
+				}
 				a.snapshot.Invalidate(ch.Incidents...)
 			}
 		},
@@ -65,4 +71,14 @@ func (a *App) runSnapshot(ctx context.Context) {
 	}
 	a.snapshot.Refresh(ctx)
 	wg.Wait()
+}
+
+// reloadBranding reads the branding again after a page-wide change (the
+// console may have saved it); a failure keeps the one in use.
+func (a *App) reloadBranding() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := a.branding.reload(ctx, a.db); err != nil {
+		a.log.Warn("branding: could not reload it", "error", err)
+	}
 }

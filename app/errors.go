@@ -60,7 +60,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		}
 		return
 	}
-	pv := a.site.Page(title, c.Request().URL.Path)
+	pv := a.site.In(a.langs.Of(c.Request())).Page(title, c.Request().URL.Path) // the frame in the reader's language
 	pv.Error = &view.ErrorView{Code: code, Title: title, Message: msg}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	if rerr := a.render.Page(c, code, "error.html", pv); rerr != nil {

@@ -53,6 +53,9 @@ func (a *App) SnapshotEntries() int { return a.snapshot.Len() }
 // another replica does.
 func (a *App) InvalidateSnapshot() { a.snapshot.Invalidate() }
 
+// WakeNotifier wakes the notifier, as a write with mail effects does.
+func (a *App) WakeNotifier() { a.notifier.Wake() }
+
 // SnapshotCurrent reports whether the snapshot holds a rendition of key
 // that no change has made stale, without asking for it (a request would
 // build it).

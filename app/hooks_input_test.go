@@ -96,7 +96,7 @@ func TestHookBadInput(t *testing.T) {
 		runNotifier(t, a)
 		eventually(t, "the contact asked to confirm", func() bool { return len(mm.Messages()) == 1 })
 		m := mm.Messages()[0]
-		if m.To != "ops@example.com" || !strings.Contains(m.Text, "posted\nto the webhook https://203.0.113.7/hook") ||
+		if m.To != "ops@example.com" || !strings.Contains(m.Text, "posted to the webhook https://203.0.113.7/hook, with ops@example.com as its contact") ||
 			!strings.Contains(m.HTML, "the webhook <strong>https://203.0.113.7/hook</strong>") {
 			t.Errorf("confirmation to %s:\n%s", m.To, m.Text)
 		}

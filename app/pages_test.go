@@ -134,7 +134,7 @@ func TestStatusPageComponents(t *testing.T) {
 
 		// Showcased components have a 90-day bar with their uptime; others none.
 		api := componentItem(t, body, "API")
-		if n := strings.Count(api, `<li class="day`); n != view.UptimeDays {
+		if n := strings.Count(api, `<i class="day-`) + strings.Count(api, `<span class="day-`); n != view.UptimeDays {
 			t.Errorf("API has %d uptime days, want %d", n, view.UptimeDays)
 		}
 		contains(t, api, "100.00% uptime", `aria-label="API uptime, last 90 days"`)
@@ -160,7 +160,7 @@ func TestStatusPageComponents(t *testing.T) {
 	})
 }
 
-var barRE = regexp.MustCompile(`<span class="bar day-([a-z]+)"[^>]*? aria-label="([^"]*)"`)
+var barRE = regexp.MustCompile(`<(?:i|span) class="day-([a-z]+)"[^>]*? aria-label="([^"]*)"(?:><span class="tip">[^<]*((?:<a [^>]*>[^<]*</a>)*))?`)
 
 // A component's uptime bar: no data before it existed, each day's worst
 // status and what happened, and the uptime over the time it existed.
@@ -194,7 +194,10 @@ func TestStatusPageUptimeBar(t *testing.T) {
 			case back > 30:
 				level, label = "nodata", date+": No data"
 			case back == 1:
-				level, label = "major", date+": Major outage for 1 hr, degraded performance for 30 mins; API down"
+				level, label = "major", date+": Major outage for 1 hr, degraded performance for 30 mins"
+				if !strings.Contains(b[3], ">API down</a>") {
+					t.Errorf("bar %d does not link its incident: %q", i, b[0])
+				}
 			}
 			if b[1] != level || b[2] != label {
 				t.Errorf("bar %d = day-%s %q, want day-%s %q", i, b[1], b[2], level, label)
@@ -300,6 +303,7 @@ func TestNotFound(t *testing.T) {
 			})
 		}
 
+		// (/api itself is the page describing the API, since issue 15.)
 		for _, path := range []string{"/api/v2/nope", "/v1/nope", "/api/nope"} {
 			t.Run(path, func(t *testing.T) {
 				rec := get(t, h, path)

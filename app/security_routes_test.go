@@ -133,8 +133,12 @@ const (
 // fails TestEveryRouteChecksItsRole: a new route must be added with its
 // expected access, which the test then checks.
 var routeAccess = map[string]access{
-	"GET,HEAD /": anyone,
-	"GET,HEAD,OPTIONS /api/v2/components.json":                                 anyone,
+	"GET,HEAD /":                               anyone,
+	"GET /language":                            anyone, // the language switch (a cookie, then back)
+	"GET,HEAD /brand/:file":                    anyone, // the branding's logo, favicon and theme
+	"GET /admin/branding":                      consoleAdmin,
+	"POST /admin/branding":                     consoleAdmin,
+	"GET,HEAD,OPTIONS /api/v2/components.json": anyone,
 	"GET,HEAD,OPTIONS /api/v2/components/:id/uptime.json":                      anyone,
 	"GET,HEAD,OPTIONS /api/v2/incidents.json":                                  anyone,
 	"GET,HEAD,OPTIONS /api/v2/incidents/unresolved.json":                       anyone,

@@ -41,6 +41,7 @@ type ClaimedDelivery struct {
 	Delivery
 	SubscriberStatus string
 	TokenVersion     int
+	Language         string // the subscriber's language; "" for the page's default
 	// For the hook channels (ClaimHookDeliveries): the subscriber's
 	// endpoint and secret now, and whether it is quarantined.
 	Endpoint, Secret string
@@ -89,7 +90,8 @@ func (db *DB) claim(ctx context.Context, hooks bool, worker string, now time.Tim
 		RETURNING id, notification_id, subscriber_id, email, channel, status, attempts, next_attempt_at, lease_until,
 			leased_by, last_error, created_at,
 			(SELECT s.status FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS subscriber_status,
-			(SELECT s.token_version FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS token_version`+extra,
+			(SELECT s.token_version FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS token_version,
+			(SELECT s.language FROM subscribers s WHERE s.id = deliveries.subscriber_id) AS language`+extra,
 		worker, now.Add(lease), now, limit).Scan(&claimed).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: claim deliveries: %w", err)

@@ -53,6 +53,7 @@ type Subscriber struct {
 	NotifyPostmortems  bool
 	TokenVersion       int // signed links carry it; moving it on revokes them all
 	Source             string
+	Language           string // the page's language where they subscribed ("" for the default); their emails use it
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 	ConfirmationSentAt *time.Time
@@ -106,6 +107,7 @@ type SubscriberChoices struct {
 	Incidents    bool     // incidents opened, updated, resolved
 	Maintenance  bool     // maintenance scheduled, reminded, started, completed
 	Postmortems  bool     // postmortems published
+	Language     string   // the page's language they chose in; "" keeps the one stored
 }
 
 // EveryNotification is the default choice: the whole page, every kind.
@@ -372,6 +374,9 @@ func applyChoices(s *Subscriber, ch SubscriberChoices) {
 	s.AllComponents = len(ch.ComponentIDs) == 0
 	s.ComponentIDs = ch.ComponentIDs
 	s.NotifyIncidents, s.NotifyMaintenance, s.NotifyPostmortems = ch.Incidents, ch.Maintenance, ch.Postmortems
+	if ch.Language != "" {
+		s.Language = ch.Language
+	}
 }
 
 // setChoices replaces the stored choices of s with ch (already checked).
@@ -381,6 +386,7 @@ func (db *DB) setChoices(ctx context.Context, s *Subscriber, ch SubscriberChoice
 	err := db.Gorm.WithContext(ctx).Model(&Subscriber{}).Where("id = ?", s.ID).Updates(map[string]any{
 		"all_components": s.AllComponents, "notify_incidents": s.NotifyIncidents,
 		"notify_maintenance": s.NotifyMaintenance, "notify_postmortems": s.NotifyPostmortems, "updated_at": now,
+		"language": s.Language,
 	}).Error
 	if err != nil {
 		return fmt.Errorf("models: save choices of %s: %w", s.ID, err)

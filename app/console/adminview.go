@@ -77,6 +77,7 @@ func adminNav(u *models.User, section string) []NavItem {
 		{"users", "Users", "/admin/users", models.RoleAdmin},
 		{"tokens", "API tokens", "/admin/tokens", models.RoleAdmin},
 		{"integrations", "Integrations", "/admin/integrations", models.RoleAdmin},
+		{"branding", "Branding", "/admin/branding", models.RoleAdmin},
 		{"audit", "Audit log", "/admin/audit", models.RoleAdmin},
 	}
 	actor := models.Actor{Type: models.ActorUser, Role: u.Role}

@@ -146,6 +146,8 @@ func (h *Handler) Mount(e *echo.Echo) {
 	adm.POST("/subscribers", h.createSubscriber, editor)
 	adm.GET("/subscribers/import", h.showSubscriberImport, editor)
 	adm.POST("/subscribers/import", h.importSubscribers, editor) // body up to MaxImportBody (consoleBody)
+	adm.GET("/branding", h.showBranding, admin)
+	adm.POST("/branding", h.saveBranding, admin) // multipart: logo, favicon, stylesheet
 	adm.GET("/subscribers/export.csv", h.exportSubscribers, editor)
 	adm.POST("/subscribers/:id/unsubscribe", h.unsubscribeSubscriber, editor)
 	adm.POST("/subscribers/:id/delete", h.deleteSubscriber, editor)

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/beaconstatus/beacon/app/lang"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/views"
 )
@@ -17,6 +18,13 @@ import (
 // EmailTemplates are the message templates of views/email, parsed once:
 // a text and an HTML version of the notification and of the confirmation.
 type EmailTemplates struct {
+	langs map[string]*emailLang // by language code
+	def   *emailLang            // the default language's
+}
+
+// emailLang is the message templates worded in one language.
+type emailLang struct {
+	lang *lang.Lang
 	text map[string]*texttemplate.Template
 	html map[string]*htmltemplate.Template
 }
@@ -28,11 +36,47 @@ const (
 	emailQuarantined  = "quarantined"
 )
 
-// NewEmailTemplates parses the message templates; an error here stops the
-// server at boot.
-func NewEmailTemplates() (*EmailTemplates, error) {
-	t := &EmailTemplates{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
-	funcs := map[string]any{"join": strings.Join}
+// NewEmailTemplates parses the message templates once per language of the
+// catalog (none: English); an error here stops the server at boot.
+func NewEmailTemplates(catalog ...*lang.Catalog) (*EmailTemplates, error) {
+	c := catalog0(catalog)
+	t := &EmailTemplates{langs: map[string]*emailLang{}}
+	for _, l := range c.Langs() {
+		el, err := parseEmails(l)
+		if err != nil {
+			return nil, err
+		}
+		t.langs[l.Code] = el
+	}
+	t.def = t.langs[c.Default().Code]
+	return t, nil
+}
+
+// lang is the page's default language (English without templates).
+func (t *EmailTemplates) lang() *lang.Lang {
+	if t == nil || t.def == nil {
+		return catalog0(nil).Default()
+	}
+	return t.def.lang
+}
+
+// catalog0 is the catalog given, or English alone.
+func catalog0(catalog []*lang.Catalog) *lang.Catalog {
+	if len(catalog) > 0 && catalog[0] != nil {
+		return catalog[0]
+	}
+	c, err := lang.NewCatalog([]string{lang.Default}, lang.Default)
+	if err != nil {
+		panic(err) // the embedded English catalog is broken: a test fails first
+	}
+	return c
+}
+
+// parseEmails parses the message templates worded in l.
+func parseEmails(l *lang.Lang) (*emailLang, error) {
+	t := &emailLang{lang: l, text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
+	funcs := map[string]any{"join": strings.Join, "t": l.T, "langCode": func() string { return l.Code },
+		"tb": func(id string, args ...any) htmltemplate.HTML { return strongIn(l, id, args) }}
 	for _, name := range []string{emailNotification, emailConfirm, emailQuarantined} {
 		txt, err := texttemplate.New(name+".txt").Funcs(funcs).ParseFS(views.FS, "email/"+name+".txt")
 		if err != nil {
@@ -49,8 +93,10 @@ func NewEmailTemplates() (*EmailTemplates, error) {
 
 // Page is the status page a message is from, as its templates show it.
 type Page struct {
-	Name string // PAGE_NAME
-	URL  string // BASE_URL
+	Name    string // PAGE_NAME
+	URL     string // BASE_URL
+	LogoURL string // the branding's logo, absolute; "" for none
+	Accent  string // the branding's accent colour for links and buttons; "" for the default
 }
 
 // Email is everything one message says: what EmailTemplates.Build turns
@@ -66,6 +112,7 @@ type Email struct {
 	ManageURL             string
 	UnsubscribeURL        string
 	ConfirmURL            string // for NotifySubscriberConfirm
+	Language              string // the subscriber's language code; "" or an unknown one: the default
 	MessageID             string
 	Date                  time.Time
 	// ThreadID is the id every message about one incident refers to
@@ -138,20 +185,25 @@ func (t *EmailTemplates) Prepare(e Email) (*PreparedEmail, error) {
 		p.marks[i] = "beacon-" + nonce + "-" + name
 	}
 	e.To, e.ManageURL, e.UnsubscribeURL, e.ConfirmURL = p.marks[0], p.marks[1], p.marks[2], p.marks[3]
-	v := emailView{Email: e, Heading: emailHeading(e.Kind, e.Content)}
+	tl := t.langs[e.Language]
+	if tl == nil {
+		tl = t.def
+	}
+	l := tl.lang
+	v := emailView{Email: e, Heading: emailHeading(l, e.Kind, e.Content)}
 	v.Subject = headerText("["+e.Page.Name+"] "+v.Heading, MaxSubjectLength)
 	if !e.Content.At.IsZero() && e.Kind != models.NotifyMaintenanceReminder {
-		v.When = formatEmailTime(e.Content.At, e.TimeZone)
+		v.When = formatEmailTime(l, e.Content.At, e.TimeZone)
 	}
 	if f, u := e.Content.ScheduledFor, e.Content.ScheduledUntil; f != nil && u != nil {
-		v.Window = formatEmailTime(*f, e.TimeZone) + " – " + formatEmailTime(*u, e.TimeZone)
-		v.Starts = "at " + formatEmailTime(*f, e.TimeZone)
+		v.Window = formatEmailTime(l, *f, e.TimeZone) + " – " + formatEmailTime(l, *u, e.TimeZone)
+		v.Starts = formatEmailTime(l, *f, e.TimeZone)
 	}
 	v.Reminder = e.Kind == models.NotifyMaintenanceReminder
 	v.BodyHTML = htmltemplate.HTML(e.Content.BodyHTML)
 	v.BodyText = plainText(e.Content.BodyHTML)
 	for _, c := range e.Content.Changes {
-		v.Changes = append(v.Changes, c.Name+": "+models.ComponentStatusLabel(c.From)+" → "+models.ComponentStatusLabel(c.To))
+		v.Changes = append(v.Changes, c.Name+": "+componentStatus(l, c.From)+" → "+componentStatus(l, c.To))
 	}
 	name := emailNotification
 	switch e.Kind {
@@ -161,10 +213,10 @@ func (t *EmailTemplates) Prepare(e Email) (*PreparedEmail, error) {
 		name = emailQuarantined
 	}
 	var text, html bytes.Buffer
-	if err := t.text[name].Execute(&text, v); err != nil {
+	if err := tl.text[name].Execute(&text, v); err != nil {
 		return nil, fmt.Errorf("email: %s.txt: %w", name, err)
 	}
-	if err := t.html[name].ExecuteTemplate(&html, "layout", v); err != nil {
+	if err := tl.html[name].ExecuteTemplate(&html, "layout", v); err != nil {
 		return nil, fmt.Errorf("email: %s.html: %w", name, err)
 	}
 	p.subject, p.text, p.html = v.Subject, text.String(), html.String()
@@ -193,31 +245,44 @@ func (p *PreparedEmail) For(r Recipient) (*Message, error) {
 
 // emailHeading is what a message is about: "Identified: API errors",
 // "Scheduled maintenance: Database upgrade".
-func emailHeading(kind string, c models.NotificationContent) string {
+func emailHeading(l *lang.Lang, kind string, c models.NotificationContent) string {
 	switch kind {
 	case models.NotifySubscriberConfirm:
-		return "Confirm your subscription"
+		return l.T("email_confirm_heading")
 	case models.NotifySubscriberQuarantined:
-		return "Your webhook is paused"
+		return l.T("email_quarantined_heading")
 	case models.NotifyMaintenanceScheduled:
-		return "Scheduled maintenance: " + c.Name
+		return l.T("email_heading_scheduled", "Name", c.Name)
 	case models.NotifyMaintenanceReminder:
-		return "Maintenance reminder: " + c.Name
+		return l.T("email_heading_reminder", "Name", c.Name)
 	case models.NotifyMaintenanceStarted:
-		return "Maintenance in progress: " + c.Name
+		return l.T("email_heading_started", "Name", c.Name)
 	case models.NotifyMaintenanceCompleted:
-		return "Maintenance completed: " + c.Name
+		return l.T("email_heading_completed", "Name", c.Name)
 	case models.NotifyMaintenanceUpdated:
-		return "Maintenance " + strings.ToLower(statusLabel(c.Status)) + ": " + c.Name
+		status := statusLabel(l, c.Status)
+		if l.Code == lang.Default {
+			status = strings.ToLower(status)
+		}
+		return l.T("email_heading_maintenance", "Name", c.Name, "Status", status)
 	case models.NotifyPostmortemPublished:
-		return "Postmortem: " + c.Name
+		return l.T("email_heading_postmortem", "Name", c.Name)
 	}
-	return statusLabel(c.Status) + ": " + c.Name
+	return l.T("email_heading_update", "Name", c.Name, "Status", statusLabel(l, c.Status))
 }
 
-func statusLabel(s string) string {
-	if l := models.IncidentStatusLabel(s); l != "" {
-		return l
+// statusLabel is an incident status worded in l.
+func statusLabel(l *lang.Lang, s string) string {
+	if models.IncidentStatusLabel(s) != "" {
+		return l.T("incident_" + s)
+	}
+	return s
+}
+
+// componentStatus is a component status worded in l.
+func componentStatus(l *lang.Lang, s string) string {
+	if models.ComponentStatusLabel(s) != "" {
+		return l.T("status_" + s)
 	}
 	return s
 }
@@ -233,6 +298,27 @@ func headerText(s string, max int) string {
 	return s
 }
 
-func formatEmailTime(t time.Time, loc *time.Location) string {
-	return t.In(loc).Format("Jan 2, 2006 15:04 MST")
+func formatEmailTime(l *lang.Lang, t time.Time, loc *time.Location) string {
+	return l.Format(t.In(loc), "format_datetime")
+}
+
+// strongIn is the message id worded in l for an HTML part, everything
+// escaped, with the values of its placeholders Email and Endpoint (what
+// the message repeats back) in <strong>.
+func strongIn(l *lang.Lang, id string, args []any) htmltemplate.HTML {
+	marked := append([]any(nil), args...)
+	values := map[string]string{}
+	for i := 1; i < len(marked); i += 2 {
+		if k := fmt.Sprint(marked[i-1]); k != "Email" && k != "Endpoint" {
+			continue
+		}
+		m := fmt.Sprintf("\x01%d\x02", i)
+		values[m] = fmt.Sprint(marked[i])
+		marked[i] = m
+	}
+	out := htmltemplate.HTMLEscapeString(l.T(id, marked...))
+	for m, v := range values {
+		out = strings.ReplaceAll(out, m, "<strong>"+htmltemplate.HTMLEscapeString(v)+"</strong>")
+	}
+	return htmltemplate.HTML(out)
 }

@@ -287,7 +287,8 @@ type chatText struct {
 
 func (nf *Notifier) chatText(n *outgoing) chatText {
 	c := n.content
-	t := chatText{Heading: emailHeading(n.Kind, c), Body: plainText(c.BodyHTML), Status: statusLabel(c.Status),
+	l := nf.emails.lang() // chat messages are in the page's default language
+	t := chatText{Heading: emailHeading(l, n.Kind, c), Body: plainText(c.BodyHTML), Status: statusLabel(l, c.Status),
 		Impact: c.Impact, Affected: strings.Join(c.Components, ", "), Link: nf.incidentURL(n), At: c.At}
 	if t.Body == "" {
 		t.Body = c.Body

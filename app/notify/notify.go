@@ -118,6 +118,10 @@ type Settings struct {
 	PageID, PageName, BaseURL string // PageID: unique to the installation, in Message-IDs
 	TimeZone                  *time.Location
 	FromName, FromAddress     string
+	Language                  string // the page's default language (PAGE_LANGUAGE)
+	// Branding is the page's logo URL (absolute) and accent colour now;
+	// nil for none.
+	Branding func() (logoURL, accent string)
 }
 
 // Notifier is the notify path: the mail driver, the message templates,

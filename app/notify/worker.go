@@ -32,11 +32,12 @@ type worker struct {
 }
 
 // outgoing is a notification as its messages need it: its message
-// rendered once for all recipients.
+// rendered once for all recipients of a language.
 type outgoing struct {
 	models.Notification
 	content  models.NotificationContent
-	prepared *PreparedEmail
+	prepared *PreparedEmail            // in the page's default language
+	langs    map[string]*PreparedEmail // in the others, rendered when a recipient needs one
 	// page is the page's status for webhook payloads, loaded with the
 	// first of them (pageLoaded).
 	page       models.PageStatus
@@ -346,10 +347,19 @@ func backoff(t Tuning, attempt int) time.Duration {
 // prepareNotification renders a notification's message for all its
 // recipients.
 func (nf *Notifier) prepareNotification(n *outgoing) (*PreparedEmail, error) {
-	e := Email{
+	return nf.prepareNotificationIn(n, "")
+}
+
+// prepareNotificationIn renders a notification's message for its
+// recipients of one language ("": the page's default).
+func (nf *Notifier) prepareNotificationIn(n *outgoing, language string) (*PreparedEmail, error) {
+	e := Email{Language: language,
 		Page: Page{Name: nf.set.PageName, URL: nf.set.BaseURL}, TimeZone: nf.set.TimeZone,
 		FromName: nf.set.FromName, FromAddress: nf.set.FromAddress,
 		Kind: n.Kind, Content: n.content,
+	}
+	if nf.set.Branding != nil {
+		e.Page.LogoURL, e.Page.Accent = nf.set.Branding()
 	}
 	host := nf.host()
 	e.ListID = fmt.Sprintf("%s status <%s.status.%s>", listPhrase(nf.set.PageName), nf.set.PageID, host)
@@ -375,7 +385,20 @@ func (nf *Notifier) deliveryMessage(n *outgoing, d models.ClaimedDelivery, now t
 	if n.Kind == models.NotifySubscriberConfirm {
 		r.ConfirmURL = nf.sign.SubscriberURL(links.Confirm, d.SubscriberID, d.TokenVersion, now)
 	}
-	return n.prepared.For(r)
+	p := n.prepared
+	if d.Language != "" && d.Language != nf.set.Language {
+		if p = n.langs[d.Language]; p == nil {
+			var err error
+			if p, err = nf.prepareNotificationIn(n, d.Language); err != nil {
+				return nil, err
+			}
+			if n.langs == nil {
+				n.langs = map[string]*PreparedEmail{}
+			}
+			n.langs[d.Language] = p
+		}
+	}
+	return p.For(r)
 }
 
 // host is BASE_URL's host, the domain of Message-IDs and of the List-Id.

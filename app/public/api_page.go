@@ -15,7 +15,8 @@ func (h *Handler) showAPIPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := h.Site.Page("API and feeds", "/api")
+	site := h.site(c)
+	v := site.Page(site.L().T("api_title"), "/api")
 	var ungrouped view.GroupView
 	for _, comp := range comps {
 		if comp.IsGroup {

@@ -1,9 +1,13 @@
 package public
 
 import (
+	"bytes"
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -21,6 +25,9 @@ type badge struct {
 	Label   string // left, grey: "status" or the component's name
 	Message string // right, coloured: "All Systems Operational", "Partial Outage"
 	Color   string // the message's background
+	// LabelColor is the label's background: the page's accent colour
+	// when it has one (it contrasts with white text), else grey.
+	LabelColor string
 }
 
 // Badge colours by level.
@@ -52,12 +59,14 @@ func badgeColor(status string) string {
 
 // badge is GET /badge.svg: the page's overall status.
 func (h *Handler) badge(c echo.Context) error {
-	st, err := h.Site.State(c.Request().Context())
+	st, err := h.site(c).State(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	s := models.ComputePageStatus(st.Components, st.Unresolved)
-	return writeBadge(c, badge{Label: "status", Message: s.Description, Color: badgeColor(s.Indicator)}, st)
+	site := h.site(c)
+	return writeBadge(c, badge{Label: "status", Message: site.L().T("page_" + s.Indicator), Color: badgeColor(s.Indicator),
+		LabelColor: accentOf(site)}, st)
 }
 
 // componentBadge is GET /components/{id}/badge.svg: one component's (or
@@ -67,14 +76,15 @@ func (h *Handler) componentBadge(c echo.Context) error {
 	if !models.ValidID(id) {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no component with this id.")
 	}
-	st, err := h.Site.State(c.Request().Context())
+	st, err := h.site(c).State(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	for _, comp := range st.Components {
 		if comp.ID == id {
-			return writeBadge(c, badge{Label: comp.Name, Message: models.ComponentStatusLabel(comp.Status),
-				Color: badgeColor(comp.Status)}, st)
+			site := h.site(c)
+			return writeBadge(c, badge{Label: comp.Name, Message: site.StatusLabel(comp.Status),
+				Color: badgeColor(comp.Status), LabelColor: accentOf(site)}, st)
 		}
 	}
 	return echo.NewHTTPError(http.StatusNotFound, "There is no component with this id.")
@@ -101,7 +111,7 @@ func (b badge) SVG() []byte {
 	s.WriteString(`<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>`)
 	fmt.Fprintf(&s, `<clipPath id="r"><rect width="%d" height="20" rx="3" fill="#fff"/></clipPath>`, w)
 	fmt.Fprintf(&s, `<g clip-path="url(#r)"><rect width="%d" height="20" fill="%s"/><rect x="%d" width="%d" height="20" fill="%s"/><rect width="%d" height="20" fill="url(#s)"/></g>`,
-		lw, badgeGrey, lw, mw, b.Color, w)
+		lw, cmp.Or(b.LabelColor, badgeGrey), lw, mw, b.Color, w)
 	s.WriteString(`<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">`)
 	for _, t := range []struct {
 		x    int
@@ -143,7 +153,22 @@ func (h *Handler) widget(c echo.Context) error {
 	if !ok {
 		return echo.ErrNotFound
 	}
-	return web.WriteCacheable(c, web.Cacheable{ContentType: asset.ContentType, Body: asset.Body, Cache: web.CacheWidget})
+	// The widget's words in the reader's language, and the accent colour.
+	site := h.site(c)
+	l := site.L()
+	words := map[string]string{"view_status": l.T("widget_view_status"), "dismiss": l.T("widget_dismiss"), "accent": accentOf(site)}
+	for _, s := range []string{"investigating", "identified", "monitoring", "resolved", "in_progress", "verifying"} {
+		words[s] = site.IncidentStatusLabel(s)
+	}
+	js, err := json.Marshal(words)
+	if err != nil {
+		return err
+	}
+	body := asset.Body
+	if i, j := bytes.Index(body, []byte("/*words*/")), bytes.Index(body, []byte("/*end*/")); i >= 0 && j > i {
+		body = slices.Concat(body[:i], js, body[j+len("/*end*/"):])
+	}
+	return web.WriteCacheable(c, web.Cacheable{ContentType: asset.ContentType, Body: body, Cache: web.CacheWidget})
 }
 
 // xmlText is s with every character XML 1.0 does not allow in a document
@@ -155,4 +180,15 @@ func xmlText(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// accentOf is the page's accent colour, "" when it has none.
+func accentOf(site *view.Site) string {
+	if site.Branding == nil {
+		return ""
+	}
+	if b := site.Branding(); b != nil {
+		return b.Accent
+	}
+	return ""
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/lang"
 	"github.com/beaconstatus/beacon/app/web"
 	"github.com/beaconstatus/beacon/models"
 )
@@ -27,7 +28,7 @@ const calendarPast = 30 * 24 * time.Hour
 // maintenanceCalendar is /maintenance.ics: the page's scheduled
 // maintenance.
 func (h *Handler) maintenanceCalendar(c echo.Context) error {
-	return h.writeCalendar(c, h.Site.Info.Name+" scheduled maintenance", nil)
+	return h.writeCalendar(c, h.site(c).L().T("calendar_name", "Name", h.Site.Info.Name), nil)
 }
 
 // componentCalendar is /components/{id}/maintenance.ics: the maintenance
@@ -54,7 +55,7 @@ func (h *Handler) componentCalendar(c echo.Context) error {
 	if comp == nil {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no component with this id.")
 	}
-	return h.writeCalendar(c, h.Site.Info.Name+" scheduled maintenance: "+comp.Name, ids)
+	return h.writeCalendar(c, h.site(c).L().T("calendar_name_component", "Name", h.Site.Info.Name, "Component", comp.Name), ids)
 }
 
 func (h *Handler) writeCalendar(c echo.Context, name string, componentIDs []string) error {
@@ -72,7 +73,7 @@ func (h *Handler) writeCalendar(c echo.Context, name string, componentIDs []stri
 	if u, err := url.Parse(h.Site.BaseURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
-	body := buildCalendar(calendarDoc{Name: name, Host: host, BaseURL: h.Site.BaseURL, Stamp: updated, List: list})
+	body := buildCalendar(calendarDoc{Name: name, Host: host, BaseURL: h.Site.BaseURL, Stamp: updated, List: list, Lang: h.site(c).L()})
 	return web.WriteCacheable(c, web.Cacheable{ContentType: "text/calendar; charset=utf-8", Body: body,
 		Modified: updated, Cache: web.CacheFeeds})
 }
@@ -82,6 +83,7 @@ type calendarDoc struct {
 	Name, Host, BaseURL string
 	Stamp               time.Time // DTSTAMP: when the page last changed (the same bytes until it changes again)
 	List                []models.Incident
+	Lang                *lang.Lang // the words of the descriptions
 }
 
 // buildCalendar writes doc as an iCalendar object.
@@ -113,13 +115,17 @@ func buildCalendar(doc calendarDoc) []byte {
 		// included), as SEQUENCE must, even for two within a second.
 		line("SEQUENCE", strconv.FormatInt(max(0, m.Revision), 10))
 		line("SUMMARY", icalText(m.Name))
-		desc := "Status: " + models.IncidentStatusLabel(m.Status)
+		status := m.Status
+		if models.IncidentStatusLabel(status) != "" {
+			status = doc.Lang.T("incident_" + status)
+		}
+		desc := doc.Lang.T("calendar_status", "Status", status)
 		var names []string
 		for _, c := range m.Components {
 			names = append(names, c.Name)
 		}
 		if len(names) > 0 {
-			desc += "\nAffected: " + strings.Join(names, ", ")
+			desc += "\n" + doc.Lang.T("calendar_affected", "Names", strings.Join(names, ", "))
 		}
 		line("DESCRIPTION", icalText(desc+"\n"+link))
 		line("URL;VALUE=URI", link)

@@ -86,8 +86,9 @@ func (h *Handler) historyFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	doc := h.historyDoc(h.Site.Info.Name+" status: incident history",
-		"Incidents and scheduled maintenance of "+h.Site.Info.Name+".", "/history", h.Site.BaseURL+"/history", list, revised, updated)
+	l := h.site(c).L()
+	doc := h.historyDoc(h.site(c), l.T("feed_history_title", "Name", h.Site.Info.Name),
+		l.T("feed_history_description", "Name", h.Site.Info.Name), "/history", h.Site.BaseURL+"/history", list, revised, updated)
 	return h.writeFeed(c, doc, feedFormat(c.Path()))
 }
 
@@ -129,8 +130,9 @@ func (h *Handler) componentFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	doc := h.historyDoc(comp.Name+" · "+h.Site.Info.Name+" status",
-		"Incidents and scheduled maintenance affecting "+comp.Name+".",
+	l := h.site(c).L()
+	doc := h.historyDoc(h.site(c), l.T("feed_component_title", "Component", comp.Name, "Name", h.Site.Info.Name),
+		l.T("feed_component_description", "Component", comp.Name),
 		"/components/"+comp.ID+"/history", h.Site.BaseURL+"/", list, revised, updated)
 	return h.writeFeed(c, doc, feedFormat(c.Path()))
 }
@@ -156,7 +158,7 @@ func (h *Handler) showIncidentOrFeed(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return h.writeFeed(c, h.incidentDoc(in, revised), format)
+		return h.writeFeed(c, h.incidentDoc(h.site(c), in, revised), format)
 	})(c)
 }
 
@@ -166,13 +168,13 @@ func (h *Handler) showIncidentOrFeed(c echo.Context) error {
 // say when. A published postmortem is an entry of its own
 // (tag:…:incident/{id}/postmortem) beside its incident's, updated by its
 // latest revision (revised, by postmortem id).
-func (h *Handler) historyDoc(title, description, selfPath, altURL string, list []models.Incident,
+func (h *Handler) historyDoc(site *view.Site, title, description, selfPath, altURL string, list []models.Incident,
 	revised map[string]time.Time, pageUpdated time.Time) feedDoc {
 	doc := feedDoc{Title: title, Description: description, SelfPath: selfPath, AltURL: altURL, Updated: pageUpdated}
 	for i := range list {
-		doc.Entries = append(doc.Entries, h.incidentEntry(&list[i]))
+		doc.Entries = append(doc.Entries, h.incidentEntry(site, &list[i]))
 		if pm := list[i].PublishedPostmortem(); pm != nil {
-			doc.Entries = append(doc.Entries, h.postmortemEntry(&list[i], pm, revised[pm.ID]))
+			doc.Entries = append(doc.Entries, h.postmortemEntry(site, &list[i], pm, revised[pm.ID]))
 		}
 	}
 	sortEntries(doc.Entries)
@@ -187,23 +189,23 @@ func (h *Handler) historyDoc(title, description, selfPath, altURL string, list [
 
 // incidentDoc is the feed of one incident: an entry per public update,
 // and one for its postmortem once published.
-func (h *Handler) incidentDoc(in *models.Incident, revised map[string]time.Time) feedDoc {
+func (h *Handler) incidentDoc(site *view.Site, in *models.Incident, revised map[string]time.Time) feedDoc {
 	doc := feedDoc{
-		Title:       in.Name + " · " + h.Site.Info.Name + " status",
-		Description: "Updates on " + in.Name + ".",
+		Title:       site.L().T("feed_incident_title", "Incident", in.Name, "Name", site.Info.Name),
+		Description: site.L().T("feed_incident_description", "Incident", in.Name),
 		SelfPath:    view.IncidentURL(in.ID),
-		AltURL:      h.Site.BaseURL + view.IncidentURL(in.ID),
+		AltURL:      site.BaseURL + view.IncidentURL(in.ID),
 		Updated:     in.UpdatedAt,
 	}
 	for _, e := range in.Updates() {
-		label := models.IncidentStatusLabel(e.Status)
+		label := site.IncidentStatusLabel(e.Status)
 		entry := feedEntry{
 			ID:          h.tagURI(in.CreatedAt, "incident/"+in.ID+"/update/"+e.ID),
 			Title:       label + ": " + in.Name,
-			URL:         h.Site.BaseURL + view.IncidentURL(in.ID) + "#update-" + e.ID,
+			URL:         site.BaseURL + view.IncidentURL(in.ID) + "#update-" + e.ID,
 			Published:   e.OccurredAt,
 			Updated:     view.MaxTime(e.OccurredAt, e.UpdatedAt),
-			ContentHTML: h.updateHTML(&e, false),
+			ContentHTML: h.updateHTML(site, &e, false),
 			Summary:     label + " – " + view.Excerpt(template.HTML(e.BodyHTML), 280),
 			Tags:        []string{in.Kind, e.Status},
 		}
@@ -213,7 +215,7 @@ func (h *Handler) incidentDoc(in *models.Incident, revised map[string]time.Time)
 	if pm := in.PublishedPostmortem(); pm != nil {
 		// Its postmortem too, as the history feeds have it: a reader
 		// following the incident hears of it.
-		entry := h.postmortemEntry(in, pm, revised[pm.ID])
+		entry := h.postmortemEntry(site, in, pm, revised[pm.ID])
 		doc.Entries = append(doc.Entries, entry)
 		doc.Updated = view.MaxTime(doc.Updated, entry.Updated)
 	}
@@ -224,36 +226,36 @@ func (h *Handler) incidentDoc(in *models.Incident, revised map[string]time.Time)
 // incidentEntry is an incident or maintenance as one entry: its content is
 // the public timeline so far, its updated time the latest change, its id
 // fixed for good.
-func (h *Handler) incidentEntry(in *models.Incident) feedEntry {
+func (h *Handler) incidentEntry(site *view.Site, in *models.Incident) feedEntry {
 	updates := in.Updates()
 	e := feedEntry{
 		ID:        h.tagURI(in.CreatedAt, "incident/"+in.ID),
 		Title:     in.Name,
-		URL:       h.Site.BaseURL + view.IncidentURL(in.ID),
+		URL:       site.BaseURL + view.IncidentURL(in.ID),
 		Published: in.StartedAt,
 		Updated:   in.UpdatedAt,
 		Tags:      []string{in.Kind, in.Status},
 	}
 	var b strings.Builder
-	if w := h.Site.Window(in.ScheduledFor, in.ScheduledUntil); w != "" {
-		fmt.Fprintf(&b, "<p><strong>Scheduled:</strong> %s</p>\n", html.EscapeString(w))
+	if w := site.Window(in.ScheduledFor, in.ScheduledUntil); w != "" {
+		fmt.Fprintf(&b, "<p><strong>%s</strong> %s</p>\n", html.EscapeString(site.L().T("label_scheduled")), html.EscapeString(w))
 	}
 	if len(in.Components) > 0 {
 		names := make([]string, len(in.Components))
 		for i, c := range in.Components {
 			names[i] = html.EscapeString(c.Name)
 		}
-		fmt.Fprintf(&b, "<p><strong>Affected components:</strong> %s</p>\n", strings.Join(names, ", "))
+		fmt.Fprintf(&b, "<p><strong>%s:</strong> %s</p>\n", html.EscapeString(site.L().T("affected_components")), strings.Join(names, ", "))
 	}
 	for i := range updates {
-		b.WriteString(h.updateHTML(&updates[i], true))
+		b.WriteString(h.updateHTML(site, &updates[i], true))
 		e.Updated = view.MaxTime(e.Updated, updates[i].UpdatedAt)
 	}
 	e.ContentHTML = b.String()
 	if len(updates) > 0 {
-		e.Summary = models.IncidentStatusLabel(updates[0].Status) + " – " + view.Excerpt(template.HTML(updates[0].BodyHTML), 280)
+		e.Summary = site.IncidentStatusLabel(updates[0].Status) + " – " + view.Excerpt(template.HTML(updates[0].BodyHTML), 280)
 	} else {
-		e.Summary = models.IncidentStatusLabel(in.Status)
+		e.Summary = site.IncidentStatusLabel(in.Status)
 	}
 	return e
 }
@@ -262,11 +264,11 @@ func (h *Handler) incidentEntry(in *models.Incident) feedEntry {
 // its first section with text) and a link to the whole of it. Its updated
 // time moves with each published revision (revisedAt, the latest one's),
 // and with a new publication.
-func (h *Handler) postmortemEntry(in *models.Incident, pm *models.Postmortem, revisedAt time.Time) feedEntry {
-	url := h.Site.BaseURL + view.IncidentURL(in.ID) + "/postmortem"
+func (h *Handler) postmortemEntry(site *view.Site, in *models.Incident, pm *models.Postmortem, revisedAt time.Time) feedEntry {
+	url := site.BaseURL + view.IncidentURL(in.ID) + "/postmortem"
 	e := feedEntry{
 		ID:        h.tagURI(in.CreatedAt, "incident/"+in.ID+"/postmortem"),
-		Title:     "Postmortem: " + in.Name,
+		Title:     site.L().T("postmortem") + ": " + in.Name,
 		URL:       url,
 		Published: *pm.FirstPublishedAt,
 		Updated:   view.MaxTime(*pm.PublishedAt, revisedAt),
@@ -287,13 +289,13 @@ func (h *Handler) postmortemEntry(in *models.Incident, pm *models.Postmortem, re
 			continue
 		}
 		if d, ok := f.Of(m); ok {
-			facts = append(facts, "<strong>"+html.EscapeString(f.Label)+":</strong> "+html.EscapeString(view.HumanDuration(d)))
+			facts = append(facts, "<strong>"+html.EscapeString(site.L().T("pm_figure_"+f.Key))+":</strong> "+html.EscapeString(site.Duration(d)))
 		}
 	}
 	if len(facts) > 0 {
 		body += "\n<p>" + strings.Join(facts, " · ") + "</p>"
 	}
-	e.ContentHTML = body + fmt.Sprintf("\n<p><a href=\"%s\">Read the whole postmortem</a></p>\n", html.EscapeString(url))
+	e.ContentHTML = body + fmt.Sprintf("\n<p><a href=\"%s\">%s</a></p>\n", html.EscapeString(url), html.EscapeString(site.L().T("pm_read_whole")))
 	return e
 }
 
@@ -312,12 +314,12 @@ func (h *Handler) revisionTimes(ctx context.Context, list []models.Incident) (ma
 // updateHTML is one public update as feed content: when and which status
 // (withStatus), the message (sanitized when saved) and its component
 // changes.
-func (h *Handler) updateHTML(e *models.TimelineEvent, withStatus bool) string {
+func (h *Handler) updateHTML(site *view.Site, e *models.TimelineEvent, withStatus bool) string {
 	var b strings.Builder
-	at := h.Site.Time(e.OccurredAt)
+	at := site.Time(e.OccurredAt)
 	if withStatus {
 		fmt.Fprintf(&b, "<p><small>%s</small><br><strong>%s</strong></p>\n",
-			html.EscapeString(at.Human), html.EscapeString(models.IncidentStatusLabel(e.Status)))
+			html.EscapeString(at.Human), html.EscapeString(site.IncidentStatusLabel(e.Status)))
 	} else {
 		fmt.Fprintf(&b, "<p><small>%s</small></p>\n", html.EscapeString(at.Human))
 	}
@@ -329,7 +331,7 @@ func (h *Handler) updateHTML(e *models.TimelineEvent, withStatus bool) string {
 		b.WriteString("<ul>\n")
 		for _, c := range e.AffectedComponents {
 			fmt.Fprintf(&b, "<li>%s: %s → %s</li>\n", html.EscapeString(c.Name),
-				html.EscapeString(models.ComponentStatusLabel(c.OldStatus)), html.EscapeString(models.ComponentStatusLabel(c.NewStatus)))
+				html.EscapeString(site.StatusLabel(c.OldStatus)), html.EscapeString(site.StatusLabel(c.NewStatus)))
 		}
 		b.WriteString("</ul>\n")
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/brand"
+	"github.com/beaconstatus/beacon/app/lang"
 	"github.com/beaconstatus/beacon/app/links"
 	"github.com/beaconstatus/beacon/app/view"
 	"github.com/beaconstatus/beacon/app/web"
@@ -25,13 +27,17 @@ type Handler struct {
 	Egress *egress.Guard // checks subscribers' endpoints (SSRF)
 	DB     *models.DB
 	Site   *view.Site
-	Render *view.Renderer
-	Assets *static.Assets
-	Links  *links.Signer // the subscription pages' signed links
-	Writes *web.Writes   // a subscription queues its confirmation
-	Limits *web.Limits
-	Log    *slog.Logger
-	Now    func() time.Time
+	Langs  *lang.Catalog // the enabled languages; nil for English only
+	// BrandAsset finds a file of the branding (logo, favicon, theme) by
+	// its name under /brand/, which holds its content hash.
+	BrandAsset func(name string) (brand.Asset, bool)
+	Render     *view.Renderer
+	Assets     *static.Assets
+	Links      *links.Signer // the subscription pages' signed links
+	Writes     *web.Writes   // a subscription queues its confirmation
+	Limits     *web.Limits
+	Log        *slog.Logger
+	Now        func() time.Time
 }
 
 // Rate limits of the signed subscriber links (confirm, manage,
@@ -60,6 +66,7 @@ func (h *Handler) Mount(e *echo.Echo, cached, shared func(path string, handler e
 	cached("/postmortems", h.showPostmortems, pageQuery)
 	cached("/api", h.showAPIPage, web.NoQuery) // the public API and feeds, described
 	e.OPTIONS("/incidents/:id", web.Preflight)
+	e.GET("/language", h.setLanguage) // the language switch: a cookie, then back to the page
 
 	// Email subscriptions: the subscribe form, and the pages the signed
 	// links of the emails open. Confirm and unsubscribe show a button that
@@ -89,7 +96,16 @@ func (h *Handler) Mount(e *echo.Echo, cached, shared func(path string, handler e
 
 	// Static files, under content-hashed URLs.
 	e.Match(getHead, "/static/*", h.serveStatic)
+	e.Match(getHead, "/brand/:file", h.serveBrandAsset)
 }
 
 // subscriptionBody caps the public subscription forms at MaxSubscribeBody.
 var subscriptionBody = web.LimitForm(func(echo.Context) int64 { return MaxSubscribeBody })
+
+// site is the page's Site worded in the request's language.
+func (h *Handler) site(c echo.Context) *view.Site {
+	if h.Langs == nil {
+		return h.Site
+	}
+	return h.Site.In(h.Langs.Of(c.Request()))
+}

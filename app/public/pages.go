@@ -16,7 +16,7 @@ import (
 // showStatusPage is the public status page: banner, incidents, maintenance
 // and components with their uptime bars.
 func (h *Handler) showStatusPage(c echo.Context) error {
-	v, err := h.Site.StatusPage(c.Request().Context(), h.Now())
+	v, err := h.site(c).StatusPage(c.Request().Context(), h.Now())
 	if err != nil {
 		return err
 	}
@@ -33,12 +33,12 @@ func (h *Handler) showIncident(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := h.Site.Page(in.Name, c.Request().URL.Path)
-	v.Incident = h.Site.Incident(in)
-	if err := h.attachPostmortem(c.Request().Context(), v.Incident, in); err != nil {
+	v := h.site(c).Page(in.Name, c.Request().URL.Path)
+	v.Incident = h.site(c).Incident(in)
+	if err := h.attachPostmortem(c.Request().Context(), h.site(c), v.Incident, in); err != nil {
 		return err
 	}
-	v.UpdatedAt = h.Site.Time(in.UpdatedAt)
+	v.UpdatedAt = h.site(c).Time(in.UpdatedAt)
 	return h.Render.Page(c, http.StatusOK, "incident.html", v)
 }
 
@@ -84,14 +84,14 @@ func (h *Handler) showHistory(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	now := h.Now().In(h.Site.TimeZone)
-	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, h.Site.TimeZone)
+	now := h.Now().In(h.site(c).TimeZone)
+	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, h.site(c).TimeZone)
 
 	pages := 1
 	if oldest, ok, err := h.DB.OldestIncidentStart(ctx); err != nil {
 		return err
 	} else if ok {
-		o := oldest.In(h.Site.TimeZone)
+		o := oldest.In(h.site(c).TimeZone)
 		months := (thisMonth.Year()-o.Year())*12 + int(thisMonth.Month()-o.Month()) + 1
 		pages = max(1, (months+HistoryMonthsPerPage-1)/HistoryMonthsPerPage)
 	}
@@ -106,19 +106,19 @@ func (h *Handler) showHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := h.Site.Page("Incident history", "/history")
+	v := h.site(c).Page(h.site(c).L().T("incident_history"), "/history")
 	v.PageNum, v.NumPages = page, pages
 	for m := 0; m < HistoryMonthsPerPage; m++ {
 		start := top.AddDate(0, -m, 0)
 		end := start.AddDate(0, 1, 0)
-		mv := view.MonthView{Label: start.Format("January 2006")}
+		mv := view.MonthView{Label: h.site(c).L().Format(start, "format_month")}
 		for i := range list {
 			if list[i].Kind == models.KindMaintenance && list[i].Unresolved() {
 				continue // upcoming maintenance is on the status page, not in history
 			}
 			t := list[i].HappenedAt()
 			if !t.Before(start) && t.Before(end) {
-				mv.Incidents = append(mv.Incidents, h.Site.Summary(&list[i]))
+				mv.Incidents = append(mv.Incidents, h.site(c).Summary(&list[i]))
 			}
 		}
 		v.Months = append(v.Months, mv)
@@ -142,6 +142,6 @@ func (h *Handler) showHistory(c echo.Context) error {
 	if updated.IsZero() {
 		updated = h.Now()
 	}
-	v.UpdatedAt = h.Site.Time(updated)
+	v.UpdatedAt = h.site(c).Time(updated)
 	return h.Render.Page(c, http.StatusOK, "history.html", v)
 }

@@ -19,7 +19,7 @@ var errNoPostmortem = echo.NewHTTPError(http.StatusNotFound, "This incident has 
 
 // publishedIncident loads an incident whose postmortem is published, with
 // the view of both; drafts are never public.
-func (h *Handler) publishedIncident(ctx context.Context, id string) (*models.Incident, *view.IncidentView, error) {
+func (h *Handler) publishedIncident(ctx context.Context, site *view.Site, id string) (*models.Incident, *view.IncidentView, error) {
 	if !models.ValidID(id) {
 		return nil, nil, models.ErrNotFound
 	}
@@ -30,8 +30,8 @@ func (h *Handler) publishedIncident(ctx context.Context, id string) (*models.Inc
 	if in.PublishedPostmortem() == nil {
 		return nil, nil, errNoPostmortem
 	}
-	v := h.Site.Incident(in)
-	if err := h.attachPostmortem(ctx, v, in); err != nil {
+	v := site.Incident(in)
+	if err := h.attachPostmortem(ctx, site, v, in); err != nil {
 		return nil, nil, err
 	}
 	return in, v, nil
@@ -39,7 +39,7 @@ func (h *Handler) publishedIncident(ctx context.Context, id string) (*models.Inc
 
 // attachPostmortem adds the incident's published postmortem, if any, to
 // its view.
-func (h *Handler) attachPostmortem(ctx context.Context, v *view.IncidentView, in *models.Incident) error {
+func (h *Handler) attachPostmortem(ctx context.Context, site *view.Site, v *view.IncidentView, in *models.Incident) error {
 	if in.PublishedPostmortem() == nil {
 		return nil
 	}
@@ -47,20 +47,20 @@ func (h *Handler) attachPostmortem(ctx context.Context, v *view.IncidentView, in
 	if err != nil {
 		return err
 	}
-	v.Postmortem, err = h.Site.Postmortem(ctx, pm)
+	v.Postmortem, err = site.Postmortem(ctx, pm)
 	return err
 }
 
 // showPostmortem is /incidents/{id}/postmortem: the published postmortem
 // on its own page.
 func (h *Handler) showPostmortem(c echo.Context) error {
-	in, iv, err := h.publishedIncident(c.Request().Context(), c.Param("id"))
+	in, iv, err := h.publishedIncident(c.Request().Context(), h.site(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	v := h.Site.Page("Postmortem: "+in.Name, c.Request().URL.Path)
+	v := h.site(c).Page(h.site(c).L().T("postmortem")+": "+in.Name, c.Request().URL.Path)
 	v.Incident = iv
-	v.UpdatedAt = h.Site.Time(in.Postmortem.UpdatedAt)
+	v.UpdatedAt = h.site(c).Time(in.Postmortem.UpdatedAt)
 	return h.Render.Page(c, http.StatusOK, "postmortem.html", v)
 }
 
@@ -68,7 +68,7 @@ func (h *Handler) showPostmortem(c echo.Context) error {
 // published version of the postmortem, newest first.
 func (h *Handler) showPostmortemRevisions(c echo.Context) error {
 	ctx := c.Request().Context()
-	in, iv, err := h.publishedIncident(ctx, c.Param("id"))
+	in, iv, err := h.publishedIncident(ctx, h.site(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -76,16 +76,16 @@ func (h *Handler) showPostmortemRevisions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := h.Site.Page("Postmortem revisions: "+in.Name, c.Request().URL.Path)
+	v := h.site(c).Page(h.site(c).L().T("pm_revisions")+": "+in.Name, c.Request().URL.Path)
 	v.Incident = iv
 	for i := range revs {
-		rv, err := h.Site.Revision(&revs[i], i == 0)
+		rv, err := h.site(c).Revision(&revs[i], i == 0)
 		if err != nil {
 			return err
 		}
 		v.Revisions = append(v.Revisions, rv)
 	}
-	v.UpdatedAt = h.Site.Time(in.Postmortem.UpdatedAt)
+	v.UpdatedAt = h.site(c).Time(in.Postmortem.UpdatedAt)
 	return h.Render.Page(c, http.StatusOK, "postmortem_revisions.html", v)
 }
 
@@ -104,11 +104,11 @@ func (h *Handler) showPostmortems(c echo.Context) error {
 	if page > pages {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no postmortems page "+strconv.Itoa(page)+": there are "+strconv.Itoa(pages)+".")
 	}
-	v := h.Site.Page("Postmortems", "/postmortems")
+	v := h.site(c).Page(h.site(c).L().T("postmortems"), "/postmortems")
 	v.PageNum, v.NumPages = page, pages
 	updated := h.Now()
 	for i := range list {
-		v.Postmortems = append(v.Postmortems, h.Site.PostmortemCard(&list[i]))
+		v.Postmortems = append(v.Postmortems, h.site(c).PostmortemCard(&list[i]))
 		if i == 0 && list[i].PublishedAt != nil {
 			updated = *list[i].PublishedAt
 		}
@@ -122,6 +122,6 @@ func (h *Handler) showPostmortems(c echo.Context) error {
 	if page < pages {
 		v.NextURL = "/postmortems?page=" + strconv.Itoa(page+1)
 	}
-	v.UpdatedAt = h.Site.Time(updated)
+	v.UpdatedAt = h.site(c).Time(updated)
 	return h.Render.Page(c, http.StatusOK, "postmortems.html", v)
 }

@@ -87,7 +87,7 @@ func (h *Handler) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if origin != "" {
 			u, err := url.Parse(origin)
-			base, _ := url.Parse(h.Site.BaseURL)
+			base, _ := url.Parse(h.site(c).BaseURL)
 			if err != nil || u.Host == "" || !(u.Host == base.Host && u.Scheme == base.Scheme || u.Host == req.Host) {
 				return errCrossSite
 			}
@@ -103,7 +103,7 @@ func (h *Handler) renderSubscription(c echo.Context, code int, page string, v su
 
 // newSubscriptionView starts the view of a subscription page.
 func (h *Handler) newSubscriptionView(c echo.Context, title string) subscriptionView {
-	return subscriptionView{PageView: h.Site.Page(title, c.Request().URL.Path)}
+	return subscriptionView{PageView: h.site(c).Page(title, c.Request().URL.Path)}
 }
 
 // showSubscribe is the subscribe form: an address, components and kinds of
@@ -111,7 +111,7 @@ func (h *Handler) newSubscriptionView(c echo.Context, title string) subscription
 func (h *Handler) showSubscribe(c echo.Context) error {
 	v := h.newSubscriptionView(c, "Subscribe")
 	var err error
-	if v.Choices, err = h.Site.Choices(c.Request().Context(), models.EveryNotification(), view.Form{}); err != nil {
+	if v.Choices, err = h.site(c).Choices(c.Request().Context(), models.EveryNotification(), view.Form{}); err != nil {
 		return err
 	}
 	return h.renderSubscription(c, http.StatusOK, "subscribe.html", v)
@@ -128,9 +128,10 @@ func (h *Handler) subscribe(c echo.Context) error {
 	form := view.NewForm(c)
 	v := h.newSubscriptionView(c, "Subscribe")
 	ch, kindsErr := view.ChoicesFromForm(form, form.Value("full") != "")
+	ch.Language = h.site(c).L().Code // their emails speak the language they subscribed in
 	reshow := func(code int) error {
 		var err error
-		if v.Choices, err = h.Site.Choices(c.Request().Context(), ch, form); err != nil {
+		if v.Choices, err = h.site(c).Choices(c.Request().Context(), ch, form); err != nil {
 			return err
 		}
 		v.Form = form
@@ -295,7 +296,7 @@ func (h *Handler) renderManage(c echo.Context, code int, s *models.Subscriber, c
 		v.Title, v.Step = "You are unsubscribed", "unsubscribed"
 	}
 	var err error
-	if v.Choices, err = h.Site.Choices(c.Request().Context(), ch, form); err != nil {
+	if v.Choices, err = h.site(c).Choices(c.Request().Context(), ch, form); err != nil {
 		return err
 	}
 	return h.renderSubscription(c, code, "subscription.html", v)

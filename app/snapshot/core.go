@@ -9,7 +9,8 @@ import (
 )
 
 // The core set is what must answer at once however the page is reached,
-// and what is saved to disk and mirrored: the status page, the public
+// and (its plain renditions, the default language's) what is saved to
+// disk and mirrored: the status page, the public
 // API's documents, the history feeds, badges, the widget and the pages of
 // unresolved incidents (the App's CoreKeys lists them). Its renditions are
 // rebuilt eagerly, in the background, after every change and at start, so
@@ -122,10 +123,11 @@ func (s *Cache) BuildCore(ctx context.Context) (Set, error) {
 	entries := s.pinCore(keys)
 	passes := make([][]*snapEntry, 3)
 	for _, e := range entries {
+		url, _ := SplitKey(e.key) // every language's status page goes first
 		switch {
-		case e.key == "/" || e.incident != "":
+		case url == "/" || e.incident != "":
 			passes[0] = append(passes[0], e)
-		case strings.HasPrefix(e.key, "/components/"):
+		case strings.HasPrefix(url, "/components/"):
 			passes[2] = append(passes[2], e)
 		default:
 			passes[1] = append(passes[1], e)
@@ -267,4 +269,17 @@ func (s *Cache) Current(key string) bool {
 	}
 	r := e.current.Load()
 	return r != nil && !s.stale(e, r, s.now())
+}
+
+// Plain is the set without its variants (other languages' renditions):
+// the documents whose key is a URL, as saved to disk and mirrored.
+func (set Set) Plain() Set {
+	out := set
+	out.Docs = make([]Document, 0, len(set.Docs))
+	for _, d := range set.Docs {
+		if _, v := SplitKey(d.Key); v == "" {
+			out.Docs = append(out.Docs, d)
+		}
+	}
+	return out
 }

@@ -19,7 +19,7 @@ func TestWriteRenditionSharesNothingMutable(t *testing.T) {
 	rec.header.Set(echo.HeaderContentType, "text/html; charset=utf-8")
 	rec.header.Set(echo.HeaderAccessControlAllowOrigin, "*")
 	rec.body.WriteString(strings.Repeat("<p>All Systems Operational</p>", 100))
-	r, err := newRendition(rec, 1, time.Now(), nil)
+	r, err := newRendition(rec, 1, time.Now(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ func Restore(body []byte, contentType, cacheControl string, header http.Header, 
 	rec.header.Set(echo.HeaderContentType, contentType)
 	rec.header.Set("Cache-Control", cacheControl)
 	rec.body.Write(body)
-	r, err := newRendition(rec, 0, modified, nil)
+	r, err := newRendition(rec, 0, modified, nil, nil) // one rendition for every reader: Vary: Accept-Encoding
 	if err != nil {
 		return nil, err
 	}

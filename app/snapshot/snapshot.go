@@ -87,6 +87,12 @@ type Cache struct {
 	mu      sync.RWMutex // guards entries
 	entries map[string]*snapEntry
 	builds  singleflight.Group
+	// variant names the rendition of a request among those of its URL
+	// (the reader's language); "" for the plain one. vary is the Vary
+	// header of every answer: Accept-Encoding and what variant reads.
+	variant func(*http.Request) string
+	varies  func(path string) bool
+	vary    []string
 
 	// The core set (core.go): its keys, who is told of each round, the
 	// kick that asks for a round, when the oldest change not yet answered
@@ -98,6 +104,53 @@ type Cache struct {
 	changedAt atomic.Int64
 	coreMu    sync.Mutex
 	lastCore  Set
+}
+
+// variantSep separates a key's URL from its variant.
+const variantSep = "\x00"
+
+// SetVariant makes the snapshot keep one rendition per variant of a URL:
+// variant names a request's ("" for the plain one, built by a request
+// without the headers); headers are the request headers it reads, added
+// to Vary of the paths varies accepts (the others have one rendition). A
+// rebuild of a variant asks for it with Accept-Language.
+func (s *Cache) SetVariant(variant func(*http.Request) string, varies func(path string) bool, headers ...string) {
+	s.variant = func(req *http.Request) string {
+		if !varies(req.URL.Path) {
+			return ""
+		}
+		return variant(req)
+	}
+	s.varies = varies
+	s.vary = []string{strings.Join(append([]string{echo.HeaderAcceptEncoding}, headers...), ", ")}
+}
+
+// VariantKey is the key of key's rendition named variant (a language
+// code); "" names the plain one, key itself.
+func VariantKey(key, variant string) string {
+	if variant == "" {
+		return key
+	}
+	return key + variantSep + variant
+}
+
+// SplitKey parts a key into its URL (what Key returns) and its variant
+// ("" for the plain rendition).
+func SplitKey(key string) (url, variant string) {
+	url, variant, _ = strings.Cut(key, variantSep)
+	return url, variant
+}
+
+// KeyOf is the key a request is looked up by on the hit path: Key of its
+// URL and its variant.
+func (s *Cache) KeyOf(req *http.Request) string {
+	key := Key(req.URL)
+	if s.variant != nil {
+		if v := s.variant(req); v != "" {
+			key += variantSep + v
+		}
+	}
+	return key
 }
 
 // snapEntry is one URL's current Rendition.
@@ -198,6 +251,7 @@ func keyOf(u *url.URL, query web.CachedQuery) (key string, ok bool) {
 // postmortem pages /incidents/{id}/postmortem...; "" for any other key,
 // which is page-wide.
 func incidentOf(key string) string {
+	key, _, _ = strings.Cut(key, variantSep)
 	path, _, _ := strings.Cut(key, "?")
 	rest, ok := strings.CutPrefix(path, "/incidents/")
 	if !ok {
@@ -360,9 +414,13 @@ func (s *Cache) rebuild(ctx context.Context, e *snapEntry, wait time.Duration) (
 		// wait for it), but not buildTimeout.
 		bctx, cancel := context.WithTimeout(context.WithValue(context.WithoutCancel(ctx), buildKey{}, true), buildTimeout)
 		defer cancel()
-		req, err := http.NewRequestWithContext(bctx, http.MethodGet, e.key, nil)
+		target, variant, _ := strings.Cut(e.key, variantSep)
+		req, err := http.NewRequestWithContext(bctx, http.MethodGet, target, nil)
 		if err != nil {
 			return nil, err
+		}
+		if variant != "" {
+			req.Header.Set("Accept-Language", variant)
 		}
 		rec := newResponseRecorder()
 		e.builds.Add(1)
@@ -379,7 +437,11 @@ func (s *Cache) rebuild(ctx context.Context, e *snapEntry, wait time.Duration) (
 			return nil, errNotCacheable{rec.status}
 		}
 		previous := e.current.Load()
-		r, err := newRendition(rec, gen, s.now(), previous)
+		var vary []string
+		if s.varies != nil && s.varies(req.URL.Path) {
+			vary = s.vary
+		}
+		r, err := newRendition(rec, gen, s.now(), previous, vary)
 		if err != nil {
 			return nil, err
 		}
@@ -417,7 +479,7 @@ func (s *Cache) rebuild(ctx context.Context, e *snapEntry, wait time.Duration) (
 // newRendition packs a recorded response: gzip form, ETag, a
 // Last-Modified that moves only when the body does, and the headers of
 // both encodings.
-func newRendition(rec *responseRecorder, gen uint64, now time.Time, previous *Rendition) (*Rendition, error) {
+func newRendition(rec *responseRecorder, gen uint64, now time.Time, previous *Rendition, vary []string) (*Rendition, error) {
 	body := rec.body.Bytes()
 	etag := web.ETagOf(body)
 	r := &Rendition{gen: gen, built: now, modified: now.UTC().Truncate(time.Second), etag: etag, gzipETag: web.GzipETag(etag)}
@@ -457,6 +519,9 @@ func newRendition(rec *responseRecorder, gen uint64, now time.Time, previous *Re
 	common["Cache-Control"] = []string{cacheControl}
 	common[echo.HeaderLastModified] = []string{r.modified.Format(http.TimeFormat)}
 	common[echo.HeaderVary] = []string{echo.HeaderAcceptEncoding}
+	if vary != nil {
+		common[echo.HeaderVary] = vary
+	}
 	r.plainHeader, r.gzipHeader = common.Clone(), common.Clone()
 	r.plainETagValue, r.gzipETagValue = []string{r.etag}, []string{r.gzipETag}
 	r.plainHeader["Etag"], r.gzipHeader["Etag"] = r.plainETagValue, r.gzipETagValue
@@ -497,6 +562,11 @@ func (s *Cache) Serve(next echo.HandlerFunc, query web.CachedQuery) echo.Handler
 		key, ok := keyOf(req.URL, query)
 		if !ok {
 			return next(c) // a bad parameter: the handler says so (a 4xx)
+		}
+		if s.variant != nil {
+			if v := s.variant(req); v != "" {
+				key += variantSep + v
+			}
 		}
 		e := s.entry(key)
 		if e == nil {

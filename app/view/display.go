@@ -2,8 +2,9 @@ package view
 
 import (
 	"fmt"
-	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/beaconstatus/beacon/models"
 )
@@ -13,12 +14,12 @@ func (site *Site) Time(t time.Time) DisplayTime {
 	if t.IsZero() {
 		return DisplayTime{Zero: true}
 	}
-	l := t.In(site.TimeZone)
+	l, w := t.In(site.TimeZone), site.L()
 	return DisplayTime{
 		ISO:   l.Format("2006-01-02T15:04:05.000Z07:00"),
-		Human: l.Format("Jan 2, 2006 15:04 MST"),
-		Date:  l.Format("Jan 2, 2006"),
-		Clock: l.Format("15:04 MST"),
+		Human: w.Format(l, "format_datetime"),
+		Date:  w.Format(l, "format_date"),
+		Clock: w.Format(l, "format_clock"),
 	}
 }
 
@@ -35,15 +36,34 @@ func (site *Site) Window(from, until *time.Time) string {
 	if from == nil || until == nil {
 		return ""
 	}
-	f, u := from.In(site.TimeZone), until.In(site.TimeZone)
+	f, u, w := from.In(site.TimeZone), until.In(site.TimeZone), site.L()
 	if f.Format("2006-01-02") == u.Format("2006-01-02") {
-		return f.Format("Jan 2, 2006 15:04") + " – " + u.Format("15:04 MST")
+		return w.Format(f, "format_datetime_nozone") + " – " + w.Format(u, "format_clock")
 	}
-	return f.Format("Jan 2, 2006 15:04 MST") + " – " + u.Format("Jan 2, 2006 15:04 MST")
+	return w.Format(f, "format_datetime") + " – " + w.Format(u, "format_datetime")
 }
 
 // HumanDuration writes a duration as "2 hrs 14 mins", "45 mins", "3 days 2 hrs".
 func HumanDuration(d time.Duration) string { return models.HumanDuration(d) }
+
+// Duration is HumanDuration in the site's language.
+func (site *Site) Duration(d time.Duration) string { return site.L().Duration(d) }
+
+// StatusLabel is a component status in the site's language.
+func (site *Site) StatusLabel(status string) string {
+	if models.ComponentStatusLabel(status) == "" {
+		return status
+	}
+	return site.L().T("status_" + status)
+}
+
+// IncidentStatusLabel is an incident or maintenance status in the site's language.
+func (site *Site) IncidentStatusLabel(status string) string {
+	if models.IncidentStatusLabel(status) == "" {
+		return status
+	}
+	return site.L().T("incident_" + status)
+}
 
 // DayLevel is the CSS level of an uptime day.
 func DayLevel(worst string) string {
@@ -62,33 +82,35 @@ func DayLevel(worst string) string {
 	return "operational"
 }
 
-// dayPhrases words each kind of downtime for a day's label, worst first.
-var dayPhrases = []struct{ status, phrase string }{
-	{models.MajorOutage, "major outage"},
-	{models.PartialOutage, "partial outage"},
-	{models.DegradedPerformance, "degraded performance"},
-	{models.UnderMaintenance, "under maintenance"},
-}
+// dayPhrases are the statuses of a day's label, worst first.
+var dayPhrases = []string{models.MajorOutage, models.PartialOutage, models.DegradedPerformance, models.UnderMaintenance}
 
 // DayLabel says what happened on an uptime day, worst first: "Partial
 // outage for 2 hrs 5 mins, degraded performance for 30 mins".
-func DayLabel(d models.DayUptime) string {
+func DayLabel(d models.DayUptime) string { return englishSite.DayLabel(d) }
+
+var englishSite = &Site{}
+
+// DayLabel is the label of an uptime day in the site's language.
+func (site *Site) DayLabel(d models.DayUptime) string {
+	w := site.L()
 	if d.Worst == "" {
-		return "No data"
+		return w.T("day_no_data")
 	}
 	label := ""
-	for _, p := range dayPhrases {
-		if dur := d.Durations[p.status]; dur > 0 {
+	for _, status := range dayPhrases {
+		if dur := d.Durations[status]; dur > 0 {
 			if label != "" {
 				label += ", "
 			}
-			label += p.phrase + " for " + HumanDuration(dur)
+			label += w.T("day_"+status, "Duration", w.Duration(dur))
 		}
 	}
 	if label == "" {
-		return "No downtime"
+		return w.T("day_no_downtime")
 	}
-	return strings.ToUpper(label[:1]) + label[1:]
+	r, n := utf8.DecodeRuneInString(label)
+	return string(unicode.ToUpper(r)) + label[n:]
 }
 
 // FormatPercent writes an uptime percentage with two decimals, never

@@ -1,6 +1,25 @@
 package view
 
-import "html/template"
+import (
+	"html/template"
+
+	"github.com/beaconstatus/beacon/app/lang"
+)
+
+// LanguageLink is one language of the language switch.
+type LanguageLink struct {
+	Code, Name, URL string
+	Current         bool
+}
+
+// LangCode is the code of the page's language, which the Renderer picks
+// its templates by ("" for the default).
+func (v PageView) LangCode() string {
+	if v.Lang == nil {
+		return ""
+	}
+	return v.Lang.Code
+}
 
 // The types in this file are what the public templates in views/public receive.
 // They are built from the database by the status page builder and hold only
@@ -9,11 +28,14 @@ import "html/template"
 
 // PageView is the data every public page template receives.
 type PageView struct {
-	Page      PageInfo      // the status page itself
-	Title     string        // the <title> of this page, without the page name
-	Status    OverallStatus // the banner
-	UpdatedAt DisplayTime   // when the data behind this page last changed
-	Path      string        // request path of this page, e.g. "/history"
+	Page      PageInfo       // the status page itself
+	Title     string         // the <title> of this page, without the page name
+	Status    OverallStatus  // the banner
+	UpdatedAt DisplayTime    // when the data behind this page last changed
+	Path      string         // request path of this page, e.g. "/history"
+	Lang      *lang.Lang     // the language the page is worded in
+	Languages []LanguageLink // the language switch; none when one language is enabled
+	Brand     *Brand         // the page's branding; nil for none
 
 	// Index page.
 	Groups       []GroupView       // component groups in order; ungrouped components form groups with an empty Name

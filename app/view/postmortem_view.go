@@ -100,7 +100,7 @@ func (site *Site) Postmortem(ctx context.Context, pm *models.Postmortem) (*Postm
 	}
 	for _, spec := range models.PostmortemSections {
 		if s := pm.Section(spec.Key); s != nil {
-			v.Sections = append(v.Sections, SectionView{Key: s.Key, Label: spec.Label, BodyHTML: template.HTML(s.BodyHTML)})
+			v.Sections = append(v.Sections, SectionView{Key: s.Key, Label: site.L().T("pm_section_" + s.Key), BodyHTML: template.HTML(s.BodyHTML)})
 		}
 	}
 	v.Durations = site.Durations(pm.Milestones())
@@ -114,7 +114,7 @@ func (site *Site) Postmortem(ctx context.Context, pm *models.Postmortem) (*Postm
 	}
 	now := site.Now().In(site.TimeZone)
 	for _, item := range pm.ActionItems {
-		iv := ActionItemView{Title: item.Title, Status: item.Status, StatusLabel: models.ActionItemStatusLabel(item.Status),
+		iv := ActionItemView{Title: item.Title, Status: item.Status, StatusLabel: site.L().T("action_" + item.Status),
 			Overdue: item.Overdue(now)}
 		if item.URLPublic {
 			iv.URL = item.URL // tracker links are internal unless chosen
@@ -129,7 +129,7 @@ func (site *Site) Postmortem(ctx context.Context, pm *models.Postmortem) (*Postm
 
 func (site *Site) Entry(at time.Time, status, html string) EntryView {
 	// The HTML was rendered from Markdown and sanitized when it was saved.
-	return EntryView{At: site.Time(at), Status: status, StatusLabel: models.IncidentStatusLabel(status), BodyHTML: template.HTML(html)}
+	return EntryView{At: site.Time(at), Status: status, StatusLabel: site.IncidentStatusLabel(status), BodyHTML: template.HTML(html)}
 }
 
 // Durations lists the impact start and the figures that are known, all
@@ -137,11 +137,11 @@ func (site *Site) Entry(at time.Time, status, html string) EntryView {
 func (site *Site) Durations(m models.Milestones) []DurationView {
 	var out []DurationView
 	if !m.ImpactStarted.IsZero() {
-		out = append(out, DurationView{Label: "Impact began", At: site.Time(m.ImpactStarted)})
+		out = append(out, DurationView{Label: site.L().T("pm_impact_began"), At: site.Time(m.ImpactStarted)})
 	}
 	for _, f := range models.Figures {
 		if v, ok := f.Of(m); ok {
-			out = append(out, DurationView{Label: f.Label, Value: HumanDuration(v)})
+			out = append(out, DurationView{Label: site.L().T("pm_figure_" + f.Key), Value: site.Duration(v)})
 		}
 	}
 	return out
@@ -155,7 +155,7 @@ func (site *Site) Revision(r *models.PostmortemRevision, latest bool) (RevisionV
 	}
 	v := RevisionView{Number: r.Number, At: site.Time(r.CreatedAt), EditedBy: r.EditedBy, Latest: latest}
 	for _, s := range content.Sections {
-		v.Sections = append(v.Sections, SectionView{Key: s.Key, Label: models.SectionLabel(s.Key), BodyHTML: template.HTML(s.BodyHTML)})
+		v.Sections = append(v.Sections, SectionView{Key: s.Key, Label: site.L().T("pm_section_" + s.Key), BodyHTML: template.HTML(s.BodyHTML)})
 	}
 	for _, e := range content.Timeline {
 		v.Timeline = append(v.Timeline, site.Entry(e.OccurredAt, e.Status, e.BodyHTML))

@@ -7,12 +7,14 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/beaconstatus/beacon/app/lang"
 	"github.com/beaconstatus/beacon/app/web"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/static"
@@ -31,29 +33,41 @@ const (
 // partials, so a broken template stops the server at boot and pages
 // cannot clash over block names.
 type Renderer struct {
-	pages map[string]*template.Template // public pages by file name, e.g. "index.html"
-	admin map[string]*template.Template // admin pages by file name, e.g. "users.html"
+	langs map[string]map[string]*template.Template // public pages by language and file name, e.g. "de", "index.html"
+	pages map[string]*template.Template            // the default language's
+	admin map[string]*template.Template            // admin pages by file name, e.g. "users.html"
 }
 
 // NewRenderer parses the layouts, the partials and every page in
-// views/public and views/admin.
-func NewRenderer(assets *static.Assets) (*Renderer, error) {
-	pages, err := parsePages(assets, layoutName, "public/*.html", "layouts/"+layoutName, "partials/*.html")
-	if err != nil {
-		return nil, err
+// views/public (once per language of the catalog; without one, English)
+// and views/admin (English).
+func NewRenderer(assets *static.Assets, catalog ...*lang.Catalog) (*Renderer, error) {
+	c := englishOnly()
+	if len(catalog) > 0 && catalog[0] != nil {
+		c = catalog[0]
 	}
-	admin, err := parsePages(assets, adminLayoutName, "admin/*.html",
+	r := &Renderer{langs: map[string]map[string]*template.Template{}}
+	for _, l := range c.Langs() {
+		pages, err := parsePages(funcMap(assets, l), layoutName, "public/*.html", "layouts/"+layoutName, "partials/*.html")
+		if err != nil {
+			return nil, err
+		}
+		r.langs[l.Code] = pages
+	}
+	r.pages = r.langs[c.Default().Code]
+	admin, err := parsePages(funcMap(assets, englishOnly().Default()), adminLayoutName, "admin/*.html",
 		"layouts/"+adminLayoutName, "partials/*.html", "admin/partials/*.html")
 	if err != nil {
 		return nil, err
 	}
-	return &Renderer{pages: pages, admin: admin}, nil
+	r.admin = admin
+	return r, nil
 }
 
 // parsePages parses the layout and shared files, then each page matching
 // glob into its own clone of them.
-func parsePages(assets *static.Assets, layout, glob string, shared ...string) (map[string]*template.Template, error) {
-	base, err := template.New("").Funcs(funcMap(assets)).ParseFS(views.FS, shared...)
+func parsePages(funcs template.FuncMap, layout, glob string, shared ...string) (map[string]*template.Template, error) {
+	base, err := template.New("").Funcs(funcs).ParseFS(views.FS, shared...)
 	if err != nil {
 		return nil, fmt.Errorf("render: parse layout: %w", err)
 	}
@@ -82,7 +96,13 @@ func parsePages(assets *static.Assets, layout, glob string, shared ...string) (m
 // failing template may have written part of the page: render into a
 // buffer (as renderPage does) to answer with an error page instead.
 func (r *Renderer) Render(w io.Writer, page string, data any) error {
-	t, ok := r.pages[page]
+	pages := r.pages
+	if v, ok := data.(interface{ LangCode() string }); ok {
+		if p := r.langs[v.LangCode()]; p != nil {
+			pages = p
+		}
+	}
+	t, ok := pages[page]
 	if !ok {
 		return fmt.Errorf("render: unknown page %q", page)
 	}
@@ -132,15 +152,20 @@ func (r *Renderer) Pages() []string {
 	return names
 }
 
-// funcMap is the set of helpers available to every template.
-func funcMap(assets *static.Assets) template.FuncMap {
+// funcMap is the set of helpers available to every template, worded in
+// l: t is a message of its catalog ({{t "key" "Name" .X}}), tn one for a
+// count ({{tn "key" 3}}).
+func funcMap(assets *static.Assets, l *lang.Lang) template.FuncMap {
 	return template.FuncMap{
 		"asset":       assets.URL,
 		"lower":       strings.ToLower,
 		"join":        strings.Join,
 		"statusIcon":  StatusIcon,
-		"impactLabel": ImpactLabel,
-		"barClass":    barClass,
+		"impactLabel": func(impact string) string { return l.T("impact_" + impact) },
+		"t":           l.T,
+		"tb":          func(id string, args ...any) template.HTML { return strongArgs(l, id, args) },
+		"tn":          l.N,
+		"langCode":    func() string { return l.Code },
 		"uptimeBars":  uptimeBars,
 		"excerpt":     Excerpt,
 		"anchor":      anchor,
@@ -190,42 +215,6 @@ func ImpactLabel(impact string) string {
 	return impact
 }
 
-// Narrow screens show only the newest days of an uptime bar.
-const (
-	smallDays  = 30 // phones
-	mediumDays = 60 // small tablets
-)
-
-// barClass gives the i-th of n days its CSS classes: whether it is hidden
-// on small and medium screens, and which way its tooltip opens at each
-// width so it stays on screen (left third opens right, right third opens
-// left).
-func barClass(i, n int) string {
-	age := n - 1 - i // days before today
-	var classes []string
-	switch {
-	case age >= mediumDays:
-		classes = append(classes, "hide-md")
-	case age >= smallDays:
-		classes = append(classes, "hide-sm")
-	}
-	for _, v := range []struct {
-		size    string
-		visible int
-	}{{"sm", min(n, smallDays)}, {"md", min(n, mediumDays)}, {"lg", n}} {
-		if age >= v.visible {
-			continue
-		}
-		switch pos := v.visible - 1 - age; pos * 3 / v.visible {
-		case 0:
-			classes = append(classes, "tip-"+v.size+"-l")
-		case 2:
-			classes = append(classes, "tip-"+v.size+"-r")
-		}
-	}
-	return strings.Join(classes, " ")
-}
-
 // Excerpt turns sanitized update HTML into plain text of at most max
 // characters, cut at a word boundary.
 func Excerpt(body template.HTML, max int) string {
@@ -267,4 +256,31 @@ func FieldLabel(name string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// strongTags are the arguments tb sets apart, and the element each is
+// set in.
+var strongTags = map[string]string{"Email": "strong", "Endpoint": "strong", "Header": "code"}
+
+// strongArgs is the message id worded in l with its placeholders' values
+// Email and Endpoint (what the page repeats back) in <strong> and Header
+// in <code>, everything escaped.
+func strongArgs(l *lang.Lang, id string, args []any) template.HTML {
+	marked := slices.Clone(args)
+	values := map[string]string{}
+	tags := map[string]string{}
+	for i := 1; i < len(marked); i += 2 {
+		tag := strongTags[fmt.Sprint(marked[i-1])]
+		if tag == "" {
+			continue
+		}
+		m := fmt.Sprintf("\x01%d\x02", i)
+		values[m], tags[m] = fmt.Sprint(marked[i]), tag
+		marked[i] = m
+	}
+	out := template.HTMLEscapeString(l.T(id, marked...))
+	for m, v := range values {
+		out = strings.ReplaceAll(out, m, "<"+tags[m]+">"+template.HTMLEscapeString(v)+"</"+tags[m]+">")
+	}
+	return template.HTML(out)
 }

@@ -8,6 +8,7 @@ package view
 import (
 	"time"
 
+	"github.com/beaconstatus/beacon/app/lang"
 	"github.com/beaconstatus/beacon/models"
 )
 
@@ -20,4 +21,25 @@ type Site struct {
 	TimeZone            *time.Location // PAGE_TIME_ZONE: every time is shown in it
 	PartialOutageWeight float64        // UPTIME_PARTIAL_WEIGHT
 	Now                 func() time.Time
+	Langs               *lang.Catalog // the enabled languages (nil: English only)
+	Lang                *lang.Lang    // the language the views are worded in (nil: the default)
+	Branding            func() *Brand // the page's branding now (nil, or nil returned: none)
+}
+
+// In is the site worded in l (nil: the default language).
+func (site *Site) In(l *lang.Lang) *Site {
+	s := *site
+	s.Lang = l
+	return &s
+}
+
+// L is the language the site's views are worded in.
+func (site *Site) L() *lang.Lang {
+	if site.Lang != nil {
+		return site.Lang
+	}
+	if site.Langs != nil {
+		return site.Langs.Default()
+	}
+	return englishOnly().Default()
 }

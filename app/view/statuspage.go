@@ -3,6 +3,7 @@ package view
 import (
 	"context"
 	"html/template"
+	"net/url"
 	"time"
 
 	"github.com/beaconstatus/beacon/models"
@@ -17,7 +18,17 @@ const PastIncidentDays = 15
 
 // Page starts the view every public page gets.
 func (site *Site) Page(title, path string) PageView {
-	return PageView{Page: site.Info, Title: title, Path: path, UptimeDays: UptimeDays}
+	v := PageView{Page: site.Info, Title: title, Path: path, UptimeDays: UptimeDays, Lang: site.L()}
+	if site.Branding != nil {
+		v.Brand = site.Branding()
+	}
+	if site.Langs != nil && site.Langs.Multi() {
+		for _, l := range site.Langs.Langs() {
+			v.Languages = append(v.Languages, LanguageLink{Code: l.Code, Name: l.Name, Current: l == v.Lang,
+				URL: "/language?lang=" + l.Code + "&next=" + url.QueryEscape(path)})
+		}
+	}
+	return v
 }
 
 // StatusPage gathers everything the index page shows: the banner,
@@ -43,7 +54,7 @@ func (site *Site) StatusPage(ctx context.Context, now time.Time) (PageView, erro
 	}
 
 	st := models.ComputePageStatus(comps, unresolved)
-	v.Status = OverallStatus{Indicator: st.Indicator, Description: st.Description}
+	v.Status = OverallStatus{Indicator: st.Indicator, Description: site.L().T("page_" + st.Indicator)}
 
 	updated := time.Time{}
 	for _, in := range unresolved {
@@ -70,7 +81,7 @@ func (site *Site) StatusPage(ctx context.Context, now time.Time) (PageView, erro
 		updated = MaxTime(updated, c.UpdatedAt)
 		if c.IsGroup {
 			v.Groups = append(v.Groups, GroupView{ID: c.ID, Name: c.Name, Status: c.Status,
-				StatusLabel: models.ComponentStatusLabel(c.Status)})
+				StatusLabel: site.StatusLabel(c.Status)})
 			group = &v.Groups[len(v.Groups)-1]
 			continue
 		}
@@ -83,21 +94,21 @@ func (site *Site) StatusPage(ctx context.Context, now time.Time) (PageView, erro
 			continue
 		}
 		cv := ComponentView{ID: c.ID, Name: c.Name, Description: c.Description, Status: c.Status,
-			StatusLabel: models.ComponentStatusLabel(c.Status)}
+			StatusLabel: site.StatusLabel(c.Status)}
 		if c.Showcase {
 			up := site.Uptime(&c, history[c.ID], now)
 			if up.HasData {
 				cv.Uptime = FormatPercent(up.Percent)
 			}
 			if !up.Since.IsZero() {
-				cv.UptimeSince = up.Since.Format("Jan 2, 2006")
+				cv.UptimeSince = site.L().Format(up.Since, "format_date")
 			}
 			cv.Days = site.UptimeBar(up, incidentsByComponent[c.ID], now)
 		}
 		group.Components = append(group.Components, cv)
 		if group.Name == "" {
 			group.Status = models.WorstComponentStatus(group.Status, c.Status)
-			group.StatusLabel = models.ComponentStatusLabel(group.Status)
+			group.StatusLabel = site.StatusLabel(group.Status)
 		}
 	}
 	// Drop groups left empty by only_show_if_degraded.
@@ -138,10 +149,10 @@ func (site *Site) UptimeBar(up models.Uptime, incidents []models.Incident, now t
 	days := make([]DayView, len(up.Days))
 	for i, d := range up.Days {
 		dv := DayView{
-			Date:    d.Day.Format("Jan 2, 2006"),
+			Date:    site.L().Format(d.Day, "format_date"),
 			ISODate: d.Day.Format("2006-01-02"),
 			Level:   DayLevel(d.Worst),
-			Label:   DayLabel(d),
+			Label:   site.DayLabel(d),
 		}
 		for _, in := range IncidentsOnDay(incidents, d.Day, now) {
 			dv.Incidents = append(dv.Incidents, IncidentLink{Name: in.Name, URL: IncidentURL(in.ID)})
@@ -167,7 +178,7 @@ func (site *Site) PastDays(list []models.Incident, now time.Time) []PastDayView 
 	index := make(map[string]int, PastIncidentDays)
 	for i := range days {
 		day := site.DayStart(now, i)
-		days[i] = PastDayView{Date: day.Format("Jan 2, 2006"), ISODate: day.Format(time.DateOnly)}
+		days[i] = PastDayView{Date: site.L().Format(day, "format_date"), ISODate: day.Format(time.DateOnly)}
 		index[days[i].ISODate] = i
 	}
 	for i := range list {
@@ -212,7 +223,7 @@ func IncidentURL(id string) string { return "/incidents/" + id }
 func (site *Site) Summary(in *models.Incident) IncidentSummary {
 	s := IncidentSummary{
 		ID: in.ID, Name: in.Name, URL: IncidentURL(in.ID), Kind: in.Kind, Impact: in.Impact,
-		Status: in.Status, StatusLabel: models.IncidentStatusLabel(in.Status),
+		Status: in.Status, StatusLabel: site.IncidentStatusLabel(in.Status),
 		CreatedAt:  site.Time(in.HappenedAt()), // a maintenance: its window's start
 		ResolvedAt: site.TimePtr(in.ResolvedAt),
 		Window:     site.Window(in.ScheduledFor, in.ScheduledUntil),
@@ -232,14 +243,14 @@ func (site *Site) Summary(in *models.Incident) IncidentSummary {
 
 func (site *Site) Update(e models.TimelineEvent) UpdateView {
 	u := UpdateView{
-		ID: e.ID, Status: e.Status, StatusLabel: models.IncidentStatusLabel(e.Status),
+		ID: e.ID, Status: e.Status, StatusLabel: site.IncidentStatusLabel(e.Status),
 		// BodyHTML was rendered from Markdown and sanitized when it was saved.
 		BodyHTML: template.HTML(e.BodyHTML),
 		At:       site.Time(e.OccurredAt),
 	}
 	for _, c := range e.AffectedComponents {
 		u.Components = append(u.Components, ComponentChange{Name: c.Name, OldStatus: c.OldStatus,
-			NewStatus: c.NewStatus, NewLabel: models.ComponentStatusLabel(c.NewStatus)})
+			NewStatus: c.NewStatus, NewLabel: site.StatusLabel(c.NewStatus)})
 	}
 	return u
 }
@@ -254,7 +265,7 @@ func (site *Site) Incident(in *models.Incident) *IncidentView {
 	switch m := in.Milestones(); {
 	case in.Kind == models.KindMaintenance && in.ScheduledFor != nil && in.ScheduledUntil != nil:
 		// A maintenance lasts its window, not since it was announced.
-		v.Duration = HumanDuration(in.ScheduledUntil.Sub(*in.ScheduledFor))
+		v.Duration = site.Duration(in.ScheduledUntil.Sub(*in.ScheduledFor))
 	case in.Kind == models.KindIncident:
 		// The header's times and duration are the milestones the
 		// postmortem counts from, so the two never disagree.
@@ -263,10 +274,10 @@ func (site *Site) Incident(in *models.Incident) *IncidentView {
 			v.ResolvedAt = site.Time(*m.Resolved)
 		}
 		if d, ok := m.ToResolution(); ok && in.ResolvedAt != nil {
-			v.Duration = HumanDuration(d)
+			v.Duration = site.Duration(d)
 		}
 	case in.ResolvedAt != nil:
-		v.Duration = HumanDuration(in.ResolvedAt.Sub(in.StartedAt))
+		v.Duration = site.Duration(in.ResolvedAt.Sub(in.StartedAt))
 	}
 	for _, e := range in.Updates() {
 		v.Updates = append(v.Updates, site.Update(e))

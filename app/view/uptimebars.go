@@ -3,77 +3,62 @@ package view
 import (
 	"html/template"
 	"strings"
-	"sync"
 )
 
-// uptimeBars writes the day bars of a component's uptime bar (the <li>
-// items of views/partials/uptime.html's list) in Go rather than in a
+// uptimeBars writes the day bars of a component's uptime bar (the
+// children of views/partials/uptime.html's group) in Go rather than in a
 // template loop: with 25 components of 90 days, html/template's reflective
-// calls and escapers made up most of a cold render of the large page. The
-// output is byte for byte what the template loop it replaces wrote: every
-// string goes through the same escaping html/template would apply in its
-// place (htmlEscape for text and attribute values, safeURL for the
-// incident links); uptimebars_internal_test.go renders both and compares.
+// calls and escapers made up most of a cold render of the large page.
+//
+// Each day is one element, so the large page stays light (2,250 days):
+// an <i role="img"> whose aria-label says everything about the day
+// ("Nov 20, 2026: Partial outage for 2 hrs"), which the stylesheet also
+// shows as the tooltip on hover and focus (no JavaScript). A day with
+// downtime is a tab stop; quiet days are not, so a keyboard user does not
+// tab through hundreds of them. A day with incidents is a focusable group
+// labelled the same way, holding its tooltip: the label and a link to
+// each incident, shown on hover and while focus is inside it. Every
+// string goes through the escaping html/template would apply in its place
+// (htmlEscape for text and attribute values, safeURL for the links);
+// uptimebars_test.go renders both and compares.
 func uptimeBars(days []DayView) template.HTML {
-	n := len(days)
-	classes := barClasses(n)
 	var b strings.Builder
-	b.Grow(n * 420)
+	b.Grow(len(days) * 80)
 	for i := range days {
 		d := &days[i]
-		b.WriteString("\n<li class=\"day ")
-		htmlEscape(&b, classes[i])
-		b.WriteString("\"><span class=\"bar day-")
-		htmlEscape(&b, d.Level)
-		b.WriteByte('"')
-		if len(d.Incidents) > 0 || (d.Level != "operational" && d.Level != "nodata") {
-			b.WriteString(` tabindex="0"`)
-		}
-		b.WriteString(` role="img" aria-label="`)
-		htmlEscape(&b, d.Date)
-		b.WriteString(": ")
-		htmlEscape(&b, d.Label)
-		for _, in := range d.Incidents {
-			b.WriteString("; ")
-			htmlEscape(&b, in.Name)
-		}
-		b.WriteString(`"></span><div class="tip"><div class="tip-box"><p class="tip-date"><time datetime="`)
-		htmlEscape(&b, d.ISODate)
-		b.WriteString(`">`)
-		htmlEscape(&b, d.Date)
-		b.WriteString(`</time></p><p class="tip-label">`)
-		htmlEscape(&b, d.Label)
-		b.WriteString("</p>")
 		if len(d.Incidents) > 0 {
-			b.WriteString(`<ul class="tip-incidents">`)
+			b.WriteString(`<span class="day-`)
+			htmlEscape(&b, d.Level)
+			b.WriteString(`" tabindex="0" role="group" aria-label="`)
+			htmlEscape(&b, d.Date)
+			b.WriteString(": ")
+			htmlEscape(&b, d.Label)
+			b.WriteString(`"><span class="tip">`)
+			htmlEscape(&b, d.Date)
+			b.WriteString(": ")
+			htmlEscape(&b, d.Label)
 			for _, in := range d.Incidents {
-				b.WriteString(`<li><a href="`)
+				b.WriteString(`<a href="`)
 				htmlEscape(&b, safeURL(in.URL))
 				b.WriteString(`">`)
 				htmlEscape(&b, in.Name)
-				b.WriteString("</a></li>")
+				b.WriteString(`</a>`)
 			}
-			b.WriteString("</ul>")
+			b.WriteString(`</span></span>`)
+			continue
 		}
-		b.WriteString("</div></div></li>")
+		b.WriteString(`<i class="day-`)
+		htmlEscape(&b, d.Level)
+		if d.Level != "operational" && d.Level != "nodata" {
+			b.WriteString(`" tabindex="0`)
+		}
+		b.WriteString(`" role="img" aria-label="`)
+		htmlEscape(&b, d.Date)
+		b.WriteString(": ")
+		htmlEscape(&b, d.Label)
+		b.WriteString(`"></i>`)
 	}
 	return template.HTML(b.String())
-}
-
-// barClassCache holds barClass for every day of a bar of a given length
-// (in practice only UptimeDays): the classes depend on nothing else.
-var barClassCache sync.Map // int -> []string
-
-func barClasses(n int) []string {
-	if v, ok := barClassCache.Load(n); ok {
-		return v.([]string)
-	}
-	classes := make([]string, n)
-	for i := range classes {
-		classes[i] = barClass(i, n)
-	}
-	barClassCache.Store(n, classes)
-	return classes
 }
 
 // htmlEscape writes s escaped as html/template escapes a value in text or

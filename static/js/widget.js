@@ -22,10 +22,14 @@
     critical: "#c62828", major: "#d84315", minor: "#b26a00",
     none: "#455a64", maintenance: "#1565c0"
   };
-  var labels = {
+  // The words, in the reader's language: /widget.js puts the page's
+  // catalog (views/i18n) in place of this object, with its accent colour.
+  var words = /*words*/{
+    view_status: "View status", dismiss: "Dismiss", accent: "",
     investigating: "Investigating", identified: "Identified", monitoring: "Monitoring",
     resolved: "Resolved", in_progress: "In progress", verifying: "Verifying"
-  };
+  }/*end*/;
+  var labels = words;
   var banner = null;
   var shown = ""; // key of what the banner shows
 
@@ -78,7 +82,8 @@
       display: "flex", alignItems: "center", gap: "12px", padding: "10px 16px",
       background: colors[first.impact] || colors.none, color: "#fff",
       font: "14px/1.4 -apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, sans-serif",
-      boxShadow: "0 0 8px rgba(0,0,0,.25)"
+      boxShadow: "0 0 8px rgba(0,0,0,.25)",
+      borderLeft: words.accent ? "6px solid " + words.accent : "0"
     });
     banner.style[top ? "top" : "bottom"] = "0";
     banner.setAttribute("role", "status");
@@ -102,14 +107,14 @@
     link.href = first.shortlink;
     link.target = "_blank";
     link.rel = "noopener";
-    link.textContent = "View status";
+    link.textContent = words.view_status;
 
     var close = style(document.createElement("button"), {
       background: "transparent", border: "0", color: "#fff", font: "inherit",
       fontSize: "20px", lineHeight: "1", cursor: "pointer", padding: "0 4px"
     });
     close.type = "button";
-    close.setAttribute("aria-label", "Dismiss");
+    close.setAttribute("aria-label", words.dismiss);
     close.textContent = "×";
     close.addEventListener("click", function () { dismiss(key); });
 
