@@ -29,7 +29,7 @@ func publicSurfaces(compID string) []string {
 }
 
 // renderedAt is the footer's time of rendering, not content.
-var renderedAt = regexp.MustCompile(`<p>Last updated <time[^<]*</time></p>`)
+var renderedAt = regexp.MustCompile(`<p( id="updated-at")?>Last updated <time[^<]*</time></p>`)
 
 // readSurfaces GETs the paths and returns their answers.
 func readSurfaces(t *testing.T, h http.Handler, paths []string) map[string]string {
