@@ -80,7 +80,10 @@ func startSeaweed(t *testing.T) string {
 		fmt.Sprint("-filer.port=", ports[4]), fmt.Sprint("-filer.port.grpc=", ports[5]),
 		"-s3", fmt.Sprint("-s3.port=", ports[6]), fmt.Sprint("-s3.port.grpc=", ports[7]),
 		"-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
-		"-master.volumeSizeLimitMB=64", "-volume.max=4",
+		// The bucket is a collection of its own that needs volume slots besides
+		// the default collection's: with -volume.max=4 the filer could take all
+		// four first and every upload then failed with a 500 (seen once in ~10 runs).
+		"-master.volumeSizeLimitMB=64", "-volume.max=32",
 		"-filer.localSocket=" + filepath.Join(dir, "filer.sock"), "-s3.localSocket=" + filepath.Join(dir, "s3.sock")}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir

@@ -68,7 +68,7 @@ func startMirrorTarget(weed, dir string) (*mirrorTarget, error) {
 	s.cmd = exec.Command(weed, "server", "-dir="+data, "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
 		"-master.port="+ports[0], "-master.port.grpc="+ports[1], "-volume.port="+ports[2], "-volume.port.grpc="+ports[3],
 		"-filer.port="+ports[4], "-filer.port.grpc="+ports[5], "-s3", "-s3.port="+ports[6], "-s3.port.grpc="+ports[7],
-		"-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false", "-master.volumeSizeLimitMB=64", "-volume.max=4",
+		"-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false", "-master.volumeSizeLimitMB=64", "-volume.max=32", // room for the bucket's collection beside the default one
 		"-filer.localSocket="+filepath.Join(data, "filer.sock"), "-s3.localSocket="+filepath.Join(data, "s3.sock"))
 	s.cmd.Dir = data
 	if err := s.start(); err != nil {
