@@ -2,7 +2,6 @@ package public
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -62,8 +61,8 @@ func subscriptionHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // errCrossSite answers a public form posted from another site.
-var errCrossSite = echo.NewHTTPError(http.StatusForbidden,
-	"This form was not sent from this site, so nothing was done. Open the status page and subscribe there.")
+var errCrossSite = web.Word("error_cross_site", echo.NewHTTPError(http.StatusForbidden,
+	"This form was not sent from this site, so nothing was done. Open the status page and subscribe there."))
 
 // sameOrigin refuses (403) a public form that a browser says was posted
 // from another site (Sec-Fetch-Site, or an Origin other than this page's).
@@ -130,6 +129,7 @@ func (h *Handler) subscribe(c echo.Context) error {
 	ch, kindsErr := view.ChoicesFromForm(form, form.Value("full") != "")
 	ch.Language = h.site(c).L().Code // their emails speak the language they subscribed in
 	reshow := func(code int) error {
+		h.wordForm(c, &form)
 		var err error
 		if v.Choices, err = h.site(c).Choices(c.Request().Context(), ch, form); err != nil {
 			return err
@@ -152,7 +152,7 @@ func (h *Handler) subscribe(c echo.Context) error {
 		if !allowed {
 			web.Logger(ctx, h.Log).Warn("subscribe throttled", "key", key)
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
-			form.Problem = fmt.Sprintf("Too many subscription requests. Nothing was sent. Please try again in %s.", web.HumanWait(retry))
+			form.Problem = h.site(c).L().T("too_many_subscriptions", "Wait", h.site(c).L().Duration(retry))
 			return reshow(http.StatusTooManyRequests)
 		}
 	}
@@ -186,8 +186,8 @@ func (h *Handler) subscribe(c echo.Context) error {
 
 // errBadLinkPage answers a signed link that is forged, altered, expired,
 // meant for something else, revoked, or whose subscriber is gone.
-var errBadLinkPage = echo.NewHTTPError(http.StatusNotFound,
-	"This link is not valid: it may have expired or been replaced by a newer one. To get updates, subscribe again from the status page.")
+var errBadLinkPage = web.Word("error_bad_link", echo.NewHTTPError(http.StatusNotFound,
+	"This link is not valid: it may have expired or been replaced by a newer one. To get updates, subscribe again from the status page."))
 
 // subscriberLink checks the request's signed link for purpose. Token
 // versions start at 1: a link of version 0 would mean "any version" to the
@@ -199,13 +199,13 @@ func (h *Handler) subscriberLink(c echo.Context, purpose string) (links.Link, er
 	if err != nil || l.Version < 1 {
 		if err := h.Limits.Hit(c, "links:bad:ip:"+c.RealIP(), badLinkLimit, badLinkWindow,
 			"Too many invalid links were opened from this address."); err != nil {
-			return links.Link{}, err
+			return links.Link{}, h.wordLimit(c, "error_too_many_bad_links", err)
 		}
 		return links.Link{}, errBadLinkPage
 	}
 	if err := h.Limits.Hit(c, "links:subscriber:"+l.SubscriberID, subscriberLinkLimit, subscriberLinkWindow,
 		"This subscription's links were opened too many times."); err != nil {
-		return links.Link{}, err
+		return links.Link{}, h.wordLimit(c, "error_too_many_link_opens", err)
 	}
 	return l, nil
 }
@@ -290,6 +290,7 @@ func (h *Handler) showManage(c echo.Context) error {
 
 // renderManage shows the manage page of s with choices ch.
 func (h *Handler) renderManage(c echo.Context, code int, s *models.Subscriber, ch models.SubscriberChoices, form view.Form, saved bool) error {
+	h.wordForm(c, &form)
 	v := h.newSubscriptionView(c, "Your subscription")
 	v.Email, v.Step, v.Form, v.Saved = s.Email, "manage", form, saved
 	if s.Status == models.SubscriberUnsubscribed {
