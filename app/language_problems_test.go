@@ -35,10 +35,10 @@ func TestPublicProblemsInLanguages(t *testing.T) {
 			english    string
 		}{
 			{"German bad email", "de-DE", url.Values{"email": {"nicht-eine-adresse"}}, "email",
-				[]string{`<html lang="de"`, "Es gibt ein Problem", "E-Mail-Adresse muss eine E-Mail-Adresse wie name@example.com sein."},
+				[]string{`<html lang="de"`, "<title>Abonnieren · ", "Es gibt ein Problem", "E-Mail-Adresse muss eine E-Mail-Adresse wie name@example.com sein."},
 				"must be an email address"},
 			{"Korean empty email", "ko-KR", url.Values{"email": {""}}, "email",
-				[]string{`<html lang="ko"`, "문제가 있습니다", "이메일 주소 항목을 입력해 주세요."},
+				[]string{`<html lang="ko"`, "<title>구독 · ", "문제가 있습니다", "이메일 주소 항목을 입력해 주세요."},
 				"must not be empty"},
 			{"Korean webhook scheme", "ko", url.Values{"email": {"ops@example.com"}, "endpoint": {"ftp://example.com/hook"}}, "endpoint",
 				[]string{"웹훅 URL 값은 http:// 또는 https:// URL이어야 합니다."},

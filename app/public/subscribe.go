@@ -95,12 +95,15 @@ func (h *Handler) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// renderSubscription answers with a public subscription page.
+// renderSubscription answers with a public subscription page; its Title
+// is a catalog key, worded here in the reader's language.
 func (h *Handler) renderSubscription(c echo.Context, code int, page string, v subscriptionView) error {
+	v.Title = h.site(c).L().T(v.Title)
 	return web.WriteHTML(c, code, func(w io.Writer) error { return h.Render.Render(w, page, v) })
 }
 
-// newSubscriptionView starts the view of a subscription page.
+// newSubscriptionView starts the view of a subscription page; title is
+// a catalog key ("check_inbox").
 func (h *Handler) newSubscriptionView(c echo.Context, title string) subscriptionView {
 	return subscriptionView{PageView: h.site(c).Page(title, c.Request().URL.Path)}
 }
@@ -108,7 +111,7 @@ func (h *Handler) newSubscriptionView(c echo.Context, title string) subscription
 // showSubscribe is the subscribe form: an address, components and kinds of
 // update.
 func (h *Handler) showSubscribe(c echo.Context) error {
-	v := h.newSubscriptionView(c, "Subscribe")
+	v := h.newSubscriptionView(c, "subscribe")
 	var err error
 	if v.Choices, err = h.site(c).Choices(c.Request().Context(), models.EveryNotification(), view.Form{}); err != nil {
 		return err
@@ -125,7 +128,7 @@ func (h *Handler) showSubscribe(c echo.Context) error {
 func (h *Handler) subscribe(c echo.Context) error {
 	ctx := c.Request().Context()
 	form := view.NewForm(c)
-	v := h.newSubscriptionView(c, "Subscribe")
+	v := h.newSubscriptionView(c, "subscribe")
 	ch, kindsErr := view.ChoicesFromForm(form, form.Value("full") != "")
 	ch.Language = h.site(c).L().Code // their emails speak the language they subscribed in
 	reshow := func(code int) error {
@@ -177,7 +180,7 @@ func (h *Handler) subscribe(c echo.Context) error {
 	}
 	h.Writes.Done(web.Mail) // the confirmation is in the outbox: send it now
 	web.Logger(ctx, h.Log).Info("subscribe", "subscriber", s.ID, "outcome", string(outcome))
-	v.Title, v.Email = "Check your inbox", form.Value("email")
+	v.Title, v.Email = "check_inbox", form.Value("email")
 	if s.Channel == models.ChannelWebhook && outcome != models.SubscribeAlreadyConfirmed && outcome != models.SubscribeThrottled {
 		v.Endpoint, v.Secret = s.Endpoint, s.Secret
 	}
@@ -246,13 +249,13 @@ func (h *Handler) showConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := h.newSubscriptionView(c, "Confirm your subscription")
+	v := h.newSubscriptionView(c, "confirm_heading")
 	v.Email, v.Step = s.Email, "confirm"
 	switch s.Status {
 	case models.SubscriberConfirmed:
-		v.Title, v.Step, v.ManageURL = "You are subscribed", "confirmed", h.manageURL(s)
+		v.Title, v.Step, v.ManageURL = "subscribed_heading", "confirmed", h.manageURL(s)
 	case models.SubscriberUnsubscribed:
-		v.Title, v.Step = "You are unsubscribed", "unsubscribed"
+		v.Title, v.Step = "unsubscribed_heading", "unsubscribed"
 	}
 	return h.renderSubscription(c, http.StatusOK, "subscription.html", v)
 }
@@ -267,7 +270,7 @@ func (h *Handler) confirm(c echo.Context) error {
 	if err != nil {
 		return linkError(err)
 	}
-	v := h.newSubscriptionView(c, "You are subscribed")
+	v := h.newSubscriptionView(c, "subscribed_heading")
 	v.Email, v.Step, v.ManageURL = s.Email, "confirmed", h.manageURL(s)
 	return h.renderSubscription(c, http.StatusOK, "subscription.html", v)
 }
@@ -291,10 +294,10 @@ func (h *Handler) showManage(c echo.Context) error {
 // renderManage shows the manage page of s with choices ch.
 func (h *Handler) renderManage(c echo.Context, code int, s *models.Subscriber, ch models.SubscriberChoices, form view.Form, saved bool) error {
 	h.wordForm(c, &form)
-	v := h.newSubscriptionView(c, "Your subscription")
+	v := h.newSubscriptionView(c, "manage_heading")
 	v.Email, v.Step, v.Form, v.Saved = s.Email, "manage", form, saved
 	if s.Status == models.SubscriberUnsubscribed {
-		v.Title, v.Step = "You are unsubscribed", "unsubscribed"
+		v.Title, v.Step = "unsubscribed_heading", "unsubscribed"
 	}
 	var err error
 	if v.Choices, err = h.site(c).Choices(c.Request().Context(), ch, form); err != nil {
@@ -339,10 +342,10 @@ func (h *Handler) showUnsubscribe(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := h.newSubscriptionView(c, "Unsubscribe")
+	v := h.newSubscriptionView(c, "unsubscribe")
 	v.Email, v.Step = s.Email, "unsubscribe"
 	if s.Status == models.SubscriberUnsubscribed {
-		v.Title, v.Step = "You are unsubscribed", "unsubscribed"
+		v.Title, v.Step = "unsubscribed_heading", "unsubscribed"
 	}
 	return h.renderSubscription(c, http.StatusOK, "subscription.html", v)
 }
@@ -365,7 +368,7 @@ func (h *Handler) unsubscribeLinked(c echo.Context, l links.Link) error {
 		return linkError(err)
 	}
 	web.Logger(c.Request().Context(), h.Log).Info("unsubscribe", "subscriber", s.ID, "via", l.Purpose)
-	v := h.newSubscriptionView(c, "You are unsubscribed")
+	v := h.newSubscriptionView(c, "unsubscribed_heading")
 	v.Email, v.Step = s.Email, "unsubscribed"
 	return h.renderSubscription(c, http.StatusOK, "subscription.html", v)
 }
