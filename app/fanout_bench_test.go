@@ -3,9 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,31 +29,13 @@ import (
 //	vs_bare1            msgs/s ÷ the mean of bare1_msgs/s and bare1_after_msgs/s (target ≥ 0.5)
 //	peak_heap_MB        the most heap in use while Beacon sent (runtime.MemStats.HeapInuse, sampled)
 //	heap_MB             the heap in use before it began
-func BenchmarkFanout(b *testing.B) {
-	for _, dialect := range []models.Dialect{models.SQLite, models.Postgres} {
-		for _, n := range []int{10_000, 100_000} {
-			b.Run(fmt.Sprintf("%s/%dk", dialect, n/1000), func(b *testing.B) {
-				for range b.N {
-					fanout(b, dialect, n)
-				}
-			})
-		}
-	}
-}
+func BenchmarkFanout(b *testing.B) { benchFanOutSizes(b, fanout) }
 
 func fanout(b *testing.B, dialect models.Dialect, n int) {
 	b.StopTimer()
-	ctx := context.Background()
 	db := dbtest.MustOpenDB(b, dialect)
 	dbtest.SeedConfirmedSubscribers(b, db, n)
-	api := models.Component{Name: "API"}
-	if err := db.CreateComponent(ctx, &api, "bench"); err != nil {
-		b.Fatal(err)
-	}
-	in, err := db.OpenIncident(ctx, models.NewIncident{Name: "API errors", Components: map[string]string{api.ID: models.MajorOutage}, Actor: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	in := benchIncident(b, db)
 	srv := smtptest.Start(b, smtptest.Options{Discard: true})
 	a, _ := mailApp(b, db, srv, nil, notify.Tuning{}, nil)
 	cfg, err := notify.ParseSMTPURL(srv.URL())
@@ -75,36 +55,8 @@ func fanout(b *testing.B, dialect models.Dialect, n int) {
 
 	// Beacon: an update with notify on, then the notifier until the server
 	// has the last message.
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	baseline := ms.HeapInuse
-	var peak atomic.Uint64
-	peak.Store(baseline)
-	sampling, sampled := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(sampled)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-sampling:
-				return
-			case <-tick.C:
-				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms)
-				if ms.HeapInuse > peak.Load() {
-					peak.Store(ms.HeapInuse)
-				}
-			}
-		}
-	}()
-	b.StartTimer()
-	start := time.Now()
-	if _, err := db.PostUpdate(ctx, in.ID, models.NewUpdate{Status: models.Identified, Body: "A bad deploy; rolling back.", Notify: true, Actor: "bench"}); err != nil {
-		b.Fatal(err)
-	}
-	stop := runNotifier(b, a)
+	heap := sampleHeap()
+	start, stop := benchNotify(b, db, a, in)
 	var first time.Duration
 	for srv.Total() < 3*n {
 		if first == 0 && srv.Total() > 2*n {
@@ -114,8 +66,7 @@ func fanout(b *testing.B, dialect models.Dialect, n int) {
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()
-	close(sampling)
-	<-sampled
+	heap.Stop()
 	stop()
 
 	var sent int64
@@ -135,8 +86,7 @@ func fanout(b *testing.B, dialect models.Dialect, n int) {
 	b.ReportMetric(bareW, "bareW_msgs/s")
 	b.ReportMetric(bare1After, "bare1_after_msgs/s")
 	b.ReportMetric(rate/((bare1+bare1After)/2), "vs_bare1")
-	b.ReportMetric(float64(peak.Load())/(1<<20), "peak_heap_MB")
-	b.ReportMetric(float64(baseline)/(1<<20), "heap_MB")
+	heap.Report(b)
 	b.ReportMetric(0, "ns/op")
 }
 

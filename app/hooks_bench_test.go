@@ -2,13 +2,10 @@ package app_test
 
 import (
 	"bytes"
-	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -35,21 +32,10 @@ import (
 //	bareW_msgs/s     the bare loop on WEBHOOK_WORKERS goroutines
 //	vs_bareW         msgs/s ÷ bareW_msgs/s
 //	peak_heap_MB     the most heap in use while Beacon sent (sampled); heap_MB before it began
-func BenchmarkHookFanOut(b *testing.B) {
-	for _, dialect := range []models.Dialect{models.SQLite, models.Postgres} {
-		for _, n := range []int{10_000, 100_000} {
-			b.Run(fmt.Sprintf("%s/%dk", dialect, n/1000), func(b *testing.B) {
-				for range b.N {
-					hookFanOut(b, dialect, n)
-				}
-			})
-		}
-	}
-}
+func BenchmarkHookFanOut(b *testing.B) { benchFanOutSizes(b, hookFanOut) }
 
 func hookFanOut(b *testing.B, dialect models.Dialect, n int) {
 	b.StopTimer()
-	ctx := context.Background()
 	db := dbtest.MustOpenDB(b, dialect)
 	var fastGot, slowGot, failGot atomic.Int64
 	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -89,14 +75,7 @@ func hookFanOut(b *testing.B, dialect models.Dialect, n int) {
 	}
 	slowN, failN := int64(n/100), int64(n/100)
 	fastN := int64(n) - slowN - failN
-	api := models.Component{Name: "API"}
-	if err := db.CreateComponent(ctx, &api, "bench"); err != nil {
-		b.Fatal(err)
-	}
-	in, err := db.OpenIncident(ctx, models.NewIncident{Name: "API errors", Components: map[string]string{api.ID: models.MajorOutage}, Actor: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	in := benchIncident(b, db)
 	a, _ := mailApp(b, db, nil, &notify.MemoryMailer{}, notify.Tuning{}, map[string]string{"WEBHOOK_ALLOW_PRIVATE": "true", "WEBHOOK_WORKERS": os.Getenv("BENCH_WEBHOOK_WORKERS")})
 
 	// The bare loops: as many POSTs of a webhook's size to the fast
@@ -105,36 +84,8 @@ func hookFanOut(b *testing.B, dialect models.Dialect, n int) {
 	bare1 := bareHookLoop(b, fast.URL, body, int(fastN)/10, 1)
 	bareW := bareHookLoop(b, fast.URL, body, int(fastN), notify.DefaultHookWorkers)
 
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	baseline := ms.HeapInuse
-	var peak atomic.Uint64
-	peak.Store(baseline)
-	sampling, sampled := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(sampled)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-sampling:
-				return
-			case <-tick.C:
-				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms)
-				if ms.HeapInuse > peak.Load() {
-					peak.Store(ms.HeapInuse)
-				}
-			}
-		}
-	}()
-	b.StartTimer()
-	start := time.Now()
-	if _, err := db.PostUpdate(ctx, in.ID, models.NewUpdate{Status: models.Identified, Body: "A bad deploy; rolling back.", Notify: true, Actor: "bench"}); err != nil {
-		b.Fatal(err)
-	}
-	stop := runNotifier(b, a)
+	heap := sampleHeap()
+	start, stop := benchNotify(b, db, a, in)
 	var toHealthy time.Duration
 	for fastGot.Load() < fastN || slowGot.Load() < slowN || failGot.Load() < failN {
 		if toHealthy == 0 && fastGot.Load() >= fastN {
@@ -147,8 +98,7 @@ func hookFanOut(b *testing.B, dialect models.Dialect, n int) {
 	}
 	toSlow := time.Since(start)
 	b.StopTimer()
-	close(sampling)
-	<-sampled
+	heap.Stop()
 	stop()
 
 	var sent int64
@@ -166,8 +116,7 @@ func hookFanOut(b *testing.B, dialect models.Dialect, n int) {
 	b.ReportMetric(bare1, "bare1_msgs/s")
 	b.ReportMetric(bareW, "bareW_msgs/s")
 	b.ReportMetric(rate/bareW, "vs_bareW")
-	b.ReportMetric(float64(peak.Load())/(1<<20), "peak_heap_MB")
-	b.ReportMetric(float64(baseline)/(1<<20), "heap_MB")
+	heap.Report(b)
 	b.ReportMetric(0, "ns/op")
 }
 

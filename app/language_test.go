@@ -175,7 +175,7 @@ func TestPageLanguages(t *testing.T) {
 			}
 		}
 
-		// The switch: a cookie and back to the page; an unknown code is a 400 naming lang.
+		// The switch: a cookie and back to the page; an unknown code is a 400 naming lang, said in the reader's language (German, the default here).
 		rec := get(t, h, "/language?lang=ko&next=/history")
 		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/history" || !strings.Contains(rec.Header().Get("Set-Cookie"), "lang=ko") {
 			t.Errorf("switch: %d %q %q", rec.Code, rec.Header().Get("Location"), rec.Header().Get("Set-Cookie"))
@@ -184,7 +184,7 @@ func TestPageLanguages(t *testing.T) {
 			t.Errorf("switch to another site: %q", rec.Header().Get("Location"))
 		}
 		rec = get(t, h, "/language?lang=xx")
-		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "lang must be one of") || rec.Header().Get("Set-Cookie") != "" {
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "lang muss eine der Sprachen") || rec.Header().Get("Set-Cookie") != "" {
 			t.Errorf("unknown language: %d %s", rec.Code, rec.Header().Get("Set-Cookie"))
 		}
 	})

@@ -459,6 +459,12 @@ func TestHealth(t *testing.T) {
 		body := wantPage(t, get(t, h, "/"), http.StatusServiceUnavailable)
 		contains(t, body, `<p class="error-code">503</p>`, "database is unavailable", `<link rel="stylesheet" href="/static/css/app.`)
 		lacks(t, body, leaks...)
+		// In the reader's language (issue 19b).
+		req := httptest.NewRequest(http.MethodGet, "/history", nil)
+		req.Header.Set("Accept-Language", "ko")
+		body = wantPage(t, serve(h, req), http.StatusServiceUnavailable)
+		contains(t, body, `<html lang="ko"`, "서비스를 사용할 수 없음", "지금은 데이터베이스를 사용할 수 없습니다.")
+		lacks(t, body, leaks...)
 		body = wantPage(t, get(t, h, "/incidents/"+models.NewID()), http.StatusServiceUnavailable)
 		lacks(t, body, leaks...)
 	})

@@ -42,6 +42,10 @@ type ValidationError struct {
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Kind names the kind of problem ("empty", "too_long", "email", …) for
+	// the surfaces that word it themselves: the public pages say it in the
+	// reader's language (app/public). "" when not given; never in JSON.
+	Kind string `json:"-"`
 }
 
 func (e *ValidationError) Error() string {
@@ -57,6 +61,11 @@ func (e *ValidationError) Add(field, format string, args ...any) {
 	e.Fields = append(e.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
+// AddKind records a problem with a field, with its kind (see FieldError).
+func (e *ValidationError) AddKind(field, kind, format string, args ...any) {
+	e.Fields = append(e.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...), Kind: kind})
+}
+
 // Err returns e when it holds a problem, else nil.
 func (e *ValidationError) Err() error {
 	if len(e.Fields) == 0 {
@@ -69,6 +78,13 @@ func (e *ValidationError) Err() error {
 func Invalid(field, format string, args ...any) error {
 	v := &ValidationError{}
 	v.Add(field, format, args...)
+	return v
+}
+
+// InvalidKind is Invalid with the problem's kind (see FieldError).
+func InvalidKind(field, kind, format string, args ...any) error {
+	v := &ValidationError{}
+	v.AddKind(field, kind, format, args...)
 	return v
 }
 

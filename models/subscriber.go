@@ -125,16 +125,16 @@ func ParseEmail(field, s string) (email, normalized string, err error) {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
-		return "", "", Invalid(field, "must not be empty")
+		return "", "", InvalidKind(field, "empty", "must not be empty")
 	case utf8.RuneCountInString(s) > MaxEmailLength:
-		return "", "", Invalid(field, "must be at most %d characters", MaxEmailLength)
+		return "", "", InvalidKind(field, "too_long", "must be at most %d characters", MaxEmailLength)
 	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return "", "", Invalid(field, "must not contain line breaks or other control characters")
+		return "", "", InvalidKind(field, "control", "must not contain line breaks or other control characters")
 	}
 	addr, perr := mail.ParseAddress(s)
 	at := strings.LastIndexByte(s, '@')
 	if perr != nil || addr.Name != "" || addr.Address != s || at < 0 || !validLocalPart(s[:at]) || !validDomain(s[at+1:]) {
-		return "", "", Invalid(field, "must be an email address such as name@example.com")
+		return "", "", InvalidKind(field, "email", "must be an email address such as name@example.com")
 	}
 	return s, strings.ToLower(s), nil
 }
@@ -187,7 +187,7 @@ func (db *DB) checkChoices(ctx context.Context, v *ValidationError, ch *Subscrib
 	ids = slices.Compact(ids)
 	ch.ComponentIDs = ids
 	if len(ids) > MaxSubscriberComponents {
-		v.Add("component_ids", "must list at most %d components", MaxSubscriberComponents)
+		v.AddKind("component_ids", "too_many", "must list at most %d components", MaxSubscriberComponents)
 		return nil
 	}
 	var known []string
@@ -201,12 +201,12 @@ func (db *DB) checkChoices(ctx context.Context, v *ValidationError, ch *Subscrib
 			if len(id) > 64 {
 				id = id[:64] + "…"
 			}
-			v.Add("component_ids", "has no component or group with id %q", id)
+			v.AddKind("component_ids", "unknown", "has no component or group with id %q", id)
 			break
 		}
 	}
 	if !ch.Incidents && !ch.Maintenance && !ch.Postmortems {
-		v.Add("kinds", "must include at least one of incidents, maintenance and postmortems (or unsubscribe)")
+		v.AddKind("kinds", "none", "must include at least one of incidents, maintenance and postmortems (or unsubscribe)")
 	}
 	return nil
 }

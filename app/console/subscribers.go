@@ -157,7 +157,8 @@ func (h *Handler) subscriberRow(s *models.Subscriber, names map[string]string) s
 // subscriberFormView is the add-subscriber page.
 type subscriberFormView struct {
 	AdminView
-	Choices view.Choices
+	Choices  view.Choices
+	Language view.FieldView // the language of their emails and chat messages
 }
 
 // newSubscriber is the form to add a subscriber.
@@ -168,6 +169,13 @@ func (h *Handler) newSubscriber(c echo.Context) error {
 func (h *Handler) renderSubscriberForm(c echo.Context, code int, ch models.SubscriberChoices, form view.Form) error {
 	v := subscriberFormView{AdminView: h.adminView(c, "Add subscriber", "subscribers")}
 	v.Form = form
+	var options []string
+	if h.Site.Langs != nil {
+		for _, l := range h.Site.Langs.Langs() { // the default (PAGE_LANGUAGE) first: selected unless another was chosen
+			options = append(options, l.Code+"="+l.Name)
+		}
+	}
+	v.Language = form.Select("language", "Language", options...).WithHint("Of their emails and chat messages (Slack, Discord, Teams). Statuspage-format webhooks are JSON and have none.")
 	var err error
 	if v.Choices, err = h.Site.Choices(c.Request().Context(), ch, form); err != nil {
 		return err
@@ -182,6 +190,9 @@ func (h *Handler) createSubscriber(c echo.Context) error {
 	form.Clear("csrf")
 	ch, err := view.ChoicesFromForm(form, true)
 	skip := form.Value("skip_confirmation") != ""
+	if err == nil {
+		ch.Language, err = h.subscriberLanguage(form.Value("language"))
+	}
 	channel, endpoint := form.Value("channel"), ""
 	if channel != "" && channel != models.ChannelEmail && err == nil {
 		if !models.ValidChannel(channel) {
@@ -199,7 +210,7 @@ func (h *Handler) createSubscriber(c echo.Context) error {
 			if err != nil {
 				return "", nil, err
 			}
-			return s.ID, map[string]any{"email": s.Email, "channel": s.Channel, "skip_confirmation": skip}, nil
+			return s.ID, map[string]any{"email": s.Email, "channel": s.Channel, "skip_confirmation": skip, "language": ch.Language}, nil
 		})
 	}
 	var conflict *models.ErrConflict
@@ -222,6 +233,22 @@ func (h *Handler) createSubscriber(c echo.Context) error {
 		h.flash(c, "Added %s; they get an email to confirm.", s.Address())
 	}
 	return c.Redirect(http.StatusSeeOther, "/admin/subscribers")
+}
+
+// subscriberLanguage is the enabled language code chosen for a new
+// subscriber ("" or absent: PAGE_LANGUAGE).
+func (h *Handler) subscriberLanguage(code string) (string, error) {
+	langs := h.Site.Langs
+	if langs == nil {
+		return "", nil
+	}
+	if code == "" {
+		return langs.Default().Code, nil
+	}
+	if langs.Get(code) == nil {
+		return "", models.Invalid("language", "must be one of %s", strings.Join(langs.Codes(), ", "))
+	}
+	return code, nil
 }
 
 // unsubscribeSubscriber stops all mail to a subscriber, keeping the record

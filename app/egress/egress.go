@@ -85,29 +85,29 @@ func ParseEndpoint(field, raw string) (*url.URL, error) {
 	raw = strings.TrimSpace(raw)
 	switch {
 	case raw == "":
-		return nil, models.Invalid(field, "must not be empty")
+		return nil, models.InvalidKind(field, "empty", "must not be empty")
 	case utf8.RuneCountInString(raw) > MaxEndpointLength:
-		return nil, models.Invalid(field, "must be at most %d characters", MaxEndpointLength)
+		return nil, models.InvalidKind(field, "too_long", "must be at most %d characters", MaxEndpointLength)
 	case strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }):
-		return nil, models.Invalid(field, "must not contain spaces or control characters")
+		return nil, models.InvalidKind(field, "spaces", "must not contain spaces or control characters")
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Opaque != "" || !u.IsAbs() {
-		return nil, models.Invalid(field, "must be a URL such as https://example.com/hooks/status")
+		return nil, models.InvalidKind(field, "url", "must be a URL such as https://example.com/hooks/status")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, models.Invalid(field, "must be an http:// or https:// URL")
+		return nil, models.InvalidKind(field, "scheme", "must be an http:// or https:// URL")
 	}
 	if u.User != nil {
-		return nil, models.Invalid(field, "must not contain a user name or password")
+		return nil, models.InvalidKind(field, "userinfo", "must not contain a user name or password")
 	}
 	if u.Hostname() == "" {
-		return nil, models.Invalid(field, "must name a host")
+		return nil, models.InvalidKind(field, "host", "must name a host")
 	}
 	if p := u.Port(); p != "" {
 		var n int
 		if _, err := fmt.Sscan(p, &n); err != nil || n < 1 || n > 65535 {
-			return nil, models.Invalid(field, "must have a port from 1 to 65535")
+			return nil, models.InvalidKind(field, "port", "must have a port from 1 to 65535")
 		}
 	}
 	u.Fragment, u.RawFragment = "", ""
@@ -125,7 +125,7 @@ func (g *Guard) CheckEndpoint(ctx context.Context, field, raw string) (string, e
 	host := u.Hostname()
 	if ip, err := netip.ParseAddr(host); err == nil {
 		if ok, why := g.Allowed(ip); !ok {
-			return "", models.Invalid(field, "must not point to %s", why)
+			return "", models.InvalidKind(field, "blocked", "must not point to %s", why)
 		}
 		return u.String(), nil
 	}
@@ -133,11 +133,11 @@ func (g *Guard) CheckEndpoint(ctx context.Context, field, raw string) (string, e
 	defer cancel()
 	addrs, err := g.resolver().LookupNetIP(ctx, "ip", host)
 	if err != nil || len(addrs) == 0 {
-		return "", models.Invalid(field, "has a host name that does not resolve")
+		return "", models.InvalidKind(field, "unresolved", "has a host name that does not resolve")
 	}
 	for _, ip := range addrs {
 		if ok, why := g.Allowed(ip); !ok {
-			return "", models.Invalid(field, "must not point to %s (%s resolves to %s)", why, host, ip.Unmap())
+			return "", models.InvalidKind(field, "blocked", "must not point to %s (%s resolves to %s)", why, host, ip.Unmap())
 		}
 	}
 	return u.String(), nil

@@ -60,6 +60,17 @@ func (t *EmailTemplates) lang() *lang.Lang {
 	return t.def.lang
 }
 
+// langOf is the language of code, or the page's default when code is ""
+// or not enabled.
+func (t *EmailTemplates) langOf(code string) *lang.Lang {
+	if t != nil {
+		if tl := t.langs[code]; tl != nil {
+			return tl.lang
+		}
+	}
+	return t.lang()
+}
+
 // catalog0 is the catalog given, or English alone.
 func catalog0(catalog []*lang.Catalog) *lang.Catalog {
 	if len(catalog) > 0 && catalog[0] != nil {

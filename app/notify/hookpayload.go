@@ -69,11 +69,11 @@ func (nf *Notifier) hookBody(ctx context.Context, n *outgoing, d models.ClaimedD
 	}
 	switch d.Channel {
 	case models.ChannelSlack:
-		return json.Marshal(nf.slackMessage(n))
+		return json.Marshal(nf.slackMessage(n, d.Language))
 	case models.ChannelDiscord:
-		return json.Marshal(nf.discordMessage(n))
+		return json.Marshal(nf.discordMessage(n, d.Language))
 	case models.ChannelTeams:
-		return json.Marshal(nf.teamsMessage(n))
+		return json.Marshal(nf.teamsMessage(n, d.Language))
 	}
 	return nil, &SendError{Permanent: true, Err: errUnknownChannel(d.Channel)}
 }
@@ -278,37 +278,52 @@ func (nf *Notifier) incidentURL(n *outgoing) string {
 	return u
 }
 
-// chatText is what the chat messages say of n: a heading, the update as
-// plain text, status, impact and affected components.
+// chatText is what the chat messages say of n, in one language: a
+// heading, the update as plain text, status, impact and affected
+// components, and the labels of those fields (Labels).
 type chatText struct {
 	Heading, Body, Status, Impact, Affected, Link, LinkLabel string
+	ImpactLevel                                              string // none, minor, major, critical: the colour of Discord's embed
+	Labels                                                   chatLabels
+	PageStatus                                               string // "Acme status", the sender's name
 	At                                                       time.Time
 }
 
-func (nf *Notifier) chatText(n *outgoing) chatText {
+// chatLabels are the names of a chat message's fields.
+type chatLabels struct{ Status, Impact, Affected string }
+
+// chatText is n worded for a chat subscriber whose language is code (the
+// delivery's; "" or one not enabled: the page's default).
+func (nf *Notifier) chatText(n *outgoing, code string) chatText {
 	c := n.content
-	l := nf.emails.lang() // chat messages are in the page's default language
+	l := nf.emails.langOf(code)
 	t := chatText{Heading: emailHeading(l, n.Kind, c), Body: plainText(c.BodyHTML), Status: statusLabel(l, c.Status),
-		Impact: c.Impact, Affected: strings.Join(c.Components, ", "), Link: nf.incidentURL(n), At: c.At}
+		ImpactLevel: c.Impact, Affected: strings.Join(c.Components, ", "), Link: nf.incidentURL(n), At: c.At,
+		Labels:     chatLabels{Status: l.T("chat_status"), Impact: l.T("chat_impact"), Affected: l.T("chat_affected")},
+		PageStatus: l.T("email_status", "Name", nf.set.PageName)}
 	if t.Body == "" {
 		t.Body = c.Body
 	}
 	var changes []string
 	for _, ch := range c.Changes {
-		changes = append(changes, ch.Name+": "+models.ComponentStatusLabel(ch.From)+" → "+models.ComponentStatusLabel(ch.To))
+		changes = append(changes, ch.Name+": "+componentStatus(l, ch.From)+" → "+componentStatus(l, ch.To))
 	}
 	if len(changes) > 0 {
 		t.Body = strings.TrimSpace(t.Body + "\n\n" + strings.Join(changes, "\n"))
 	}
-	t.LinkLabel = "View incident"
+	t.LinkLabel = l.T("chat_view_incident")
 	switch {
 	case c.IncidentKind == models.KindMaintenance:
-		t.LinkLabel = "View maintenance"
+		t.LinkLabel = l.T("chat_view_maintenance")
 	case models.NotifiesPostmortems(n.Kind):
-		t.LinkLabel = "Read the postmortem"
+		t.LinkLabel = l.T("chat_read_postmortem")
 	}
-	if t.Impact == "" {
-		t.Impact = "none"
+	if t.ImpactLevel == "" {
+		t.ImpactLevel = "none"
+	}
+	t.Impact = t.ImpactLevel
+	if w := l.T("chat_impact_" + t.ImpactLevel); w != "chat_impact_"+t.ImpactLevel {
+		t.Impact = w
 	}
 	return t
 }
@@ -326,14 +341,14 @@ var slackEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // slackMessage is a Slack incoming webhook's body: Block Kit blocks and
 // the text fallback of notifications.
-func (nf *Notifier) slackMessage(n *outgoing) map[string]any {
-	t := nf.chatText(n)
+func (nf *Notifier) slackMessage(n *outgoing, code string) map[string]any {
+	t := nf.chatText(n, code)
 	fields := []map[string]any{
-		{"type": "mrkdwn", "text": "*Status*\n" + slackEscape.Replace(t.Status)},
-		{"type": "mrkdwn", "text": "*Impact*\n" + slackEscape.Replace(t.Impact)},
+		{"type": "mrkdwn", "text": "*" + t.Labels.Status + "*\n" + slackEscape.Replace(t.Status)},
+		{"type": "mrkdwn", "text": "*" + t.Labels.Impact + "*\n" + slackEscape.Replace(t.Impact)},
 	}
 	if t.Affected != "" {
-		fields = append(fields, map[string]any{"type": "mrkdwn", "text": "*Affected*\n" + cut(slackEscape.Replace(t.Affected), 1900)})
+		fields = append(fields, map[string]any{"type": "mrkdwn", "text": "*" + t.Labels.Affected + "*\n" + cut(slackEscape.Replace(t.Affected), 1900)})
 	}
 	section := map[string]any{"type": "section", "fields": fields}
 	blocks := []map[string]any{
@@ -347,7 +362,7 @@ func (nf *Notifier) slackMessage(n *outgoing) map[string]any {
 		map[string]any{"type": "actions", "elements": []map[string]any{{"type": "button",
 			"text": map[string]any{"type": "plain_text", "text": t.LinkLabel}, "url": t.Link}}},
 		map[string]any{"type": "context", "elements": []map[string]any{{"type": "mrkdwn",
-			"text": slackEscape.Replace(nf.set.PageName) + " status · <" + t.Link + "|" + slackEscape.Replace(t.LinkLabel) + ">"}}},
+			"text": slackEscape.Replace(t.PageStatus) + " · <" + t.Link + "|" + slackEscape.Replace(t.LinkLabel) + ">"}}},
 	)
 	return map[string]any{"text": cut(slackEscape.Replace(t.Heading), 3000), "blocks": blocks}
 }
@@ -356,9 +371,9 @@ func (nf *Notifier) slackMessage(n *outgoing) map[string]any {
 var discordColors = map[string]int{"none": 0x2fb344, "minor": 0xf59f00, "major": 0xf76707, "critical": 0xd63939, "maintenance": 0x4263eb}
 
 // discordMessage is a Discord webhook's body: one embed, no mentions.
-func (nf *Notifier) discordMessage(n *outgoing) map[string]any {
-	t := nf.chatText(n)
-	color := discordColors[t.Impact]
+func (nf *Notifier) discordMessage(n *outgoing, code string) map[string]any {
+	t := nf.chatText(n, code)
+	color := discordColors[t.ImpactLevel]
 	if n.content.IncidentKind == models.KindMaintenance {
 		color = discordColors["maintenance"]
 	}
@@ -366,31 +381,31 @@ func (nf *Notifier) discordMessage(n *outgoing) map[string]any {
 		color = discordColors["none"]
 	}
 	fields := []map[string]any{
-		{"name": "Status", "value": cut(t.Status, 1024), "inline": true},
-		{"name": "Impact", "value": cut(t.Impact, 1024), "inline": true},
+		{"name": t.Labels.Status, "value": cut(t.Status, 1024), "inline": true},
+		{"name": t.Labels.Impact, "value": cut(t.Impact, 1024), "inline": true},
 	}
 	if t.Affected != "" {
-		fields = append(fields, map[string]any{"name": "Affected", "value": cut(t.Affected, 1024)})
+		fields = append(fields, map[string]any{"name": t.Labels.Affected, "value": cut(t.Affected, 1024)})
 	}
 	embed := map[string]any{"title": cut(t.Heading, 256), "url": t.Link, "color": color, "fields": fields,
-		"footer": map[string]any{"text": cut(nf.set.PageName+" status", 2048)}}
+		"footer": map[string]any{"text": cut(t.PageStatus, 2048)}}
 	if t.Body != "" {
 		embed["description"] = cut(t.Body, 4096)
 	}
 	if !t.At.IsZero() {
 		embed["timestamp"] = t.At.UTC().Format(time.RFC3339)
 	}
-	return map[string]any{"username": cut(nf.set.PageName+" status", 80), "embeds": []any{embed},
+	return map[string]any{"username": cut(t.PageStatus, 80), "embeds": []any{embed},
 		"allowed_mentions": map[string]any{"parse": []string{}}}
 }
 
 // teamsMessage is a Teams Workflows webhook's body: a message with one
 // Adaptive Card.
-func (nf *Notifier) teamsMessage(n *outgoing) map[string]any {
-	t := nf.chatText(n)
-	facts := []map[string]any{{"title": "Status", "value": t.Status}, {"title": "Impact", "value": t.Impact}}
+func (nf *Notifier) teamsMessage(n *outgoing, code string) map[string]any {
+	t := nf.chatText(n, code)
+	facts := []map[string]any{{"title": t.Labels.Status, "value": t.Status}, {"title": t.Labels.Impact, "value": t.Impact}}
 	if t.Affected != "" {
-		facts = append(facts, map[string]any{"title": "Affected", "value": t.Affected})
+		facts = append(facts, map[string]any{"title": t.Labels.Affected, "value": t.Affected})
 	}
 	body := []map[string]any{
 		{"type": "TextBlock", "text": t.Heading, "weight": "Bolder", "size": "Medium", "wrap": true},

@@ -22,7 +22,8 @@ func (h *Handler) setLanguage(c echo.Context) error {
 		if h.Langs != nil {
 			codes = h.Langs.Codes()
 		}
-		return web.BadRequest("lang must be one of %s, got %q", strings.Join(codes, ", "), code)
+		return web.Word("error_unknown_language", web.BadRequest("lang must be one of %s, got %q", strings.Join(codes, ", "), code),
+			"Codes", strings.Join(codes, ", "), "Got", code)
 	}
 	next := c.QueryParam("next")
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {

@@ -2,7 +2,6 @@ package public
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -62,8 +61,8 @@ func subscriptionHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // errCrossSite answers a public form posted from another site.
-var errCrossSite = echo.NewHTTPError(http.StatusForbidden,
-	"This form was not sent from this site, so nothing was done. Open the status page and subscribe there.")
+var errCrossSite = web.Word("error_cross_site", echo.NewHTTPError(http.StatusForbidden,
+	"This form was not sent from this site, so nothing was done. Open the status page and subscribe there."))
 
 // sameOrigin refuses (403) a public form that a browser says was posted
 // from another site (Sec-Fetch-Site, or an Origin other than this page's).
@@ -96,12 +95,15 @@ func (h *Handler) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// renderSubscription answers with a public subscription page.
+// renderSubscription answers with a public subscription page; its Title
+// is a catalog key, worded here in the reader's language.
 func (h *Handler) renderSubscription(c echo.Context, code int, page string, v subscriptionView) error {
+	v.Title = h.site(c).L().T(v.Title)
 	return web.WriteHTML(c, code, func(w io.Writer) error { return h.Render.Render(w, page, v) })
 }
 
-// newSubscriptionView starts the view of a subscription page.
+// newSubscriptionView starts the view of a subscription page; title is
+// a catalog key ("check_inbox").
 func (h *Handler) newSubscriptionView(c echo.Context, title string) subscriptionView {
 	return subscriptionView{PageView: h.site(c).Page(title, c.Request().URL.Path)}
 }
@@ -109,7 +111,7 @@ func (h *Handler) newSubscriptionView(c echo.Context, title string) subscription
 // showSubscribe is the subscribe form: an address, components and kinds of
 // update.
 func (h *Handler) showSubscribe(c echo.Context) error {
-	v := h.newSubscriptionView(c, "Subscribe")
+	v := h.newSubscriptionView(c, "subscribe")
 	var err error
 	if v.Choices, err = h.site(c).Choices(c.Request().Context(), models.EveryNotification(), view.Form{}); err != nil {
 		return err
@@ -126,10 +128,11 @@ func (h *Handler) showSubscribe(c echo.Context) error {
 func (h *Handler) subscribe(c echo.Context) error {
 	ctx := c.Request().Context()
 	form := view.NewForm(c)
-	v := h.newSubscriptionView(c, "Subscribe")
+	v := h.newSubscriptionView(c, "subscribe")
 	ch, kindsErr := view.ChoicesFromForm(form, form.Value("full") != "")
 	ch.Language = h.site(c).L().Code // their emails speak the language they subscribed in
 	reshow := func(code int) error {
+		h.wordForm(c, &form)
 		var err error
 		if v.Choices, err = h.site(c).Choices(c.Request().Context(), ch, form); err != nil {
 			return err
@@ -152,7 +155,7 @@ func (h *Handler) subscribe(c echo.Context) error {
 		if !allowed {
 			web.Logger(ctx, h.Log).Warn("subscribe throttled", "key", key)
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
-			form.Problem = fmt.Sprintf("Too many subscription requests. Nothing was sent. Please try again in %s.", web.HumanWait(retry))
+			form.Problem = h.site(c).L().T("too_many_subscriptions", "Wait", h.site(c).L().Duration(retry))
 			return reshow(http.StatusTooManyRequests)
 		}
 	}
@@ -177,7 +180,7 @@ func (h *Handler) subscribe(c echo.Context) error {
 	}
 	h.Writes.Done(web.Mail) // the confirmation is in the outbox: send it now
 	web.Logger(ctx, h.Log).Info("subscribe", "subscriber", s.ID, "outcome", string(outcome))
-	v.Title, v.Email = "Check your inbox", form.Value("email")
+	v.Title, v.Email = "check_inbox", form.Value("email")
 	if s.Channel == models.ChannelWebhook && outcome != models.SubscribeAlreadyConfirmed && outcome != models.SubscribeThrottled {
 		v.Endpoint, v.Secret = s.Endpoint, s.Secret
 	}
@@ -186,8 +189,8 @@ func (h *Handler) subscribe(c echo.Context) error {
 
 // errBadLinkPage answers a signed link that is forged, altered, expired,
 // meant for something else, revoked, or whose subscriber is gone.
-var errBadLinkPage = echo.NewHTTPError(http.StatusNotFound,
-	"This link is not valid: it may have expired or been replaced by a newer one. To get updates, subscribe again from the status page.")
+var errBadLinkPage = web.Word("error_bad_link", echo.NewHTTPError(http.StatusNotFound,
+	"This link is not valid: it may have expired or been replaced by a newer one. To get updates, subscribe again from the status page."))
 
 // subscriberLink checks the request's signed link for purpose. Token
 // versions start at 1: a link of version 0 would mean "any version" to the
@@ -199,13 +202,13 @@ func (h *Handler) subscriberLink(c echo.Context, purpose string) (links.Link, er
 	if err != nil || l.Version < 1 {
 		if err := h.Limits.Hit(c, "links:bad:ip:"+c.RealIP(), badLinkLimit, badLinkWindow,
 			"Too many invalid links were opened from this address."); err != nil {
-			return links.Link{}, err
+			return links.Link{}, h.wordLimit(c, "error_too_many_bad_links", err)
 		}
 		return links.Link{}, errBadLinkPage
 	}
 	if err := h.Limits.Hit(c, "links:subscriber:"+l.SubscriberID, subscriberLinkLimit, subscriberLinkWindow,
 		"This subscription's links were opened too many times."); err != nil {
-		return links.Link{}, err
+		return links.Link{}, h.wordLimit(c, "error_too_many_link_opens", err)
 	}
 	return l, nil
 }
@@ -246,13 +249,13 @@ func (h *Handler) showConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := h.newSubscriptionView(c, "Confirm your subscription")
+	v := h.newSubscriptionView(c, "confirm_heading")
 	v.Email, v.Step = s.Email, "confirm"
 	switch s.Status {
 	case models.SubscriberConfirmed:
-		v.Title, v.Step, v.ManageURL = "You are subscribed", "confirmed", h.manageURL(s)
+		v.Title, v.Step, v.ManageURL = "subscribed_heading", "confirmed", h.manageURL(s)
 	case models.SubscriberUnsubscribed:
-		v.Title, v.Step = "You are unsubscribed", "unsubscribed"
+		v.Title, v.Step = "unsubscribed_heading", "unsubscribed"
 	}
 	return h.renderSubscription(c, http.StatusOK, "subscription.html", v)
 }
@@ -267,7 +270,7 @@ func (h *Handler) confirm(c echo.Context) error {
 	if err != nil {
 		return linkError(err)
 	}
-	v := h.newSubscriptionView(c, "You are subscribed")
+	v := h.newSubscriptionView(c, "subscribed_heading")
 	v.Email, v.Step, v.ManageURL = s.Email, "confirmed", h.manageURL(s)
 	return h.renderSubscription(c, http.StatusOK, "subscription.html", v)
 }
@@ -290,10 +293,11 @@ func (h *Handler) showManage(c echo.Context) error {
 
 // renderManage shows the manage page of s with choices ch.
 func (h *Handler) renderManage(c echo.Context, code int, s *models.Subscriber, ch models.SubscriberChoices, form view.Form, saved bool) error {
-	v := h.newSubscriptionView(c, "Your subscription")
+	h.wordForm(c, &form)
+	v := h.newSubscriptionView(c, "manage_heading")
 	v.Email, v.Step, v.Form, v.Saved = s.Email, "manage", form, saved
 	if s.Status == models.SubscriberUnsubscribed {
-		v.Title, v.Step = "You are unsubscribed", "unsubscribed"
+		v.Title, v.Step = "unsubscribed_heading", "unsubscribed"
 	}
 	var err error
 	if v.Choices, err = h.site(c).Choices(c.Request().Context(), ch, form); err != nil {
@@ -338,10 +342,10 @@ func (h *Handler) showUnsubscribe(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := h.newSubscriptionView(c, "Unsubscribe")
+	v := h.newSubscriptionView(c, "unsubscribe")
 	v.Email, v.Step = s.Email, "unsubscribe"
 	if s.Status == models.SubscriberUnsubscribed {
-		v.Title, v.Step = "You are unsubscribed", "unsubscribed"
+		v.Title, v.Step = "unsubscribed_heading", "unsubscribed"
 	}
 	return h.renderSubscription(c, http.StatusOK, "subscription.html", v)
 }
@@ -364,7 +368,7 @@ func (h *Handler) unsubscribeLinked(c echo.Context, l links.Link) error {
 		return linkError(err)
 	}
 	web.Logger(c.Request().Context(), h.Log).Info("unsubscribe", "subscriber", s.ID, "via", l.Purpose)
-	v := h.newSubscriptionView(c, "You are unsubscribed")
+	v := h.newSubscriptionView(c, "unsubscribed_heading")
 	v.Email, v.Step = s.Email, "unsubscribed"
 	return h.renderSubscription(c, http.StatusOK, "subscription.html", v)
 }

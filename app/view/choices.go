@@ -31,7 +31,7 @@ func ChoicesFromForm(form Form, full bool) (models.SubscriberChoices, error) {
 		case "postmortems":
 			ch.Postmortems = true
 		default:
-			return ch, models.Invalid("kinds", "must be incidents, maintenance or postmortems")
+			return ch, models.InvalidKind("kinds", "unknown_kind", "must be incidents, maintenance or postmortems")
 		}
 	}
 	return ch, nil

@@ -9,6 +9,9 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
+// NotFoundMessage is the message of a 404 that says nothing more.
+const NotFoundMessage = "The page you are looking for does not exist."
+
 // Classify maps an error to a status code and a message safe to show a
 // client. Internal error text never leaves the server.
 func Classify(err error) (int, string, []models.FieldError) {
@@ -25,11 +28,11 @@ func Classify(err error) (int, string, []models.FieldError) {
 			msg = http.StatusText(he.Code)
 		}
 		if he.Code == http.StatusNotFound && msg == http.StatusText(http.StatusNotFound) {
-			msg = "The page you are looking for does not exist."
+			msg = NotFoundMessage
 		}
 		return he.Code, msg, nil
 	case errors.Is(err, models.ErrNotFound):
-		return http.StatusNotFound, "The page you are looking for does not exist.", nil
+		return http.StatusNotFound, NotFoundMessage, nil
 	case errors.As(err, &ve):
 		return http.StatusUnprocessableEntity, ve.Error(), ve.Fields
 	case errors.As(err, &ce):

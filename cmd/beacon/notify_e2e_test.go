@@ -133,7 +133,6 @@ func TestNotifyKilledMidFanOut(t *testing.T) {
 	for _, dialect := range []models.Dialect{models.SQLite, models.Postgres} {
 		t.Run(string(dialect), func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
 			dbURL, dsn := emptyDatabase(t, dialect)
 			srv := smtptest.Start(t, smtptest.Options{})
 			// A mail server that takes a moment per message, as real ones do,
@@ -141,69 +140,14 @@ func TestNotifyKilledMidFanOut(t *testing.T) {
 			srv.OnData(func(string, []string) error { time.Sleep(2 * time.Millisecond); return nil })
 			env := beaconEnv("DATABASE_URL="+dbURL, "SMTP_URL="+srv.URL()+"&timeout="+smtpTimeout,
 				"MAIL_FROM=status@acme.test", fmt.Sprint("MAIL_WORKERS=", workers), "BASE_URL=https://status.acme.test")
-			if out, errOut, code := runBeacon(t, env, "", "migrate"); code != 0 {
-				t.Fatalf("beacon migrate: exit %d, %s %s", code, out, errOut)
-			}
-			out, errOut, code := runBeacon(t, env, "", "token", "add", "--name", "alerts", "--role", "editor")
-			lines := strings.Split(strings.TrimSpace(out), "\n")
-			token := lines[len(lines)-1]
-			if code != 0 || !strings.HasPrefix(token, "bcn_") {
-				t.Fatalf("token add: exit %d, %q %q", code, out, errOut)
-			}
-			db, err := models.Open(ctx, dialect, dsn, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
 			emails := make([]string, subscribers)
-			err = db.InTx(ctx, func(tx *models.DB) error {
-				now := time.Now().UTC()
-				for i := range emails {
-					emails[i] = fmt.Sprintf("user%04d@example.test", i)
-					if err := tx.Gorm.Exec(`INSERT INTO subscribers (id, email, email_normalized, status, created_at, updated_at, confirmed_at)
-						VALUES (?, ?, ?, 'confirmed', ?, ?, ?)`, models.NewID(), emails[i], emails[i], now, now, now).Error; err != nil {
-						return err
-					}
-				}
-				return nil
+			k := newKilledFanOut(t, env, dialect, dsn, subscribers, func(tx *models.DB, i int, now time.Time) error {
+				emails[i] = fmt.Sprintf("user%04d@example.test", i)
+				return tx.Gorm.Exec(`INSERT INTO subscribers (id, email, email_normalized, status, created_at, updated_at, confirmed_at)
+					VALUES (?, ?, ?, 'confirmed', ?, ?, ?)`, models.NewID(), emails[i], emails[i], now, now, now).Error
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-
-			first := startServer(t, env)
-			var pages []struct{ ID string }
-			if code := apiCall(t, "GET", first.URL+"/v1/pages", token, nil, &pages); code != 200 || len(pages) != 1 {
-				t.Fatalf("GET /v1/pages = %d", code)
-			}
-			if code := apiCall(t, "POST", first.URL+"/v1/pages/"+pages[0].ID+"/incidents", token, map[string]any{"incident": map[string]any{
-				"name": "API errors", "status": "investigating", "body": "We are looking into it.", "deliver_notifications": true,
-			}}, nil); code != 201 {
-				t.Fatalf("open incident = %d", code)
-			}
-			if !waitFor(t, func() bool { return srv.Total() >= subscribers/4 }) {
-				t.Fatalf("only %d messages by the test's deadline:\n%s", srv.Total(), first.Logs)
-			}
-			if err := first.cmd.Process.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			<-first.exited
-			atKill := srv.Total()
-			st := dbtest.DeliveryStatuses(t, db)
-			t.Logf("%s: killed with %d messages accepted by the mail server; deliveries %v", dialect, atKill, st)
-			if atKill >= subscribers {
-				t.Fatalf("the fan-out finished before the kill (%d messages): nothing was tested", atKill)
-			}
-			// The killed workers' leases run out (the test moves the clock for
-			// this one step instead of waiting out the lease).
-			if _, err := db.ReleaseExpired(ctx, time.Now().Add(time.Hour)); err != nil {
-				t.Fatal(err)
-			}
-
-			second := startServer(t, env)
-			if !waitFor(t, func() bool { return dbtest.DeliveryStatuses(t, db)[models.DeliverySent] == subscribers }) {
-				t.Fatalf("not all sent after the restart: %v\n%s", dbtest.DeliveryStatuses(t, db), second.Logs)
-			}
+			db := k.db
+			atKill := k.killAndRestart(t, dialect, "messages", srv.Total)
 			if st := dbtest.DeliveryStatuses(t, db); len(st) != 1 {
 				t.Errorf("deliveries after the restart: %v, want %d sent", st, subscribers)
 			}
