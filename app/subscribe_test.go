@@ -280,7 +280,7 @@ func TestConfirmManageUnsubscribePages(t *testing.T) {
 			t.Errorf("ticked after a bad save: %s", got)
 		}
 		body = wantPublicPage(t, e.post(manage, url.Values{"component_ids": {"nosuchcomp"}, "kinds": {"incidents"}}), http.StatusUnprocessableEntity)
-		contains(t, body, "Components has no component or group with id")
+		contains(t, body, "Components lists a component that does not exist (any more)")
 		wantPublicPage(t, e.post(manage, url.Values{"kinds": {"gossip"}}), http.StatusUnprocessableEntity)
 		if after := subscriberRows(t, db); after != before {
 			t.Error("a bad save changed the database")
