@@ -347,7 +347,7 @@ func (nf *Notifier) slackMessage(n *outgoing) map[string]any {
 		map[string]any{"type": "actions", "elements": []map[string]any{{"type": "button",
 			"text": map[string]any{"type": "plain_text", "text": t.LinkLabel}, "url": t.Link}}},
 		map[string]any{"type": "context", "elements": []map[string]any{{"type": "mrkdwn",
-			"text": slackEscape.Replace(nf.set.PageName) + " status · <" + t.Link + "|" + slackEscape.Replace(t.LinkLabel) + ">"}}},
+			"text": slackEscape.Replace(nf.pageName()) + " status · <" + t.Link + "|" + slackEscape.Replace(t.LinkLabel) + ">"}}},
 	)
 	return map[string]any{"text": cut(slackEscape.Replace(t.Heading), 3000), "blocks": blocks}
 }
@@ -373,14 +373,14 @@ func (nf *Notifier) discordMessage(n *outgoing) map[string]any {
 		fields = append(fields, map[string]any{"name": "Affected", "value": cut(t.Affected, 1024)})
 	}
 	embed := map[string]any{"title": cut(t.Heading, 256), "url": t.Link, "color": color, "fields": fields,
-		"footer": map[string]any{"text": cut(nf.set.PageName+" status", 2048)}}
+		"footer": map[string]any{"text": cut(nf.pageName()+" status", 2048)}}
 	if t.Body != "" {
 		embed["description"] = cut(t.Body, 4096)
 	}
 	if !t.At.IsZero() {
 		embed["timestamp"] = t.At.UTC().Format(time.RFC3339)
 	}
-	return map[string]any{"username": cut(nf.set.PageName+" status", 80), "embeds": []any{embed},
+	return map[string]any{"username": cut(nf.pageName()+" status", 80), "embeds": []any{embed},
 		"allowed_mentions": map[string]any{"parse": []string{}}}
 }
 
@@ -406,4 +406,10 @@ func (nf *Notifier) teamsMessage(n *outgoing) map[string]any {
 	}
 	return map[string]any{"type": "message", "attachments": []map[string]any{{
 		"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": nil, "content": card}}}
+}
+
+// pageName is the page's name now.
+func (nf *Notifier) pageName() string {
+	name, _, _ := nf.page()
+	return name
 }
