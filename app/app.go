@@ -39,18 +39,18 @@ import (
 // the public ones, and the notifier. Build it with New, serve it with
 // Serve.
 type App struct {
-	cfg    Config
-	db     *models.DB
-	log    *slog.Logger
-	echo   *echo.Echo
-	now    func() time.Time
-	site   *view.Site
+	cfg  Config
+	db   *models.DB
+	log  *slog.Logger
+	echo *echo.Echo
+	now  func() time.Time
+	site *view.Site
 	// identity is the page's name, website and time zone now (PAGE_NAME,
 	// PAGE_TIME_ZONE or the settings stored by PATCH /v1/pages/{id}).
 	identity *view.PageIdentity
 	pageID   string
-	render *view.Renderer
-	writes *web.Writes // every handler's writes; their effects come back to afterWrite
+	render   *view.Renderer
+	writes   *web.Writes // every handler's writes; their effects come back to afterWrite
 
 	public       *public.Handler
 	api          *api.Handler

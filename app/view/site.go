@@ -19,7 +19,7 @@ type Site struct {
 	DB                  *models.DB
 	Identity            *PageIdentity // the page's id, name, website and time zone now
 	BaseURL             string        // BASE_URL, for absolute links
-	PartialOutageWeight float64        // UPTIME_PARTIAL_WEIGHT
+	PartialOutageWeight float64       // UPTIME_PARTIAL_WEIGHT
 	Now                 func() time.Time
 	Langs               *lang.Catalog // the enabled languages (nil: English only)
 	Lang                *lang.Lang    // the language the views are worded in (nil: the default)
