@@ -124,6 +124,14 @@ func TestPageSettingsLive(t *testing.T) {
 			t.Errorf("feed title after PATCH = %q", title)
 		}
 
+		// A PATCH of one field keeps the others; an empty url clears the
+		// website (the page object's url is BASE_URL again).
+		c.want(c.do("PATCH", "/v1/pages/"+pageID, map[string]any{"page": map[string]any{"url": ""}}, nil), 200)
+		want.URL = "https://status.acme.test"
+		if p := summaryPageOf(t, get(t, h, "/api/v2/summary.json").Body.Bytes()); p != want {
+			t.Errorf("summary page after clearing the url = %+v, want %+v", p, want)
+		}
+
 		// An email sent after it: the new name in its From and Subject,
 		// its times in the new zone.
 		addSubscriber(t, db, subscriber{Email: "ann@example.test"})

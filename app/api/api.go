@@ -238,7 +238,10 @@ func (h *Handler) jsonPageOf(c echo.Context) (jsonPage, error) {
 	}
 	yes := true
 	p := h.pageNow()
-	p.UpdatedAt, p.Domain = h.isoTime(updated), hostOf(h.Site.BaseURL)
+	p.Domain = hostOf(h.Site.BaseURL)
+	if !updated.IsZero() { // null for a page never changed, as in v2
+		p.UpdatedAt = h.isoTime(updated)
+	}
 	p.AllowPageSubscribers, p.AllowIncidentSubscribers, p.AllowEmailSubscribers, p.AllowRSSAtomFeeds = &yes, &yes, &yes, &yes
 	return p, nil
 }
