@@ -39,14 +39,18 @@ import (
 // the public ones, and the notifier. Build it with New, serve it with
 // Serve.
 type App struct {
-	cfg    Config
-	db     *models.DB
-	log    *slog.Logger
-	echo   *echo.Echo
-	now    func() time.Time
-	site   *view.Site
-	render *view.Renderer
-	writes *web.Writes // every handler's writes; their effects come back to afterWrite
+	cfg  Config
+	db   *models.DB
+	log  *slog.Logger
+	echo *echo.Echo
+	now  func() time.Time
+	site *view.Site
+	// identity is the page's name, website and time zone now (PAGE_NAME,
+	// PAGE_TIME_ZONE or the settings stored by PATCH /v1/pages/{id}).
+	identity *view.PageIdentity
+	pageID   string
+	render   *view.Renderer
+	writes   *web.Writes // every handler's writes; their effects come back to afterWrite
 
 	public       *public.Handler
 	api          *api.Handler
@@ -79,7 +83,6 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	if err != nil {
 		return nil, err
 	}
-	cfg = cfg.withPageSettings(ps)
 	secret := cfg.SecretKey
 	if secret == "" {
 		secret, err = ensureSetting(ctx, db, log, models.SettingSecretKey, func() string { return models.RandomHex(32) })
@@ -111,10 +114,10 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 		cfg.APIRateLimit = DefaultAPIRateLimit
 	}
 	a := &App{cfg: cfg, db: db, log: log, render: render, now: time.Now, origin: models.NewID(), saves: newSaver()}
+	a.pageID, a.identity = pageID, view.NewPageIdentity(cfg.identityOf(pageID, ps))
 	a.site = &view.Site{
-		DB:      db,
-		Info:    view.PageInfo{ID: pageID, Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},
-		BaseURL: cfg.BaseURL, TimeZone: cfg.TimeZone, PartialOutageWeight: cfg.PartialOutageWeight, Now: a.now,
+		DB: db, Identity: a.identity,
+		BaseURL: cfg.BaseURL, PartialOutageWeight: cfg.PartialOutageWeight, Now: a.now,
 		Langs: langs, Branding: branding.Brand,
 	}
 	a.branding = branding
@@ -171,17 +174,35 @@ func New(ctx context.Context, cfg Config, db *models.DB, log *slog.Logger) (*App
 	return a, nil
 }
 
-// withPageSettings is cfg with the page's settings stored through the
-// management API (PATCH /v1/pages/{id}) in place of PAGE_NAME and
-// PAGE_TIME_ZONE.
-func (cfg Config) withPageSettings(ps models.PageSettings) Config {
+// identityOf is the page's identity: PAGE_NAME and PAGE_TIME_ZONE, or in
+// their place the settings stored through the management API (PATCH
+// /v1/pages/{id}), and the organisation's website.
+func (cfg Config) identityOf(pageID string, ps models.PageSettings) view.Identity {
+	id := view.Identity{
+		Info:    view.PageInfo{ID: pageID, Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},
+		Website: ps.URL, TimeZone: cfg.TimeZone,
+	}
 	if ps.Name != "" {
-		cfg.PageName = ps.Name
+		id.Info.Name = ps.Name
 	}
 	if loc, err := time.LoadLocation(ps.TimeZone); ps.TimeZone != "" && err == nil {
-		cfg.TimeZoneName, cfg.TimeZone = ps.TimeZone, loc
+		id.Info.TimeZone, id.TimeZone = ps.TimeZone, loc
 	}
-	return cfg
+	return id
+}
+
+// reloadIdentity reads the page's settings again after a page-wide change
+// (PATCH /v1/pages/{id} here or on another replica); a failure keeps the
+// identity in use.
+func (a *App) reloadIdentity() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	ps, err := a.db.LoadPageSettings(ctx)
+	if err != nil {
+		a.log.Warn("page settings: could not reload them", "error", err)
+		return
+	}
+	a.identity.Store(a.cfg.identityOf(a.pageID, ps))
 }
 
 // ensureSetting is the stored setting key, made with generate and stored
@@ -214,8 +235,16 @@ func (a *App) notifySettings() notify.Settings {
 	set := notify.Settings{
 		Tuning: a.cfg.Notify, Workers: a.cfg.MailWorkers, MailRate: a.cfg.MailRate,
 		OneWriter: a.db.Dialect == models.SQLite,
-		PageID:    a.site.Info.ID, PageName: a.cfg.PageName, BaseURL: a.cfg.BaseURL, TimeZone: a.cfg.TimeZone,
+		PageID:    a.pageID, PageName: a.cfg.PageName, BaseURL: a.cfg.BaseURL, TimeZone: a.cfg.TimeZone,
 		FromName: a.cfg.MailFromName, FromAddress: a.cfg.MailFromAddress,
+		Current: func() (string, string, *time.Location) {
+			id := a.identity.Load()
+			from := a.cfg.MailFromName
+			if from == a.cfg.PageName { // MAIL_FROM without its own name: the page's name now
+				from = id.Info.Name
+			}
+			return id.Info.Name, from, id.TimeZone
+		},
 		Mail: "log (SMTP_URL unset)", Hooks: a.cfg.Hooks, Language: a.langs.Default().Code,
 		Branding: func() (string, string) {
 			b := a.branding.Brand()

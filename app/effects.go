@@ -34,6 +34,7 @@ func (a *App) pageChanged(scope web.Scope) {
 	a.log.Debug("page changed", "incidents", incidents)
 	if scope.All {
 		a.reloadBranding()
+		a.reloadIdentity()
 	}
 	a.snapshot.Invalidate(incidents...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -48,11 +49,12 @@ func (a *App) pageChanged(scope web.Scope) {
 // invalidates it when another replica announces a change.
 func (a *App) runSnapshot(ctx context.Context) {
 	go a.db.ListenForChanges(ctx,
-		func() { a.reloadBranding(); a.snapshot.Invalidate() }, // (re)connected: changes may have been missed
+		func() { a.reloadBranding(); a.reloadIdentity(); a.snapshot.Invalidate() }, // (re)connected: changes may have been missed
 		func(ch models.Change) {
 			if ch.Origin != a.origin {
 				if len(ch.Incidents) == 0 {
 					a.reloadBranding()
+					a.reloadIdentity()
 				}
 				a.snapshot.Invalidate(ch.Incidents...)
 			}

@@ -130,8 +130,8 @@ func newStandby(cfg Config, log *slog.Logger, saved *snapshot.Saved) *standby {
 	if r, err := view.NewRenderer(s.assets); err == nil {
 		s.render = r
 	}
-	s.site = &view.Site{Info: view.PageInfo{Name: cfg.PageName, URL: cfg.BaseURL, TimeZone: cfg.TimeZoneName},
-		BaseURL: cfg.BaseURL, TimeZone: cfg.TimeZone, Now: time.Now}
+	s.site = &view.Site{Identity: view.NewPageIdentity(cfg.identityOf("", models.PageSettings{})),
+		BaseURL: cfg.BaseURL, Now: time.Now}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = func(err error, c echo.Context) { s.unavailable(c) }

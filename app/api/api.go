@@ -88,7 +88,7 @@ func requireAPIRole(role string) echo.MiddlewareFunc {
 // requirePage answers 404 for any page id but this page's.
 func (h *Handler) requirePage(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if c.Param("page_id") != h.Site.Info.ID {
+		if c.Param("page_id") != h.Site.Info().ID {
 			return echo.NewHTTPError(http.StatusNotFound, "no page with this id")
 		}
 		return next(c)
@@ -236,27 +236,13 @@ func (h *Handler) jsonPageOf(c echo.Context) (jsonPage, error) {
 	if err != nil {
 		return jsonPage{}, err
 	}
-	ps, err := h.DB.LoadPageSettings(c.Request().Context())
-	if err != nil {
-		return jsonPage{}, err
-	}
 	yes := true
-	p := jsonPage{
-		ID: h.Site.Info.ID, Name: h.Site.Info.Name, URL: h.Site.BaseURL, TimeZone: h.Site.Info.TimeZone,
-		UpdatedAt: h.isoTime(updated), Domain: hostOf(h.Site.BaseURL),
-		AllowPageSubscribers: &yes, AllowIncidentSubscribers: &yes, AllowEmailSubscribers: &yes, AllowRSSAtomFeeds: &yes,
+	p := h.pageNow()
+	p.Domain = hostOf(h.Site.BaseURL)
+	if !updated.IsZero() { // null for a page never changed, as in v2
+		p.UpdatedAt = h.isoTime(updated)
 	}
-	// Settings stored by PATCH: the page shows them from its next start.
-	if ps.Name != "" {
-		p.Name = ps.Name
-	}
-	if ps.TimeZone != "" {
-		p.TimeZone = ps.TimeZone
-	}
-	p.PendingRestart = p.Name != h.Site.Info.Name || p.TimeZone != h.Site.Info.TimeZone
-	if ps.URL != "" {
-		p.URL = ps.URL
-	}
+	p.AllowPageSubscribers, p.AllowIncidentSubscribers, p.AllowEmailSubscribers, p.AllowRSSAtomFeeds = &yes, &yes, &yes, &yes
 	return p, nil
 }
 
@@ -271,8 +257,10 @@ type pageRequest struct {
 
 // updatePage is PATCH (or PUT) /v1/pages/{page_id}: it stores the page's
 // name, time zone and website, which override PAGE_NAME and
-// PAGE_TIME_ZONE. The API answers them at once; the public pages, the
-// feeds and the emails use them from the server's next start.
+// PAGE_TIME_ZONE. A page-wide write: once it commits, this replica (and
+// every other, when it hears of the change) reloads the page's identity
+// and rebuilds every public page, so the pages, feeds, badges, widget,
+// emails and webhooks use the new values at once.
 func (h *Handler) updatePage(c echo.Context) error {
 	var req pageRequest
 	if err := bindBody(c, "page", &req); err != nil {
@@ -285,7 +273,7 @@ func (h *Handler) updatePage(c echo.Context) error {
 		req.URL = optional[string]{Set: true}
 	}
 	err := h.Writes.Do(c, web.Everything, "page.update", "page", func(tx *models.DB) (string, any, error) {
-		return h.Site.Info.ID, req, tx.SavePageSettings(c.Request().Context(), req.Name.ptr(), req.TimeZone.ptr(), req.URL.ptr())
+		return h.Site.Info().ID, req, tx.SavePageSettings(c.Request().Context(), req.Name.ptr(), req.TimeZone.ptr(), req.URL.ptr())
 	})
 	if err != nil {
 		return err

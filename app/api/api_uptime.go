@@ -62,7 +62,7 @@ type jsonGroupUptime struct {
 // year. Absent, the range is the last 90 days (from the component's start
 // date when later) up to today.
 func (h *Handler) uptimeRange(c echo.Context, now time.Time) (start, end time.Time, warnings []string, err error) {
-	loc := h.Site.TimeZone
+	loc := h.Site.Zone()
 	local := now.In(loc)
 	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
 	start, end = today.AddDate(0, 0, -(view.UptimeDays-1)), today
@@ -121,7 +121,7 @@ type uptimeSum struct {
 }
 
 func (h *Handler) uptimeOf(comp *models.Component, history []models.StatusChange, start, end, now time.Time, warnings *[]string) uptimeSum {
-	loc := h.Site.TimeZone
+	loc := h.Site.Zone()
 	local := now.In(loc)
 	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
 	days := int(today.Sub(start).Hours()/24+0.5) + 1

@@ -176,7 +176,7 @@ func (h *Handler) jsonActionItemOf(incidentID string, item *models.ActionItem) j
 	return jsonActionItem{
 		ID: item.ID, IncidentID: incidentID, Title: item.Title, Owner: item.Owner,
 		DueDate: nullIfEmpty(item.DueDateString()), Status: item.Status, URL: nullIfEmpty(item.URL), URLPublic: item.URLPublic,
-		Position: item.Position, Overdue: item.Overdue(h.Now().In(h.Site.TimeZone)),
+		Position: item.Position, Overdue: item.Overdue(h.Now().In(h.Site.Zone())),
 		CompletedAt: h.isoTimePtr(item.CompletedAt),
 		CreatedAt:   h.isoTime(item.CreatedAt), UpdatedAt: h.isoTime(item.UpdatedAt),
 	}

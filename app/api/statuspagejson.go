@@ -29,9 +29,6 @@ type jsonPage struct {
 	AllowIncidentSubscribers *bool    `json:"allow_incident_subscribers,omitempty"`
 	AllowEmailSubscribers    *bool    `json:"allow_email_subscribers,omitempty"`
 	AllowRSSAtomFeeds        *bool    `json:"allow_rss_atom_feeds,omitempty"`
-	// PendingRestart (Beacon's) says a name or time zone set by PATCH is
-	// stored but the running server still shows the earlier one.
-	PendingRestart bool `json:"pending_restart,omitempty"`
 }
 
 // jsonComponent is a component, or a group (Group true, with its members'
@@ -143,7 +140,7 @@ type jsonEvent struct {
 
 // isoTime formats t as Statuspage does, in the page's time zone.
 func (h *Handler) isoTime(t time.Time) jsonTime {
-	s := t.In(h.Site.TimeZone).Format("2006-01-02T15:04:05.000Z07:00")
+	s := t.In(h.Site.Zone()).Format("2006-01-02T15:04:05.000Z07:00")
 	return &s
 }
 
@@ -165,7 +162,7 @@ func nullIfEmpty(s string) *string {
 // jsonComponentOf shapes a component; members lists a group's members.
 func (h *Handler) jsonComponentOf(c *models.Component, members []string) jsonComponent {
 	j := jsonComponent{
-		ID: c.ID, PageID: h.Site.Info.ID, GroupID: c.GroupID, Group: c.IsGroup,
+		ID: c.ID, PageID: h.Site.Info().ID, GroupID: c.GroupID, Group: c.IsGroup,
 		CreatedAt: h.isoTime(c.CreatedAt), UpdatedAt: h.isoTime(c.UpdatedAt),
 		Name: c.Name, Description: nullIfEmpty(c.Description), Position: c.Position,
 		Status: c.Status, Showcase: c.Showcase, OnlyShowIfDegraded: c.OnlyShowIfDegraded,
@@ -211,7 +208,7 @@ func (h *Handler) jsonGroupOf(g *models.Component, members []string) jsonCompone
 		members = []string{}
 	}
 	return jsonComponentGroup{
-		ID: g.ID, PageID: h.Site.Info.ID, Name: g.Name, Description: nullIfEmpty(g.Description),
+		ID: g.ID, PageID: h.Site.Info().ID, Name: g.Name, Description: nullIfEmpty(g.Description),
 		Components: members, Position: g.Position,
 		CreatedAt: h.isoTime(g.CreatedAt), UpdatedAt: h.isoTime(g.UpdatedAt),
 	}
@@ -253,7 +250,7 @@ func (h *Handler) jsonIncidentCoreOf(in *models.Incident) jsonIncidentCore {
 		CreatedAt: h.isoTime(in.CreatedAt), UpdatedAt: h.isoTime(in.UpdatedAt),
 		MonitoringAt: h.isoTimePtr(in.MonitoringAt), ResolvedAt: h.isoTimePtr(in.ResolvedAt),
 		StartedAt: h.isoTime(in.StartedAt), Shortlink: h.Site.BaseURL + view.IncidentURL(in.ID),
-		PageID: h.Site.Info.ID,
+		PageID: h.Site.Info().ID,
 	}
 }
 
@@ -312,10 +309,26 @@ type v2IncidentUpdate struct {
 	TweetID            *string                 `json:"tweet_id"`
 }
 
+// pageNow is the page object's id, name, URL (the organisation's website
+// set by PATCH /v1/pages/{id}, else BASE_URL) and time zone now.
+func (h *Handler) pageNow() jsonPage {
+	id := h.Site.Identity.Load()
+	p := jsonPage{ID: id.Info.ID, Name: id.Info.Name, URL: id.Info.URL, TimeZone: id.Info.TimeZone}
+	if id.Website != "" {
+		p.URL = id.Website
+	}
+	return p
+}
+
 // v2PageOf is the public API's page object; updated is when anything on
 // the page last changed (null for a page never changed).
+//
+// Its url is the status page's own address, as on Statuspage (clients link
+// back to the page with it), not the organisation's website that the
+// management API's page object carries.
 func (h *Handler) v2PageOf(updated time.Time) jsonPage {
-	p := jsonPage{ID: h.Site.Info.ID, Name: h.Site.Info.Name, URL: h.Site.BaseURL, TimeZone: h.Site.Info.TimeZone}
+	p := h.pageNow()
+	p.URL = h.Site.Identity.Load().Info.URL
 	if !updated.IsZero() {
 		p.UpdatedAt = h.isoTime(updated)
 	}

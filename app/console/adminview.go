@@ -48,7 +48,7 @@ func (v AdminView) IsAdmin() bool { return v.User != nil && v.User.Role == model
 // the session, or before sign-in the notice cookie: it shows once).
 func (h *Handler) adminView(c echo.Context, title, section string) AdminView {
 	u := currentUser(c)
-	v := AdminView{Page: h.Site.Info, Title: title, Section: section, User: u}
+	v := AdminView{Page: h.Site.Info(), Title: title, Section: section, User: u}
 	if hasSession(c) {
 		v.CSRF = h.csrfToken(c)
 		v.Flash = h.Sessions.PopString(c.Request().Context(), sessionFlash)

@@ -158,7 +158,7 @@ func (h *Handler) editActionItem(c echo.Context) error {
 
 func (h *Handler) renderActionItemEdit(c echo.Context, code int, in *models.Incident, item *models.ActionItem, f view.Form) error {
 	v := actionItemEditView{AdminView: h.adminView(c, "Edit action item", incidentSection(in)), Incident: h.adminIncident(in),
-		Item: pmItemRowOf(in.ID, item, h.Now().In(h.Site.TimeZone)), Fields: actionItemFields(f), Public: actionItemPublic(f), BackURL: pmURL(in.ID) + "#action-items"}
+		Item: pmItemRowOf(in.ID, item, h.Now().In(h.Site.Zone())), Fields: actionItemFields(f), Public: actionItemPublic(f), BackURL: pmURL(in.ID) + "#action-items"}
 	v.Form = f
 	return h.Render.Admin(c, code, "action_item_edit.html", v)
 }
@@ -239,7 +239,7 @@ func (h *Handler) listActionItems(c echo.Context) error {
 		return err
 	}
 	v := actionItemsView{AdminView: h.adminView(c, "Action items", "action-items")}
-	now := h.Now().In(h.Site.TimeZone)
+	now := h.Now().In(h.Site.Zone())
 	for i := range list {
 		row := openItemRow{pmItemRow: pmItemRowOf(list[i].IncidentID, &list[i].ActionItem, now),
 			IncidentName: list[i].IncidentName, PostmortemURL: pmURL(list[i].IncidentID)}

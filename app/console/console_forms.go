@@ -48,12 +48,12 @@ func (h *Handler) parseLocalTime(v *models.ValidationError, field, s string) *ti
 		return nil
 	}
 	for _, layout := range []string{localTimeLayout, "2006-01-02T15:04:05", "2006-01-02 15:04"} {
-		if t, err := time.ParseInLocation(layout, s, h.Site.TimeZone); err == nil {
+		if t, err := time.ParseInLocation(layout, s, h.Site.Zone()); err == nil {
 			t = t.UTC()
 			return &t
 		}
 	}
-	v.Add(field, "must be a date and time such as 2026-11-24T14:00 (%s)", h.Site.Info.TimeZone)
+	v.Add(field, "must be a date and time such as 2026-11-24T14:00 (%s)", h.Site.Info().TimeZone)
 	return nil
 }
 
@@ -62,7 +62,7 @@ func (h *Handler) localTimeValue(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return t.In(h.Site.TimeZone).Format(localTimeLayout)
+	return t.In(h.Site.Zone()).Format(localTimeLayout)
 }
 
 // previewView is a message rendered as its update will show it, for the

@@ -112,7 +112,7 @@ func (h *Handler) renderIncidentPage(c echo.Context, code int, in *models.Incide
 		back = "/admin/maintenance"
 	}
 	v := incidentPageView{AdminView: h.adminView(c, in.Name, section), Incident: h.incidentDetail(in, comps),
-		TimeZone: h.Site.Info.TimeZone, MaxMessage: models.MaxMessageLength, BackURL: back}
+		TimeZone: h.Site.Info().TimeZone, MaxMessage: models.MaxMessageLength, BackURL: back}
 	for i := len(in.Events) - 1; i >= 0; i-- {
 		v.Timeline = append(v.Timeline, h.timelineItem(in, &in.Events[i]))
 	}

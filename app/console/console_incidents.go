@@ -166,7 +166,7 @@ func (h *Handler) renderIncidentForm(c echo.Context, code int, f view.Form) erro
 	}
 	v := incidentFormView{AdminView: h.adminView(c, "Open an incident", "incidents"),
 		Statuses: statusOptions(models.KindIncident, f.Value("status")), Preview: preview,
-		TimeZone: h.Site.Info.TimeZone, BackfillOpen: checked(f, "backfilled") || f.Value("backfill_date") != "",
+		TimeZone: h.Site.Info().TimeZone, BackfillOpen: checked(f, "backfilled") || f.Value("backfill_date") != "",
 		MaxMessageLength: models.MaxMessageLength, ComponentStatuses: componentStatusOptions("")}
 	for _, impact := range []string{"auto", models.ImpactNone, models.ImpactMinor, models.ImpactMajor, models.ImpactCritical} {
 		label := strings.ToUpper(impact[:1]) + impact[1:]

@@ -58,7 +58,7 @@ func (h *Handler) renderMaintenanceForm(c echo.Context, code int, f view.Form) e
 		return err
 	}
 	v := maintenanceFormView{AdminView: h.adminView(c, "Schedule maintenance", "maintenance"), Preview: preview,
-		TimeZone: h.Site.Info.TimeZone, MaxMessage: models.MaxMessageLength}
+		TimeZone: h.Site.Info().TimeZone, MaxMessage: models.MaxMessageLength}
 	v.Components = componentPicker{ID: "f-component_ids", Legend: "Components under maintenance", Check: true,
 		Hint:  "Customers see them as part of the maintenance. Set their status in the updates you post, e.g. under maintenance once it starts.",
 		Error: f.Error("component_ids"), Choices: componentChoices(comps, f, nil)}

@@ -232,7 +232,7 @@ type pmForms struct {
 func (h *Handler) renderPMEditor(c echo.Context, code int, in *models.Incident, pm *models.Postmortem, forms pmForms) error {
 	ctx := c.Request().Context()
 	v := pmEditorView{AdminView: h.adminView(c, "Postmortem: "+in.Name, incidentSection(in)), Incident: h.adminIncident(in),
-		Postmortem: h.pmState(pm), TimeZone: h.Site.Info.TimeZone}
+		Postmortem: h.pmState(pm), TimeZone: h.Site.Info().TimeZone}
 	v.EditForm = h.pmEditValues(pm)
 	if forms.edit != nil {
 		v.EditForm = *forms.edit
@@ -248,7 +248,7 @@ func (h *Handler) renderPMEditor(c echo.Context, code int, in *models.Incident, 
 		v.Entries = append(v.Entries, h.pmEntryField(i+1, &e, v.EditForm, forms.entryErrs[e.ID]))
 	}
 	v.NewEntry = pmNewEntry{
-		At:     v.EditForm.Field("new_at", "Time", "type=datetime-local", "hint=In "+h.Site.Info.TimeZone+"."),
+		At:     v.EditForm.Field("new_at", "Time", "type=datetime-local", "hint=In "+h.Site.Info().TimeZone+"."),
 		Text:   v.EditForm.Field("new_text", "Text", "type=textarea", "hint=Markdown."),
 		Public: v.EditForm.Checkbox("new_public", "Public"),
 	}
@@ -258,7 +258,7 @@ func (h *Handler) renderPMEditor(c echo.Context, code int, in *models.Incident, 
 			v.Components = append(v.Components, comp.Name)
 		}
 	}
-	now := h.Now().In(h.Site.TimeZone)
+	now := h.Now().In(h.Site.Zone())
 	for i := range pm.ActionItems {
 		v.Items = append(v.Items, pmItemRowOf(in.ID, &pm.ActionItems[i], now))
 	}
@@ -369,7 +369,7 @@ func (h *Handler) pmMilestoneFields(pm *models.Postmortem, f view.Form) []view.F
 		case marked[spec.Key] > 0:
 			hint = fmt.Sprintf("Entry %d of the timeline is marked as it.", marked[spec.Key])
 		}
-		out = append(out, f.Field(spec.Field, spec.Label, "type=datetime-local", "hint="+hint+" In "+h.Site.Info.TimeZone+"."))
+		out = append(out, f.Field(spec.Field, spec.Label, "type=datetime-local", "hint="+hint+" In "+h.Site.Info().TimeZone+"."))
 	}
 	return out
 }

@@ -47,7 +47,7 @@ func (h *Handler) savePostmortem(c echo.Context) error {
 			return err
 		}
 		return c.JSON(http.StatusOK, map[string]any{"saved": changed,
-			"saved_at": h.Now().In(h.Site.TimeZone).Format("15:04:05")})
+			"saved_at": h.Now().In(h.Site.Zone()).Format("15:04:05")})
 	}
 	if form.Invalid(err) {
 		form.Clear("preview")
@@ -160,7 +160,7 @@ func (h *Handler) pmInput(pm *models.Postmortem, f view.Form, autosave bool) (mo
 			case at == "":
 				v.Add("new_at", "must be given for a new entry")
 			case !ok:
-				v.Add("new_at", "must be a date and time such as 2026-11-24T14:00 (%s)", h.Site.Info.TimeZone)
+				v.Add("new_at", "must be a date and time such as 2026-11-24T14:00 (%s)", h.Site.Info().TimeZone)
 			}
 			if strings.TrimSpace(text) == "" {
 				v.Add("new_text", "must be given for a new entry")

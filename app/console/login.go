@@ -149,7 +149,7 @@ func (h *Handler) tellFailedSignIns(c echo.Context, u *models.User) error {
 
 // signInTime shows when a sign-in was tried, in the page's time zone.
 func (h *Handler) signInTime(t time.Time) string {
-	return t.In(h.Site.TimeZone).Format("Jan 2, 2006 15:04 MST")
+	return t.In(h.Site.Zone()).Format("Jan 2, 2006 15:04 MST")
 }
 
 // recordFailedLogin writes a failed sign-in to the audit log, naming the

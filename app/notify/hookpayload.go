@@ -300,7 +300,7 @@ func (nf *Notifier) chatText(n *outgoing, code string) chatText {
 	t := chatText{Heading: emailHeading(l, n.Kind, c), Body: plainText(c.BodyHTML), Status: statusLabel(l, c.Status),
 		ImpactLevel: c.Impact, Affected: strings.Join(c.Components, ", "), Link: nf.incidentURL(n), At: c.At,
 		Labels:     chatLabels{Status: l.T("chat_status"), Impact: l.T("chat_impact"), Affected: l.T("chat_affected")},
-		PageStatus: l.T("email_status", "Name", nf.set.PageName)}
+		PageStatus: l.T("email_status", "Name", nf.pageName())}
 	if t.Body == "" {
 		t.Body = c.Body
 	}
@@ -421,4 +421,10 @@ func (nf *Notifier) teamsMessage(n *outgoing, code string) map[string]any {
 	}
 	return map[string]any{"type": "message", "attachments": []map[string]any{{
 		"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": nil, "content": card}}}
+}
+
+// pageName is the page's name now.
+func (nf *Notifier) pageName() string {
+	name, _, _ := nf.page()
+	return name
 }

@@ -119,6 +119,10 @@ type Settings struct {
 	TimeZone                  *time.Location
 	FromName, FromAddress     string
 	Language                  string // the page's default language (PAGE_LANGUAGE)
+	// Current, when set, is the page's name, the messages' From name and
+	// the page's time zone now, in place of PageName, FromName and
+	// TimeZone: PATCH /v1/pages/{id} changes them while the server runs.
+	Current func() (pageName, fromName string, tz *time.Location)
 	// Branding is the page's logo URL (absolute) and accent colour now;
 	// nil for none.
 	Branding func() (logoURL, accent string)

@@ -344,6 +344,15 @@ func backoff(t Tuning, attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
+// page is the page's name, the messages' From name and the page's time
+// zone now.
+func (nf *Notifier) page() (name, fromName string, tz *time.Location) {
+	if nf.set.Current != nil {
+		return nf.set.Current()
+	}
+	return nf.set.PageName, nf.set.FromName, nf.set.TimeZone
+}
+
 // prepareNotification renders a notification's message for all its
 // recipients.
 func (nf *Notifier) prepareNotification(n *outgoing) (*PreparedEmail, error) {
@@ -353,16 +362,17 @@ func (nf *Notifier) prepareNotification(n *outgoing) (*PreparedEmail, error) {
 // prepareNotificationIn renders a notification's message for its
 // recipients of one language ("": the page's default).
 func (nf *Notifier) prepareNotificationIn(n *outgoing, language string) (*PreparedEmail, error) {
+	name, fromName, tz := nf.page()
 	e := Email{Language: language,
-		Page: Page{Name: nf.set.PageName, URL: nf.set.BaseURL}, TimeZone: nf.set.TimeZone,
-		FromName: nf.set.FromName, FromAddress: nf.set.FromAddress,
+		Page: Page{Name: name, URL: nf.set.BaseURL}, TimeZone: tz,
+		FromName: fromName, FromAddress: nf.set.FromAddress,
 		Kind: n.Kind, Content: n.content,
 	}
 	if nf.set.Branding != nil {
 		e.Page.LogoURL, e.Page.Accent = nf.set.Branding()
 	}
 	host := nf.host()
-	e.ListID = fmt.Sprintf("%s status <%s.status.%s>", listPhrase(nf.set.PageName), nf.set.PageID, host)
+	e.ListID = fmt.Sprintf("%s status <%s.status.%s>", listPhrase(name), nf.set.PageID, host)
 	if n.IncidentID != nil {
 		e.IncidentURL = nf.set.BaseURL + "/incidents/" + *n.IncidentID
 		e.ThreadID = fmt.Sprintf("<beacon.%s.incident.%s@%s>", nf.set.PageID, *n.IncidentID, host)

@@ -28,7 +28,7 @@ const calendarPast = 30 * 24 * time.Hour
 // maintenanceCalendar is /maintenance.ics: the page's scheduled
 // maintenance.
 func (h *Handler) maintenanceCalendar(c echo.Context) error {
-	return h.writeCalendar(c, h.site(c).L().T("calendar_name", "Name", h.Site.Info.Name), nil)
+	return h.writeCalendar(c, h.site(c).L().T("calendar_name", "Name", h.Site.Info().Name), nil)
 }
 
 // componentCalendar is /components/{id}/maintenance.ics: the maintenance
@@ -55,7 +55,7 @@ func (h *Handler) componentCalendar(c echo.Context) error {
 	if comp == nil {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no component with this id.")
 	}
-	return h.writeCalendar(c, h.site(c).L().T("calendar_name_component", "Name", h.Site.Info.Name, "Component", comp.Name), ids)
+	return h.writeCalendar(c, h.site(c).L().T("calendar_name_component", "Name", h.Site.Info().Name, "Component", comp.Name), ids)
 }
 
 func (h *Handler) writeCalendar(c echo.Context, name string, componentIDs []string) error {

@@ -87,8 +87,8 @@ func (h *Handler) historyFeed(c echo.Context) error {
 		return err
 	}
 	l := h.site(c).L()
-	doc := h.historyDoc(h.site(c), l.T("feed_history_title", "Name", h.Site.Info.Name),
-		l.T("feed_history_description", "Name", h.Site.Info.Name), "/history", h.Site.BaseURL+"/history", list, revised, updated)
+	doc := h.historyDoc(h.site(c), l.T("feed_history_title", "Name", h.Site.Info().Name),
+		l.T("feed_history_description", "Name", h.Site.Info().Name), "/history", h.Site.BaseURL+"/history", list, revised, updated)
 	return h.writeFeed(c, doc, feedFormat(c.Path()))
 }
 
@@ -131,7 +131,7 @@ func (h *Handler) componentFeed(c echo.Context) error {
 		return err
 	}
 	l := h.site(c).L()
-	doc := h.historyDoc(h.site(c), l.T("feed_component_title", "Component", comp.Name, "Name", h.Site.Info.Name),
+	doc := h.historyDoc(h.site(c), l.T("feed_component_title", "Component", comp.Name, "Name", h.Site.Info().Name),
 		l.T("feed_component_description", "Component", comp.Name),
 		"/components/"+comp.ID+"/history", h.Site.BaseURL+"/", list, revised, updated)
 	return h.writeFeed(c, doc, feedFormat(c.Path()))
@@ -191,7 +191,7 @@ func (h *Handler) historyDoc(site *view.Site, title, description, selfPath, altU
 // and one for its postmortem once published.
 func (h *Handler) incidentDoc(site *view.Site, in *models.Incident, revised map[string]time.Time) feedDoc {
 	doc := feedDoc{
-		Title:       site.L().T("feed_incident_title", "Incident", in.Name, "Name", site.Info.Name),
+		Title:       site.L().T("feed_incident_title", "Incident", in.Name, "Name", site.Info().Name),
 		Description: site.L().T("feed_incident_description", "Incident", in.Name),
 		SelfPath:    view.IncidentURL(in.ID),
 		AltURL:      site.BaseURL + view.IncidentURL(in.ID),

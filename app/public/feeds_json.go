@@ -44,7 +44,7 @@ func (h *Handler) buildJSONFeed(doc feedDoc) ([]byte, error) {
 	f := jsonFeed{
 		Version: "https://jsonfeed.org/version/1.1", Title: doc.Title,
 		HomePageURL: doc.AltURL, FeedURL: h.feedURL(doc, formatJSON), Description: doc.Description,
-		Authors:  []jsonFeedAuthor{{Name: h.Site.Info.Name, URL: h.Site.BaseURL}},
+		Authors:  []jsonFeedAuthor{{Name: h.Site.Info().Name, URL: h.Site.BaseURL}},
 		Language: "en",
 		Items:    make([]jsonFeedItem, 0, len(doc.Entries)),
 	}

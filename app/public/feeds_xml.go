@@ -28,7 +28,7 @@ func (h *Handler) gorillaFeed(doc feedDoc, rss bool) *feeds.Feed {
 		Title:       doc.Title,
 		Link:        &feeds.Link{Href: doc.AltURL},
 		Description: description,
-		Author:      &feeds.Author{Name: h.Site.Info.Name},
+		Author:      &feeds.Author{Name: h.Site.Info().Name},
 		Updated:     doc.Updated.UTC(),
 	}
 	for _, e := range doc.Entries {
@@ -85,7 +85,7 @@ func (h *Handler) buildAtom(doc feedDoc) ([]byte, error) {
 			{Href: self, Rel: "self", Type: "application/atom+xml"},
 			{Href: doc.AltURL, Rel: "alternate", Type: "text/html"},
 		},
-		Author:    &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: h.Site.Info.Name, Uri: h.Site.BaseURL}},
+		Author:    &feeds.AtomAuthor{AtomPerson: feeds.AtomPerson{Name: h.Site.Info().Name, Uri: h.Site.BaseURL}},
 		Generator: atomGenerator{URI: "https://github.com/beaconstatus/beacon", Name: "Beacon"},
 		Entries:   g.Entries,
 	}

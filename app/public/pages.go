@@ -84,14 +84,14 @@ func (h *Handler) showHistory(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	now := h.Now().In(h.site(c).TimeZone)
-	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, h.site(c).TimeZone)
+	now := h.Now().In(h.site(c).Zone())
+	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, h.site(c).Zone())
 
 	pages := 1
 	if oldest, ok, err := h.DB.OldestIncidentStart(ctx); err != nil {
 		return err
 	} else if ok {
-		o := oldest.In(h.site(c).TimeZone)
+		o := oldest.In(h.site(c).Zone())
 		months := (thisMonth.Year()-o.Year())*12 + int(thisMonth.Month()-o.Month()) + 1
 		pages = max(1, (months+HistoryMonthsPerPage-1)/HistoryMonthsPerPage)
 	}

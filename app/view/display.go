@@ -14,7 +14,7 @@ func (site *Site) Time(t time.Time) DisplayTime {
 	if t.IsZero() {
 		return DisplayTime{Zero: true}
 	}
-	l, w := t.In(site.TimeZone), site.L()
+	l, w := t.In(site.Zone()), site.L()
 	return DisplayTime{
 		ISO:   l.Format("2006-01-02T15:04:05.000Z07:00"),
 		Human: w.Format(l, "format_datetime"),
@@ -36,7 +36,7 @@ func (site *Site) Window(from, until *time.Time) string {
 	if from == nil || until == nil {
 		return ""
 	}
-	f, u, w := from.In(site.TimeZone), until.In(site.TimeZone), site.L()
+	f, u, w := from.In(site.Zone()), until.In(site.Zone()), site.L()
 	if f.Format("2006-01-02") == u.Format("2006-01-02") {
 		return w.Format(f, "format_datetime_nozone") + " – " + w.Format(u, "format_clock")
 	}

@@ -112,7 +112,7 @@ func (site *Site) Postmortem(ctx context.Context, pm *models.Postmortem) (*Postm
 	for _, e := range pm.PublicTimeline() {
 		v.Timeline = append(v.Timeline, site.Entry(e.OccurredAt, e.Status, e.BodyHTML))
 	}
-	now := site.Now().In(site.TimeZone)
+	now := site.Now().In(site.Zone())
 	for _, item := range pm.ActionItems {
 		iv := ActionItemView{Title: item.Title, Status: item.Status, StatusLabel: site.L().T("action_" + item.Status),
 			Overdue: item.Overdue(now)}

@@ -18,7 +18,7 @@ const PastIncidentDays = 15
 
 // Page starts the view every public page gets.
 func (site *Site) Page(title, path string) PageView {
-	v := PageView{Page: site.Info, Title: title, Path: path, UptimeDays: UptimeDays, Lang: site.L()}
+	v := PageView{Page: site.Info(), Title: title, Path: path, UptimeDays: UptimeDays, Lang: site.L()}
 	if site.Branding != nil {
 		v.Brand = site.Branding()
 	}
@@ -139,8 +139,8 @@ func (site *Site) StatusPage(ctx context.Context, now time.Time) (PageView, erro
 // history (as StatusHistory returns it) cut at its start date: days before
 // it existed or before its start date have no data and do not count.
 func (site *Site) Uptime(c *models.Component, history []models.StatusChange, now time.Time) models.Uptime {
-	history = models.HistoryFrom(history, c.UptimeStart(site.TimeZone))
-	return models.ComputeUptime(history, UptimeDays, now, site.TimeZone, site.PartialOutageWeight)
+	history = models.HistoryFrom(history, c.UptimeStart(site.Zone()))
+	return models.ComputeUptime(history, UptimeDays, now, site.Zone(), site.PartialOutageWeight)
 }
 
 // UptimeBar turns computed uptime into bars, each with the incidents that
@@ -165,8 +165,8 @@ func (site *Site) UptimeBar(up models.Uptime, incidents []models.Incident, now t
 // DayStart is midnight (in the page's zone) of the day daysAgo days
 // before now's.
 func (site *Site) DayStart(now time.Time, daysAgo int) time.Time {
-	local := now.In(site.TimeZone)
-	return time.Date(local.Year(), local.Month(), local.Day()-daysAgo, 0, 0, 0, 0, site.TimeZone)
+	local := now.In(site.Zone())
+	return time.Date(local.Year(), local.Month(), local.Day()-daysAgo, 0, 0, 0, 0, site.Zone())
 }
 
 // PastDays groups the resolved incidents and completed maintenance of list
@@ -186,7 +186,7 @@ func (site *Site) PastDays(list []models.Incident, now time.Time) []PastDayView 
 		if in.Unresolved() {
 			continue
 		}
-		if n, ok := index[in.HappenedAt().In(site.TimeZone).Format(time.DateOnly)]; ok {
+		if n, ok := index[in.HappenedAt().In(site.Zone()).Format(time.DateOnly)]; ok {
 			days[n].Incidents = append(days[n].Incidents, site.Summary(in))
 		}
 	}
@@ -196,8 +196,8 @@ func (site *Site) PastDays(list []models.Incident, now time.Time) []PastDayView 
 // UptimeWindowStart is the first midnight (in the page's zone) of the
 // uptime bars ending now.
 func (site *Site) UptimeWindowStart(now time.Time) time.Time {
-	local := now.In(site.TimeZone)
-	return time.Date(local.Year(), local.Month(), local.Day()-(UptimeDays-1), 0, 0, 0, 0, site.TimeZone)
+	local := now.In(site.Zone())
+	return time.Date(local.Year(), local.Month(), local.Day()-(UptimeDays-1), 0, 0, 0, 0, site.Zone())
 }
 
 // IncidentsOnDay keeps the incidents open at some time of the day that
