@@ -20,6 +20,7 @@ import (
 
 	"github.com/beaconstatus/beacon/app"
 	"github.com/beaconstatus/beacon/models"
+	"github.com/beaconstatus/beacon/models/dbtest"
 )
 
 // testEnv is the environment every test App is configured from; newTestApp
@@ -210,4 +211,29 @@ func httpPostForm(h http.Handler, path string, form url.Values) *httptest.Respon
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return serve(h, req)
+}
+
+// startReplicas starts n Apps on one fresh PostgreSQL database, each served
+// on loopback, and returns them with their base URLs and an API client
+// with role, whose requests go to replica 0.
+func startReplicas(t *testing.T, n int, role string) ([]*app.App, []string, *apiClient) {
+	t.Helper()
+	dsn := dbtest.NewDSN(t, models.Postgres)
+	open := func() *models.DB {
+		db, err := models.Open(context.Background(), models.Postgres, dsn, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	var apps []*app.App
+	var urls []string
+	for range n {
+		a := newTestApp(t, open(), nil)
+		apps, urls = append(apps, a), append(urls, serveOnLoopback(t, a))
+	}
+	c := newAPIClient(t, open(), role)
+	c.h = apps[0].Handler()
+	return apps, urls, c
 }

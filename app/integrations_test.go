@@ -484,18 +484,7 @@ func TestGitHubReopensActionItem(t *testing.T) {
 // The database down: a webhook is answered 503 (Alertmanager and PagerDuty
 // retry), and the retry once the database is back records it, once.
 func TestIntegrationWebhookDatabaseDown(t *testing.T) {
-	dsn := dbtest.NewDSN(t, models.Postgres)
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newCutProxy(t, u.Host)
-	u.Host = proxy.addr
-	db, err := models.Open(context.Background(), models.Postgres, u.String(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, proxy := openBehindCutProxy(t)
 	e := newIntegrationEnv(t, db)
 	pd := createIntegration(t, e.c, map[string]any{"kind": "pagerduty", "name": "PD", "signing_secret": "pd-secret"})
 	var in jsonIncident

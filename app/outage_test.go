@@ -43,6 +43,24 @@ func newCutProxy(t *testing.T, target string) *cutProxy {
 	return p
 }
 
+// openBehindCutProxy opens a fresh PostgreSQL database through a cutProxy,
+// so the test can cut the network to it and restore it.
+func openBehindCutProxy(t *testing.T) (*models.DB, *cutProxy) {
+	t.Helper()
+	u, err := url.Parse(dbtest.NewDSN(t, models.Postgres))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newCutProxy(t, u.Host)
+	u.Host = proxy.addr
+	db, err := models.Open(context.Background(), models.Postgres, u.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, proxy
+}
+
 func (p *cutProxy) serve() {
 	for {
 		c, err := p.ln.Accept()
@@ -91,18 +109,7 @@ func (p *cutProxy) restore() {
 // say what is wrong, and when the database returns everything resumes by
 // itself, with no restart. Here the network to PostgreSQL is cut.
 func TestDatabaseOutageAndRecovery(t *testing.T) {
-	dsn := dbtest.NewDSN(t, models.Postgres)
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newCutProxy(t, u.Host)
-	u.Host = proxy.addr
-	db, err := models.Open(context.Background(), models.Postgres, u.String(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, proxy := openBehindCutProxy(t)
 	databaseOutage(t, db, proxy.cut, proxy.restore)
 }
 

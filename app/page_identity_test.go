@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/beaconstatus/beacon/app"
 	"github.com/beaconstatus/beacon/app/smtptest"
 	"github.com/beaconstatus/beacon/models"
 	"github.com/beaconstatus/beacon/models/dbtest"
@@ -162,25 +161,7 @@ func TestPageSettingsLive(t *testing.T) {
 // on the same PostgreSQL database when it hears of the change, with no
 // restart.
 func TestPageSettingsAcrossReplicas(t *testing.T) {
-	dsn := dbtest.NewDSN(t, models.Postgres)
-	var urls []string
-	var apps []*app.App
-	for range 2 {
-		db, err := models.Open(context.Background(), models.Postgres, dsn, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		a := newTestApp(t, db, nil)
-		apps, urls = append(apps, a), append(urls, serveOnLoopback(t, a))
-	}
-	db, err := models.Open(context.Background(), models.Postgres, dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	c := newAPIClient(t, db, models.RoleAdmin)
-	c.h = apps[0].Handler() // the PATCH goes to replica 0
+	_, urls, c := startReplicas(t, 2, models.RoleAdmin) // the PATCH goes to replica 0
 	fetch := func(path string) string {
 		t.Helper()
 		resp, err := http.Get(urls[1] + path)

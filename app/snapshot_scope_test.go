@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -97,25 +96,7 @@ func TestSnapshotRebuildsOnlyWhatAChangeTouched(t *testing.T) {
 // and / soon (within a third of app.SnapshotMaxAge: heard, not rebuilt
 // for age), and the other's /incidents/B is not rebuilt.
 func TestSnapshotScopeAcrossReplicas(t *testing.T) {
-	dsn := dbtest.NewDSN(t, models.Postgres)
-	var apps []*app.App
-	var urls []string
-	for range 2 {
-		db, err := models.Open(context.Background(), models.Postgres, dsn, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		a := newTestApp(t, db, nil)
-		apps, urls = append(apps, a), append(urls, serveOnLoopback(t, a))
-	}
-	db, err := models.Open(context.Background(), models.Postgres, dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	c := newAPIClient(t, db, models.RoleEditor)
-	c.h = apps[0].Handler() // writes go through replica 0
+	apps, urls, c := startReplicas(t, 2, models.RoleEditor) // writes go through replica 0
 	fetch := func(path string) (string, string) {
 		resp, err := http.Get(urls[1] + path)
 		if err != nil {
