@@ -41,11 +41,6 @@ func bindBody(c echo.Context, wrapper string, dst any) error {
 	return bindBodyAs(c, []string{wrapper}, dst)
 }
 
-// bindJSON is bindBody's former name, kept so code written against it (on
-// branches made before forms were read) still builds and still takes both
-// styles.
-func bindJSON(c echo.Context, wrapper string, dst any) error { return bindBody(c, wrapper, dst) }
-
 // bindBodyAs is bindBody for a resource whose clients wrap it under any of
 // several names (the first is the one error messages use).
 func bindBodyAs(c echo.Context, wrappers []string, dst any) error {
